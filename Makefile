@@ -1,0 +1,43 @@
+# Kvalitet: the two commands of README.md, plus lint.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app kvalitet
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint install install-dev system-deps migrate demo clean-venv bench
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	bash scripts/system-deps.sh
+
+migrate: install
+	$(FLASK) migrate-db
+
+demo: migrate
+	$(FLASK) demo --if-empty
+
+# First command: install, migrate, load demo data, start web server and scheduler.
+run: system-deps demo
+	bash scripts/run.sh
+
+# Second command: install what the tests need and run the whole suite.
+test: system-deps install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python -m bench

@@ -1,0 +1,104 @@
+"""Kvalitet: systematiskt kvalitetsarbete enligt SOSFS 2011:9."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from kvalitet.config import Defaults, env_overrides
+
+
+def _database_uri(app: Flask) -> str:
+    url = str(app.config.get("DATABASE_URL") or "")
+    if not url:
+        return "sqlite:///" + os.path.join(app.instance_path, "kvalitet.sqlite")
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _secret_key(app: Flask) -> str:
+    key = str(app.config.get("SECRET_KEY") or "")
+    if key:
+        return key
+    path = Path(app.instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    root = Path(__file__).resolve().parent.parent
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("KVALITET_INSTANCE_PATH") or str(root / "instance"),
+        template_folder=str(root / "templates"),
+        static_folder=str(root / "static"),
+    )
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(env_overrides())
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
+    app.config["SECRET_KEY"] = _secret_key(app)
+
+    from kvalitet.core import db_setup
+
+    db_setup.configure_engine_options(app)
+
+    from kvalitet.extensions import csrf, db, limiter, login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    with app.app_context():
+        db_setup.install_engine_events(db.engine)
+
+    from kvalitet.core import audit, pii
+
+    pii.install_guard()
+    audit.install_guard()
+
+    from kvalitet.modules import MODULES
+
+    for name in MODULES:
+        _load_module(app, name)
+
+    from kvalitet import cli, web
+
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _load_module(app: Flask, name: str) -> None:
+    base = f"kvalitet.{name}"
+    for part in ("models", "kinds"):
+        if importlib.util.find_spec(f"{base}.{part}") is not None:
+            importlib.import_module(f"{base}.{part}")
+    if importlib.util.find_spec(f"{base}.views") is not None:
+        views = importlib.import_module(f"{base}.views")
+        bp = getattr(views, "bp", None)
+        if bp is not None and bp.name not in app.blueprints:
+            app.register_blueprint(bp)
+    if importlib.util.find_spec(f"{base}.cli") is not None:
+        module_cli = importlib.import_module(f"{base}.cli")
+        register = getattr(module_cli, "register", None)
+        if register is not None:
+            register(app)

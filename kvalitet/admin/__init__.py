@@ -1,0 +1,1 @@
+"""Administration: organisation tree, users and roles, configurable lists, audit search."""

@@ -1,0 +1,1 @@
+"""Förbättringsåtgärder (improvement actions), DOMAIN.md §5.5."""

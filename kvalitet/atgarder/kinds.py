@@ -1,0 +1,49 @@
+"""The Förbättringsåtgärd kind: workflow and visibility."""
+
+from __future__ import annotations
+
+from kvalitet.atgarder.models import Atgard, AtgardStatus
+from kvalitet.core.workflow import OWNER, Transition, Workflow
+from kvalitet.items.registry import KindSpec, register_kind
+from kvalitet.org.models import Role
+
+S = AtgardStatus
+MANAGERS = (Role.ENHETSCHEF, Role.AVDELNINGSCHEF, Role.KVALITETSUTVECKLARE)
+
+WORKFLOW = Workflow(
+    states={
+        S.FORESLAGEN: "Föreslagen",
+        S.PABORJAD: "Påbörjad",
+        S.PAGAR: "Pågår",
+        S.GENOMFORD: "Genomförd",
+        S.EJ_GENOMFORD: "Ej genomförd",
+    },
+    initial=S.FORESLAGEN,
+    closed_states=frozenset({S.GENOMFORD, S.EJ_GENOMFORD}),
+    transitions=[
+        Transition("paborja", "Påbörja", (S.FORESLAGEN,), S.PABORJAD, (OWNER, *MANAGERS),
+                   required=(("owner_id", "ansvarig"), ("due_date", "klart senast"))),
+        Transition("pagar", "Markera som pågående", (S.PABORJAD,), S.PAGAR, (OWNER, *MANAGERS)),
+        Transition("genomford", "Markera som genomförd", (S.PABORJAD, S.PAGAR), S.GENOMFORD,
+                   (OWNER, *MANAGERS), required=(("done_text", "vad som har gjorts"),),
+                   style="success"),
+        Transition("ej_genomford", "Ej genomförd", (S.FORESLAGEN, S.PABORJAD, S.PAGAR),
+                   S.EJ_GENOMFORD, MANAGERS, needs_reason=True, style="outline-secondary"),
+        Transition("ateroppna", "Återöppna", (S.GENOMFORD, S.EJ_GENOMFORD), S.PAGAR,
+                   MANAGERS, needs_reason=True, style="outline-secondary"),
+    ],
+    action_roles={},
+)  # fmt: skip
+
+SPEC = register_kind(
+    KindSpec(
+        code="ATG",
+        model=Atgard,
+        label="Förbättringsåtgärd",
+        label_plural="Förbättringsåtgärder",
+        workflow=WORKFLOW,
+        endpoint="atgarder.detail",
+        view_roles=(Role.ENHETSCHEF, Role.AVDELNINGSCHEF, Role.KVALITETSUTVECKLARE),
+        manage_roles=MANAGERS,
+    )
+)

@@ -1,0 +1,1 @@
+"""Shared machinery: model base, workflow engine, audit log, permissions, calendars."""

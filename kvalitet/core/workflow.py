@@ -1,0 +1,184 @@
+"""Workflow rules as data, and the one engine that runs them for every item kind.
+
+A kind declares a Workflow: its states, which are closed, and its transitions. A transition
+says from which states it may be taken, by whom (roles held over the item's unit, or the
+pseudo-roles "owner" and "reporter"), which fields must be filled first, and guards that
+return a Swedish reason when the transition must be refused. `run_transition` checks all of
+that, changes the status, runs the transition's effects, writes the audit entry and commits;
+a refused transition raises WorkflowRefused and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kvalitet.core.errors import ConflictError, NotFound, OperationError, WorkflowRefused
+
+if TYPE_CHECKING:
+    from kvalitet.items.models import Item
+    from kvalitet.org.models import User
+
+OWNER = "owner"
+REPORTER = "reporter"
+
+Guard = Callable[["Item"], str | None]
+Effect = Callable[["Item", "User", dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    source: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]
+    required: tuple[tuple[str, str], ...] = ()  # (attribute, Swedish label)
+    guards: tuple[Guard, ...] = ()
+    needs_reason: bool = False
+    effects: tuple[Effect, ...] = ()
+    style: str = "primary"  # button style in the UI
+    confirm: str | None = None  # question shown before taking it
+
+
+@dataclass
+class Workflow:
+    states: dict[str, str]  # value -> Swedish label, in display order
+    initial: str
+    transitions: list[Transition]
+    closed_states: frozenset[str] = field(default_factory=frozenset)
+    # States in which someone other than the owner must act, and who (roles over the unit).
+    action_roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [t.name for t in self.transitions]
+        if len(names) != len(set(names)):
+            raise ValueError("duplicate transition names")
+        for t in self.transitions:
+            unknown = {*t.source, t.target} - set(self.states)
+            if unknown:
+                raise ValueError(f"transition {t.name} uses unknown states {unknown}")
+
+    def state_label(self, state: str) -> str:
+        return self.states.get(state, state)
+
+    @property
+    def open_states(self) -> list[str]:
+        return [s for s in self.states if s not in self.closed_states]
+
+    def transition(self, name: str) -> Transition | None:
+        return next((t for t in self.transitions if t.name == name), None)
+
+    def from_state(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.source]
+
+
+def _missing(item: Item, required: Sequence[tuple[str, str]]) -> list[str]:
+    missing = []
+    for attr, label in required:
+        value = getattr(item, attr, None)
+        if value is None or (isinstance(value, str | list | tuple | set) and not value):
+            missing.append(label)
+    return missing
+
+
+def may_take(user: User, item: Item, transition: Transition) -> bool:
+    from kvalitet.core.permissions import holds_role_over
+
+    if OWNER in transition.roles and item.owner_id == user.id:
+        return True
+    if REPORTER in transition.roles and item.reporter_id == user.id:
+        return True
+    roles = [r for r in transition.roles if r not in (OWNER, REPORTER)]
+    return bool(roles) and holds_role_over(user, roles, item.unit)
+
+
+def available_transitions(user: User, item: Item) -> list[Transition]:
+    """Transitions the user may try from the item's current state (guards not yet run)."""
+    if item.is_cancelled:
+        return []
+    workflow = item.spec.workflow
+    return [t for t in workflow.from_state(item.status) if may_take(user, item, t)]
+
+
+def check_transition(
+    user: User, item: Item, transition: Transition, reason: str | None = None
+) -> list[str]:
+    """Every reason the transition cannot be taken now, in Swedish; empty if it can."""
+    workflow = item.spec.workflow
+    problems: list[str] = []
+    if item.is_cancelled:
+        return ["Ärendet är makulerat."]
+    if item.status not in transition.source:
+        return [
+            f"”{transition.label}” kan inte göras när ärendet har status "
+            f"”{workflow.state_label(item.status)}”."
+        ]
+    if not may_take(user, item, transition):
+        return [f"Du har inte behörighet att göra ”{transition.label}”."]
+    missing = _missing(item, transition.required)
+    if missing:
+        problems.append("Fyll i först: " + ", ".join(missing) + ".")
+    for guard in transition.guards:
+        message = guard(item)
+        if message:
+            problems.append(message)
+    if transition.needs_reason and not (reason and reason.strip()):
+        problems.append("Ange ett skäl.")
+    return problems
+
+
+def run_transition(
+    item: Item,
+    name: str,
+    user: User,
+    *,
+    reason: str | None = None,
+    expected_version: int | None = None,
+    data: dict[str, Any] | None = None,
+    commit: bool = True,
+) -> Item:
+    """Take transition `name` on `item` as `user`. Raises WorkflowRefused, Forbidden or
+    ConflictError and changes nothing when it cannot be taken."""
+    from kvalitet.core import audit, clock
+    from kvalitet.core.permissions import can
+    from kvalitet.core.pii import check_text
+    from kvalitet.extensions import db
+
+    workflow = item.spec.workflow
+    transition = workflow.transition(name)
+    try:
+        if transition is None:
+            raise WorkflowRefused("Okänt steg för den här typen av ärende.")
+        if not can(user, "view", item):
+            raise NotFound()
+        if expected_version is not None and expected_version != item.version:
+            raise ConflictError()
+        problems = check_transition(user, item, transition, reason)
+        if problems:
+            raise WorkflowRefused(" ".join(problems))
+        check_text(reason, "reason")
+        old_status = item.status
+        item.status = transition.target
+        if transition.target in workflow.closed_states:
+            item.closed_at = clock.now()
+        elif old_status in workflow.closed_states:
+            item.closed_at = None
+        for effect in transition.effects:
+            effect(item, user, data or {})
+        audit.record(
+            user,
+            "transition",
+            item=item,
+            summary=f"{transition.label}: {workflow.state_label(old_status)} → "
+            f"{workflow.state_label(transition.target)}",
+            before={"status": old_status},
+            after={"status": transition.target, **({"skäl": reason} if reason else {})},
+        )
+        if commit:
+            db.session.commit()
+    except OperationError:
+        db.session.rollback()
+        raise
+    return item

@@ -1,0 +1,231 @@
+"""The Item base table (joined-table inheritance) and what hangs off every item."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kvalitet.core.base import FreeText, TimestampMixin, UTCDateTime
+from kvalitet.core.clock import now
+from kvalitet.extensions import db
+from kvalitet.org.models import Unit, User
+
+
+class QualityArea(db.Model):  # type: ignore[name-defined,misc]
+    """A kvalitetsområde. Data, not code: seeded with Socialstyrelsen's seven."""
+
+    __tablename__ = "quality_area"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+item_quality_area = Table(
+    "item_quality_area",
+    db.metadata,
+    Column("item_id", ForeignKey("item.id"), primary_key=True),
+    Column("quality_area_id", ForeignKey("quality_area.id"), primary_key=True, index=True),
+)
+
+
+class ListEntry(db.Model):  # type: ignore[name-defined,misc]
+    """An entry of a configurable list (avvikelse categories, synpunkt themes, ...).
+
+    `list_key` names the list; entries are deactivated, never deleted, so old items keep
+    their value.
+    """
+
+    __tablename__ = "list_entry"
+    __table_args__ = (UniqueConstraint("list_key", "label", name="list_label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_key: Mapped[str] = mapped_column(String(60), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    """Shared fields of every item kind (DOMAIN.md §5). Kinds subclass with joined tables."""
+
+    __tablename__ = "item"
+    __table_args__ = (
+        UniqueConstraint("kind", "ref_year", "ref_seq", name="kind_year_seq"),
+        Index("ix_item_kind_status", "kind", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), index=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    ref_year: Mapped[int] = mapped_column(Integer)
+    ref_seq: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(FreeText, default="")
+    description: Mapped[str] = mapped_column(FreeText, default="")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    due_date: Mapped[date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(40), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(FreeText)
+    status_before_cancel: Mapped[str | None] = mapped_column(String(40))
+    # Optimistic locking: a save with an older version is refused (ConflictError).
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
+    quality_areas: Mapped[list[QualityArea]] = relationship(
+        secondary=item_quality_area, order_by=QualityArea.sort_order
+    )
+
+    __mapper_args__: dict[str, Any] = {
+        "polymorphic_on": "kind",
+        "polymorphic_abstract": True,
+        "version_id_col": version,
+    }
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.ref}>"
+
+    @property
+    def spec(self):  # type: ignore[no-untyped-def]
+        from kvalitet.items.registry import kind_spec
+
+        return kind_spec(self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return self.spec.workflow.state_label(self.status)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.spec.workflow.closed_states
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def is_overdue(self) -> bool:
+        from kvalitet.core.clock import today
+
+        return bool(self.is_open and self.due_date and self.due_date < today())
+
+
+class LinkType(enum.StrEnum):
+    RELATERAD = "relaterad"
+    ATGARD = "atgard"  # target is an improvement action decided because of source
+    HARLEDD = "harledd"  # target was created from source (e.g. avvikelse -> lex Sarah)
+    UPPFOLJNING = "uppfoljning"
+
+    @property
+    def label(self) -> str:
+        return LINK_LABELS[self]
+
+
+LINK_LABELS = {
+    LinkType.RELATERAD: "Relaterat ärende",
+    LinkType.ATGARD: "Förbättringsåtgärd",
+    LinkType.HARLEDD: "Skapat utifrån",
+    LinkType.UPPFOLJNING: "Uppföljning",
+}
+
+
+class ItemLink(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "item_link"
+    __table_args__ = (UniqueConstraint("source_id", "target_id", "link_type", name="link"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    link_type: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    source: Mapped[Item] = relationship(foreign_keys=[source_id])
+    target: Mapped[Item] = relationship(foreign_keys=[target_id])
+
+
+class Comment(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(FreeText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    author: Mapped[User] = relationship()
+
+
+class Attachment(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    uploaded_by: Mapped[User] = relationship()
+
+
+class RefCounter(db.Model):  # type: ignore[name-defined,misc]
+    """Last sequence number used per kind and year, for reference numbers."""
+
+    __tablename__ = "ref_counter"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
+    """Append-only audit trail: who, when, which item, what, fields before and after.
+
+    Rows are never updated or deleted (a flush listener refuses it). action "read" rows are
+    the read log of sensitive kinds.
+    """
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_item_at", "item_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the entry concerns when it is not an item: "unit:5", "user:7", "import:file.csv".
+    target: Mapped[str | None] = mapped_column(String(200), index=True)
+
+    user: Mapped[User | None] = relationship()
+    item: Mapped[Item | None] = relationship()

@@ -1,0 +1,314 @@
+"""Operations every kind shares. The only code (with the kinds' own operations) that changes
+items: validate, change rows, audit, queue notifications, commit, in one transaction.
+On any OperationError the session is rolled back, so nothing is half-saved."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from kvalitet.core import audit, clock
+from kvalitet.core.errors import ConflictError, Forbidden, OperationError
+from kvalitet.core.permissions import can, require
+from kvalitet.core.pii import check_text
+from kvalitet.extensions import db
+from kvalitet.items.models import (
+    LINK_LABELS,
+    Attachment,
+    Comment,
+    Item,
+    ItemLink,
+    LinkType,
+    QualityArea,
+    RefCounter,
+)
+
+if TYPE_CHECKING:
+    from kvalitet.org.models import User
+
+T = TypeVar("T")
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """Commit on success; roll back on any error (and re-raise). A stale version becomes a
+    ConflictError with a Swedish message."""
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise ConflictError()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def next_ref(kind: str, year: int) -> tuple[str, int]:
+    """Next reference number for `kind` in `year`, e.g. ("AVV-2026-0042", 42).
+
+    The counter row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers),
+    so two people reporting at once never get the same number.
+    """
+    counter = db.session.execute(
+        select(RefCounter).where(RefCounter.kind == kind, RefCounter.year == year).with_for_update()
+    ).scalar_one_or_none()
+    if counter is None:
+        try:
+            with db.session.begin_nested():
+                counter = RefCounter(kind=kind, year=year, last=0)
+                db.session.add(counter)
+        except IntegrityError:
+            counter = db.session.execute(
+                select(RefCounter)
+                .where(RefCounter.kind == kind, RefCounter.year == year)
+                .with_for_update()
+            ).scalar_one()
+    counter.last += 1
+    seq = counter.last
+    return f"{kind}-{year}-{seq:04d}", seq
+
+
+def assign_ref(item: Item, year: int | None = None) -> None:
+    year = year or clock.today().year
+    item.ref, item.ref_seq = next_ref(item.kind, year)
+    item.ref_year = year
+
+
+def new_item(model: type[T], actor: User | None, **fields: Any) -> T:
+    """Build a new item of `model` with a reference number, initial status and an audit
+    'created' entry (added to the session, not committed)."""
+    item = model(**fields)
+    assert isinstance(item, Item)
+    spec = item.spec
+    if not item.status:
+        item.status = spec.workflow.initial
+    assign_ref(item, fields.get("ref_year"))
+    db.session.add(item)
+    audit.record(
+        actor,
+        "created",
+        item=item,
+        summary=f"{spec.label} {item.ref} skapades",
+        after={"status": item.status, "unit": item.unit_id},
+    )
+    return item
+
+
+def check_version(item: Item, expected_version: int | None) -> None:
+    if expected_version is not None and int(expected_version) != item.version:
+        raise ConflictError()
+
+
+def update_item(
+    item: Item,
+    actor: User,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+    action: str = "edit",
+    summary: str | None = None,
+    permission: str = "edit",
+) -> Item:
+    """Set fields on an item with a permission check, version check, audit and commit."""
+    require(actor, permission, item)
+    with transaction():
+        check_version(item, expected_version)
+        fields = list(changes)
+        before = audit.snapshot(item, fields)
+        for name, value in changes.items():
+            if isinstance(value, str):
+                check_text(value, name)
+            setattr(item, name, value)
+        after = audit.snapshot(item, fields)
+        old, new = audit.changed(before, after)
+        if new:
+            audit.record(
+                actor,
+                action,
+                item=item,
+                summary=summary or "Ändrade uppgifter",
+                before=old,
+                after=new,
+            )
+    return item
+
+
+def set_quality_areas(item: Item, area_ids: list[int]) -> None:
+    areas = list(db.session.scalars(select(QualityArea).where(QualityArea.id.in_(area_ids))))
+    if len(areas) != len(set(area_ids)):
+        raise OperationError("Okänt kvalitetsområde.", field="quality_areas")
+    item.quality_areas = areas
+
+
+def add_comment(item: Item, actor: User, body: str) -> Comment:
+    require(actor, "comment", item)
+    body = (body or "").strip()
+    if not body:
+        raise OperationError("Skriv en kommentar.", field="body")
+    if len(body) > 10000:
+        raise OperationError("Kommentaren är för lång (högst 10 000 tecken).", field="body")
+    with transaction():
+        check_text(body, "body")
+        comment = Comment(item_id=item.id, author_id=actor.id, body=body)
+        db.session.add(comment)
+        db.session.flush()
+        audit.record(
+            actor, "comment", item=item, summary="Kommenterade", target=f"comment:{comment.id}"
+        )
+    return comment
+
+
+def link_items(
+    source: Item,
+    target: Item,
+    actor: User,
+    link_type: str = LinkType.RELATERAD,
+    commit: bool = True,
+) -> ItemLink:
+    """Link two items (both must be visible to the actor, and the source editable)."""
+    if link_type not in set(LinkType):
+        raise OperationError("Okänd typ av koppling.", field="link_type")
+    require(actor, "view", target)
+    if not can(actor, "link", source):
+        raise Forbidden()
+    if source.id == target.id:
+        raise OperationError("Ett ärende kan inte kopplas till sig självt.", field="target")
+    existing = db.session.scalar(
+        select(ItemLink).where(
+            ItemLink.source_id == source.id,
+            ItemLink.target_id == target.id,
+            ItemLink.link_type == str(link_type),
+        )
+    )
+    if existing is not None:
+        raise OperationError("Ärendena är redan kopplade.", field="target")
+    link = ItemLink(
+        source_id=source.id, target_id=target.id, link_type=str(link_type), created_by_id=actor.id
+    )
+    db.session.add(link)
+    audit.record(
+        actor,
+        "link",
+        item=source,
+        summary=f"Kopplade {target.ref} ({LINK_LABELS[LinkType(link_type)]})",
+    )
+    if commit:
+        with transaction():
+            pass
+    return link
+
+
+def linked_items(item: Item, link_type: str | None = None) -> list[tuple[ItemLink, Item, str]]:
+    """Links in both directions as (link, other item, direction 'ut'/'in')."""
+    query = select(ItemLink).where(
+        (ItemLink.source_id == item.id) | (ItemLink.target_id == item.id)
+    )
+    if link_type:
+        query = query.where(ItemLink.link_type == link_type)
+    result = []
+    for link in db.session.scalars(query.order_by(ItemLink.created_at)):
+        if link.source_id == item.id:
+            result.append((link, link.target, "ut"))
+        else:
+            result.append((link, link.source, "in"))
+    return result
+
+
+def cancel_item(item: Item, actor: User, reason: str, expected_version: int | None = None) -> Item:
+    """Makulera: items are never deleted; they are cancelled with a reason."""
+    require(actor, "cancel", item)
+    reason = (reason or "").strip()
+    if not reason:
+        raise OperationError("Ange varför ärendet makuleras.", field="reason")
+    with transaction():
+        check_version(item, expected_version)
+        check_text(reason, "reason")
+        item.status_before_cancel = item.status
+        item.cancelled_at = clock.now()
+        item.cancelled_by_id = actor.id
+        item.cancel_reason = reason
+        audit.record(
+            actor, "cancel", item=item, summary="Makulerade ärendet", after={"skäl": reason}
+        )
+    return item
+
+
+# --- attachments ------------------------------------------------------------------------
+
+
+def attachment_dir() -> Path:
+    configured = current_app.config.get("ATTACHMENT_DIR")
+    path = Path(configured) if configured else Path(current_app.instance_path) / "attachments"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def add_attachment(item: Item, actor: User, filename: str, stream: IO[bytes]) -> Attachment:
+    require(actor, "attach", item)
+    from werkzeug.utils import secure_filename
+
+    original = (filename or "").strip()
+    safe = secure_filename(original) or "bilaga"
+    extension = safe.rsplit(".", 1)[-1].lower() if "." in safe else ""
+    allowed = [e.lower() for e in current_app.config["ATTACHMENT_EXTENSIONS"]]
+    if extension not in allowed:
+        raise OperationError(
+            "Filtypen är inte tillåten. Tillåtna typer: " + ", ".join(allowed) + ".", field="file"
+        )
+    limit = int(current_app.config["ATTACHMENT_MAX_BYTES"])
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise OperationError(
+            f"Filen är för stor. Största tillåtna storlek är {limit // (1024 * 1024)} MB.",
+            field="file",
+        )
+    if not data:
+        raise OperationError("Filen är tom.", field="file")
+    stored = secrets.token_hex(16)
+    target = attachment_dir() / stored
+    target.write_bytes(data)
+    try:
+        with transaction():
+            attachment = Attachment(
+                item_id=item.id,
+                filename=original[:255] or safe,
+                stored_name=stored,
+                content_type=mimetypes.guess_type(safe)[0] or "application/octet-stream",
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                uploaded_by_id=actor.id,
+            )
+            db.session.add(attachment)
+            audit.record(actor, "attach", item=item, summary=f"Bifogade {attachment.filename}")
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return attachment
+
+
+def attachment_path(attachment: Attachment) -> Path:
+    return attachment_dir() / os.path.basename(attachment.stored_name)
+
+
+def guarded(fn: Callable[..., T]) -> Callable[..., T]:
+    """Decorator for operations: roll back on any error."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        with transaction():
+            return fn(*args, **kwargs)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper

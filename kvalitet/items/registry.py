@@ -1,0 +1,54 @@
+"""The registry of item kinds. Each kind module registers a KindSpec when it is imported."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kvalitet.core.workflow import Workflow
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+    from kvalitet.items.models import Item
+    from kvalitet.org.models import User
+
+
+@dataclass
+class KindSpec:
+    code: str  # reference prefix and polymorphic identity, e.g. "AVV"
+    model: type[Item]
+    label: str  # "Avvikelse"
+    label_plural: str  # "Avvikelser"
+    workflow: Workflow
+    endpoint: str  # detail view endpoint taking `ref`, e.g. "avvikelser.detail"
+    # Roles that see every item of the kind in the subtree where they hold the role.
+    view_roles: tuple[str, ...] = ()
+    # Roles that may edit, comment, attach, link and cancel in their subtree.
+    manage_roles: tuple[str, ...] = ()
+    reporter_sees: bool = True
+    owner_sees: bool = True
+    # Extra visibility rule in SQL (e.g. "the decision maker of a lex Sarah case").
+    extra_visibility: Callable[[User], ColumnElement[bool] | None] | None = None
+    # Every opening is written to the read log (lex Sarah).
+    log_reads: bool = False
+    # Other per-action rules: (user, action, item) -> True/False, or None to fall through.
+    can_hook: Callable[[User, str, Item], bool | None] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_KINDS: dict[str, KindSpec] = {}
+
+
+def register_kind(spec: KindSpec) -> KindSpec:
+    _KINDS[spec.code] = spec
+    return spec
+
+
+def kind_spec(code: str) -> KindSpec:
+    return _KINDS[code]
+
+
+def all_kinds() -> list[KindSpec]:
+    return list(_KINDS.values())

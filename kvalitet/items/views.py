@@ -1,0 +1,204 @@
+"""Mina ärenden, the unit overview, and the routes every item kind shares: comments, links,
+attachments, cancellation, workflow steps, notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from kvalitet.core.errors import OperationError
+from kvalitet.core.permissions import require, role_paths
+from kvalitet.core.workflow import run_transition
+from kvalitet.extensions import db
+from kvalitet.items import operations
+from kvalitet.items.models import Attachment, Item
+from kvalitet.items.queries import (
+    detail_url,
+    inbox_counts,
+    inbox_query,
+    load_item,
+    paginate,
+    unit_overview,
+)
+from kvalitet.notify.models import Notification
+from kvalitet.notify.operations import mark_read
+from kvalitet.org.models import CHEF_ROLES, Role
+
+bp = Blueprint("items", __name__)
+
+SECTIONS = {
+    "alla": "Alla mina ärenden",
+    "forsenade": "Försenade",
+    "snart": "Förfaller inom 14 dagar",
+}
+
+
+@bp.route("/")
+@login_required
+def inbox() -> Any:
+    section = request.args.get("visa", "alla")
+    if section not in SECTIONS:
+        section = "alla"
+    pagination = paginate(inbox_query(current_user, section))
+    return render_template(
+        "items/inbox.html",
+        pagination=pagination,
+        section=section,
+        sections=SECTIONS,
+        counts=inbox_counts(current_user),
+    )
+
+
+@bp.route("/enheter")
+@login_required
+def units() -> Any:
+    roles = [*CHEF_ROLES, Role.KVALITETSUTVECKLARE, Role.SAS, Role.MAS]
+    paths = role_paths(current_user, roles)
+    if not paths:
+        abort(403)
+    return render_template("items/units.html", rows=unit_overview(current_user, paths))
+
+
+@bp.route("/arende/<ref>")
+@login_required
+def open_ref(ref: str) -> Any:
+    item = load_item(ref, current_user)
+    return redirect(detail_url(item))
+
+
+def _back(item: Item) -> Any:
+    return redirect(detail_url(item))
+
+
+def _version() -> int | None:
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.route("/arende/<int:item_id>/kommentar", methods=["POST"])
+@login_required
+def comment(item_id: int) -> Any:
+    item = load_item(item_id, current_user)
+    try:
+        operations.add_comment(item, current_user, request.form.get("body", ""))
+    except OperationError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash("Kommentaren är sparad.", "success")
+    return _back(item)
+
+
+@bp.route("/arende/<int:item_id>/koppla", methods=["POST"])
+@login_required
+def link(item_id: int) -> Any:
+    item = load_item(item_id, current_user)
+    target_ref = (request.form.get("target") or "").strip().upper()
+    try:
+        target = (
+            db.session.scalar(select(Item).where(Item.ref == target_ref)) if target_ref else None
+        )
+        if target is None:
+            raise OperationError("Hittar inget ärende med det numret som du har tillgång till.")
+        operations.link_items(
+            item, target, current_user, request.form.get("link_type", "relaterad")
+        )
+    except OperationError as exc:
+        # Do not reveal whether an invisible item exists.
+        message = (
+            exc.message
+            if exc.status_code != 404
+            else ("Hittar inget ärende med det numret som du har tillgång till.")
+        )
+        flash(message, "danger")
+    else:
+        flash(f"Kopplade {target.ref}.", "success")
+    return _back(item)
+
+
+@bp.route("/arende/<int:item_id>/bilaga", methods=["POST"])
+@login_required
+def upload(item_id: int) -> Any:
+    item = load_item(item_id, current_user)
+    upload_file = request.files.get("file")
+    try:
+        if upload_file is None or not upload_file.filename:
+            raise OperationError("Välj en fil att bifoga.", field="file")
+        operations.add_attachment(item, current_user, upload_file.filename, upload_file.stream)
+    except OperationError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash("Filen är bifogad.", "success")
+    return _back(item)
+
+
+@bp.route("/bilaga/<int:attachment_id>")
+@login_required
+def download(attachment_id: int) -> Any:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        abort(404)
+    item = db.session.get(Item, attachment.item_id)
+    assert item is not None
+    require(current_user, "view", item)
+    path = operations.attachment_path(attachment)
+    if not path.exists():
+        abort(404)
+    return send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+    )
+
+
+@bp.route("/arende/<int:item_id>/makulera", methods=["POST"])
+@login_required
+def cancel(item_id: int) -> Any:
+    item = load_item(item_id, current_user)
+    try:
+        operations.cancel_item(item, current_user, request.form.get("reason", ""), _version())
+    except OperationError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(f"{item.ref} är makulerat.", "success")
+    return _back(item)
+
+
+@bp.route("/arende/<int:item_id>/steg/<name>", methods=["POST"])
+@login_required
+def transition(item_id: int, name: str) -> Any:
+    item = load_item(item_id, current_user)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        run_transition(
+            item, name, current_user, reason=request.form.get("reason"), expected_version=_version()
+        )
+    except OperationError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(f"{item.ref}: {item.status_label}.", "success")
+    return _back(item)
+
+
+@bp.route("/notiser")
+@login_required
+def notifications() -> Any:
+    pagination = paginate(
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    return render_template("items/notifications.html", pagination=pagination)
+
+
+@bp.route("/notiser/lasta", methods=["POST"])
+@login_required
+def notifications_read() -> Any:
+    mark_read(current_user)
+    flash("Alla notiser är markerade som lästa.", "success")
+    return redirect(url_for("items.notifications"))

@@ -1,0 +1,1 @@
+"""Notifications: in the app (the bell), by e-mail through the outbox, and digests."""

@@ -1,0 +1,1 @@
+"""Organisation tree, users, roles and login."""

@@ -1,0 +1,166 @@
+"""Units of the organisation tree, users and their roles at places in the tree."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kvalitet.core.base import TimestampMixin, UTCDateTime
+from kvalitet.extensions import db
+
+
+class UnitKind(enum.StrEnum):
+    NAMND = "namnd"
+    FORVALTNING = "forvaltning"
+    AVDELNING = "avdelning"
+    ENHET = "enhet"
+    TEAM = "team"
+
+    @property
+    def label(self) -> str:
+        return UNIT_KIND_LABELS[self]
+
+
+UNIT_KIND_LABELS = {
+    UnitKind.NAMND: "Nämnd",
+    UnitKind.FORVALTNING: "Förvaltning",
+    UnitKind.AVDELNING: "Avdelning",
+    UnitKind.ENHET: "Enhet",
+    UnitKind.TEAM: "Team",
+}
+
+
+class Role(enum.StrEnum):
+    MEDARBETARE = "medarbetare"
+    ENHETSCHEF = "enhetschef"
+    AVDELNINGSCHEF = "avdelningschef"
+    SAS = "sas"
+    MAS = "mas"
+    KVALITETSUTVECKLARE = "kvalitetsutvecklare"
+    REGISTRATOR = "registrator"
+    LASARE = "lasare"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.MEDARBETARE: "Medarbetare",
+    Role.ENHETSCHEF: "Enhetschef",
+    Role.AVDELNINGSCHEF: "Avdelningschef / förvaltningsledning",
+    Role.SAS: "SAS (socialt ansvarig samordnare)",
+    Role.MAS: "MAS (medicinskt ansvarig sjuksköterska)",
+    Role.KVALITETSUTVECKLARE: "Kvalitetsutvecklare",
+    Role.REGISTRATOR: "Registrator",
+    Role.LASARE: "Läsare (nämnd/revisor)",
+    Role.ADMIN: "Administratör",
+}
+
+# Roles that lead a unit: the "chef" of a unit is whoever holds one of these at it
+# (nearest up the tree first).
+CHEF_ROLES = (Role.ENHETSCHEF, Role.AVDELNINGSCHEF)
+
+
+class Unit(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[UnitKind] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    # Materialised path of ids, e.g. "/1/4/9/": a subtree is every path that starts with it.
+    path: Mapped[str] = mapped_column(String(500), index=True, default="")
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Shown by name in the public e-tjänst for synpunkter.
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.name")
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.id} {self.name}>"
+
+    @property
+    def kind_label(self) -> str:
+        return UNIT_KIND_LABELS.get(UnitKind(self.kind), str(self.kind))
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to and including this unit."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def is_within(self, other: Unit) -> bool:
+        return self.path.startswith(other.path)
+
+
+class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The unit the person works at: default unit when they report something.
+    home_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Changes on password change, so old sessions stop working.
+    session_token: Mapped[str] = mapped_column(String(64), default="")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    home_unit: Mapped[Unit | None] = relationship()
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+    # Flask-Login
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def has_role(self, *roles: Role) -> bool:
+        wanted = {str(r) for r in roles}
+        return any(ra.role in wanted for ra in self.roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    @property
+    def display(self) -> str:
+        return f"{self.name}, {self.title}" if self.title else self.name
+
+
+class RoleAssignment(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    """A role held at a unit, valid for the unit's whole subtree."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (UniqueConstraint("user_id", "role", "unit_id", name="user_role_unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    role: Mapped[Role] = mapped_column(String(30), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(Role(self.role), str(self.role))

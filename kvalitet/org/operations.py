@@ -1,0 +1,420 @@
+"""Operations on the organisation: login, passwords, units, users and roles."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
+from sqlalchemy import func, select
+
+from kvalitet.core import audit, clock
+from kvalitet.core.errors import OperationError
+from kvalitet.extensions import db
+from kvalitet.items.operations import transaction
+from kvalitet.org.models import CHEF_ROLES, Role, RoleAssignment, Unit, UnitKind, User
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id with the parameters in config (argon2-cffi's defaults unless overridden)."""
+    config = current_app.config
+    return PasswordHasher(
+        time_cost=int(config.get("ARGON2_TIME_COST", 3)),
+        memory_cost=int(config.get("ARGON2_MEMORY_COST", 65536)),
+        parallelism=int(config.get("ARGON2_PARALLELISM", 4)),
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        ok = _hasher().verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    if ok and _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher().hash(password)
+    return bool(ok)
+
+
+def check_password_rules(password: str, field: str = "password") -> None:
+    minimum = int(current_app.config["PASSWORD_MIN_LENGTH"])
+    if len(password or "") < minimum:
+        raise OperationError(f"Lösenordet måste ha minst {minimum} tecken.", field=field)
+    if len(password) > 200:
+        raise OperationError("Lösenordet är för långt (högst 200 tecken).", field=field)
+
+
+def find_user_by_email(email: str) -> User | None:
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    return db.session.scalar(select(User).where(func.lower(User.email) == email))
+
+
+LOCKED_MESSAGE = (
+    "Kontot är tillfälligt låst efter för många misslyckade inloggningar. "
+    "Försök igen efter {until} eller kontakta en administratör."
+)
+BAD_LOGIN_MESSAGE = "Fel e-postadress eller lösenord."
+
+
+def authenticate(email: str, password: str) -> User:
+    """Check e-mail and password. Counts failed attempts and locks the account for a while
+    after LOGIN_MAX_FAILED failures; raises OperationError with a clear Swedish message."""
+    user = find_user_by_email(email)
+    now = clock.now()
+    if user is None or not user.active:
+        # Same work and message as a wrong password: do not reveal which accounts exist.
+        _hasher().hash(password or "x")
+        raise OperationError(BAD_LOGIN_MESSAGE)
+    if user.locked_until and user.locked_until > now:
+        until = clock.to_local(user.locked_until)
+        raise OperationError(LOCKED_MESSAGE.format(until=until.strftime("%H:%M") if until else ""))
+    if not verify_password(user, password or ""):
+        user.failed_logins += 1
+        maximum = int(current_app.config["LOGIN_MAX_FAILED"])
+        if user.failed_logins >= maximum:
+            user.locked_until = now + timedelta(
+                minutes=int(current_app.config["LOGIN_LOCKOUT_MINUTES"])
+            )
+            user.failed_logins = 0
+            audit.record(user, "login_locked", target=f"user:{user.id}", summary="Kontot låstes")
+            db.session.commit()
+            until = clock.to_local(user.locked_until)
+            raise OperationError(
+                LOCKED_MESSAGE.format(until=until.strftime("%H:%M") if until else "")
+            )
+        db.session.commit()
+        raise OperationError(BAD_LOGIN_MESSAGE)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if not user.session_token:
+        user.session_token = secrets.token_hex(16)
+    audit.record(user, "login", target=f"user:{user.id}", summary="Loggade in")
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str, repeat: str) -> None:
+    if not verify_password(user, current or ""):
+        raise OperationError("Nuvarande lösenord stämmer inte.", field="current")
+    check_password_rules(new, "new")
+    if new != repeat:
+        raise OperationError("Lösenorden är inte lika.", field="repeat")
+    with transaction():
+        user.password_hash = hash_password(new)
+        user.session_token = secrets.token_hex(16)
+        audit.record(user, "password_changed", target=f"user:{user.id}", summary="Bytte lösenord")
+
+
+# --- units ------------------------------------------------------------------------------
+
+
+def _set_path(unit: Unit) -> None:
+    parent = unit.parent
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    unit.depth = (parent.depth + 1) if parent else 0
+
+
+def create_unit(
+    actor: User | None,
+    name: str,
+    kind: str,
+    parent: Unit | None,
+    public: bool = False,
+    commit: bool = True,
+) -> Unit:
+    name = (name or "").strip()
+    if not name:
+        raise OperationError("Ange ett namn.", field="name")
+    if len(name) > 200:
+        raise OperationError("Namnet är för långt (högst 200 tecken).", field="name")
+    if kind not in set(UnitKind):
+        raise OperationError("Välj en giltig typ av enhet.", field="kind")
+    if parent is not None and not parent.active:
+        raise OperationError("Den överordnade enheten är inaktiverad.", field="parent_id")
+    unit = Unit(name=name, kind=kind, parent=parent, public=public, path="")
+    db.session.add(unit)
+    db.session.flush()
+    _set_path(unit)
+    audit.record(actor, "unit_created", target=f"unit:{unit.id}", summary=f"Skapade enheten {name}")
+    if commit:
+        db.session.commit()
+    return unit
+
+
+def update_unit(
+    actor: User, unit: Unit, *, name: str, kind: str, public: bool, parent: Unit | None
+) -> Unit:
+    name = (name or "").strip()
+    if not name:
+        raise OperationError("Ange ett namn.", field="name")
+    if kind not in set(UnitKind):
+        raise OperationError("Välj en giltig typ av enhet.", field="kind")
+    if parent is not None and (parent.id == unit.id or parent.path.startswith(unit.path)):
+        raise OperationError(
+            "En enhet kan inte flyttas in under sig själv eller en av sina underenheter.",
+            field="parent_id",
+        )
+    with transaction():
+        before = audit.snapshot(unit, ["name", "kind", "public", "parent_id"])
+        unit.name, unit.kind, unit.public = name, kind, public
+        if (parent.id if parent else None) != unit.parent_id:
+            old_path = unit.path
+            unit.parent = parent
+            _set_path(unit)
+            new_path = unit.path
+            descendants = db.session.scalars(
+                select(Unit).where(Unit.path.startswith(old_path), Unit.id != unit.id)
+            )
+            for child in descendants:
+                child.path = new_path + child.path[len(old_path) :]
+                child.depth = child.path.count("/") - 2
+        after = audit.snapshot(unit, ["name", "kind", "public", "parent_id"])
+        old, new = audit.changed(before, after)
+        audit.record(
+            actor,
+            "unit_changed",
+            target=f"unit:{unit.id}",
+            summary=f"Ändrade enheten {name}",
+            before=old,
+            after=new,
+        )
+    return unit
+
+
+def set_unit_active(actor: User, unit: Unit, active: bool) -> Unit:
+    with transaction():
+        if not active:
+            open_children = db.session.scalar(
+                select(func.count(Unit.id)).where(Unit.parent_id == unit.id, Unit.active.is_(True))
+            )
+            if open_children:
+                raise OperationError(
+                    "Enheten har aktiva underenheter. Inaktivera eller flytta dem först."
+                )
+        unit.active = active
+        audit.record(
+            actor,
+            "unit_activated" if active else "unit_deactivated",
+            target=f"unit:{unit.id}",
+            summary=("Aktiverade" if active else "Inaktiverade") + f" enheten {unit.name}",
+        )
+    return unit
+
+
+def delete_unit(actor: User, unit: Unit) -> None:
+    """Only an empty unit can be deleted: no items, no sub-units, no roles, no users."""
+    from kvalitet.items.models import Item
+
+    reasons = []
+    if db.session.scalar(select(func.count(Item.id)).where(Item.unit_id == unit.id)):
+        reasons.append("enheten har ärenden (inaktivera den i stället)")
+    if db.session.scalar(select(func.count(Unit.id)).where(Unit.parent_id == unit.id)):
+        reasons.append("enheten har underenheter")
+    if db.session.scalar(
+        select(func.count(RoleAssignment.id)).where(RoleAssignment.unit_id == unit.id)
+    ):
+        reasons.append("någon har en roll vid enheten")
+    if db.session.scalar(select(func.count(User.id)).where(User.home_unit_id == unit.id)):
+        reasons.append("någon har enheten som sin arbetsplats")
+    if reasons:
+        raise OperationError("Enheten kan inte tas bort: " + "; ".join(reasons) + ".")
+    with transaction():
+        audit.record(
+            actor, "unit_deleted", target=f"unit:{unit.id}", summary=f"Tog bort enheten {unit.name}"
+        )
+        db.session.delete(unit)
+
+
+def unit_choices(
+    active_only: bool = True, units: list[Unit] | None = None
+) -> list[tuple[int, str]]:
+    """(id, indented name) in tree order, for select fields."""
+    if units is None:
+        query = select(Unit).order_by(Unit.path)
+        if active_only:
+            query = query.where(Unit.active.is_(True))
+        units = list(db.session.scalars(query))
+    ordered = sorted(units, key=lambda u: _tree_sort_key(u, units))
+    return [(u.id, "\u00a0\u00a0" * u.depth + u.name) for u in ordered]
+
+
+def _tree_sort_key(unit: Unit, units: list[Unit]) -> list[str]:
+    names = {u.id: u.name for u in units}
+    return [names.get(i, str(i)) for i in unit.ancestor_ids()]
+
+
+def subtree_units(root: Unit) -> list[Unit]:
+    return list(
+        db.session.scalars(select(Unit).where(Unit.path.startswith(root.path)).order_by(Unit.path))
+    )
+
+
+# --- users and roles --------------------------------------------------------------------
+
+
+def create_user(
+    actor: User | None,
+    *,
+    name: str,
+    email: str,
+    title: str = "",
+    password: str | None = None,
+    home_unit: Unit | None = None,
+    is_demo: bool = False,
+    commit: bool = True,
+) -> User:
+    name = (name or "").strip()
+    email = (email or "").strip().lower()
+    if not name:
+        raise OperationError("Ange namn.", field="name")
+    if "@" not in email or len(email) > 254:
+        raise OperationError("Ange en giltig e-postadress.", field="email")
+    if find_user_by_email(email) is not None:
+        raise OperationError("Det finns redan en användare med den e-postadressen.", field="email")
+    if password is not None:
+        check_password_rules(password)
+    user = User(
+        name=name,
+        email=email,
+        title=(title or "").strip(),
+        password_hash=hash_password(password) if password else "",
+        home_unit=home_unit,
+        session_token=secrets.token_hex(16),
+        is_demo=is_demo,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user_created", target=f"user:{user.id}", summary=f"Skapade {name}")
+    if commit:
+        db.session.commit()
+    return user
+
+
+def update_user(actor: User, user: User, **fields: Any) -> User:
+    name = (fields.get("name") or "").strip()
+    email = (fields.get("email") or "").strip().lower()
+    if not name:
+        raise OperationError("Ange namn.", field="name")
+    if "@" not in email:
+        raise OperationError("Ange en giltig e-postadress.", field="email")
+    other = find_user_by_email(email)
+    if other is not None and other.id != user.id:
+        raise OperationError("Det finns redan en användare med den e-postadressen.", field="email")
+    with transaction():
+        keys = ["name", "email", "title", "active", "home_unit_id"]
+        before = audit.snapshot(user, keys)
+        user.name, user.email = name, email
+        user.title = (fields.get("title") or "").strip()
+        user.home_unit_id = fields.get("home_unit_id")
+        was_active = user.active
+        user.active = bool(fields.get("active", True))
+        if was_active and not user.active:
+            user.session_token = secrets.token_hex(16)
+        if fields.get("password"):
+            check_password_rules(fields["password"])
+            user.password_hash = hash_password(fields["password"])
+            user.session_token = secrets.token_hex(16)
+            user.locked_until = None
+            user.failed_logins = 0
+        old, new = audit.changed(before, audit.snapshot(user, keys))
+        audit.record(
+            actor,
+            "user_changed",
+            target=f"user:{user.id}",
+            summary=f"Ändrade {user.name}",
+            before=old,
+            after=new,
+        )
+    return user
+
+
+def grant_role(actor: User | None, user: User, role: str, unit: Unit, commit: bool = True) -> None:
+    if role not in set(Role):
+        raise OperationError("Välj en giltig roll.", field="role")
+    exists_ = db.session.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.user_id == user.id,
+            RoleAssignment.role == role,
+            RoleAssignment.unit_id == unit.id,
+        )
+    )
+    if exists_ is not None:
+        raise OperationError("Personen har redan den rollen vid enheten.", field="role")
+    db.session.add(RoleAssignment(user=user, role=role, unit=unit))
+    audit.record(
+        actor,
+        "role_granted",
+        target=f"user:{user.id}",
+        summary=f"Gav {user.name} rollen {Role(role).label} vid {unit.name}",
+    )
+    if commit:
+        db.session.commit()
+
+
+def revoke_role(actor: User, assignment: RoleAssignment) -> None:
+    with transaction():
+        audit.record(
+            actor,
+            "role_revoked",
+            target=f"user:{assignment.user_id}",
+            summary=f"Tog bort rollen {assignment.role_label} vid {assignment.unit.name} "
+            f"från {assignment.user.name}",
+        )
+        db.session.delete(assignment)
+
+
+def holders_over(unit: Unit, roles: tuple[str, ...] | list[str]) -> list[User]:
+    """Active users holding one of `roles` at the nearest unit at or above `unit` where anyone
+    holds it (the unit's own chef before the avdelning's)."""
+    ids = list(reversed(unit.ancestor_ids()))
+    if not ids:
+        return []
+    rows = db.session.execute(
+        select(RoleAssignment.unit_id, User)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(
+            RoleAssignment.unit_id.in_(ids),
+            RoleAssignment.role.in_([str(r) for r in roles]),
+            User.active.is_(True),
+        )
+    ).all()
+    by_unit: dict[int, list[User]] = {}
+    for unit_id, user in rows:
+        by_unit.setdefault(unit_id, []).append(user)
+    for unit_id in ids:
+        if unit_id in by_unit:
+            return sorted(by_unit[unit_id], key=lambda u: u.id)
+    return []
+
+
+def chefs_of(unit: Unit) -> list[User]:
+    """The unit's chef: enhetschef at the unit or nearest above, else avdelningschef."""
+    return holders_over(unit, [Role.ENHETSCHEF]) or holders_over(unit, list(CHEF_ROLES))
+
+
+def all_holders_over(unit: Unit, roles: list[str]) -> list[User]:
+    """Every active user holding one of `roles` at `unit` or any unit above it."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(
+                RoleAssignment.unit_id.in_(unit.ancestor_ids()),
+                RoleAssignment.role.in_([str(r) for r in roles]),
+                User.active.is_(True),
+            )
+            .distinct()
+            .order_by(User.id)
+        )
+    )
