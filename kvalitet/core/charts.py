@@ -44,7 +44,9 @@ def bar_chart_svg(
             )
         )
         + "</desc>",
-        f'<text x="0" y="18" font-size="15" font-weight="bold" fill="#212529">{escape(title)}</text>',
+        '<text x="0" y="18" font-size="15" font-weight="bold" fill="#212529">'
+        + escape(title)
+        + "</text>",
     ]
     x = 0
     for index, (name, _) in enumerate(series):
