@@ -229,13 +229,27 @@ class Client:
     def __init__(self, client: FlaskClient):
         self.raw = client
 
+    @staticmethod
+    def _fresh_request_globals() -> None:
+        # The test keeps an app context pushed, and Flask reuses it for test requests, so
+        # per-request caches in `g` (the logged-in user, the CSRF token, permission caches)
+        # would leak from one client to the next. A real server starts each request afresh.
+        from flask import g, has_app_context
+
+        if has_app_context():
+            vars(g).clear()
+
+    def open(self, method: str, url: str, **kw: Any) -> Any:
+        self._fresh_request_globals()
+        return self.raw.open(url, method=method, **kw)
+
     def get(self, url: str, **kw: Any) -> Any:
-        return self.raw.get(url, **kw)
+        return self.open("GET", url, **kw)
 
     def token(self, url: str = "/konto") -> str:
-        page = self.raw.get(url)
+        page = self.get(url)
         if page.status_code != 200:
-            page = self.raw.get("/logga-in")
+            page = self.get("/logga-in")
         match = _CSRF.search(page.get_data(as_text=True))
         assert match, "no csrf token on the page"
         return match.group(1) or match.group(2)
@@ -246,7 +260,7 @@ class Client:
         data = dict(data or {})
         if csrf and "csrf_token" not in data:
             data["csrf_token"] = self.token()
-        return self.raw.post(url, data=data, **kw)
+        return self.open("POST", url, data=data, **kw)
 
     def login(self, email: str, password: str = PASSWORD) -> Any:
         return self.post("/logga-in", {"email": email, "password": password})

@@ -42,6 +42,6 @@ def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # IMMEDIATE takes the write lock at the start, so two processes (web and scheduler)
-    # never deadlock upgrading a read lock, and counters stay serialised.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A deferred BEGIN: readers never hold the write lock (in WAL mode they do not block the
+    # writer). Writers are serialised by SQLite's lock with the busy timeout above.
+    conn.exec_driver_sql("BEGIN")
