@@ -1,0 +1,1 @@
+"""Avvikelser (deviations), DOMAIN.md §5.1."""

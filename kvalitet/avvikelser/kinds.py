@@ -1,0 +1,144 @@
+"""The Avvikelse kind: workflow, visibility and the closing guard."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, and_, select
+
+from kvalitet.avvikelser.models import Avvikelse, AvvikelseStatus
+from kvalitet.core.permissions import role_paths, units_under
+from kvalitet.core.workflow import OWNER, Transition, Workflow
+from kvalitet.items.registry import KindSpec, register_kind
+from kvalitet.org.models import Role
+
+if TYPE_CHECKING:
+    from kvalitet.items.models import Item
+    from kvalitet.org.models import User
+
+S = AvvikelseStatus
+CHEFS = (Role.ENHETSCHEF, Role.AVDELNINGSCHEF, Role.KVALITETSUTVECKLARE)
+# MAS may act on the health-care deviations they can see (visibility limits them to those).
+HANDLERS = (*CHEFS, Role.MAS)
+
+
+def open_actions(item: Item) -> list[Item]:
+    """Linked förbättringsåtgärder (link type "atgard") that are neither done, not done,
+    cancelled nor consciously deferred."""
+    from kvalitet.atgarder.models import Atgard, AtgardStatus
+    from kvalitet.extensions import db
+    from kvalitet.items.models import ItemLink, LinkType
+
+    linked_ids = (
+        select(ItemLink.target_id)
+        .where(ItemLink.source_id == item.id, ItemLink.link_type == str(LinkType.ATGARD))
+        .union(
+            select(ItemLink.source_id).where(
+                ItemLink.target_id == item.id, ItemLink.link_type == str(LinkType.ATGARD)
+            )
+        )
+    )
+    return list(
+        db.session.scalars(
+            select(Atgard)
+            .where(
+                Atgard.id.in_(linked_ids),
+                Atgard.status.notin_([AtgardStatus.GENOMFORD, AtgardStatus.EJ_GENOMFORD]),
+                Atgard.deferred.is_(False),
+                Atgard.cancelled_at.is_(None),
+            )
+            .order_by(Atgard.ref)
+        )
+    )
+
+
+def analysis_written(item: Item) -> str | None:
+    assert isinstance(item, Avvikelse)
+    problems = []
+    if not (item.analysis or "").strip():
+        problems.append("analysen (orsaker) är inte skriven")
+    if not item.causes:
+        problems.append("ingen orsakskategori är vald")
+    if problems:
+        return "Avvikelsen kan inte avslutas: " + " och ".join(problems) + "."
+    return None
+
+
+def actions_resolved(item: Item) -> str | None:
+    still_open = open_actions(item)
+    if still_open:
+        refs = ", ".join(a.ref for a in still_open)
+        return (
+            f"Avvikelsen kan inte avslutas: förbättringsåtgärd {refs} är inte genomförd. "
+            "Markera den som genomförd eller ej genomförd, eller som medvetet uppskjuten."
+        )
+    return None
+
+
+def analysis_for_atgardad(item: Item) -> str | None:
+    assert isinstance(item, Avvikelse)
+    if not (item.analysis or "").strip():
+        return "Skriv analysen (orsaker) innan avvikelsen markeras som åtgärdad."
+    return None
+
+
+def tell_reporter_closed(item: Item, user: User, data: dict[str, Any]) -> None:
+    """The reporter learns that their deviation has been handled (reference only)."""
+    from kvalitet.notify.operations import notify
+
+    if item.reporter_id and item.reporter_id != user.id:
+        notify([item.reporter_id], f"Avvikelse {item.ref} är avslutad", item=item)
+
+
+WORKFLOW = Workflow(
+    states={
+        S.RAPPORTERAD: "Rapporterad",
+        S.RAPPORTERAD_HSL: "Rapporterad till MAS",
+        S.UNDER_UTREDNING: "Under utredning",
+        S.ATGARDAD: "Åtgärdad",
+        S.AVSLUTAD: "Avslutad",
+    },
+    initial=S.RAPPORTERAD,
+    closed_states=frozenset({S.AVSLUTAD}),
+    transitions=[
+        Transition("utred", "Påbörja utredning", (S.RAPPORTERAD, S.RAPPORTERAD_HSL),
+                   S.UNDER_UTREDNING, (OWNER, *HANDLERS)),
+        Transition("atgarda", "Markera som åtgärdad", (S.UNDER_UTREDNING,), S.ATGARDAD,
+                   (OWNER, *HANDLERS), guards=(analysis_for_atgardad,)),
+        Transition("avsluta", "Avsluta", (S.UNDER_UTREDNING, S.ATGARDAD), S.AVSLUTAD,
+                   (OWNER, *HANDLERS), guards=(analysis_written, actions_resolved),
+                   effects=(tell_reporter_closed,), style="success"),
+        Transition("ateroppna", "Återöppna", (S.ATGARDAD, S.AVSLUTAD), S.UNDER_UTREDNING,
+                   HANDLERS, needs_reason=True, style="outline-secondary"),
+    ],
+    # A new deviation waits for the unit's chef; during investigation the owner (investigator).
+    action_roles={S.RAPPORTERAD: (Role.ENHETSCHEF,), S.RAPPORTERAD_HSL: (Role.MAS,)},
+)  # fmt: skip
+
+
+def mas_visibility(user: User) -> ColumnElement[bool] | None:
+    """MAS sees the health-care deviations of the subtrees where they hold the role."""
+    from kvalitet.items.models import Item
+
+    paths = role_paths(user, [Role.MAS])
+    if not paths:
+        return None
+    return and_(
+        Item.unit_id.in_(units_under(paths)),
+        Item.id.in_(select(Avvikelse.id).where(Avvikelse.health_care.is_(True))),
+    )
+
+
+SPEC = register_kind(
+    KindSpec(
+        code="AVV",
+        model=Avvikelse,
+        label="Avvikelse",
+        label_plural="Avvikelser",
+        workflow=WORKFLOW,
+        endpoint="avvikelser.detail",
+        view_roles=CHEFS,
+        manage_roles=HANDLERS,
+        extra_visibility=mas_visibility,
+    )
+)
