@@ -146,7 +146,7 @@ def format_datetime(value: datetime | None) -> str:
 
 
 def page_url(page: int) -> str:
-    args = request.args.to_dict(flat=False)
+    args: dict[str, Any] = request.args.to_dict(flat=False)
     args["page"] = [str(page)]
     return url_for(request.endpoint or "items.inbox", **(request.view_args or {}), **args)
 

@@ -66,7 +66,7 @@ def units() -> Any:
 @bp.route("/arende/<ref>")
 @login_required
 def open_ref(ref: str) -> Any:
-    item = load_item(ref, current_user)
+    item: Item = load_item(ref, current_user)
     return redirect(detail_url(item))
 
 
@@ -82,7 +82,7 @@ def _version() -> int | None:
 @bp.route("/arende/<int:item_id>/kommentar", methods=["POST"])
 @login_required
 def comment(item_id: int) -> Any:
-    item = load_item(item_id, current_user)
+    item: Item = load_item(item_id, current_user)
     try:
         operations.add_comment(item, current_user, request.form.get("body", ""))
     except OperationError as exc:
@@ -95,7 +95,7 @@ def comment(item_id: int) -> Any:
 @bp.route("/arende/<int:item_id>/koppla", methods=["POST"])
 @login_required
 def link(item_id: int) -> Any:
-    item = load_item(item_id, current_user)
+    item: Item = load_item(item_id, current_user)
     target_ref = (request.form.get("target") or "").strip().upper()
     try:
         target = (
@@ -122,7 +122,7 @@ def link(item_id: int) -> Any:
 @bp.route("/arende/<int:item_id>/bilaga", methods=["POST"])
 @login_required
 def upload(item_id: int) -> Any:
-    item = load_item(item_id, current_user)
+    item: Item = load_item(item_id, current_user)
     upload_file = request.files.get("file")
     try:
         if upload_file is None or not upload_file.filename:
@@ -158,7 +158,7 @@ def download(attachment_id: int) -> Any:
 @bp.route("/arende/<int:item_id>/makulera", methods=["POST"])
 @login_required
 def cancel(item_id: int) -> Any:
-    item = load_item(item_id, current_user)
+    item: Item = load_item(item_id, current_user)
     try:
         operations.cancel_item(item, current_user, request.form.get("reason", ""), _version())
     except OperationError as exc:
@@ -171,7 +171,7 @@ def cancel(item_id: int) -> Any:
 @bp.route("/arende/<int:item_id>/steg/<name>", methods=["POST"])
 @login_required
 def transition(item_id: int, name: str) -> Any:
-    item = load_item(item_id, current_user)
+    item: Item = load_item(item_id, current_user)
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:

@@ -142,7 +142,7 @@ def create_unit(
         raise OperationError("Välj en giltig typ av enhet.", field="kind")
     if parent is not None and not parent.active:
         raise OperationError("Den överordnade enheten är inaktiverad.", field="parent_id")
-    unit = Unit(name=name, kind=kind, parent=parent, public=public, path="")
+    unit = Unit(name=name, kind=UnitKind(kind), parent=parent, public=public, path="")
     db.session.add(unit)
     db.session.flush()
     _set_path(unit)
@@ -167,7 +167,7 @@ def update_unit(
         )
     with transaction():
         before = audit.snapshot(unit, ["name", "kind", "public", "parent_id"])
-        unit.name, unit.kind, unit.public = name, kind, public
+        unit.name, unit.kind, unit.public = name, UnitKind(kind), public
         if (parent.id if parent else None) != unit.parent_id:
             old_path = unit.path
             unit.parent = parent

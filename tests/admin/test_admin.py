@@ -143,3 +143,22 @@ def test_unknown_ids_give_friendly_404(app, org, login_as):
         response = admin.get(url)
         assert response.status_code == 404, url
         assert "Sidan finns inte" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_gives_swedish_500_and_saves_nothing(app, org, login_as):
+    from kvalitet.org.models import UnitKind
+    from kvalitet.org.operations import create_unit
+
+    @app.route("/test-krasch", methods=["POST"])
+    def crash():
+        create_unit(None, "Halvsparad", UnitKind.TEAM, None, commit=False)
+        db.session.flush()
+        raise RuntimeError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = login_as(org.admin)
+    response = client.post("/test-krasch")
+    assert response.status_code == 500
+    assert "Något gick fel" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalar(select(Unit).where(Unit.name == "Halvsparad")) is None
