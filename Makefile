@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app kvalitet
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install install-dev system-deps migrate demo clean-venv bench
+.PHONY: run test lint install system-deps system-deps-run migrate demo bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -18,7 +18,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 system-deps:
-	bash scripts/system-deps.sh
+	bash scripts/system-deps.sh test
+
+system-deps-run:
+	bash scripts/system-deps.sh run
 
 migrate: install
 	$(FLASK) migrate-db
@@ -27,7 +30,7 @@ demo: migrate
 	$(FLASK) demo --if-empty
 
 # First command: install, migrate, load demo data, start web server and scheduler.
-run: system-deps demo
+run: system-deps-run demo
 	bash scripts/run.sh
 
 # Second command: install what the tests need and run the whole suite.

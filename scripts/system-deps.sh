@@ -2,14 +2,21 @@
 # System packages Kvalitet needs from Debian: Chromium for the browser tests,
 # Pango for PDF rendering (WeasyPrint), poppler-utils and LibreOffice to check
 # generated documents. Installs only what is missing; needs root (or sudo).
+#   scripts/system-deps.sh run    what the application needs to run
+#   scripts/system-deps.sh test   that, plus what the test suite needs (the default)
 set -euo pipefail
+profile="${1:-test}"
 need=()
 check() { dpkg -s "$1" >/dev/null 2>&1 || need+=("$1"); }
-check chromium
+# --- run: PDF rendering
 check fonts-dejavu-core
 check libpango-1.0-0
 check libpangoft2-1.0-0
-check poppler-utils
+if [ "$profile" = "test" ]; then
+  # --- test: a real browser, and tools that open the generated documents
+  check chromium
+  check poppler-utils
+fi
 for extra in ${KVALITET_EXTRA_APT:-}; do check "$extra"; done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""
