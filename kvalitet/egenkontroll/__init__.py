@@ -1,0 +1,1 @@
+"""Egenkontroller (self-inspections), DOMAIN.md §5.4: plans, controls, generated occurrences."""

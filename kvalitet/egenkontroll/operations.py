@@ -1,0 +1,576 @@
+"""Operations on egenkontroller: plans, controls, generation of occurrences, marking missed
+occurrences, performing (answers, summary, findings) and turning findings into linked
+avvikelser or förbättringsåtgärder. The only code in this module that changes state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from kvalitet.core import audit, clock
+from kvalitet.core.errors import Forbidden, OperationError
+from kvalitet.core.periods import quality_year
+from kvalitet.core.permissions import holds_role_over, is_admin, require
+from kvalitet.core.pii import check_text
+from kvalitet.core.recurrence import Rule, occurrences
+from kvalitet.core.workdays import add_working_days
+from kvalitet.egenkontroll.models import (
+    RESPONSIBLE_ROLES,
+    Egenkontroll,
+    EgenkontrollPlan,
+    EgkStatus,
+    Fraga,
+    Fynd,
+    Kontroll,
+    Metod,
+    PlanStatus,
+    Svar,
+    SvarRad,
+)
+from kvalitet.extensions import db
+from kvalitet.items.models import LinkType
+from kvalitet.items.operations import check_version, link_items, new_item, transaction
+from kvalitet.notify.operations import notify
+from kvalitet.org.models import Role, Unit, User
+from kvalitet.org.operations import chefs_of, holders_over
+
+# Who may write and adopt plans for a scope (role held at or above the scope unit).
+PLAN_ROLES = (Role.KVALITETSUTVECKLARE, Role.AVDELNINGSCHEF, Role.ENHETSCHEF)
+OPEN_STATES = (EgkStatus.PLANERAD, EgkStatus.PAGAENDE)
+MAX_CASES = 200
+
+
+def ahead_days() -> int:
+    if has_app_context():
+        return int(current_app.config.get("EGENKONTROLL_GENERATE_AHEAD_DAYS", 30))
+    return 30
+
+
+def may_manage_plan(user: User, scope: Unit) -> bool:
+    return is_admin(user) or holds_role_over(user, PLAN_ROLES, scope)
+
+
+def _require_plan(user: User, scope: Unit) -> None:
+    if not may_manage_plan(user, scope):
+        raise Forbidden("Du har inte behörighet att ändra egenkontrollplaner för enheten.")
+
+
+def _text(value: Any, field: str, limit: int, required: str | None = None) -> str:
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        raise OperationError(required, field=field)
+    if len(text) > limit:
+        raise OperationError(f"Texten är för lång (högst {limit} tecken).", field=field)
+    check_text(text, field)
+    return text
+
+
+# --- plans ------------------------------------------------------------------------------
+
+
+def create_plan(
+    actor: User, *, year: int, name: str, scope: Unit, description: str = ""
+) -> EgenkontrollPlan:
+    """A new plan (utkast) for the quality year starting in `year` and the subtree `scope`."""
+    _require_plan(actor, scope)
+    name = _text(name, "name", 200, "Ange planens namn.")
+    description = _text(description, "description", 5000)
+    if not 2000 <= int(year) <= 2100:
+        raise OperationError("Ange ett giltigt kvalitetsår.", field="year")
+    exists = db.session.scalar(
+        select(func.count(EgenkontrollPlan.id)).where(
+            EgenkontrollPlan.year == year,
+            EgenkontrollPlan.scope_unit_id == scope.id,
+            EgenkontrollPlan.name == name,
+        )
+    )
+    if exists:
+        raise OperationError("Det finns redan en plan med det namnet för året.", field="name")
+    with transaction():
+        plan = EgenkontrollPlan(
+            year=int(year),
+            name=name,
+            description=description,
+            scope_unit_id=scope.id,
+            scope_unit=scope,
+            status=PlanStatus.UTKAST,
+            created_by_id=actor.id,
+        )
+        db.session.add(plan)
+        db.session.flush()
+        audit.record(
+            actor, "egk_plan_created", target=f"egk_plan:{plan.id}", summary=f"Ny plan {name}"
+        )
+    return plan
+
+
+def update_plan(
+    actor: User, plan: EgenkontrollPlan, *, name: str, description: str = ""
+) -> EgenkontrollPlan:
+    _require_plan(actor, plan.scope_unit)
+    name = _text(name, "name", 200, "Ange planens namn.")
+    description = _text(description, "description", 5000)
+    with transaction():
+        before = audit.snapshot(plan, ["name", "description"])
+        plan.name = name
+        plan.description = description
+        old, new = audit.changed(before, audit.snapshot(plan, ["name", "description"]))
+        if new:
+            audit.record(actor, "egk_plan_edit", target=f"egk_plan:{plan.id}",
+                         summary="Ändrade planen", before=old, after=new)  # fmt: skip
+    return plan
+
+
+def adopt_plan(actor: User, plan: EgenkontrollPlan, on: date | None = None) -> int:
+    """Fastställ the plan; from then on its occurrences are generated. Returns how many
+    occurrences were created at once."""
+    _require_plan(actor, plan.scope_unit)
+    if plan.status == PlanStatus.FASTSTALLD:
+        raise OperationError("Planen är redan fastställd.")
+    if not any(k.active for k in plan.kontroller):
+        raise OperationError("Lägg till minst en kontroll innan planen fastställs.")
+    with transaction():
+        plan.status = PlanStatus.FASTSTALLD
+        plan.adopted_on = on or clock.today()
+        plan.adopted_by_id = actor.id
+        audit.record(actor, "egk_plan_adopted", target=f"egk_plan:{plan.id}",
+                     summary=f"Fastställde planen {plan.name}")  # fmt: skip
+    return generate_occurrences(plans=[plan])
+
+
+# --- controls ---------------------------------------------------------------------------
+
+
+def _questions(lines: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        text = line.strip()
+        if not text:
+            continue
+        if len(text) > 500:
+            raise OperationError("En fråga får ha högst 500 tecken.", field="questions")
+        check_text(text, "questions")
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def save_kontroll(
+    actor: User,
+    plan: EgenkontrollPlan,
+    kontroll: Kontroll | None = None,
+    *,
+    title: str,
+    rule: Rule,
+    units: list[Unit],
+    questions: list[str],
+    description: str = "",
+    method: str = Metod.CHECKLISTA,
+    sample_size: int = 5,
+    responsible_role: str = Role.ENHETSCHEF,
+    due_working_days: int = 10,
+    active: bool = True,
+) -> Kontroll:
+    """Create or update a control of `plan`. Removed questions are deactivated (answers keep
+    them); units must lie within the plan's scope."""
+    _require_plan(actor, plan.scope_unit)
+    if kontroll is not None and kontroll.plan_id != plan.id:
+        raise OperationError("Kontrollen hör inte till planen.")
+    title = _text(title, "title", 300, "Ange vad som kontrolleras.")
+    description = _text(description, "description", 5000)
+    if method not in set(Metod):
+        raise OperationError("Välj metod.", field="method")
+    if not 1 <= int(sample_size) <= MAX_CASES:
+        raise OperationError(f"Urvalet ska vara 1–{MAX_CASES} ärenden.", field="sample_size")
+    if responsible_role not in {str(r) for r in RESPONSIBLE_ROLES}:
+        raise OperationError("Välj ansvarig roll.", field="responsible_role")
+    if not 0 <= int(due_working_days) <= 120:
+        raise OperationError("Ange 0–120 arbetsdagar.", field="due_working_days")
+    if not units:
+        raise OperationError("Välj minst en enhet.", field="unit_ids")
+    for unit in units:
+        if not unit.is_within(plan.scope_unit) or not unit.active:
+            raise OperationError(
+                f"{unit.name} ligger utanför planens omfattning.", field="unit_ids"
+            )
+    texts = _questions(questions)
+    if not texts:
+        raise OperationError("Skriv minst en fråga i checklistan.", field="questions")
+    with transaction():
+        created = kontroll is None
+        if kontroll is None:
+            kontroll = Kontroll(plan_id=plan.id, plan=plan)
+            db.session.add(kontroll)
+        fields = ["title", "description", "method", "sample_size", "rule_data",
+                  "responsible_role", "due_working_days", "active"]  # fmt: skip
+        before = audit.snapshot(kontroll, fields) if not created else {}
+        kontroll.title = title
+        kontroll.description = description
+        kontroll.method = str(method)
+        kontroll.sample_size = int(sample_size)
+        kontroll.rule_data = rule.to_dict()
+        kontroll.responsible_role = str(responsible_role)
+        kontroll.due_working_days = int(due_working_days)
+        kontroll.active = bool(active)
+        kontroll.units = list(units)
+        existing = {f.text: f for f in kontroll.fragor}
+        for order, text in enumerate(texts):
+            fraga = existing.pop(text, None)
+            if fraga is None:
+                fraga = Fraga(text=text, kontroll=kontroll)
+                db.session.add(fraga)
+            fraga.sort_order = order
+            fraga.active = True
+        for fraga in existing.values():
+            fraga.active = False
+        db.session.flush()
+        old, new = audit.changed(before, audit.snapshot(kontroll, fields))
+        audit.record(
+            actor,
+            "egk_kontroll_created" if created else "egk_kontroll_edit",
+            target=f"egk_kontroll:{kontroll.id}",
+            summary=("Ny kontroll: " if created else "Ändrade kontroll: ") + title[:200],
+            before=old or None,
+            after={**new, "enheter": [u.name for u in units], "frågor": texts},
+        )
+    return kontroll
+
+
+# --- generation (the scheduler job) -------------------------------------------------------
+
+
+def responsible_for(kontroll: Kontroll, unit: Unit) -> User | None:
+    """The holder of the control's responsible role at the unit (nearest above if none at the
+    unit), else the unit's chef."""
+    holders = holders_over(unit, [kontroll.responsible_role]) or chefs_of(unit)
+    return holders[0] if holders else None
+
+
+def _window(plan: EgenkontrollPlan, today: date, ahead: int) -> tuple[date, date]:
+    year = quality_year(plan.year)
+    start = max(year.start, plan.adopted_on or today)
+    return start, min(year.end, today + timedelta(days=ahead))
+
+
+def generate_occurrences(
+    today: date | None = None,
+    ahead: int | None = None,
+    plans: Iterable[EgenkontrollPlan] | None = None,
+) -> int:
+    """Create the occurrences (EGK items) of every active control of adopted plans whose
+    planned date falls between the plan's adoption (or quality-year start) and `ahead` days
+    from today. Idempotent: an occurrence that exists (control, unit, planned date) is never
+    created again, also when two processes run at once (unique constraint). Returns the count
+    created."""
+    today = today or clock.today()
+    ahead = ahead_days() if ahead is None else ahead
+    if plans is None:
+        plans = db.session.scalars(
+            select(EgenkontrollPlan).where(EgenkontrollPlan.status == PlanStatus.FASTSTALLD)
+        ).all()
+    created = 0
+    for plan in plans:
+        window_start, window_end = _window(plan, today, ahead)
+        if window_end < window_start:
+            continue
+        for kontroll in plan.kontroller:
+            if not kontroll.active:
+                continue
+            dates = occurrences(kontroll.rule, window_start, window_end)
+            if not dates:
+                continue
+            existing = set(
+                db.session.execute(
+                    select(Egenkontroll.occurrence_unit_id, Egenkontroll.planned_date).where(
+                        Egenkontroll.kontroll_id == kontroll.id,
+                        Egenkontroll.planned_date >= dates[0],
+                        Egenkontroll.planned_date <= dates[-1],
+                    )
+                ).all()
+            )
+            for unit in kontroll.units:
+                if not unit.active:
+                    continue
+                for planned in dates:
+                    if (unit.id, planned) in existing:
+                        continue
+                    if _create_occurrence(kontroll, unit, planned):
+                        created += 1
+    db.session.commit()
+    return created
+
+
+def _create_occurrence(kontroll: Kontroll, unit: Unit, planned: date) -> bool:
+    owner = responsible_for(kontroll, unit)
+    try:
+        with db.session.begin_nested():
+            item = new_item(
+                Egenkontroll,
+                None,
+                title=kontroll.title[:300],
+                description=kontroll.description,
+                unit_id=unit.id,
+                unit=unit,
+                owner_id=owner.id if owner else None,
+                kontroll_id=kontroll.id,
+                kontroll=kontroll,
+                occurrence_unit_id=unit.id,
+                planned_date=planned,
+                due_date=add_working_days(planned, kontroll.due_working_days),
+                case_count=kontroll.sample_size,
+                ref_year=planned.year,
+            )
+            db.session.flush()
+    except IntegrityError:
+        return False
+    if owner is not None:
+        notify([owner], f"Egenkontroll {item.ref} är planerad till {planned:%Y-%m-%d}",
+               item=item, purpose="egenkontroll")  # fmt: skip
+    return True
+
+
+def mark_missed(today: date | None = None) -> int:
+    """Occurrences not performed by their due date become "Missad" (and stay visible as
+    such); the owner is told. Returns the count."""
+    today = today or clock.today()
+    items = db.session.scalars(
+        select(Egenkontroll).where(
+            Egenkontroll.status.in_([str(s) for s in OPEN_STATES]),
+            Egenkontroll.cancelled_at.is_(None),
+            Egenkontroll.due_date < today,
+        )
+    ).all()
+    for item in items:
+        old = item.status
+        item.status = EgkStatus.MISSAD
+        item.missed_at = clock.now()
+        audit.record(None, "transition", item=item,
+                     summary="Missad: inte genomförd senast sista datum",
+                     before={"status": old}, after={"status": EgkStatus.MISSAD})  # fmt: skip
+        notify([item.owner_id], f"Egenkontroll {item.ref} har inte genomförts i tid",
+               item=item, purpose="egenkontroll")  # fmt: skip
+    db.session.commit()
+    return len(items)
+
+
+def generate_due_occurrences() -> dict[str, int]:
+    """The scheduler job: generate occurrences ahead of time, then mark missed ones."""
+    return {"created": generate_occurrences(), "missed": mark_missed()}
+
+
+# --- performing ---------------------------------------------------------------------------
+
+
+def set_due_date(
+    actor: User, item: Egenkontroll, due: date | None, *, expected_version: int | None = None
+) -> Egenkontroll:
+    """Move the due date (the planned date is fixed). A missed occurrence whose new due date
+    lies ahead becomes planned/started again."""
+    require(actor, "edit", item)
+    if due is None:
+        raise OperationError("Ange ett datum (ÅÅÅÅ-MM-DD).", field="due_date")
+    if due < item.planned_date:
+        raise OperationError("Sista datum kan inte vara före planerat datum.", field="due_date")
+    if not item.is_open:
+        raise OperationError("Egenkontrollen är avslutad.", field="due_date")
+    with transaction():
+        check_version(item, expected_version)
+        before = {"due_date": item.due_date, "status": item.status}
+        item.due_date = due
+        if item.status == EgkStatus.MISSAD and due >= clock.today():
+            item.status = EgkStatus.PAGAENDE if item.svar else EgkStatus.PLANERAD
+            item.missed_at = None
+        audit.record(actor, "edit", item=item, summary="Ändrade sista datum", before=before,
+                     after={"due_date": due, "status": item.status})  # fmt: skip
+    return item
+
+
+def save_answers(
+    actor: User,
+    item: Egenkontroll,
+    *,
+    case_count: int,
+    answers: dict[tuple[int, int], str | None],
+    summary: str = "",
+    complete: bool = False,
+    expected_version: int | None = None,
+) -> Egenkontroll:
+    """Save the answers (fraga_id, case_no) → ja/nej/ej_aktuellt for cases 1..case_count and
+    the summary. With complete=True every answer and the summary are required and the
+    occurrence becomes Genomförd (also when it had been missed: it then shows as late)."""
+    require(actor, "edit", item)
+    if item.status in (EgkStatus.GENOMFORD, EgkStatus.AVSKRIVEN) or item.is_cancelled:
+        raise OperationError("Egenkontrollen är avslutad och kan inte ändras.")
+    if not 1 <= int(case_count) <= MAX_CASES:
+        raise OperationError(f"Antal ärenden ska vara 1–{MAX_CASES}.", field="case_count")
+    summary = _text(summary, "summary", 10000)
+    questions = {f.id: f for f in item.kontroll.active_fragor}
+    answered = {f.id for f in item.kontroll.fragor}
+    for (fraga_id, case_no), value in answers.items():
+        if fraga_id not in answered or case_no < 1:
+            raise OperationError("Okänd fråga.", field="answers")
+        if value not in (None, "") and value not in set(Svar):
+            raise OperationError("Svara ja, nej eller ej aktuellt.", field="answers")
+    if complete:
+        missing = [
+            (q, c)
+            for q in questions
+            for c in range(1, int(case_count) + 1)
+            if not answers.get((q, c))
+        ]
+        if missing:
+            raise OperationError(
+                f"Besvara alla frågor för alla ärenden ({len(missing)} svar saknas).",
+                field="answers",
+            )
+        if not summary:
+            raise OperationError("Skriv en sammanfattning.", field="summary")
+    with transaction():
+        check_version(item, expected_version)
+        rows = {(r.fraga_id, r.case_no): r for r in item.svar}
+        for key, row in rows.items():
+            if key[1] > int(case_count) or not answers.get(key):
+                db.session.delete(row)
+        for (fraga_id, case_no), value in answers.items():
+            if not value or case_no > int(case_count):
+                continue
+            row = rows.get((fraga_id, case_no))
+            if row is None:
+                db.session.add(SvarRad(egenkontroll=item, fraga_id=fraga_id, case_no=case_no,
+                                       answer=str(value)))  # fmt: skip
+            else:
+                row.answer = str(value)
+        old_status = item.status
+        item.case_count = int(case_count)
+        item.summary = summary
+        if complete:
+            item.status = EgkStatus.GENOMFORD
+            item.performed_at = clock.now()
+            item.performed_on = clock.today()
+            item.performed_by_id = actor.id
+            item.closed_at = item.performed_at
+        elif item.status == EgkStatus.PLANERAD:
+            item.status = EgkStatus.PAGAENDE
+        db.session.flush()
+        audit.record(
+            actor,
+            "transition" if item.status != old_status else "edit",
+            item=item,
+            summary="Genomförde egenkontrollen" if complete else "Sparade svar",
+            before={"status": old_status},
+            after={"status": item.status, "antal ärenden": item.case_count},
+        )
+    db.session.refresh(item)
+    return item
+
+
+def results(item: Egenkontroll) -> list[dict[str, Any]]:
+    """Per question: n (ja), N (ja + nej; ej aktuellt does not count), ej aktuellt, share."""
+    rows = db.session.execute(
+        select(SvarRad.fraga_id, SvarRad.answer, func.count(SvarRad.id))
+        .where(SvarRad.egenkontroll_id == item.id)
+        .group_by(SvarRad.fraga_id, SvarRad.answer)
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    for fraga_id, answer, count in rows:
+        counts.setdefault(fraga_id, {})[answer] = count
+    used = set(counts)
+    out = []
+    for fraga in item.kontroll.fragor:
+        if not fraga.active and fraga.id not in used:
+            continue
+        c = counts.get(fraga.id, {})
+        n, nej = c.get(Svar.JA, 0), c.get(Svar.NEJ, 0)
+        total = n + nej
+        out.append({"fraga": fraga, "n": n, "N": total, "nej": nej,
+                    "ej_aktuellt": c.get(Svar.EJ_AKTUELLT, 0),
+                    "andel": round(100 * n / total) if total else None})  # fmt: skip
+    return out
+
+
+def add_finding(actor: User, item: Egenkontroll, text: str) -> Fynd:
+    require(actor, "edit", item)
+    if item.is_cancelled:
+        raise OperationError("Egenkontrollen är makulerad.")
+    text = _text(text, "text", 2000, "Beskriv fyndet.")
+    with transaction():
+        fynd = Fynd(egenkontroll=item, text=text, created_at=clock.now(),
+                    created_by_id=actor.id)  # fmt: skip
+        db.session.add(fynd)
+        audit.record(actor, "egk_fynd", item=item, summary="Nytt fynd")
+    return fynd
+
+
+def _unused(fynd: Fynd) -> None:
+    if fynd.result_item_id is not None:
+        raise OperationError("Fyndet har redan gjorts om till ett ärende.")
+
+
+def finding_to_atgard(actor: User, fynd: Fynd) -> Any:
+    """One click: a förbättringsåtgärd from the finding, owned by the occurrence's owner and
+    linked egenkontroll → åtgärd."""
+    from kvalitet.atgarder.models import Atgard, AtgardTyp
+
+    item = fynd.egenkontroll
+    require(actor, "link", item)
+    _unused(fynd)
+    with transaction():
+        atgard = new_item(
+            Atgard,
+            actor,
+            title=f"Åtgärd efter egenkontroll {item.ref}",
+            description=fynd.text,
+            why=f"Fynd i egenkontroll {item.ref}: {item.title}"[:2000],
+            source_text="Egenkontroll",
+            atgard_typ=AtgardTyp.KORRIGERANDE,
+            unit_id=item.unit_id,
+            unit=item.unit,
+            reporter_id=actor.id,
+            owner_id=item.owner_id or actor.id,
+        )
+        db.session.flush()
+        link_items(item, atgard, actor, LinkType.ATGARD, commit=False)
+        audit.record(actor, "link", item=atgard, summary=f"Skapad utifrån {item.ref}")
+        fynd.result_item_id = atgard.id
+        if atgard.owner_id and atgard.owner_id != actor.id:
+            notify([atgard.owner_id], f"Du är ansvarig för förbättringsåtgärd {atgard.ref}",
+                   item=atgard, purpose="action")  # fmt: skip
+    return atgard
+
+
+def finding_to_avvikelse(actor: User, fynd: Fynd, category_id: int | None = None) -> Any:
+    """One click: an avvikelse reported from the finding (linked egenkontroll → avvikelse)."""
+    from kvalitet.avvikelser import operations as avv
+
+    item = fynd.egenkontroll
+    require(actor, "link", item)
+    _unused(fynd)
+    if category_id is None:
+        from kvalitet.avvikelser.models import CATEGORY_LIST
+        from kvalitet.items.models import ListEntry
+
+        category_id = db.session.scalar(
+            select(ListEntry.id)
+            .where(ListEntry.list_key == CATEGORY_LIST, ListEntry.active.is_(True))
+            .order_by((ListEntry.label == "Dokumentation").desc(), ListEntry.sort_order)
+            .limit(1)
+        )
+    with transaction():
+        avvikelse = avv.report_avvikelse(
+            actor,
+            source=item,
+            commit=False,
+            unit=item.unit,
+            title=f"Fynd i egenkontroll {item.ref}",
+            description=fynd.text,
+            category_id=category_id,
+            noticed_at=clock.now(),
+        )
+        db.session.flush()
+        fynd.result_item_id = avvikelse.id
+    return avvikelse
