@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from kvalitet.core.permissions import role_paths
+from kvalitet.org.models import CHEF_ROLES, Role
+
+
+def nav(user: Any) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = [
+        {"label": "Rapportera lex Sarah", "endpoint": "lexsarah.new", "order": 15}
+    ]
+    if role_paths(user, [Role.SAS, *CHEF_ROLES]):
+        entries.append({"label": "Lex Sarah", "endpoint": "lexsarah.board", "order": 40})
+    if role_paths(user, CHEF_ROLES):
+        entries.append({"label": "Spridning lex Sarah", "endpoint": "lexsarah.spreading",
+                        "order": 41})  # fmt: skip
+    if role_paths(user, [Role.SAS]):
+        entries.append({"label": "SAS-möte", "endpoint": "lexsarah.meeting", "order": 42})
+    return entries
