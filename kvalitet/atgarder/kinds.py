@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from kvalitet.atgarder.models import Atgard, AtgardStatus
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, select
+
+from kvalitet.atgarder.models import Atgard, AtgardStatus, atgard_unit
+from kvalitet.core.permissions import role_paths, units_under
 from kvalitet.core.workflow import OWNER, Transition, Workflow
 from kvalitet.items.registry import KindSpec, register_kind
-from kvalitet.org.models import Role
+from kvalitet.org.models import CHEF_ROLES, Role
+
+if TYPE_CHECKING:
+    from kvalitet.org.models import User
 
 S = AtgardStatus
 MANAGERS = (Role.ENHETSCHEF, Role.AVDELNINGSCHEF, Role.KVALITETSUTVECKLARE)
@@ -35,6 +43,19 @@ WORKFLOW = Workflow(
     action_roles={},
 )  # fmt: skip
 
+
+def concerned_visibility(user: User) -> ColumnElement[bool] | None:
+    """Chefs also see the actions that name one of their units as concerned."""
+    from kvalitet.items.models import Item
+
+    paths = role_paths(user, CHEF_ROLES)
+    if not paths:
+        return None
+    return Item.id.in_(
+        select(atgard_unit.c.atgard_id).where(atgard_unit.c.unit_id.in_(units_under(paths)))
+    )
+
+
 SPEC = register_kind(
     KindSpec(
         code="ATG",
@@ -45,5 +66,6 @@ SPEC = register_kind(
         endpoint="atgarder.detail",
         view_roles=(Role.ENHETSCHEF, Role.AVDELNINGSCHEF, Role.KVALITETSUTVECKLARE),
         manage_roles=MANAGERS,
+        extra_visibility=concerned_visibility,
     )
 )

@@ -84,16 +84,16 @@ def _validated(fields: dict[str, Any], partial: bool) -> dict[str, Any]:
     if "owner" in fields:
         out["owner"] = _user(fields.get("owner"))
     if "atgard_typ" in fields or not partial:
-        typ = fields.get("atgard_typ") or AtgardTyp.FORBATTRING
+        typ: Any = fields.get("atgard_typ") or AtgardTyp.FORBATTRING
         if typ not in set(AtgardTyp):
             raise OperationError("Välj typ av åtgärd.", field="atgard_typ")
         out["atgard_typ"] = str(typ)
     for name in ("start_date", "due_date", "effect_date"):
         if name in fields:
-            value = fields.get(name)
-            if value is not None and not isinstance(value, date):
+            day = fields.get(name)
+            if day is not None and not isinstance(day, date):
                 raise OperationError("Ange ett datum (ÅÅÅÅ-MM-DD).", field=name)
-            out[name] = value
+            out[name] = day
     if "units_concerned" in fields:
         out["units_concerned"] = [
             _unit(u, "units_concerned") for u in fields.get("units_concerned") or []

@@ -1,0 +1,469 @@
+"""Avvikelser: quick report (phone), receipt, list with filters and exports, detail with
+the chef's handling (investigator, analysis, severity, linked actions), statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import Select, String, cast, or_, select
+
+from kvalitet.admin.views import register_list
+from kvalitet.avvikelser import operations as ops
+from kvalitet.avvikelser.forms import AnalysisForm, AssignForm, ReportForm, aware
+from kvalitet.avvikelser.kinds import SPEC, WORKFLOW, open_actions
+from kvalitet.avvikelser.models import (
+    ALDERSGRUPPER,
+    CATEGORY_LIST,
+    CONSEQUENCE_LABELS,
+    KON_LABELS,
+    LIKELIHOOD_LABELS,
+    NOTICED_HOW,
+    Avvikelse,
+    risk_level,
+)
+from kvalitet.avvikelser.stats import statistics, suppress
+from kvalitet.core import clock
+from kvalitet.core.charts import bar_chart_svg
+from kvalitet.core.errors import OperationError
+from kvalitet.core.periods import (
+    Period,
+    current_quality_year,
+    custom_period,
+    parse_quality_year,
+    recent_quality_years,
+)
+from kvalitet.core.permissions import can, role_paths, visible_clause
+from kvalitet.extensions import db
+from kvalitet.items.export import export_response
+from kvalitet.items.models import Item, ListEntry
+from kvalitet.items.queries import load_item, paginate
+from kvalitet.org.models import CHEF_ROLES, Role, Unit, User
+from kvalitet.org.operations import unit_choices
+from kvalitet.web import apply_operation_error
+
+bp = Blueprint("avvikelser", __name__, url_prefix="/avvikelser")
+
+register_list(CATEGORY_LIST, "Kategorier för avvikelser")
+
+SEVERITY_FILTER = {
+    "1": "Låg (1–2)",
+    "2": "Måttlig (3–6)",
+    "3": "Hög (8–9)",
+    "4": "Mycket hög (12–16)",
+    "ej": "Ej bedömd",
+}
+SEVERITY_RANGES = {"1": (1, 2), "2": (3, 6), "3": (8, 9), "4": (12, 16)}
+SORTS: dict[str, tuple[str, Callable[[], list[Any]]]] = {
+    "nyast": ("Senast rapporterad först", lambda: [Item.created_at.desc(), Item.id.desc()]),
+    "aldst": ("Äldst först", lambda: [Item.created_at, Item.id]),
+    "allvarlighet": (
+        "Allvarligast först",
+        lambda: [Avvikelse.severity.is_(None), Avvikelse.severity.desc(), Item.created_at.desc()],
+    ),
+    "status": ("Status", lambda: [Item.status, Item.created_at.desc()]),
+    "nummer": ("Nummer", lambda: [Item.ref_year, Item.ref_seq]),
+}
+# Roles that may see statistics of a subtree (read-only users get small groups suppressed).
+STATS_ROLES = (*CHEF_ROLES, Role.KVALITETSUTVECKLARE, Role.MAS, Role.SAS, Role.LASARE)
+
+
+def _parse_date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def list_filters(args: Any) -> dict[str, Any]:
+    return {
+        "enhet": _int(args.get("enhet")),
+        "kategori": _int(args.get("kategori")),
+        "status": args.get("status") if args.get("status") in WORKFLOW.states else "",
+        "allvarlighet": args.get("allvarlighet") if args.get("allvarlighet") in SEVERITY_FILTER
+        else "",
+        "fran": _parse_date(args.get("fran")),
+        "till": _parse_date(args.get("till")),
+        "q": (args.get("q") or "").strip()[:100],
+        "sortering": args.get("sortering") if args.get("sortering") in SORTS else "nyast",
+        "oppna": args.get("oppna") == "1",
+    }  # fmt: skip
+
+
+def filtered_query(user: User, f: dict[str, Any]) -> Select[Any]:
+    """The list query: permission clause first, then the filters, in SQL."""
+    query = select(Avvikelse).where(visible_clause(user, [SPEC]))
+    if f["enhet"]:
+        unit = db.session.get(Unit, f["enhet"])
+        if unit is not None:
+            query = query.where(
+                Item.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit.path)))
+            )
+    if f["kategori"]:
+        query = query.where(Avvikelse.category_id == f["kategori"])
+    if f["status"]:
+        query = query.where(Item.status == f["status"])
+    if f["oppna"]:
+        query = query.where(Item.status != "avslutad", Item.cancelled_at.is_(None))
+    if f["allvarlighet"] == "ej":
+        query = query.where(Avvikelse.severity.is_(None))
+    elif f["allvarlighet"]:
+        low, high = SEVERITY_RANGES[f["allvarlighet"]]
+        query = query.where(Avvikelse.severity.between(low, high))
+    if f["fran"]:
+        query = query.where(Item.created_at >= clock.local_midnight_utc(f["fran"]))
+    if f["till"]:
+        query = query.where(Item.created_at < custom_period(f["till"], f["till"]).end_utc())
+    if f["q"]:
+        like = f"%{f['q']}%"
+        query = query.where(
+            or_(
+                Item.ref.ilike(like),
+                cast(Item.title, String).ilike(like),
+                cast(Item.description, String).ilike(like),
+                cast(Avvikelse.analysis, String).ilike(like),
+            )
+        )
+    return query.order_by(*SORTS[f["sortering"]][1]())
+
+
+EXPORT_COLUMNS = [
+    ("Nummer", lambda a: a.ref),
+    ("Rubrik", lambda a: a.title),
+    ("Enhet", lambda a: a.unit.name),
+    ("Kategori", lambda a: a.category_label),
+    ("Status", lambda a: "Makulerad" if a.is_cancelled else a.status_label),
+    ("Rapporterad", lambda a: a.created_at),
+    ("Händelsen inträffade", lambda a: a.event_at),
+    ("Hälso- och sjukvård", lambda a: a.health_care),
+    ("Konsekvens", lambda a: a.consequence),
+    ("Sannolikhet", lambda a: a.likelihood),
+    ("Allvarlighet", lambda a: a.severity),
+    ("Orsaker", lambda a: a.cause_labels),
+    ("Utredare", lambda a: a.owner.name if a.owner else ""),
+    ("Avslutad", lambda a: a.closed_at),
+]
+
+
+def _category_entries() -> list[ListEntry]:
+    return list(
+        db.session.scalars(
+            select(ListEntry)
+            .where(ListEntry.list_key == CATEGORY_LIST)
+            .order_by(ListEntry.sort_order, ListEntry.label)
+        )
+    )
+
+
+@bp.route("/")
+@login_required
+def index() -> Any:
+    f = list_filters(request.args)
+    query = filtered_query(current_user, f)
+    fmt = request.args.get("format")
+    if fmt in ("csv", "xlsx"):
+        items = db.session.scalars(query.limit(100_000))
+        return export_response(fmt, items, EXPORT_COLUMNS, f"avvikelser-{clock.today()}")
+    return render_template(
+        "avvikelser/list.html",
+        pagination=paginate(query),
+        f=f,
+        units=unit_choices(),
+        categories=_category_entries(),
+        states=WORKFLOW.states,
+        severities=SEVERITY_FILTER,
+        sorts={k: v[0] for k, v in SORTS.items()},
+        export_args={k: v for k, v in request.args.items() if k not in ("page", "format")},
+    )
+
+
+def _report_form() -> ReportForm:
+    form = ReportForm()
+    form.unit_id.choices = unit_choices()  # type: ignore[assignment]
+    form.category_id.choices = [("", "– välj kategori –"), *ops.category_choices()]  # type: ignore[assignment]
+    if request.method == "GET" and current_user.home_unit_id:
+        form.unit_id.data = current_user.home_unit_id
+    return form
+
+
+REPORT_TEXT = (
+    "title", "description", "noticed_how", "external_party", "consequence_actual",
+    "consequence_possible", "immediate_action", "sex", "age_group", "health_care",
+)  # fmt: skip
+
+
+@bp.route("/ny", methods=["GET", "POST"])
+@login_required
+def new() -> Any:
+    form = _report_form()
+    if form.validate_on_submit():
+        fields = {name: getattr(form, name).data for name in REPORT_TEXT}
+        try:
+            item = ops.report_avvikelse(
+                current_user,
+                unit=form.unit_id.data,
+                category_id=form.category_id.data,
+                event_at=aware(form.event_at.data),
+                noticed_at=aware(form.noticed_at.data),
+                **fields,
+            )
+        except OperationError as exc:
+            apply_operation_error(form, exc)
+        else:
+            return redirect(url_for("avvikelser.receipt", ref=item.ref))
+    status = 422 if request.method == "POST" else 200
+    return render_template("avvikelser/new.html", form=form), status
+
+
+@bp.route("/<ref>/kvitto")
+@login_required
+def receipt(ref: str) -> Any:
+    item = load_item(ref, current_user, Avvikelse)
+    return render_template("avvikelser/receipt.html", item=item)
+
+
+def _candidates(unit: Unit) -> list[tuple[int, str]]:
+    """People who may be made investigator: staff and chefs of the unit's avdelning subtree."""
+    top = unit.parent if unit.parent is not None and unit.depth > 2 else unit
+    users = db.session.scalars(
+        select(User)
+        .join(Unit, Unit.id == User.home_unit_id)
+        .where(User.active.is_(True), Unit.path.startswith(top.path))
+        .order_by(User.name)
+    ).all()
+    choices = [(u.id, u.display) for u in users]
+    if current_user.id not in {u.id for u in users}:
+        choices.insert(0, (current_user.id, current_user.display))
+    return choices
+
+
+def _detail_forms(item: Avvikelse) -> dict[str, Any]:
+    from kvalitet.atgarder.views import new_atgard_form
+
+    assign = AssignForm(prefix="utredare")
+    assign.owner_id.choices = _candidates(item.unit)  # type: ignore[assignment]
+    assign.owner_id.data = item.owner_id or current_user.id
+    analysis = AnalysisForm(prefix="analys")
+    if request.method == "GET":
+        analysis.causes.data = item.cause_codes
+        analysis.analysis.data = item.analysis
+        analysis.consequence.data = str(item.consequence or "")
+        analysis.likelihood.data = str(item.likelihood or "")
+    return {
+        "assign_form": assign,
+        "analysis_form": analysis,
+        "atgard_form": new_atgard_form(item.unit, prefix="atgard"),
+    }
+
+
+def _render_detail(item: Avvikelse, status: int = 200, **forms: Any) -> Any:
+    context = {**_detail_forms(item), **forms}
+    return render_template(
+        "avvikelser/detail.html",
+        item=item,
+        can_edit=can(current_user, "edit", item),
+        open_actions=open_actions(item),
+        consequence_labels=CONSEQUENCE_LABELS,
+        likelihood_labels=LIKELIHOOD_LABELS,
+        noticed_how=NOTICED_HOW,
+        sex_labels=KON_LABELS,
+        age_labels=ALDERSGRUPPER,
+        risk_level=risk_level,
+        **context,
+    ), status
+
+
+@bp.route("/<ref>")
+@login_required
+def detail(ref: str) -> Any:
+    item = load_item(ref, current_user, Avvikelse)
+    return _render_detail(item)
+
+
+def _version() -> int | None:
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.route("/<ref>/utredare", methods=["POST"])
+@login_required
+def assign(ref: str) -> Any:
+    item = load_item(ref, current_user, Avvikelse)
+    form = AssignForm(prefix="utredare")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ops.assign_investigator(current_user, item, form.owner_id.data,
+                                expected_version=_version())  # fmt: skip
+    except OperationError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash("Utredare är satt.", "success")
+    return redirect(url_for("avvikelser.detail", ref=item.ref))
+
+
+@bp.route("/<ref>/analys", methods=["POST"])
+@login_required
+def analyse(ref: str) -> Any:
+    item = load_item(ref, current_user, Avvikelse)
+    form = AnalysisForm(prefix="analys")
+    if form.validate_on_submit():
+        try:
+            ops.analyse_avvikelse(
+                current_user,
+                item,
+                analysis=form.analysis.data or "",
+                causes=list(form.causes.data or []),
+                consequence=int(form.consequence.data) if form.consequence.data else None,
+                likelihood=int(form.likelihood.data) if form.likelihood.data else None,
+                expected_version=_version(),
+            )
+        except OperationError as exc:
+            db.session.rollback()
+            apply_operation_error(form, exc)
+            item = load_item(ref, current_user, Avvikelse)
+            return _render_detail(item, 422, analysis_form=form)
+        flash("Analysen är sparad.", "success")
+        return redirect(url_for("avvikelser.detail", ref=item.ref))
+    return _render_detail(item, 422, analysis_form=form)
+
+
+@bp.route("/<ref>/atgard", methods=["POST"])
+@login_required
+def new_action(ref: str) -> Any:
+    from kvalitet.atgarder.views import atgard_fields, new_atgard_form
+
+    item = load_item(ref, current_user, Avvikelse)
+    form = new_atgard_form(item.unit, prefix="atgard")
+    if form.validate_on_submit():
+        try:
+            action = ops.create_linked_atgard(current_user, item, **atgard_fields(form))
+        except OperationError as exc:
+            db.session.rollback()
+            apply_operation_error(form, exc)
+            item = load_item(ref, current_user, Avvikelse)
+            return _render_detail(item, 422, atgard_form=form)
+        flash(f"Förbättringsåtgärd {action.ref} är skapad och kopplad.", "success")
+        return redirect(url_for("avvikelser.detail", ref=item.ref))
+    return _render_detail(item, 422, atgard_form=form)
+
+
+@bp.route("/<ref>/andra", methods=["GET", "POST"])
+@login_required
+def edit(ref: str) -> Any:
+    item = load_item(ref, current_user, Avvikelse)
+    if not can(current_user, "edit", item):
+        abort(403)
+    form = ReportForm(obj=item if request.method == "GET" else None)
+    form.unit_id.choices = unit_choices()  # type: ignore[assignment]
+    form.category_id.choices = [("", "– välj kategori –"),
+                                *ops.category_choices(item.category_id)]  # fmt: skip
+    if request.method == "GET":
+        form.event_at.data = _local_naive(item.event_at)
+        form.noticed_at.data = _local_naive(item.noticed_at)
+        form.sex.data = item.sex or ""
+        form.age_group.data = item.age_group or ""
+    if form.validate_on_submit():
+        fields = {name: getattr(form, name).data for name in REPORT_TEXT}
+        try:
+            ops.update_avvikelse(
+                current_user,
+                item,
+                expected_version=_version(),
+                unit=form.unit_id.data,
+                category_id=form.category_id.data,
+                event_at=aware(form.event_at.data),
+                noticed_at=aware(form.noticed_at.data),
+                **fields,
+            )
+        except OperationError as exc:
+            db.session.rollback()
+            apply_operation_error(form, exc)
+            item = load_item(ref, current_user, Avvikelse)
+        else:
+            flash("Ändringarna är sparade.", "success")
+            return redirect(url_for("avvikelser.detail", ref=item.ref))
+    status = 422 if request.method == "POST" else 200
+    return render_template("avvikelser/edit.html", form=form, item=item), status
+
+
+def _local_naive(value: datetime | None) -> datetime | None:
+    local = clock.to_local(value)
+    return local.replace(tzinfo=None) if local else None
+
+
+# --- statistics -------------------------------------------------------------------------
+
+
+def stats_roots(user: User) -> list[Unit]:
+    paths = role_paths(user, STATS_ROLES)
+    if not paths:
+        return []
+    return list(db.session.scalars(select(Unit).where(Unit.path.in_(paths)).order_by(Unit.path)))
+
+
+def is_read_only(user: User, root: Unit) -> bool:
+    """True if the user sees this subtree's aggregates only as a read-only role."""
+    from kvalitet.core.permissions import holds_role_over
+
+    full = [r for r in STATS_ROLES if r != Role.LASARE]
+    return not holds_role_over(user, full, root)
+
+
+def stats_period(args: Any) -> Period:
+    start, end = _parse_date(args.get("fran")), _parse_date(args.get("till"))
+    if start and end and start <= end:
+        return custom_period(start, end)
+    return parse_quality_year(args.get("ar")) or current_quality_year()
+
+
+@bp.route("/statistik")
+@login_required
+def stats() -> Any:
+    roots = stats_roots(current_user)
+    if not roots:
+        abort(403)
+    from kvalitet.core.permissions import holds_role_over
+
+    root = roots[0]
+    wanted = db.session.get(Unit, _int(request.args.get("enhet")) or 0)
+    if wanted is not None and holds_role_over(current_user, STATS_ROLES, wanted):
+        root = wanted
+    period = stats_period(request.args)
+    current = statistics(root, period)
+    previous = statistics(root, period.previous_year())
+    read_only = is_read_only(current_user, root)
+    categories = list(current["by_category"])
+    chart = bar_chart_svg(
+        categories,
+        [
+            (current["period"], [current["by_category"][c] for c in categories]),
+            (previous["period"], [previous["by_category"].get(c, 0) for c in categories]),
+        ],
+        f"Avvikelser per kategori, {root.name}",
+    )
+    scope_units = db.session.scalars(
+        select(Unit)
+        .where(or_(*[Unit.path.startswith(r.path) for r in roots]), Unit.active.is_(True))
+        .order_by(Unit.path)
+    ).all()
+    return render_template(
+        "avvikelser/stats.html",
+        root=root,
+        period=period,
+        current=current,
+        previous=previous,
+        chart=chart,
+        read_only=read_only,
+        by_sex=(suppress(current["by_sex"], read_only), suppress(previous["by_sex"], read_only)),
+        by_age=(suppress(current["by_age"], read_only), suppress(previous["by_age"], read_only)),
+        units=unit_choices(units=list(scope_units)),
+        years=recent_quality_years(5),
+    )
