@@ -1,19 +1,50 @@
-"""Queueing notifications. Operations call `notify` inside their transaction."""
+"""Queueing notifications, the e-mail outbox, digests, reminders and escalation.
+
+Operations call `notify` inside their transaction: the in-app notification, and the mail (or
+the digest entry) for users who want mail, are added to the same session and committed with
+the change that caused them.
+"""
 
 from __future__ import annotations
 
+import logging
+import secrets
+import smtplib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from datetime import date, timedelta
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from kvalitet.core import clock
 from kvalitet.extensions import db
-from kvalitet.notify.models import Notification
+from kvalitet.notify.models import (
+    DigestEntry,
+    MailMode,
+    Notification,
+    NotifyPreference,
+    OutboxMail,
+    OutboxStatus,
+    ReminderKey,
+)
 
 if TYPE_CHECKING:
     from kvalitet.items.models import Item
     from kvalitet.org.models import User
+
+log = logging.getLogger(__name__)
+
+PURPOSE_SUBJECTS = {
+    "paminnelse": "Påminnelse",
+    "eskalering": "Försenat ärende",
+    "sammandrag": "Dagligt sammandrag",
+}
+
+
+# --- notifications ------------------------------------------------------------------------
 
 
 def notify(
@@ -24,9 +55,11 @@ def notify(
     url: str | None = None,
     purpose: str = "info",
 ) -> list[Notification]:
-    """Add an in-app notification for each user (deduplicated, inactive users skipped).
+    """Add an in-app notification for each user (deduplicated, inactive users skipped), and
+    queue the e-mail (immediately or in the daily digest, as the user chose).
 
     `message` must hold no secret details: use the item's reference number, never its text.
+    Mails never carry the message at all: only the reference number and a link.
     """
     from kvalitet.org.models import User
 
@@ -44,6 +77,11 @@ def notify(
         )
         db.session.add(note)
         created.append(note)
+        mode = mail_mode(user_obj)
+        if mode == MailMode.DIREKT:
+            db.session.add(mail_for_notification(user_obj, note))
+        elif mode == MailMode.SAMMANDRAG:
+            db.session.add(DigestEntry(notification=note, user_id=user_obj.id))
     return created
 
 
@@ -66,3 +104,450 @@ def mark_read(user: User, notification_ids: list[int] | None = None) -> None:
         query = query.where(Notification.id.in_(notification_ids))
     db.session.execute(query.values(read_at=clock.now()))
     db.session.commit()
+
+
+# --- preferences and calendar token -------------------------------------------------------
+
+
+def preference(user: User, create: bool = False) -> NotifyPreference | None:
+    pref = db.session.get(NotifyPreference, user.id)
+    if pref is None and create:
+        pref = NotifyPreference(user_id=user.id, mail_mode=default_mail_mode())
+        db.session.add(pref)
+    return pref
+
+
+def default_mail_mode() -> str:
+    mode = str(current_app.config.get("NOTIFY_DEFAULT_MAIL_MODE", MailMode.SAMMANDRAG))
+    return mode if mode in set(MailMode) else MailMode.SAMMANDRAG
+
+
+def mail_mode(user: User) -> str:
+    pref = preference(user)
+    return pref.mail_mode if pref is not None else default_mail_mode()
+
+
+def set_mail_mode(user: User, mode: str) -> None:
+    from kvalitet.core import audit
+    from kvalitet.core.errors import OperationError
+    from kvalitet.items.operations import transaction
+
+    if mode not in set(MailMode):
+        raise OperationError("Välj ett av alternativen.", field="mail_mode")
+    with transaction():
+        pref = preference(user, create=True)
+        assert pref is not None
+        old = pref.mail_mode
+        pref.mail_mode = mode
+        if mode != MailMode.SAMMANDRAG:
+            # Waiting digest entries are dropped: the notifications stay in the bell list.
+            db.session.execute(delete(DigestEntry).where(DigestEntry.user_id == user.id))
+        audit.record(
+            user, "notify_preference", target=f"user:{user.id}",
+            summary="Ändrade e-postinställning för notiser",
+            before={"mail_mode": old}, after={"mail_mode": mode},
+        )  # fmt: skip
+
+
+def new_calendar_token(user: User) -> str:
+    """Create or replace the secret of the user's calendar feed (the old URL stops working)."""
+    from kvalitet.core import audit
+    from kvalitet.items.operations import transaction
+
+    token = secrets.token_urlsafe(32)
+    with transaction():
+        pref = preference(user, create=True)
+        assert pref is not None
+        pref.calendar_token = token
+        pref.calendar_token_created_at = clock.now()
+        audit.record(user, "calendar_token", target=f"user:{user.id}",
+                     summary="Skapade en ny kalenderlänk")  # fmt: skip
+    return token
+
+
+def revoke_calendar_token(user: User) -> None:
+    from kvalitet.core import audit
+    from kvalitet.items.operations import transaction
+
+    with transaction():
+        pref = preference(user)
+        if pref is not None and pref.calendar_token:
+            pref.calendar_token = None
+            pref.calendar_token_created_at = None
+            audit.record(user, "calendar_token", target=f"user:{user.id}",
+                         summary="Stängde av kalenderlänken")  # fmt: skip
+
+
+def user_for_calendar_token(token: str) -> User | None:
+    from kvalitet.org.models import User
+
+    if not token or len(token) > 64:
+        return None
+    pref = db.session.scalar(select(NotifyPreference).where(NotifyPreference.calendar_token == token))
+    if pref is None:
+        return None
+    user = db.session.get(User, pref.user_id)
+    return user if user is not None and user.active else None
+
+
+# --- mails --------------------------------------------------------------------------------
+
+
+def base_url() -> str:
+    return str(current_app.config.get("BASE_URL") or "").rstrip("/")
+
+
+def link_for(note: Notification) -> str:
+    if note.item is not None:
+        return f"{base_url()}/arende/{note.item.ref}"
+    if note.url and note.url.startswith("/"):
+        return base_url() + note.url
+    return f"{base_url()}/notiser"
+
+
+def mail_for_notification(user: User, note: Notification) -> OutboxMail:
+    """One mail for one notification: the reference number and a link, nothing else."""
+    ref = note.item.ref if note.item is not None else None
+    prefix = PURPOSE_SUBJECTS.get(note.purpose, "Ny notis")
+    subject = f"Kvalitet: {prefix}" + (f" {ref}" if ref else "")
+    lines = [
+        "Hej!",
+        "",
+        f"Du har en ny notis i Kvalitet{f' om ärende {ref}' if ref else ''}.",
+        f"Öppna: {link_for(note)}",
+        "",
+        "Av sekretesskäl står inga uppgifter om ärendet i e-postmeddelandet.",
+        f"Inställningar för e-post: {base_url()}/notiser/installningar",
+    ]
+    return OutboxMail(
+        user_id=user.id, to_addr=user.email, subject=subject[:200], body="\n".join(lines),
+        purpose=note.purpose, next_attempt_at=clock.now(),
+    )  # fmt: skip
+
+
+def make_digests() -> int:
+    """One digest mail per user with waiting digest entries, once a day after DIGEST_HOUR
+    (local time). The mail, the removal of the entries and a per-user-and-day key are one
+    transaction, so a digest is never made twice nor lost."""
+    from kvalitet.org.models import User
+
+    local = clock.local_now()
+    if local.hour < int(current_app.config.get("NOTIFY_DIGEST_HOUR", 7)):
+        return 0
+    day = local.date()
+    user_ids = list(db.session.scalars(select(DigestEntry.user_id).distinct()))
+    made = 0
+    for user_id in user_ids:
+        key = f"sammandrag:{user_id}:{day.isoformat()}"
+        if db.session.scalar(select(OutboxMail.id).where(OutboxMail.dedupe_key == key)):
+            continue
+        user = db.session.get(User, user_id)
+        entries = list(
+            db.session.scalars(
+                select(DigestEntry).where(DigestEntry.user_id == user_id).with_for_update()
+            )
+        )
+        if not entries:
+            continue
+        if user is None or not user.active:
+            db.session.execute(delete(DigestEntry).where(DigestEntry.user_id == user_id))
+            db.session.commit()
+            continue
+        refs = sorted({e.notification.item.ref for e in entries if e.notification.item})
+        lines = [
+            "Hej!",
+            "",
+            f"Du har {len(entries)} nya notiser i Kvalitet.",
+        ]
+        if refs:
+            lines += ["", "Ärenden:"] + [f"  {ref}  {base_url()}/arende/{ref}" for ref in refs]
+        lines += [
+            "",
+            f"Alla notiser: {base_url()}/notiser",
+            "",
+            "Av sekretesskäl står inga uppgifter om ärendena i e-postmeddelandet.",
+            f"Inställningar för e-post: {base_url()}/notiser/installningar",
+        ]
+        db.session.add(
+            OutboxMail(
+                user_id=user_id, to_addr=user.email, purpose="sammandrag",
+                subject=f"Kvalitet: Dagligt sammandrag {day.isoformat()}",
+                body="\n".join(lines), dedupe_key=key, next_attempt_at=clock.now(),
+            )
+        )  # fmt: skip
+        ids = [e.notification_id for e in entries]
+        db.session.execute(delete(DigestEntry).where(DigestEntry.notification_id.in_(ids)))
+        try:
+            db.session.commit()
+            made += 1
+        except IntegrityError:  # another process made it at the same moment
+            db.session.rollback()
+    return made
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    base = int(current_app.config.get("MAIL_RETRY_BASE_SECONDS", 60))
+    cap = int(current_app.config.get("MAIL_RETRY_MAX_SECONDS", 3600))
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def _defer(mail: OutboxMail, error: Exception) -> None:
+    mail.attempts += 1
+    mail.last_error = f"{type(error).__name__}: {error}"[:500]
+    mail.next_attempt_at = clock.now() + _retry_delay(mail.attempts)
+
+
+def _connect() -> smtplib.SMTP:
+    cfg = current_app.config
+    host, port = str(cfg["MAIL_SERVER"]), int(cfg.get("MAIL_PORT") or 25)
+    timeout = float(cfg.get("MAIL_TIMEOUT_SECONDS", 20))
+    smtp: smtplib.SMTP
+    if cfg.get("MAIL_USE_SSL"):
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+        if cfg.get("MAIL_USE_TLS"):
+            smtp.starttls()
+    if cfg.get("MAIL_USERNAME"):
+        smtp.login(str(cfg["MAIL_USERNAME"]), str(cfg.get("MAIL_PASSWORD") or ""))
+    return smtp
+
+
+def _message(mail: OutboxMail) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = str(current_app.config.get("MAIL_FROM") or "kvalitet@example.se")
+    msg["To"] = mail.to_addr
+    msg["Subject"] = mail.subject
+    # A stable Message-ID per outbox row: if a crash between sending and marking makes us
+    # send a row again, receiving systems can recognise the duplicate.
+    msg["Message-ID"] = f"<kvalitet-outbox-{mail.id}@{_msgid_domain()}>"
+    msg.set_content(mail.body)
+    return msg
+
+
+def _msgid_domain() -> str:
+    sender = str(current_app.config.get("MAIL_FROM") or "kvalitet@example.se")
+    return sender.rpartition("@")[2] or "kvalitet"
+
+
+def send_outbox(limit: int = 200) -> dict[str, int]:
+    """Send waiting mails whose time has come. Each row is marked sent and committed right
+    after the server accepted it. When the server cannot be reached the rows wait and are
+    retried with exponential backoff; a recipient refused for good is marked failed.
+    Without MAIL_SERVER nothing is sent (admins read the outbox in the app)."""
+    result = {"sent": 0, "deferred": 0, "failed": 0}
+    if not current_app.config.get("MAIL_SERVER"):
+        return result
+    ids = list(
+        db.session.scalars(
+            select(OutboxMail.id)
+            .where(OutboxMail.status == OutboxStatus.VANTAR, OutboxMail.next_attempt_at <= clock.now())
+            .order_by(OutboxMail.id)
+            .limit(limit)
+        )
+    )
+    db.session.commit()
+    if not ids:
+        return result
+    try:
+        smtp = _connect()
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("mail server unreachable: %s", error)
+        for mail in db.session.scalars(select(OutboxMail).where(OutboxMail.id.in_(ids))):
+            _defer(mail, error)
+            result["deferred"] += 1
+        db.session.commit()
+        return result
+    try:
+        for index, mail_id in enumerate(ids):
+            mail = db.session.get(OutboxMail, mail_id)
+            if mail is None or mail.status != OutboxStatus.VANTAR:
+                continue
+            try:
+                smtp.send_message(_message(mail))
+            except smtplib.SMTPRecipientsRefused as error:
+                mail.status = OutboxStatus.MISSLYCKAD
+                mail.attempts += 1
+                mail.last_error = f"Mottagaren avvisades: {error.recipients}"[:500]
+                db.session.commit()
+                result["failed"] += 1
+                continue
+            except (OSError, smtplib.SMTPException) as error:
+                log.warning("mail sending failed: %s", error)
+                rest = ids[index:]
+                for waiting in db.session.scalars(
+                    select(OutboxMail).where(
+                        OutboxMail.id.in_(rest), OutboxMail.status == OutboxStatus.VANTAR
+                    )
+                ):
+                    _defer(waiting, error)
+                    result["deferred"] += 1
+                db.session.commit()
+                break
+            mail.status = OutboxStatus.SKICKAD
+            mail.sent_at = clock.now()
+            mail.attempts += 1
+            db.session.commit()
+            result["sent"] += 1
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+    return result
+
+
+def retry_mail(actor: User, mail: OutboxMail) -> None:
+    """An admin puts a failed or waiting mail back to be sent at once."""
+    from kvalitet.core import audit
+    from kvalitet.items.operations import transaction
+
+    with transaction():
+        if mail.status == OutboxStatus.SKICKAD:
+            return
+        mail.status = OutboxStatus.VANTAR
+        mail.next_attempt_at = clock.now()
+        audit.record(actor, "outbox_retry", target=f"outbox:{mail.id}",
+                     summary="Skickar e-postmeddelandet igen")  # fmt: skip
+
+
+# --- reminders and escalation -------------------------------------------------------------
+
+
+def reminder_offsets() -> list[int]:
+    raw = current_app.config.get("REMINDER_OFFSETS_DAYS", [7, 1, 0])
+    return sorted({int(x) for x in raw if int(x) >= 0})
+
+
+def _make_once(
+    item: Item, purpose: str, offset: int, users: list[User], message: str
+) -> bool:
+    """Insert the reminder key and the notifications in one transaction; False if the key
+    existed (another run made this reminder)."""
+    assert item.due_date is not None
+    try:
+        db.session.add(
+            ReminderKey(item_id=item.id, purpose=purpose, due_date=item.due_date,
+                        offset_days=offset)
+        )  # fmt: skip
+        db.session.flush()
+        notify(users, message, item=item, purpose=purpose)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _existing_keys(item_ids: list[int], purpose: str) -> set[tuple[int, date, int]]:
+    if not item_ids:
+        return set()
+    rows = db.session.execute(
+        select(ReminderKey.item_id, ReminderKey.due_date, ReminderKey.offset_days).where(
+            ReminderKey.item_id.in_(item_ids), ReminderKey.purpose == purpose
+        )
+    ).all()
+    return {(r[0], r[1], r[2]) for r in rows}
+
+
+def _days_text(days: int) -> str:
+    if days == 0:
+        return "i dag"
+    if days == 1:
+        return "i morgon"
+    return f"om {days} dagar"
+
+
+def send_reminders() -> int:
+    """Reminders to the owners of open items (every kind) before and on the due date.
+
+    For each item due within the largest offset, the reminder point that has most recently
+    passed (due date − offset ≤ today) is made if it was not made before. After downtime the
+    scheduler thus catches up with the latest missed reminder only, never a stale one, and
+    points before the item existed are skipped.
+    """
+    from kvalitet.items.models import Item
+    from kvalitet.items.queries import open_clause
+
+    offsets = reminder_offsets()
+    if not offsets:
+        return 0
+    today = clock.today()
+    rows = db.session.execute(
+        select(Item.id, Item.due_date, Item.created_at).where(
+            open_clause(),
+            Item.owner_id.is_not(None),
+            Item.due_date.is_not(None),
+            Item.due_date >= today,
+            Item.due_date <= today + timedelta(days=max(offsets)),
+        )
+    ).all()
+    done = _existing_keys([r[0] for r in rows], "paminnelse")
+    made = 0
+    for item_id, due, created_at in rows:
+        days_left = (due - today).days
+        offset = min(o for o in offsets if o >= days_left)
+        point = due - timedelta(days=offset)
+        created = clock.to_local(created_at).date() if created_at else None  # type: ignore[union-attr]
+        if created is not None and point < created:
+            continue
+        if (item_id, due, offset) in done:
+            continue
+        item = db.session.get(Item, item_id)
+        if item is None or item.owner is None:
+            continue
+        message = f"Påminnelse: {item.ref} ska vara klart {_days_text(days_left)} ({due.isoformat()})."
+        if _make_once(item, "paminnelse", offset, [item.owner], message):
+            made += 1
+    return made
+
+
+def escalate_overdue() -> int:
+    """Tell the owner's chef (kvalitet.org.operations.chefs_of, the level above if the owner
+    is the chef) once about each item still open ESCALATE_AFTER_DAYS days after its due date.
+    Catches up after downtime: any overdue item not yet escalated is escalated."""
+    from kvalitet.items.models import Item
+    from kvalitet.items.queries import open_clause
+    from kvalitet.org.operations import chefs_of
+
+    after = int(current_app.config.get("ESCALATE_AFTER_DAYS", 3))
+    today = clock.today()
+    rows = db.session.execute(
+        select(Item.id, Item.due_date).where(
+            open_clause(),
+            Item.owner_id.is_not(None),
+            Item.due_date.is_not(None),
+            Item.due_date <= today - timedelta(days=after),
+        )
+    ).all()
+    done = _existing_keys([r[0] for r in rows], "eskalering")
+    made = 0
+    for item_id, due in rows:
+        if (item_id, due, after) in done:
+            continue
+        item = db.session.get(Item, item_id)
+        if item is None:
+            continue
+        chefs = [c for c in chefs_of(item.unit) if c.id != item.owner_id]
+        unit = item.unit.parent
+        while not chefs and unit is not None:
+            chefs = [c for c in chefs_of(unit) if c.id != item.owner_id]
+            unit = unit.parent
+        owner_name = item.owner.name if item.owner else "ansvarig"
+        message = f"{item.ref} är försenat sedan {due.isoformat()} (ansvarig: {owner_name})."
+        if _make_once(item, "eskalering", after, chefs, message):
+            made += 1
+    return made
+
+
+def outbox_counts() -> dict[str, int]:
+    rows = db.session.execute(
+        select(OutboxMail.status, func.count(OutboxMail.id)).group_by(OutboxMail.status)
+    ).all()
+    counts: dict[str, int] = {str(s): 0 for s in OutboxStatus}
+    counts.update({str(status): int(n) for status, n in rows})
+    return counts
+
+
+def summary() -> dict[str, Any]:
+    return {"outbox": outbox_counts()}
