@@ -16,6 +16,9 @@ if [ "$profile" = "test" ]; then
   # --- test: a real browser, and tools that open the generated documents
   check chromium
   check poppler-utils
+  # LibreOffice (headless) opens the generated Word files of the kvalitetsberättelse
+  check libreoffice-writer-nogui
+  check fonts-liberation
 fi
 for extra in ${KVALITET_EXTRA_APT:-}; do check "$extra"; done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

@@ -1,0 +1,1 @@
+"""Kvalitetsberättelse: the yearly quality report (DOMAIN.md §7)."""

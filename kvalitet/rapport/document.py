@@ -1,0 +1,642 @@
+"""Compiling the kvalitetsberättelse into a plain document: a list of blocks (headings,
+paragraphs, tables, charts, notes) that the HTML, PDF and Word renderers all draw from, and
+that a frozen version stores as JSON.
+
+Numbers come from each kind module's `stats.statistics(root, period)` (imported lazily: a
+module whose stats.py is not there gives a note that the data is missing), each figure beside
+the previous quality year. The förbättringsåtgärder tables and the per-enhet avvikelse counts
+are read here directly with SQL aggregates.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from kvalitet.core import clock
+from kvalitet.core.periods import Period, quality_year
+from kvalitet.extensions import db
+from kvalitet.items.models import Item, QualityArea
+from kvalitet.org.models import Unit, UnitKind, User
+from kvalitet.rapport.models import Berattelsetext, BlockTyp, Kvalitetsberattelse, TextStatus
+
+log = logging.getLogger(__name__)
+
+Block = dict[str, Any]
+StatsFn = Callable[[Unit, Period], dict[str, Any]]
+
+# (module, chapter heading) in report order.
+STAT_SOURCES: list[tuple[str, str]] = [
+    ("avvikelser", "Avvikelser"),
+    ("lexsarah", "Lex Sarah"),
+    ("synpunkter", "Synpunkter och klagomål"),
+    ("egenkontroll", "Egenkontroller"),
+    ("atgarder", "Förbättringsåtgärder"),
+]
+
+# Swedish labels of keys the kind modules return (others are made readable from the key).
+KEY_LABELS: dict[str, str] = {
+    "antal": "Antal",
+    "totalt": "Totalt",
+    "rapporter": "Rapporter",
+    "utredningar": "Utredningar",
+    "beslut": "Beslut",
+    "missforhallanden": "Missförhållanden och påtagliga risker",
+    "allvarliga": "Allvarliga",
+    "anmalda_ivo": "Anmälda till IVO",
+    "per_utfall": "Beslut efter utfall",
+    "median_arbetsdagar": "Median antal arbetsdagar",
+    "per_kategori": "Per kategori",
+    "per_enhet": "Per enhet",
+    "per_status": "Per status",
+    "per_typ": "Per typ",
+    "per_kalla": "Per källa",
+    "per_tema": "Per tema",
+    "per_kon": "Per kön",
+    "per_alder": "Per åldersgrupp",
+    "andel_besvarade_i_tid": "Andel besvarade i tid (%)",
+    "planerade": "Planerade",
+    "genomforda": "Genomförda",
+    "forsenade": "Försenade",
+    "oppna": "Öppna",
+    "avslutade": "Avslutade",
+}
+
+SUPPRESS_PATTERN = re.compile(r"(^|_)(kon|kön|alder|ålder|sex|age|aldersgrupp)(_|$)")
+SUPPRESS_BELOW = 5
+SKIP_KEYS = {"period", "per_avdelning", "unit_id", "root"}
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def label_of(key: str) -> str:
+    if key in KEY_LABELS:
+        return KEY_LABELS[key]
+    text = key.replace("_", " ").strip()
+    for plain, swedish in (("forhall", "förhåll"), ("atgard", "åtgärd"), ("for ", "för ")):
+        text = text.replace(plain, swedish)
+    return text[:1].upper() + text[1:]
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.1f}".replace(".", ",")
+    return str(value)
+
+
+def change(now: Any, before: Any) -> str:
+    if not isinstance(now, int | float) or not isinstance(before, int | float):
+        return ""
+    diff = now - before
+    if diff == 0:
+        return "±0"
+    return ("+" if diff > 0 else "−") + fmt(abs(diff))
+
+
+def suppressed(key: str) -> bool:
+    return bool(SUPPRESS_PATTERN.search(key.lower()))
+
+
+def shield(value: Any) -> Any:
+    """A count below 5 (but above 0) in a breakdown by sex or age becomes "<5"."""
+    if isinstance(value, int | float) and 0 < value < SUPPRESS_BELOW:
+        return "<5"
+    return value
+
+
+def h(level: int, text: str, anchor: str | None = None) -> Block:
+    return {"t": "h", "level": level, "text": text, "id": anchor or slug(text)}
+
+
+def p(text: str) -> Block:
+    return {"t": "p", "text": text}
+
+
+def note(text: str) -> Block:
+    return {"t": "note", "text": text}
+
+
+def table(caption: str, columns: list[str], rows: list[list[str]], **extra: Any) -> Block:
+    return {"t": "table", "caption": caption, "columns": columns, "rows": rows, **extra}
+
+
+def chart(title: str, categories: list[str], series: list[tuple[str, list[float]]]) -> Block:
+    return {
+        "t": "chart",
+        "title": title,
+        "categories": categories,
+        "series": [[name, values] for name, values in series],
+    }
+
+
+def slug(text: str) -> str:
+    table_ = str.maketrans("åäöÅÄÖé", "aaoAAOe")
+    return re.sub(r"[^a-z0-9]+", "-", text.translate(table_).lower()).strip("-") or "avsnitt"
+
+
+def load_stats(module: str) -> StatsFn | None:
+    """The module's statistics function, or None while its stats.py does not exist."""
+    name = f"kvalitet.{module}.stats"
+    try:
+        if importlib.util.find_spec(name) is None:
+            return None
+        function = getattr(importlib.import_module(name), "statistics", None)
+    except Exception:  # a module being built may not import yet
+        log.exception("could not import %s", name)
+        return None
+    return function if callable(function) else None
+
+
+# --- statistics into blocks ----------------------------------------------------------------
+
+
+def stats_blocks(
+    title: str, now: dict[str, Any], before: dict[str, Any], labels: tuple[str, str]
+) -> list[Block]:
+    """Any stats dict as tables: single figures in a "Nyckeltal" table, label→count dicts
+    as their own table (and a chart), lists of rows as tables; each with the previous year
+    beside it. Breakdowns by sex or age have groups under 5 suppressed."""
+    this_label, prev_label = labels
+    blocks: list[Block] = []
+    figures: list[list[str]] = []
+    for key, value in now.items():
+        if key in SKIP_KEYS:
+            continue
+        old = before.get(key)
+        if isinstance(value, bool) or value is None or isinstance(value, int | float):
+            figures.append([label_of(key), fmt(value), fmt(old), change(value, old)])
+        elif isinstance(value, str):
+            figures.append([label_of(key), value, fmt(old) if old is not None else "–", ""])
+    if figures:
+        blocks.append(
+            table(f"{title}: nyckeltal", ["Mått", this_label, prev_label, "Förändring"], figures)
+        )
+    for key, value in now.items():
+        if key in SKIP_KEYS:
+            continue
+        old = before.get(key)
+        hide = suppressed(key)
+        if isinstance(value, dict):
+            blocks.extend(_dict_blocks(title, key, value, old or {}, labels, hide))
+        elif isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+            blocks.extend(_list_blocks(title, key, value, old or [], labels, hide))
+    return blocks
+
+
+def _dict_blocks(
+    title: str,
+    key: str,
+    value: dict[str, Any],
+    old: dict[str, Any],
+    labels: tuple[str, str],
+    hide: bool,
+) -> list[Block]:
+    nested = [v for v in value.values() if isinstance(v, dict)]
+    if nested:  # {group: {measure: n}}: one row per group, one column per measure
+        measures: list[str] = []
+        for v in nested:
+            measures.extend(m for m in v if m not in measures)
+        rows = [
+            [str(group)]
+            + [
+                fmt(shield(v.get(m)) if hide else v.get(m)) if isinstance(v, dict) else fmt(v)
+                for m in measures
+            ]
+            for group, v in value.items()
+        ]
+        return [table(f"{title}: {label_of(key).lower()}", [""] + [label_of(m) for m in measures],
+                      rows)]  # fmt: skip
+    keys = list(value) + [k for k in old if k not in value]
+    rows = []
+    for k in keys:
+        a, b = value.get(k, 0), old.get(k, 0)
+        if hide:
+            rows.append([str(k), fmt(shield(a)), fmt(shield(b)), ""])
+        else:
+            rows.append([str(k), fmt(a), fmt(b), change(a, b)])
+    blocks: list[Block] = [
+        table(
+            f"{title}: {label_of(key).lower()}",
+            [label_of(key), labels[0], labels[1], "Förändring"],
+            rows,
+            suppressed=hide,
+        )
+    ]
+    numeric = [k for k in keys if isinstance(value.get(k, 0), int | float)]
+    if not hide and len(numeric) >= 2 and any(value.get(k) for k in numeric):
+        blocks.append(
+            chart(
+                f"{title}: {label_of(key).lower()}",
+                [str(k) for k in numeric],
+                [
+                    (labels[0], [float(value.get(k) or 0) for k in numeric]),
+                    (labels[1], [float(old.get(k) or 0) for k in numeric]),
+                ],
+            )
+        )
+    return blocks
+
+
+def _list_blocks(
+    title: str,
+    key: str,
+    value: list[dict[str, Any]],
+    old: list[dict[str, Any]],
+    labels: tuple[str, str],
+    hide: bool,
+) -> list[Block]:
+    columns = [c for c in value[0] if not c.endswith("_id") and c != "id"]
+    if not columns:
+        return []
+    first = columns[0]
+    previous = {str(r.get(first)): r for r in old if isinstance(r, dict)}
+    numeric = [c for c in columns[1:] if isinstance(value[0].get(c), int | float)]
+    heads = [label_of(c) for c in columns] + [f"{label_of(c)} ({labels[1]})" for c in numeric[:2]]
+    rows = []
+    for row in value:
+        cells = [fmt(shield(row.get(c)) if hide else row.get(c)) for c in columns]
+        prev_row = previous.get(str(row.get(first)), {})
+        cells += [fmt(shield(prev_row.get(c)) if hide else prev_row.get(c)) for c in numeric[:2]]
+        rows.append(cells)
+    return [table(f"{title}: {label_of(key).lower()}", heads, rows, suppressed=hide)]
+
+
+# --- figures read here directly -------------------------------------------------------------
+
+
+def avvikelser_per_enhet(root: Unit, period: Period, prev: Period) -> Block | None:
+    """Avvikelser per enhet (registered in the period) with the previous year, and enheter
+    with few or no reports flagged: few reports usually means under-reporting."""
+    few = int(current_app.config.get("RAPPORT_FEW_AVVIKELSER", 3))
+    enheter = db.session.execute(
+        select(Unit.id, Unit.name)
+        .where(
+            Unit.path.startswith(root.path, autoescape=True),
+            Unit.kind == UnitKind.ENHET,
+            Unit.active.is_(True),
+        )
+        .order_by(Unit.name)
+    ).all()
+    if not enheter:
+        return None
+    counts = dict.fromkeys([u for u, _ in enheter], (0, 0))
+    rows = db.session.execute(
+        select(
+            Item.unit_id,
+            func.count().filter(
+                Item.created_at >= period.start_utc(), Item.created_at < period.end_utc()
+            ),
+            func.count().filter(
+                Item.created_at >= prev.start_utc(), Item.created_at < prev.end_utc()
+            ),
+        )  # fmt: skip
+        .where(
+            Item.kind == "AVV",
+            Item.cancelled_at.is_(None),
+            Item.unit_id.in_(counts),
+            Item.created_at >= prev.start_utc(),
+            Item.created_at < period.end_utc(),
+        )
+        .group_by(Item.unit_id)
+    ).all()
+    for unit_id, a, b in rows:
+        counts[unit_id] = (int(a), int(b))
+    out = []
+    for unit_id, name in enheter:
+        a, b = counts[unit_id]
+        flag = "Inga rapporter" if a == 0 else ("Få rapporter" if a < few else "")
+        out.append([name, fmt(a), fmt(b), change(a, b), flag])
+    return table(
+        "Avvikelser per enhet",
+        ["Enhet", period.label, prev.label, "Förändring", "Signal om underrapportering"],
+        out,
+    )
+
+
+def atgard_status_counts(root: Unit, period: Period) -> dict[str, int]:
+    from kvalitet.atgarder.kinds import WORKFLOW
+
+    rows = db.session.execute(
+        select(Item.status, func.count())
+        .join(Unit, Unit.id == Item.unit_id)
+        .where(
+            Item.kind == "ATG",
+            Item.cancelled_at.is_(None),
+            Unit.path.startswith(root.path, autoescape=True),
+            Item.created_at >= period.start_utc(),
+            Item.created_at < period.end_utc(),
+        )
+        .group_by(Item.status)
+    ).all()
+    found = {status: int(n) for status, n in rows}
+    return {label: found.get(state, 0) for state, label in WORKFLOW.states.items()}
+
+
+def _atgarder(root: Unit, condition: Any) -> list[Any]:
+    from kvalitet.atgarder.models import Atgard
+
+    return list(
+        db.session.scalars(
+            select(Atgard)
+            .join(Unit, Unit.id == Item.unit_id)
+            .where(
+                Unit.path.startswith(root.path, autoescape=True),
+                Item.cancelled_at.is_(None),
+                condition,
+            )
+            .options(selectinload(Atgard.quality_areas))
+            .order_by(Item.created_at, Item.id)
+        )
+    )
+
+
+def tidigare_atgarder(root: Unit, period: Period) -> Block:
+    """ "Förbättringsarbetet sedan förra uppföljningen": the actions proposed in the previous
+    quality year, and older ones marked "återkommer nästa år" that were still open when it
+    began."""
+    from kvalitet.atgarder.models import Atgard
+
+    prev = period.previous_year()
+    condition = and_(
+        Item.created_at < period.start_utc(),
+        or_(
+            Item.created_at >= prev.start_utc(),
+            and_(
+                Atgard.carry_over.is_(True),
+                or_(Item.closed_at.is_(None), Item.closed_at >= prev.start_utc()),
+            ),
+        ),
+    )
+    rows = []
+    for a in _atgarder(root, condition):
+        done = a.status_label + (f": {a.done_text}" if a.done_text else "")
+        effect = a.effect_text or "Effekten är inte följd upp ännu."
+        if a.effect_text and a.effect_date:
+            effect += f" (uppföljd {a.effect_date:%Y-%m-%d})"
+        rows.append([f"{a.title} ({a.ref})", done, effect])
+    return table(
+        "Förbättringsarbetet sedan förra uppföljningen",
+        [
+            "Förslag till förbättringsåtgärd",
+            "Åtgärder som påbörjats/pågår/avslutats",
+            "Uppföljning av åtgärdernas effekt",
+        ],
+        rows,
+        empty="Inga förbättringsåtgärder från förra året.",
+    )
+
+
+def arets_atgarder(root: Unit, period: Period) -> Block:
+    """ "Årets bedömning": this year's actions with their quality areas."""
+    condition = and_(Item.created_at >= period.start_utc(), Item.created_at < period.end_utc())
+    rows = [
+        [
+            f"{a.title} ({a.ref})",
+            ", ".join(q.name for q in a.quality_areas) or "Inget kvalitetsområde angivet",
+        ]
+        for a in _atgarder(root, condition)
+    ]
+    return table(
+        "Årets bedömning",
+        ["Förbättringsåtgärd", "Kvalitetsområde"],
+        rows,
+        empty="Inga förbättringsåtgärder beslutade under året.",
+    )
+
+
+# --- narratives ------------------------------------------------------------------------------
+
+
+def narrative_blocks(text: Berattelsetext | None, level: int, heading: str) -> list[Block]:
+    blocks = [h(level, heading, f"{slug(heading)}-{text.id if text else 'x'}")]
+    if text is None:
+        return blocks + [note("Ingen text är beställd för det här avsnittet.")]
+    if text.text.strip():
+        for para in re.split(r"\n\s*\n", text.text.strip()):
+            blocks.append(p(para.strip()))
+        if text.status != TextStatus.KLAR:
+            blocks.append(note(f"Texten är ett utkast ({text.status_label.lower()})."))
+    else:
+        owner = text.owner.name if text.owner else "ingen ansvarig"
+        due = f", klart senast {text.due_date:%Y-%m-%d}" if text.due_date else ""
+        blocks.append(note(f"Texten saknas ({owner}{due})."))
+    return blocks
+
+
+# --- the document -------------------------------------------------------------------------
+
+
+def period_of(rapport: Kvalitetsberattelse) -> Period:
+    return quality_year(rapport.first_year)
+
+
+def avdelningar_of(root: Unit) -> list[Unit]:
+    units = db.session.scalars(
+        select(Unit)
+        .where(
+            Unit.path.startswith(root.path, autoescape=True),
+            Unit.kind == UnitKind.AVDELNING,
+            Unit.active.is_(True),
+        )
+        .order_by(Unit.sort_order, Unit.name)
+    ).all()
+    return list(units)
+
+
+def areas() -> list[QualityArea]:
+    return list(
+        db.session.scalars(
+            select(QualityArea)
+            .where(QualityArea.active.is_(True))
+            .order_by(QualityArea.sort_order, QualityArea.name)
+        )
+    )
+
+
+def texts_of(rapport: Kvalitetsberattelse) -> dict[tuple[int, str, int | None], Berattelsetext]:
+    rows = db.session.scalars(
+        select(Berattelsetext)
+        .where(Berattelsetext.rapport_id == rapport.id, Item.cancelled_at.is_(None))
+        .options(selectinload(Berattelsetext.owner))
+    )
+    return {(t.block_unit_id, t.block_typ, t.area_id): t for t in rows}
+
+
+def missing_texts(rapport: Kvalitetsberattelse) -> list[Berattelsetext]:
+    """Narrative blocks not yet marked klar, earliest due first."""
+    texts = [t for t in texts_of(rapport).values() if t.status != TextStatus.KLAR]
+    return sorted(texts, key=lambda t: (t.due_date or clock.today(), t.unit.name, t.heading))
+
+
+def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> dict[str, Any]:
+    """The whole kvalitetsberättelse as plain data (JSON-serialisable)."""
+    root = rapport.unit
+    period = period_of(rapport)
+    prev = period.previous_year()
+    labels = (period.label, prev.label)
+    area_list = areas()
+    texts = texts_of(rapport)
+    avdelningar = avdelningar_of(root)
+    sources = [(module, title, load_stats(module)) for module, title in STAT_SOURCES]
+    blocks: list[Block] = []
+
+    # 1. Inledning
+    blocks.append(h(1, "Inledning", "inledning"))
+    intro = rapport.inledning.strip() or (
+        f"Kvalitetsberättelsen beskriver hur {root.name} under kvalitetsåret {period.label} "
+        "har arbetat för att systematiskt och fortlöpande utveckla och säkra verksamhetens "
+        "kvalitet enligt Socialstyrelsens föreskrifter och allmänna råd om ledningssystem för "
+        "systematiskt kvalitetsarbete (SOSFS 2011:9, 7 kap. 1 §). Den bygger på avvikelser, "
+        "lex Sarah-rapporter, synpunkter och klagomål, egenkontroller och "
+        "förbättringsåtgärder som har registrerats under året."
+    )
+    for para in re.split(r"\n\s*\n", intro):
+        blocks.append(p(para.strip()))
+    blocks.append(
+        p(
+            f"Kvalitetsåret {period.label} omfattar perioden {period.start:%Y-%m-%d} till "
+            f"{period.end:%Y-%m-%d}. Siffrorna jämförs med kvalitetsåret {prev.label}."
+        )
+    )
+    blocks.append(
+        table(
+            "Kvalitetsområden",
+            ["Kvalitetsområde", "Beskrivning"],
+            [[a.name, a.description] for a in area_list],
+        )
+    )
+
+    # 2. Sammanfattande bedömning (förvaltningen)
+    blocks.append(h(1, "Sammanfattande bedömning", "sammanfattande-bedomning"))
+    for area in area_list:
+        blocks += narrative_blocks(texts.get((root.id, BlockTyp.OMRADE, area.id)), 2, area.name)
+    blocks += narrative_blocks(
+        texts.get((root.id, BlockTyp.FORBATTRINGSOMRADEN, None)),
+        2,
+        "Förvaltningens förbättringsområden",
+    )
+    blocks.append(h(2, "Nyckeltal för hela förvaltningen", "nyckeltal"))
+    key_rows: list[list[str]] = []
+    for module, title, function in sources:
+        if function is None:
+            continue
+        now_stats, old_stats = _safe_stats(function, root, period, prev)
+        for key, value in (now_stats or {}).items():
+            if (
+                key not in SKIP_KEYS
+                and isinstance(value, int | float)
+                and not isinstance(value, bool)
+            ):
+                old = (old_stats or {}).get(key)
+                key_rows.append([title, label_of(key), fmt(value), fmt(old), change(value, old)])
+    status_now = atgard_status_counts(root, period)
+    status_old = atgard_status_counts(root, prev)
+    key_rows.append(
+        ["Förbättringsåtgärder", "Beslutade under året", fmt(sum(status_now.values())),
+         fmt(sum(status_old.values())), change(sum(status_now.values()), sum(status_old.values()))]
+    )  # fmt: skip
+    blocks.append(
+        table(
+            "Nyckeltal för hela förvaltningen",
+            ["Område", "Mått", period.label, prev.label, "Förändring"],
+            key_rows,
+        )
+    )
+
+    # 3. One chapter per avdelning
+    for avd in avdelningar:
+        anchor = f"avd-{avd.id}"
+        blocks.append(h(1, avd.name, anchor))
+        blocks.append(h(2, "Analys och slutsatser", f"{anchor}-analys"))
+        for area in area_list:
+            blocks += narrative_blocks(texts.get((avd.id, BlockTyp.OMRADE, area.id)), 3, area.name)
+        blocks += narrative_blocks(
+            texts.get((avd.id, BlockTyp.FORBATTRINGSOMRADEN, None)),
+            3,
+            "Identifierade förbättringsområden",
+        )
+        blocks.append(h(2, "Statistik", f"{anchor}-statistik"))
+        for module, title, function in sources:
+            blocks.append(h(3, title, f"{anchor}-{module}"))
+            if module == "avvikelser":
+                per_enhet = avvikelser_per_enhet(avd, period, prev)
+                if per_enhet:
+                    blocks.append(per_enhet)
+            if module == "atgarder" and function is None:
+                now_c, old_c = atgard_status_counts(avd, period), atgard_status_counts(avd, prev)
+                blocks += _dict_blocks(title, "per_status", now_c, old_c, labels, False)
+                continue
+            if function is None:
+                blocks.append(note(f"Uppgifter om {title.lower()} saknas ännu i systemet."))
+                continue
+            now_stats, old_stats = _safe_stats(function, avd, period, prev)
+            if now_stats is None:
+                blocks.append(note(f"Statistiken för {title.lower()} kunde inte tas fram."))
+                continue
+            made = stats_blocks(title, now_stats, old_stats or {}, labels)
+            blocks += made or [note("Inga uppgifter för perioden.")]
+        blocks.append(h(2, "Förbättringsåtgärder", f"{anchor}-atgarder"))
+        blocks.append(tidigare_atgarder(avd, period))
+        blocks.append(arets_atgarder(avd, period))
+
+    missing = [
+        {
+            "ref": t.ref,
+            "unit": t.unit.name,
+            "heading": t.heading,
+            "owner": t.owner.name if t.owner else "",
+            "status": t.status_label,
+            "due": t.due_date.isoformat() if t.due_date else "",
+        }
+        for t in missing_texts(rapport)
+    ]
+    return {
+        "title": f"Kvalitetsberättelse {period.label}",
+        "unit": root.name,
+        "period": {
+            "label": period.label,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "previous": prev.label,
+        },
+        "compiled_at": clock.now().isoformat(timespec="seconds"),
+        "compiled_by": user.name if user else "Systemet",
+        "blocks": blocks,
+        "missing": missing,
+    }
+
+
+def _safe_stats(
+    function: StatsFn, root: Unit, period: Period, prev: Period
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    try:
+        return function(root, period), function(root, prev)
+    except Exception:
+        log.exception("statistics failed for %s", getattr(function, "__module__", function))
+        db.session.rollback()
+        return None, None
+
+
+def toc(document: dict[str, Any]) -> list[Block]:
+    return [b for b in document["blocks"] if b["t"] == "h" and b["level"] <= 2]
+
+
+def default_due(period: Period) -> Any:
+    days = int(current_app.config.get("RAPPORT_TEXT_DUE_DAYS", 30))
+    due = period.end + timedelta(days=days)
+    earliest = clock.today() + timedelta(days=14)
+    return max(due, earliest)

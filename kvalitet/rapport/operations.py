@@ -1,0 +1,366 @@
+"""Operations of the kvalitetsberättelse: start a report (and order its narrative texts as
+tasks), write a text, freeze a version, and the scheduled draft when the quality year ends."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+
+from kvalitet.core import audit, clock
+from kvalitet.core.errors import Forbidden, NotFound, OperationError
+from kvalitet.core.periods import current_quality_year, quality_year
+from kvalitet.core.permissions import can, holds_role_over, is_admin, role_paths
+from kvalitet.core.pii import check_text
+from kvalitet.extensions import db
+from kvalitet.items.models import Item
+from kvalitet.items.operations import check_version, new_item, transaction
+from kvalitet.notify.operations import notify
+from kvalitet.org.models import CHEF_ROLES, Role, Unit, UnitKind, User
+from kvalitet.org.operations import chefs_of, holders_over
+from kvalitet.rapport.document import (
+    areas,
+    avdelningar_of,
+    compile_document,
+    default_due,
+    texts_of,
+)
+from kvalitet.rapport.models import (
+    Berattelsetext,
+    BlockTyp,
+    Kvalitetsberattelse,
+    RapportVersion,
+    TextStatus,
+)
+
+MANAGER_ROLES = (Role.KVALITETSUTVECKLARE, Role.AVDELNINGSCHEF)
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+def may_manage(user: User | None, rapport_unit: Unit) -> bool:
+    """Start, compile and freeze: kvalitetsutvecklare or förvaltningsledning (avdelningschef
+    role) at the report's unit or above, and administrators."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return is_admin(user) or holds_role_over(user, MANAGER_ROLES, rapport_unit)
+
+
+def may_view_draft(user: User | None, rapport: Kvalitetsberattelse) -> bool:
+    """The draft (live compilation): managers, and chefs inside the report's subtree who
+    write parts of it."""
+    if may_manage(user, rapport.unit):
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return any(p.startswith(rapport.unit.path) for p in role_paths(user, CHEF_ROLES))
+
+
+def may_view_frozen(user: User | None, rapport: Kvalitetsberattelse) -> bool:
+    """Frozen versions: also the read-only nämnd role (läsare) over the unit."""
+    if may_view_draft(user, rapport):
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return holds_role_over(user, [Role.LASARE], rapport.unit)
+
+
+def visible_reports(user: User) -> list[Kvalitetsberattelse]:
+    reports = db.session.scalars(
+        select(Kvalitetsberattelse).order_by(Kvalitetsberattelse.first_year.desc())
+    ).all()
+    return [r for r in reports if may_view_frozen(user, r)]
+
+
+def manageable_units(user: User) -> list[Unit]:
+    """Förvaltningar the user may start a report for."""
+    units = db.session.scalars(
+        select(Unit)
+        .where(Unit.kind == UnitKind.FORVALTNING, Unit.active.is_(True))
+        .order_by(Unit.name)
+    ).all()
+    return [u for u in units if may_manage(user, u)]
+
+
+# --- starting a report --------------------------------------------------------------------
+
+
+def _owner_for(unit: Unit, fallback: User | None) -> User | None:
+    """Who writes a unit's texts: its avdelningschef (förvaltningsledning for the
+    förvaltning), else its chef, else a kvalitetsutvecklare, else the one who started it."""
+    for candidates in (
+        holders_over(unit, [Role.AVDELNINGSCHEF]),
+        chefs_of(unit),
+        holders_over(unit, [Role.KVALITETSUTVECKLARE]),
+    ):
+        if candidates:
+            return candidates[0]
+    return fallback
+
+
+def ensure_texts(rapport: Kvalitetsberattelse, actor: User | None) -> list[Berattelsetext]:
+    """Order every narrative block the report needs that is not ordered yet: per quality
+    area and "identifierade förbättringsområden" for the förvaltning and each avdelning.
+    Returns the new tasks (added to the session; the caller commits)."""
+    existing = texts_of(rapport)
+    period = quality_year(rapport.first_year)
+    due = default_due(period)
+    created = []
+    area_list = areas()
+    for unit in [rapport.unit, *avdelningar_of(rapport.unit)]:
+        owner = _owner_for(unit, actor)
+        wanted: list[tuple[str, int | None, str]] = [
+            (BlockTyp.OMRADE, a.id, a.name) for a in area_list
+        ] + [(BlockTyp.FORBATTRINGSOMRADEN, None, "Identifierade förbättringsområden")]
+        for typ, area_id, heading in wanted:
+            if (unit.id, typ, area_id) in existing:
+                continue
+            text = new_item(
+                Berattelsetext,
+                actor,
+                title=f"Kvalitetsberättelse {period.label}: {heading}, {unit.name}",
+                unit_id=unit.id,
+                unit=unit,
+                block_unit_id=unit.id,
+                block_typ=str(typ),
+                area_id=area_id,
+                rapport_id=rapport.id,
+                owner_id=owner.id if owner else None,
+                due_date=due,
+            )
+            created.append(text)
+    return created
+
+
+def _notify_writers(texts: list[Berattelsetext], period_label: str) -> None:
+    by_owner: dict[int, list[Berattelsetext]] = {}
+    for text in texts:
+        if text.owner_id:
+            by_owner.setdefault(text.owner_id, []).append(text)
+    for owner_id, owned in by_owner.items():
+        due = min((t.due_date for t in owned if t.due_date), default=None)
+        notify(
+            [owner_id],
+            f"Du har {len(owned)} texter att skriva i kvalitetsberättelsen {period_label}"
+            + (f", klart senast {due:%Y-%m-%d}." if due else "."),
+            url="/",
+            purpose="kvalitetsberattelse",
+        )
+
+
+def start_report(
+    actor: User | None, unit: Unit, first_year: int, *, check: bool = True
+) -> Kvalitetsberattelse:
+    """Create the report for `unit` and the quality year starting in `first_year` (or return
+    the existing one), order the narrative texts and notify the writers."""
+    if unit is None:
+        raise OperationError("Välj förvaltning.", field="unit")
+    if check and not may_manage(actor, unit):
+        raise Forbidden()
+    if not 1990 <= int(first_year) <= 2100:
+        raise OperationError("Ange ett giltigt kvalitetsår.", field="year")
+    if unit.kind not in (UnitKind.FORVALTNING, UnitKind.NAMND, UnitKind.AVDELNING):
+        raise OperationError(
+            "En kvalitetsberättelse görs för en förvaltning (eller nämnd/avdelning).",
+            field="unit",
+        )
+    with transaction():
+        rapport = db.session.scalar(
+            select(Kvalitetsberattelse).where(
+                Kvalitetsberattelse.unit_id == unit.id,
+                Kvalitetsberattelse.first_year == int(first_year),
+            )
+        )
+        if rapport is None:
+            rapport = Kvalitetsberattelse(
+                unit_id=unit.id,
+                unit=unit,
+                first_year=int(first_year),
+                created_by_id=actor.id if actor else None,
+            )
+            db.session.add(rapport)
+            db.session.flush()
+            audit.record(
+                actor,
+                "rapport_skapad",
+                summary=f"Startade kvalitetsberättelse {quality_year(first_year).label} "
+                f"för {unit.name}",
+                target=f"kvalitetsberattelse:{rapport.id}",
+            )
+        created = ensure_texts(rapport, actor)
+        _notify_writers(created, quality_year(rapport.first_year).label)
+    return rapport
+
+
+def save_inledning(actor: User, rapport: Kvalitetsberattelse, text: str) -> None:
+    if not may_manage(actor, rapport.unit):
+        raise Forbidden()
+    text = (text or "").strip()
+    if len(text) > 20000:
+        raise OperationError("Texten är för lång (högst 20 000 tecken).", field="inledning")
+    with transaction():
+        check_text(text, "inledning")
+        rapport.inledning = text
+        audit.record(
+            actor,
+            "rapport_inledning",
+            summary="Ändrade inledningen",
+            target=f"kvalitetsberattelse:{rapport.id}",
+        )
+
+
+# --- writing a text -----------------------------------------------------------------------
+
+
+def save_text(
+    actor: User, block: Berattelsetext, text: str, expected_version: int | None = None
+) -> Berattelsetext:
+    """Save a narrative. A first save turns "ej påbörjad" into "utkast"."""
+    if not can(actor, "view", block):
+        raise NotFound()
+    if not can(actor, "edit", block):
+        raise Forbidden()
+    if block.status == TextStatus.KLAR:
+        raise OperationError(
+            "Texten är markerad som klar. Öppna den för ändring först.", field="text"
+        )
+    text = (text or "").strip()
+    if len(text) > 20000:
+        raise OperationError("Texten är för lång (högst 20 000 tecken).", field="text")
+    with transaction():
+        check_version(block, expected_version)
+        check_text(text, "text")
+        before = {"status": block.status, "text": block.text}
+        block.text = text
+        if block.status == TextStatus.EJ_PABORJAD:
+            block.status = TextStatus.UTKAST
+        audit.record(
+            actor,
+            "edit",
+            item=block,
+            summary="Skrev text till kvalitetsberättelsen",
+            before=before,
+            after={"status": block.status, "text": text},
+        )
+    return block
+
+
+# --- freezing -----------------------------------------------------------------------------
+
+
+def canonical(content: dict[str, Any]) -> str:
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def checksum(content_json: str) -> str:
+    return hashlib.sha256(content_json.encode("utf-8")).hexdigest()
+
+
+def freeze(actor: User, rapport: Kvalitetsberattelse, comment: str = "") -> RapportVersion:
+    """Compile now and store the result as an immutable version with who, when and the
+    sha256 checksum of the stored content."""
+    if not may_manage(actor, rapport.unit):
+        raise Forbidden()
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        raise OperationError("Kommentaren är för lång (högst 500 tecken).", field="comment")
+    check_text(comment, "comment")
+    content = compile_document(rapport, actor)
+    with transaction():
+        number = (
+            db.session.scalar(
+                select(func.max(RapportVersion.number)).where(
+                    RapportVersion.rapport_id == rapport.id
+                )
+            )
+            or 0
+        ) + 1
+        content["version"] = number
+        content_json = canonical(content)
+        version = RapportVersion(
+            rapport_id=rapport.id,
+            number=number,
+            content=content_json,
+            sha256=checksum(content_json),
+            comment=comment,
+            frozen_at=clock.now(),
+            frozen_by_id=actor.id,
+        )
+        db.session.add(version)
+        db.session.flush()
+        audit.record(
+            actor,
+            "rapport_fryst",
+            summary=f"Frös version {number} av kvalitetsberättelsen "
+            f"{quality_year(rapport.first_year).label} ({version.sha256[:12]})",
+            target=f"kvalitetsberattelse:{rapport.id}",
+        )
+    return version
+
+
+def versions(rapport: Kvalitetsberattelse) -> list[RapportVersion]:
+    return list(
+        db.session.scalars(
+            select(RapportVersion)
+            .where(RapportVersion.rapport_id == rapport.id)
+            .order_by(RapportVersion.number.desc())
+        )
+    )
+
+
+def version_content(version: RapportVersion) -> dict[str, Any]:
+    return dict(json.loads(version.content))
+
+
+def verify(version: RapportVersion) -> bool:
+    return checksum(version.content) == version.sha256
+
+
+# --- scheduled draft ----------------------------------------------------------------------
+
+
+def compile_scheduled_draft() -> list[Kvalitetsberattelse]:
+    """Called by the scheduler when a quality year has closed (inside an app context): for
+    each active förvaltning, start the report of the year that just ended (ordering its texts
+    as tasks and notifying the writers) and tell the kvalitetsutvecklare that the draft is
+    compiled. Running it again changes nothing."""
+    year = current_quality_year().previous_year()
+    reports = []
+    forvaltningar = db.session.scalars(
+        select(Unit).where(Unit.kind == UnitKind.FORVALTNING, Unit.active.is_(True))
+    ).all()
+    for unit in forvaltningar:
+        existed = db.session.scalar(
+            select(func.count(Kvalitetsberattelse.id)).where(
+                Kvalitetsberattelse.unit_id == unit.id,
+                Kvalitetsberattelse.first_year == year.start.year,
+            )
+        )
+        rapport = start_report(None, unit, year.start.year, check=False)
+        reports.append(rapport)
+        if not existed:
+            with transaction():
+                notify(
+                    holders_over(unit, [Role.KVALITETSUTVECKLARE]),
+                    f"Ett utkast till kvalitetsberättelsen {year.label} för {unit.name} är "
+                    "sammanställt.",
+                    url=f"/kvalitetsberattelse/{rapport.id}",
+                    purpose="kvalitetsberattelse",
+                )
+    return reports
+
+
+def open_texts_of(user: User) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count(Item.id)).where(
+                Item.kind == "KBN",
+                Item.owner_id == user.id,
+                Item.status != TextStatus.KLAR,
+                Item.cancelled_at.is_(None),
+            )
+        )
+        or 0
+    )
