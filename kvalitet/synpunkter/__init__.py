@@ -1,0 +1,1 @@
+"""Synpunkter och klagomål (DOMAIN.md §5.3), with the public e-tjänst."""

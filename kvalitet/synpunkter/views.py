@@ -1,0 +1,483 @@
+"""Synpunkter och klagomål: list, registration, handling, statistics and the public e-tjänst."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from kvalitet.admin.views import register_list
+from kvalitet.core import clock
+from kvalitet.core.errors import OperationError
+from kvalitet.core.periods import parse_quality_year, recent_quality_years
+from kvalitet.core.permissions import holds_role_over, role_paths, units_under, visible_clause
+from kvalitet.core.workflow import available_transitions, check_transition
+from kvalitet.extensions import db, limiter
+from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
+from kvalitet.items.models import Item, ListEntry
+from kvalitet.items.queries import load_item, paginate, visible_links
+from kvalitet.org.models import Role, Unit
+from kvalitet.org.operations import unit_choices
+from kvalitet.synpunkter import operations as ops
+from kvalitet.synpunkter.forms import AckForm, AnswerForm, OralForm, PublicForm, RegisterForm
+from kvalitet.synpunkter.kinds import MANAGERS, SPEC
+from kvalitet.synpunkter.models import (
+    KALLA_LABELS,
+    KANAL_LABELS,
+    THEME_LIST,
+    TYP_LABELS,
+    Synpunkt,
+    SynpunktStatus,
+)
+from kvalitet.synpunkter.stats import statistics, suppress
+
+bp = Blueprint("synpunkter", __name__, url_prefix="/synpunkter")
+
+register_list(THEME_LIST, "Teman för synpunkter och klagomål")
+
+OWN_FORM_STEPS = ("bekrafta", "besvara")
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def theme_choices(include_inactive_id: int | None = None) -> list[tuple[Any, str]]:
+    entries = db.session.scalars(
+        select(ListEntry)
+        .where(ListEntry.list_key == THEME_LIST)
+        .where(ListEntry.active.is_(True) | (ListEntry.id == (include_inactive_id or -1)))
+        .order_by(ListEntry.sort_order, ListEntry.label)
+    )
+    return [("", "– inget tema –"), *((e.id, e.label) for e in entries)]
+
+
+def manager_units() -> list[tuple[int, str]]:
+    paths = role_paths(current_user, MANAGERS)
+    units = list(
+        db.session.scalars(select(Unit).where(Unit.id.in_(units_under(paths)), Unit.active))
+    )
+    return unit_choices(units=units)
+
+
+def apply_errors(form: Any, exc: OperationError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = (
+            [*field.errors, exc.message] if isinstance(field.errors, list) else [exc.message]
+        )
+    else:
+        flash(exc.message, "danger")
+
+
+def _version() -> int | None:
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+# --- list and export ------------------------------------------------------------------------
+
+
+def list_query() -> tuple[Any, dict[str, Any]]:
+    """The list's SQL, filtered by permission and the filters in the query string."""
+    args = request.args
+    filters: dict[str, Any] = {k: args.get(k, "") for k in
+                               ("typ", "kalla", "kanal", "tema", "enhet", "status", "fran",
+                                "till", "kvalitetsar")}  # fmt: skip
+    query = (
+        select(Synpunkt)
+        .join(Unit, Unit.id == Item.unit_id)
+        .where(visible_clause(current_user, [SPEC]))
+    )
+    if filters["typ"] in TYP_LABELS:
+        query = query.where(Synpunkt.typ == filters["typ"])
+    if filters["kalla"] in KALLA_LABELS:
+        query = query.where(Synpunkt.kalla == filters["kalla"])
+    if filters["kanal"] in KANAL_LABELS:
+        query = query.where(Synpunkt.kanal == filters["kanal"])
+    if filters["tema"].isdigit():
+        query = query.where(Synpunkt.theme_id == int(filters["tema"]))
+    if filters["enhet"].isdigit():
+        unit = db.session.get(Unit, int(filters["enhet"]))
+        if unit is not None:
+            query = query.where(Unit.path.startswith(unit.path, autoescape=True))
+    if filters["status"] == "oppna":
+        query = query.where(Item.closed_at.is_(None), Item.cancelled_at.is_(None))
+    elif filters["status"] in set(SynpunktStatus):
+        query = query.where(Item.status == filters["status"], Item.cancelled_at.is_(None))
+    period = parse_quality_year(filters["kvalitetsar"])
+    start, end = _date_arg("fran"), _date_arg("till")
+    if period is not None:
+        start, end = period.start, period.end
+    if start:
+        query = query.where(Synpunkt.received_date >= start)
+    if end:
+        query = query.where(Synpunkt.received_date <= end)
+    query = query.order_by(Synpunkt.received_date.desc(), Item.id.desc())
+    return query, filters
+
+
+EXPORT_COLUMNS = [
+    ("Diarienummer", lambda s: s.diarienummer),
+    ("Ärende", lambda s: s.ref),
+    ("Mottagen", lambda s: s.received_date),
+    ("Typ", lambda s: s.typ_label),
+    ("Från", lambda s: s.kalla_label),
+    ("Kanal", lambda s: s.kanal_label),
+    ("Tema", lambda s: s.theme.label if s.theme else ""),
+    ("Enhet", lambda s: s.unit.name),
+    ("Status", lambda s: "Makulerad" if s.is_cancelled else s.status_label),
+    ("Anonym", lambda s: s.anonymous),
+    ("Bekräftas senast", lambda s: s.ack_due),
+    ("Bekräftad", lambda s: s.acknowledged_date),
+    ("Besvaras senast", lambda s: s.answer_due),
+    ("Besvarad", lambda s: s.answered_date),
+    ("Dagar till svar", lambda s: s.answer_days),
+    ("Beskrivning", lambda s: s.description),
+]
+
+
+@bp.route("/")
+@login_required
+def index() -> Any:
+    if not role_paths(current_user, MANAGERS):
+        return redirect(url_for("synpunkter.mine"))
+    query, filters = list_query()
+    fmt = request.args.get("format")
+    if fmt in ("csv", "xlsx"):
+        rows = db.session.scalars(query.limit(MAX_EXPORT_ROWS))
+        return export_response(fmt, rows, EXPORT_COLUMNS, f"synpunkter-{clock.today()}")
+    return render_template(
+        "synpunkter/list.html",
+        pagination=paginate(query),
+        filters=filters,
+        units=manager_units(),
+        themes=theme_choices()[1:],
+        typ_labels=TYP_LABELS,
+        kalla_labels=KALLA_LABELS,
+        kanal_labels=KANAL_LABELS,
+        states=SPEC.workflow.states,
+        years=recent_quality_years(),
+    )
+
+
+@bp.route("/mina")
+@login_required
+def mine() -> Any:
+    query = (
+        select(Synpunkt)
+        .where(visible_clause(current_user, [SPEC]))
+        .order_by(Synpunkt.received_date.desc(), Item.id.desc())
+    )
+    return render_template("synpunkter/mine.html", pagination=paginate(query))
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+@bp.route("/ny", methods=["GET", "POST"])
+@login_required
+def new() -> Any:
+    units = manager_units()
+    if not units:
+        return redirect(url_for("synpunkter.oral"))
+    form = RegisterForm()
+    form.unit_id.choices = units
+    form.theme_id.choices = theme_choices()
+    if request.method == "GET":
+        form.received_date.data = clock.today()
+    if form.validate_on_submit():
+        unit = db.session.get(Unit, form.unit_id.data)
+        if unit is None or form.unit_id.data not in {u for u, _ in units}:
+            form.unit_id.errors = ["Välj en enhet i listan."]
+        else:
+            try:
+                item = ops.register(
+                    current_user, unit=unit, typ=form.typ.data, kalla=form.kalla.data,
+                    kanal=form.kanal.data, description=form.description.data,
+                    received_date=form.received_date.data, theme_id=form.theme_id.data,
+                    anonymous=form.anonymous.data, contact_name=form.contact_name.data,
+                    contact_info=form.contact_info.data, health_care=form.health_care.data,
+                )  # fmt: skip
+            except OperationError as exc:
+                apply_errors(form, exc)
+            else:
+                flash(f"Registrerad med diarienummer {item.diarienummer}.", "success")
+                return redirect(url_for("synpunkter.detail", ref=item.ref))
+    status = 422 if request.method == "POST" else 200
+    return render_template("synpunkter/form.html", form=form), status
+
+
+@bp.route("/muntlig", methods=["GET", "POST"])
+@login_required
+def oral() -> Any:
+    form = OralForm()
+    form.unit_id.choices = unit_choices()
+    form.theme_id.choices = theme_choices()
+    if request.method == "GET" and current_user.home_unit_id:
+        form.unit_id.data = current_user.home_unit_id
+    if form.validate_on_submit():
+        unit = db.session.get(Unit, form.unit_id.data)
+        try:
+            if unit is None:
+                raise OperationError("Välj en enhet.", field="unit_id")
+            item = ops.register_oral(
+                current_user, unit=unit, typ=form.typ.data, kalla=form.kalla.data,
+                description=form.description.data, theme_id=form.theme_id.data,
+                anonymous=form.anonymous.data, contact_info=form.contact_info.data,
+            )  # fmt: skip
+        except OperationError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(
+                f"Tack! Synpunkten är registrerad med diarienummer {item.diarienummer} och "
+                "har skickats till enhetens chef.",
+                "success",
+            )
+            return redirect(url_for("synpunkter.detail", ref=item.ref))
+    status = 422 if request.method == "POST" else 200
+    return render_template("synpunkter/oral.html", form=form), status
+
+
+# --- one synpunkt ---------------------------------------------------------------------------
+
+
+def _detail(item: Synpunkt, ack: AckForm | None = None, ans: AnswerForm | None = None) -> Any:
+    steps = []
+    for t in available_transitions(current_user, item):
+        steps.append({"t": t, "problems": check_transition(current_user, item, t)})
+    step_names = {s["t"].name for s in steps}
+    if ack is None:
+        ack = AckForm(formdata=None)
+        ack.acknowledged_date.data = clock.today()
+    if ans is None:
+        ans = AnswerForm(formdata=None)
+        ans.answered_date.data = clock.today()
+    return render_template(
+        "synpunkter/detail.html",
+        item=item,
+        steps=[s for s in steps if s["t"].name not in OWN_FORM_STEPS],
+        can_ack="bekrafta" in step_names,
+        can_answer="besvara" in step_names,
+        ack_form=ack,
+        answer_form=ans,
+        links=visible_links(item, current_user),
+        hide_generic_steps=True,
+        may_edit=_may_edit(item),
+    )
+
+
+def _may_edit(item: Synpunkt) -> bool:
+    from kvalitet.core.permissions import can
+
+    return can(current_user, "edit", item)
+
+
+@bp.route("/<ref>")
+@login_required
+def detail(ref: str) -> Any:
+    item = load_item(ref, current_user, Synpunkt)
+    return _detail(item)
+
+
+@bp.route("/<ref>/bekrafta", methods=["POST"])
+@login_required
+def acknowledge(ref: str) -> Any:
+    item = load_item(ref, current_user, Synpunkt)
+    form = AckForm()
+    if form.validate_on_submit():
+        try:
+            ops.acknowledge(item, current_user, method=form.ack_method.data,
+                            on=form.acknowledged_date.data,
+                            expected_version=_version())  # fmt: skip
+        except OperationError as exc:
+            item = load_item(ref, current_user, Synpunkt)
+            apply_errors(form, exc)
+        else:
+            flash("Mottagandet är bekräftat.", "success")
+            return redirect(url_for("synpunkter.detail", ref=item.ref))
+    return _detail(item, ack=form), 422
+
+
+@bp.route("/<ref>/svara", methods=["POST"])
+@login_required
+def answer(ref: str) -> Any:
+    item = load_item(ref, current_user, Synpunkt)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            ops.answer(item, current_user, text=form.answer_text.data,
+                       explanation=form.explanation.data or "", method=form.answer_method.data,
+                       on=form.answered_date.data, expected_version=_version())  # fmt: skip
+        except OperationError as exc:
+            item = load_item(ref, current_user, Synpunkt)
+            apply_errors(form, exc)
+        else:
+            flash("Svaret är registrerat.", "success")
+            return redirect(url_for("synpunkter.detail", ref=item.ref))
+    return _detail(item, ans=form), 422
+
+
+@bp.route("/<ref>/granska", methods=["POST"])
+@login_required
+def route(ref: str) -> Any:
+    item = load_item(ref, current_user, Synpunkt)
+    try:
+        ops.route(item, current_user, expected_version=_version())
+    except OperationError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(f"Skickad till {item.unit.name}.", "success")
+    return redirect(url_for("synpunkter.detail", ref=item.ref))
+
+
+@bp.route("/<ref>/andra", methods=["GET", "POST"])
+@login_required
+def edit(ref: str) -> Any:
+    item = load_item(ref, current_user, Synpunkt)
+    if not _may_edit(item):
+        abort(403)
+    form = RegisterForm(obj=item)
+    units = manager_units()
+    if item.unit_id not in {u for u, _ in units}:
+        units = [(item.unit_id, item.unit.name), *units]
+    form.unit_id.choices = units
+    form.theme_id.choices = theme_choices(item.theme_id)
+    if form.validate_on_submit():
+        changes = {name: getattr(form, name).data for name in ops.CLASSIFY_FIELDS}
+        try:
+            ops.classify(item, current_user, expected_version=_version(), **changes)
+        except OperationError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            flash("Ändringarna är sparade.", "success")
+            return redirect(url_for("synpunkter.detail", ref=item.ref))
+    status = 422 if request.method == "POST" else 200
+    return render_template("synpunkter/form.html", form=form, item=item), status
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+
+STAT_ROLES = (*MANAGERS, Role.LASARE)
+
+
+@bp.route("/statistik")
+@login_required
+def stats() -> Any:
+    paths = role_paths(current_user, STAT_ROLES)
+    if not paths:
+        abort(403)
+    roots = list(db.session.scalars(select(Unit).where(Unit.id.in_(units_under(paths)))))
+    choices = unit_choices(units=roots)
+    root_id = request.args.get("enhet", "")
+    root = db.session.get(Unit, int(root_id)) if root_id.isdigit() else None
+    if root is None or not any(root.path.startswith(p) for p in paths):
+        root = min(roots, key=lambda u: (u.depth, u.path))
+    period = parse_quality_year(request.args.get("kvalitetsar")) or recent_quality_years(1)[0]
+    current = statistics(root, period)
+    previous = statistics(root, period.previous_year())
+    read_only = not holds_role_over(current_user, MANAGERS, root)
+    breakdowns = [
+        ("by_typ", "Typ"), ("by_kalla", "Vem den kom från"), ("by_kanal", "Kanal"),
+        ("by_tema", "Tema"), ("by_unit", "Enhet"),
+    ]  # fmt: skip
+    tables = []
+    for key, title in breakdowns:
+        labels = list(dict.fromkeys([*current[key], *previous[key]]))
+        now_counts = {k: current[key].get(k, 0) for k in labels}
+        before_counts = {k: previous[key].get(k, 0) for k in labels}
+        shown_now = suppress(now_counts) if read_only else now_counts
+        shown_before = suppress(before_counts) if read_only else before_counts
+        chart = None
+        if labels and not read_only:
+            from kvalitet.core.charts import bar_chart_svg
+
+            chart = _chart_ids(key, bar_chart_svg(
+                labels,
+                [(period.label, list(now_counts.values())),
+                 (period.previous_year().label, list(before_counts.values()))],
+                f"Synpunkter per {title.lower()}",
+            ))  # fmt: skip
+        tables.append({"key": key, "title": title, "labels": labels, "now": shown_now,
+                       "before": shown_before, "chart": chart})  # fmt: skip
+    return render_template(
+        "synpunkter/stats.html",
+        current=current,
+        previous=previous,
+        tables=tables,
+        root=root,
+        choices=choices,
+        period=period,
+        years=recent_quality_years(),
+        read_only=read_only,
+    )
+
+
+def _chart_ids(key: str, svg: str) -> str:
+    """Several charts on one page: give each its own title/desc ids."""
+    return (
+        svg.replace('aria-labelledby="t d"', f'aria-labelledby="{key}-t {key}-d"')
+        .replace('id="t"', f'id="{key}-t"')
+        .replace('id="d"', f'id="{key}-d"')
+    )
+
+
+# --- the public e-tjänst --------------------------------------------------------------------
+
+
+def _public_rate_limit() -> str:
+    return str(ops.setting("SYNPUNKT_PUBLIC_RATE_LIMIT"))
+
+
+def _public_form() -> PublicForm:
+    form = PublicForm()
+    form.unit_id.choices = [("", "Vet inte / annat"),
+                            *((str(u.id), u.name) for u in ops.public_units())]  # fmt: skip
+    limit = int(ops.setting("SYNPUNKT_PUBLIC_MAX_CHARS"))
+    form.description.render_kw = {"rows": 7, "maxlength": limit}
+    return form
+
+
+@bp.route("/lamna", methods=["GET", "POST"])
+@limiter.limit(_public_rate_limit, methods=["POST"])
+def public() -> Any:
+    form = _public_form()
+    limit = int(ops.setting("SYNPUNKT_PUBLIC_MAX_CHARS"))
+    if request.method == "POST" and (request.content_length or 0) > 4 * limit + 20000:
+        abort(413)
+    if request.method == "POST" and (request.form.get("webbplats") or "").strip():
+        # A bot filled the hidden field: answer like a receipt, save nothing.
+        return render_template("synpunkter/public_receipt.html", item=None)
+    if form.validate_on_submit():
+        try:
+            item = ops.public_submit(
+                unit_id=form.unit_id.data, typ=form.typ.data, kalla=form.kalla.data,
+                description=form.description.data or "", name=form.name.data or "",
+                contact=form.contact.data or "",
+            )  # fmt: skip
+        except OperationError as exc:
+            apply_errors(form, exc)
+        else:
+            return render_template("synpunkter/public_receipt.html", item=item)
+    status = 422 if request.method == "POST" else 200
+    return render_template("synpunkter/public.html", form=form, limit=limit), status
+
+
+@bp.errorhandler(429)
+def too_many(error: Any) -> Any:
+    if request.endpoint == "synpunkter.public":
+        return render_template("synpunkter/public_busy.html"), 429
+    from kvalitet.web import error_page
+
+    return error_page(429)
