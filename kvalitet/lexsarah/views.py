@@ -23,7 +23,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import Select, and_, case, or_, select
 
 from kvalitet.core import clock
-from kvalitet.core.errors import NotFound, OperationError
+from kvalitet.core.errors import Forbidden, NotFound, OperationError
 from kvalitet.core.periods import parse_quality_year, recent_quality_years
 from kvalitet.core.permissions import holds_role_over, role_paths, units_under, visible_clause
 from kvalitet.extensions import db
@@ -148,7 +148,9 @@ def _spread_form(item: LexSarahArende) -> forms.SpreadForm:
     return form
 
 
-def _render(item: LexSarahArende, status: int = 200, **overrides: Any) -> Any:
+def _render(
+    item: LexSarahArende, status: int = 200, page_error: str | None = None, **overrides: Any
+) -> Any:
     log_read_if_needed(current_user, item)
     sas = _is_sas(item)
     page_forms: dict[str, Any] = {
@@ -188,6 +190,7 @@ def _render(item: LexSarahArende, status: int = 200, **overrides: Any) -> Any:
         step_label=deadlines.STEP_LABELS.get(S(item.status)),
         show_read_log=sas or current_user.is_admin,
         hide_generic_steps=True,
+        page_error=page_error,
     ), status
 
 
@@ -211,10 +214,13 @@ def _step(ref: str, key: str, make: Callable[[LexSarahArende], Any], act: Callab
             db.session.rollback()
             item = load_item(ref, current_user, LexSarahArende)
             _fail(form, exc)
+            status = 403 if isinstance(exc, Forbidden) else 422
+            return _render(item, status, page_error=exc.message, **{key: form})
         else:
             flash(done, "success")
             return redirect(url_for("lexsarah.detail", ref=item.ref))
-    return _render(item, 422, **{key: form})
+    return _render(item, 422, page_error="Uppgifterna sparades inte. Se felen nedan.",
+                   **{key: form})
 
 
 @bp.route("/<ref>/omedelbara-atgarder", methods=["POST"])
@@ -351,7 +357,7 @@ def read_log_view(ref: str) -> Any:
     item = db.session.scalar(select(LexSarahArende).where(Item.ref == ref.upper()))
     if item is None or not (current_user.is_admin or _is_sas(item)):
         raise NotFound()
-    return render_template("lexsarah/read_log.html", item=item, entries=read_log(item))
+    return render_template("lexsarah/read_log.html", item=item, log_entries=read_log(item))
 
 
 # --- board, meeting, spreading, statistics ----------------------------------------------
