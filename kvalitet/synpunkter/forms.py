@@ -88,8 +88,11 @@ class AnswerForm(FlaskForm):
         render_kw={"rows": 3, "maxlength": 10000},
     )
     answered_date = DateField("Svarsdatum", validators=[DataRequired("Ange datum.")])
-    answer_method = SelectField("Hur skickades svaret?", choices=SVAR_CHOICES,
-                                validators=[DataRequired("Välj hur svaret skickades.")])  # fmt: skip
+    answer_method = SelectField(
+        "Hur skickades svaret?",
+        choices=SVAR_CHOICES,
+        validators=[DataRequired("Välj hur svaret skickades.")],
+    )
 
 
 class PublicForm(FlaskForm):
@@ -102,8 +105,11 @@ class PublicForm(FlaskForm):
         validators=[DataRequired("Skriv vad du vill berätta.")],
         render_kw={"rows": 7},
     )
-    name = StringField("Ditt namn (frivilligt)", validators=[Optional(), Length(max=200,
-                       message="Högst 200 tecken.")], render_kw={"autocomplete": "name"})  # fmt: skip
+    name = StringField(
+        "Ditt namn (frivilligt)",
+        validators=[Optional(), Length(max=200, message="Högst 200 tecken.")],
+        render_kw={"autocomplete": "name"},
+    )
     contact = StringField(
         "E-post, telefon eller adress (frivilligt)",
         validators=[Optional(), Length(max=200, message="Högst 200 tecken.")],

@@ -116,7 +116,9 @@ class SynpunktStatus(enum.StrEnum):
 
 class Synpunkt(Item):
     __tablename__ = "synpunkt"
-    __table_args__ = (UniqueConstraint("diarie_year", "diarie_seq", name="synpunkt_diarie"),)
+    __table_args__ = (  # type: ignore[assignment]
+        UniqueConstraint("diarie_year", "diarie_seq", name="synpunkt_diarie"),
+    )
 
     id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
     diarienummer: Mapped[str] = mapped_column(String(40), unique=True)

@@ -69,7 +69,8 @@ def _median_answer_days(root: Unit, period: Period) -> float | None:
             .limit(2 if n % 2 == 0 else 1)
         )
     )
-    return float(sum(middle)) / len(middle)
+    values = [int(v) for v in middle if v is not None]
+    return float(sum(values)) / len(values) if values else None
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -252,7 +252,7 @@ def oral() -> Any:
 
 
 def _detail(item: Synpunkt, ack: AckForm | None = None, ans: AnswerForm | None = None) -> Any:
-    steps = []
+    steps: list[dict[str, Any]] = []
     for t in available_transitions(current_user, item):
         steps.append({"t": t, "problems": check_transition(current_user, item, t)})
     step_names = {s["t"].name for s in steps}
