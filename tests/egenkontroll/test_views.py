@@ -128,7 +128,8 @@ def test_perform_with_answers_summary_and_findings(app, org, login_as):
     full = {"case_count": "3", "summary": "Loggen visar en åtkomst utan skäl.",
             "action": "slutfor", "version": str(item.version),
             f"svar-{q1.id}-1": "ja", f"svar-{q1.id}-2": "nej", f"svar-{q1.id}-3": "ja",
-            f"svar-{q2.id}-1": "ja", f"svar-{q2.id}-2": "ej_aktuellt", f"svar-{q2.id}-3": "ja"}  # fmt: skip
+            f"svar-{q2.id}-1": "ja", f"svar-{q2.id}-2": "ej_aktuellt",
+            f"svar-{q2.id}-3": "ja"}  # fmt: skip
     assert web.post(url + "/utfor", data=full).status_code == 302
     db.session.expire_all()
     assert item.status == EgkStatus.GENOMFORD and item.performed_by_id == org.chef_a1.id
