@@ -21,7 +21,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
-from flask import render_template
+from flask import current_app, has_request_context, render_template
 from PIL import Image, ImageDraw, ImageFont
 
 from kvalitet.core.charts import PALETTE, bar_chart_svg
@@ -110,7 +110,12 @@ def chart_png(block: dict[str, Any], scale: int = 2) -> bytes:
 
 
 def print_html(document: dict[str, Any], **context: Any) -> str:
-    return render_template("rapport/print.html", doc=document, **context)
+    context.setdefault("chart_uri", chart_data_uri)
+    if has_request_context():
+        return render_template("rapport/print.html", doc=document, **context)
+    # Outside a request (scheduler, benchmark): the templates' globals need one.
+    with current_app.test_request_context():
+        return render_template("rapport/print.html", doc=document, **context)
 
 
 def pdf_bytes(document: dict[str, Any], **context: Any) -> bytes:
