@@ -1,0 +1,1 @@
+"""Riskanalys (risk register per unit), DOMAIN.md §5.6."""
