@@ -167,15 +167,19 @@ def transfer_from_avvikelse(avvikelse: Item, actor: User) -> LexSarahArende:
             value = getattr(avvikelse, attr, None)
             if isinstance(value, datetime):
                 fields[name] = value
-        for attr, name in (("consequence_actual", "consequences"),
-                           ("consequences", "consequences"),
-                           ("immediate_action", "immediate_measures"),
-                           ("noticed_how", "noticed_how")):  # fmt: skip
+        consequences = [
+            str(getattr(avvikelse, attr, "") or "").strip()
+            for attr in ("consequence_actual", "consequence_possible")
+        ]
+        if any(consequences):
+            fields["consequences"] = "\n".join(c for c in consequences if c)
+        for attr, name in (("noticed_how_text", "noticed_how"),
+                           ("immediate_action", "immediate_measures")):  # fmt: skip
             value = getattr(avvikelse, attr, None)
             if isinstance(value, str) and value.strip():
                 fields[name] = value
         if fields.get("immediate_measures"):
-            fields["immediate_measures_at"] = fields.get("noticed_at") or clock.now()
+            fields["immediate_measures_at"] = fields.get("noticed_at") or avvikelse.created_at
         item = report(
             actor,
             unit=avvikelse.unit,
