@@ -183,7 +183,7 @@ class Egenkontroll(Item):
     """One occurrence of a control at one unit: a task with a fixed planned date."""
 
     __tablename__ = "egenkontroll"
-    __table_args__ = (
+    __table_args__ = (  # type: ignore[assignment]
         UniqueConstraint("kontroll_id", "occurrence_unit_id", "planned_date", name="egk_tillfalle"),
     )
 

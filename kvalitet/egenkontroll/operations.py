@@ -299,13 +299,15 @@ def generate_occurrences(
                 for planned in dates:
                     if (unit.id, planned) in existing:
                         continue
-                    if _create_occurrence(kontroll, unit, planned):
+                    if _create_occurrence(kontroll, unit, planned, notify_owner=planned >= today):
                         created += 1
     db.session.commit()
     return created
 
 
-def _create_occurrence(kontroll: Kontroll, unit: Unit, planned: date) -> bool:
+def _create_occurrence(
+    kontroll: Kontroll, unit: Unit, planned: date, notify_owner: bool = True
+) -> bool:
     owner = responsible_for(kontroll, unit)
     try:
         with db.session.begin_nested():
@@ -328,7 +330,8 @@ def _create_occurrence(kontroll: Kontroll, unit: Unit, planned: date) -> bool:
             db.session.flush()
     except IntegrityError:
         return False
-    if owner is not None:
+    # Catching up past dates (after downtime) does not flood the owner; mark_missed tells.
+    if owner is not None and notify_owner:
         notify([owner], f"Egenkontroll {item.ref} är planerad till {planned:%Y-%m-%d}",
                item=item, purpose="egenkontroll")  # fmt: skip
     return True
@@ -439,12 +442,12 @@ def save_answers(
         for (fraga_id, case_no), value in answers.items():
             if not value or case_no > int(case_count):
                 continue
-            row = rows.get((fraga_id, case_no))
-            if row is None:
+            current = rows.get((fraga_id, case_no))
+            if current is None:
                 db.session.add(SvarRad(egenkontroll=item, fraga_id=fraga_id, case_no=case_no,
                                        answer=str(value)))  # fmt: skip
             else:
-                row.answer = str(value)
+                current.answer = str(value)
         old_status = item.status
         item.case_count = int(case_count)
         item.summary = summary
