@@ -113,3 +113,34 @@ def test_list_filters_and_xlsx_export(org, login_as):  # type: ignore[no-untyped
     assert refs("aterkommer=1") == [a.ref]
     assert refs("fran=2026-05-01&till=2026-06-30") == [b.ref]
     assert refs("q=beta") == [b.ref]
+
+
+def test_statistics(org):  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from kvalitet.atgarder.stats import statistics
+    from kvalitet.core.periods import quality_year
+
+    clock.freeze(datetime(2025, 10, 1, 12))
+    done = create_atgard(org.chef_a1, title="A", unit=org.a1, atgard_typ="omedelbar", owner=org.chef_a1,
+                         due_date=date(2025, 12, 1), carry_over=True)  # fmt: skip
+    late = create_atgard(org.avdchef_a, title="B", unit=org.a2, due_date=date(2026, 2, 1))
+    set_deferred(org.avdchef_a, late, True, "Nästa år")
+    create_atgard(org.chef_b1, title="C", unit=org.b1)
+    clock.freeze(datetime(2025, 11, 1, 12))
+    update = {"done_text": "Klart"}
+    from kvalitet.atgarder.operations import update_atgard
+
+    update_atgard(org.chef_a1, done, **update)
+    run_transition(done, "paborja", org.chef_a1)
+    run_transition(done, "genomford", org.chef_a1)
+    follow_up_effect(org.chef_a1, done, "Bra effekt")
+    stats = statistics(org.avd_a, quality_year(2025))
+    assert stats["created"] == 2
+    assert stats["by_type"]["Omedelbar"] == 1 and stats["by_type"]["Förbättring"] == 1
+    assert stats["by_status"]["Genomförd"] == 1 and stats["by_status"]["Föreslagen"] == 1
+    assert stats["completed"] == 1 and stats["effect_followed_up"] == 1
+    assert stats["open_at_end"] == 1 and stats["overdue_at_end"] == 1
+    assert stats["carry_over"] == 1 and stats["deferred"] == 1
+    assert statistics(org.forv, quality_year(2025))["created"] == 3
+    assert statistics(org.avd_a, quality_year(2024))["created"] == 0
