@@ -122,8 +122,15 @@ def test_statistics(org):  # type: ignore[no-untyped-def]
     from kvalitet.core.periods import quality_year
 
     clock.freeze(datetime(2025, 10, 1, 12))
-    done = create_atgard(org.chef_a1, title="A", unit=org.a1, atgard_typ="omedelbar",
-                         owner=org.chef_a1, due_date=date(2025, 12, 1), carry_over=True)  # fmt: skip
+    done = create_atgard(
+        org.chef_a1,
+        title="A",
+        unit=org.a1,
+        atgard_typ="omedelbar",
+        owner=org.chef_a1,
+        due_date=date(2025, 12, 1),
+        carry_over=True,
+    )
     late = create_atgard(org.avdchef_a, title="B", unit=org.a2, due_date=date(2026, 2, 1))
     set_deferred(org.avdchef_a, late, True, "Nästa år")
     create_atgard(org.chef_b1, title="C", unit=org.b1)
