@@ -103,7 +103,7 @@ def seed(ctx: DemoContext) -> None:
                 continue
             clock.freeze(datetime.combine(performed, time(14, 0), tzinfo=clock.STOCKHOLM))
             n = item.kontroll.sample_size
-            answers = {}
+            answers: dict[tuple[int, int], str | None] = {}
             for fraga in item.kontroll.active_fragor:
                 for case_no in range(1, n + 1):
                     roll = rng.random()

@@ -31,4 +31,4 @@ def test_demo_seed(app, monkeypatch):
     assert counts[EgkStatus.MISSAD] > 0
     assert counts.get(EgkStatus.PLANERAD, 0) > 0  # ahead of today
     first = db.session.scalar(select(func.min(Egenkontroll.planned_date)))
-    assert date(2024, 9, 1) <= first <= date(2024, 9, 30)  # previous quality year 2024/25
+    assert date(2025, 9, 1) <= first <= date(2025, 9, 30)  # previous quality year 2025/26
