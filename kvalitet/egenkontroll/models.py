@@ -220,7 +220,9 @@ class SvarRad(db.Model):  # type: ignore[name-defined,misc]
     """The answer to one question for one sampled case (numbered 1..N, never identified)."""
 
     __tablename__ = "egk_svar"
-    __table_args__ = (UniqueConstraint("egenkontroll_id", "fraga_id", "case_no", name="egk_svar"),)
+    __table_args__ = (
+        UniqueConstraint("egenkontroll_id", "fraga_id", "case_no", name="egk_svar_unik"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     egenkontroll_id: Mapped[int] = mapped_column(ForeignKey("egenkontroll.id"), index=True)
