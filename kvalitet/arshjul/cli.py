@@ -21,7 +21,12 @@ def register(app: Flask) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         flask_app = current_app._get_current_object()  # type: ignore[attr-defined]
         if once:
+            from kvalitet.arshjul.scheduler import release_lease
+
             results = run_all_once(flask_app, use_lease=not no_lease)
+            if not no_lease and any(results.values()):
+                with flask_app.app_context():
+                    release_lease()
             for job_id, ran in results.items():
                 click.echo(f"{job_id}: {'kördes' if ran else 'kördes inte'}")
             return

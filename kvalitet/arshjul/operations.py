@@ -248,3 +248,18 @@ def compile_report_at_year_close() -> bool:
     else:
         compile_draft()
     return True
+
+
+def seed_typical_year(actor: User) -> int:
+    """Put the typical year of DOMAIN.md §6 into an empty årshjul."""
+    from kvalitet.arshjul import reference
+
+    if not may_edit_plan(actor):
+        raise Forbidden()
+    with transaction():
+        made = reference.seed_typical_year()
+        if not made:
+            raise OperationError("Årshjulet har redan aktiviteter.")
+        audit.record(actor, "arshjul_aktivitet", target="arshjul:typiskt-ar",
+                     summary=f"Lade in ett typiskt årshjul ({len(made)} aktiviteter)")  # fmt: skip
+    return len(made)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import smtplib
+import time
 from collections.abc import Iterable
 from datetime import date, timedelta
 from email.message import EmailMessage
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kvalitet.core import clock
 from kvalitet.extensions import db
@@ -425,18 +426,25 @@ def _make_once(
     """Insert the reminder key and the notifications in one transaction; False if the key
     existed (another run made this reminder)."""
     assert item.due_date is not None
-    try:
-        db.session.add(
-            ReminderKey(item_id=item.id, purpose=purpose, due_date=item.due_date,
-                        offset_days=offset)
-        )  # fmt: skip
-        db.session.flush()
-        notify(users, message, item=item, purpose=purpose)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return False
-    return True
+    due, item_id = item.due_date, item.id
+    user_ids = [u.id for u in users]
+    for attempt in range(6):
+        try:
+            db.session.add(
+                ReminderKey(item_id=item_id, purpose=purpose, due_date=due, offset_days=offset)
+            )
+            db.session.flush()
+            notify(user_ids, message, item=item, purpose=purpose)
+            db.session.commit()
+        except IntegrityError:  # made by another run: the key is the guarantee
+            db.session.rollback()
+            return False
+        except OperationalError:  # SQLite: another writer got there first; try again
+            db.session.rollback()
+            time.sleep(0.05 * (attempt + 1))
+            continue
+        return True
+    return False
 
 
 def _existing_keys(item_ids: list[int], purpose: str) -> set[tuple[int, date, int]]:

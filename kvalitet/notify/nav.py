@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
+from kvalitet.org.models import Role
+
+
+def nav(user: Any) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    if user.has_role(Role.ADMIN):
+        entries.append(
+            {"label": "Utkorg (e-post)", "endpoint": "notify.outbox", "order": 205,
+             "group": "admin"}
+        )  # fmt: skip
+    return entries

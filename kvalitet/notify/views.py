@@ -1,0 +1,121 @@
+"""Notification settings (mail or digest, calendar feed), the calendar feed itself and the
+admins' view of the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from kvalitet.core.errors import OperationError
+from kvalitet.extensions import db, limiter
+from kvalitet.items.queries import paginate
+from kvalitet.notify import operations
+from kvalitet.notify.calendar import feed
+from kvalitet.notify.forms import PreferenceForm
+from kvalitet.notify.models import OutboxMail, OutboxStatus
+from kvalitet.web import apply_operation_error
+
+bp = Blueprint("notify", __name__)
+
+
+@bp.route("/notiser/installningar", methods=["GET", "POST"])
+@login_required
+def settings() -> Any:
+    form = PreferenceForm()
+    if request.method == "GET":
+        form.mail_mode.data = operations.mail_mode(current_user)
+    elif form.validate_on_submit():
+        try:
+            operations.set_mail_mode(current_user, form.mail_mode.data or "")
+        except OperationError as error:
+            apply_operation_error(form, error)
+        else:
+            flash("Inställningen är sparad.", "success")
+            return redirect(url_for("notify.settings"))
+    pref = operations.preference(current_user)
+    token = pref.calendar_token if pref else None
+    feed_url = (
+        operations.base_url() + url_for("notify.calendar_feed", token=token) if token else None
+    )
+    status = 422 if form.errors else 200
+    return render_template(
+        "notify/settings.html", form=form, feed_url=feed_url, pref=pref, empty=FlaskForm()
+    ), status
+
+
+@bp.route("/notiser/kalender", methods=["POST"])
+@login_required
+def calendar_token() -> Any:
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if request.form.get("action") == "stang":
+        operations.revoke_calendar_token(current_user)
+        flash("Kalenderlänken är avstängd. Den gamla adressen fungerar inte längre.", "success")
+    else:
+        operations.new_calendar_token(current_user)
+        flash("En ny kalenderlänk är skapad. En tidigare adress fungerar inte längre.", "success")
+    return redirect(url_for("notify.settings"))
+
+
+@bp.route("/kalender/<token>.ics")
+@limiter.limit("60 per minute")
+def calendar_feed(token: str) -> Any:
+    user = operations.user_for_calendar_token(token)
+    if user is None:
+        abort(404)
+    body = feed(user, str(current_app.config.get("ORGANISATION_NAME", "")))
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": "inline; filename=kvalitet.ics"},
+    )
+
+
+def _admin_only() -> None:
+    if not current_user.is_admin:
+        abort(403)
+
+
+@bp.route("/admin/utkorg")
+@login_required
+def outbox() -> Any:
+    _admin_only()
+    status = request.args.get("status", "")
+    query = select(OutboxMail).order_by(OutboxMail.id.desc())
+    if status in set(OutboxStatus):
+        query = query.where(OutboxMail.status == status)
+    return render_template(
+        "notify/outbox.html", pagination=paginate(query), status=status,
+        counts=operations.outbox_counts(),
+        mail_server=current_app.config.get("MAIL_SERVER"),
+    )  # fmt: skip
+
+
+@bp.route("/admin/utkorg/<int:mail_id>", methods=["GET", "POST"])
+@login_required
+def outbox_mail(mail_id: int) -> Any:
+    _admin_only()
+    mail = db.session.get(OutboxMail, mail_id)
+    if mail is None:
+        abort(404)
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        operations.retry_mail(current_user, mail)
+        flash("E-postmeddelandet skickas vid nästa utskick.", "success")
+        return redirect(url_for("notify.outbox_mail", mail_id=mail.id))
+    return render_template("notify/outbox_mail.html", mail=mail, empty=FlaskForm())
