@@ -1,0 +1,617 @@
+"""Import of existing lists (avvikelser, synpunkter/klagomål, förbättringsåtgärder) from CSV
+or Excel: read the file, map columns to fields, preview with row-level errors, then import
+every valid row or nothing.
+
+Each row is created by the kind's own operation (the same as the web form and the API), so
+the same validation, reference numbers and personnummer guard apply. The whole import runs
+in one transaction: by default a single bad row means nothing is imported. Every imported
+item gets an audit entry "Importerad från <fil> (rad N)". Notifications the operations
+would send for new items are left out: an import is history, not news.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import event, func, select
+
+from kvalitet.core import audit, clock
+from kvalitet.core.errors import OperationError
+from kvalitet.core.permissions import holds_role_over
+from kvalitet.extensions import db
+from kvalitet.items.models import Item, ListEntry
+from kvalitet.org.models import Role, Unit, User
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 5000
+EXTENSIONS = ("csv", "xlsx")
+
+
+@dataclass
+class Target:
+    """A field an import column can be mapped to."""
+
+    name: str
+    label: str
+    convert: str = "text"  # text, date, datetime, unit, list:<key>, enum, bool, int
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    choices: dict[str, str] = field(default_factory=dict)  # value -> label, for enum
+    max_length: int = 10000
+    op_fields: tuple[str, ...] = ()  # field names the operation uses in its errors
+
+
+@dataclass
+class ImportKind:
+    key: str
+    code: str
+    label: str
+    roles: tuple[str, ...]
+    targets: list[Target]
+    create: Callable[[User, dict[str, Any]], Item]
+
+
+@dataclass
+class RowResult:
+    number: int  # row number in the file (the header is row 1)
+    values: dict[str, Any]
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
+    title: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportFailed(OperationError):
+    pass
+
+
+# --- the kinds --------------------------------------------------------------------------------
+
+
+def _state_choices(code: str) -> dict[str, str]:
+    from kvalitet.items.registry import kind_spec
+
+    return dict(kind_spec(code).workflow.states)
+
+
+COMMON_TAIL = lambda code: [  # noqa: E731
+    Target("registered", "Registrerad (datum)", "date",
+           aliases=("registrerad", "registrerat", "skapad", "datum", "inkom"),
+           op_fields=("created_at",)),
+    Target("status", "Status", "enum", choices=_state_choices(code), aliases=("status",)),
+]  # fmt: skip
+
+
+def _avvikelser() -> ImportKind:
+    from kvalitet.avvikelser.models import CATEGORY_LIST
+    from kvalitet.avvikelser.operations import report_avvikelse
+
+    def create(actor: User, values: dict[str, Any]) -> Item:
+        return report_avvikelse(actor, **values)
+
+    return ImportKind("avvikelser", "AVV", "Avvikelser",
+                      (Role.ENHETSCHEF, Role.AVDELNINGSCHEF, Role.KVALITETSUTVECKLARE, Role.ADMIN),
+                      [
+        Target("unit", "Enhet", "unit", True, ("enhet", "verksamhet"), op_fields=("unit_id",)),
+        Target("description", "Vad hände", "text", True,
+               ("beskrivning", "vad hände", "händelse", "handelse")),
+        Target("category_id", "Kategori", f"list:{CATEGORY_LIST}", True, ("kategori", "typ")),
+        Target("title", "Rubrik", "text", aliases=("rubrik", "titel"), max_length=200),
+        Target("event_at", "När det hände", "datetime",
+               aliases=("händelsedatum", "när det hände", "datum för händelsen")),
+        Target("immediate_action", "Omedelbar åtgärd", aliases=("omedelbar åtgärd", "åtgärd")),
+        Target("consequence_actual", "Konsekvens", aliases=("konsekvens",)),
+        Target("external_party", "Extern part", aliases=("extern part",)),
+        *COMMON_TAIL("AVV"),
+    ], create)  # fmt: skip
+
+
+def _synpunkter() -> ImportKind:
+    from kvalitet.synpunkter.models import THEME_LIST, Kalla, Kanal, SynpunktTyp
+    from kvalitet.synpunkter.operations import register
+
+    def create(actor: User, values: dict[str, Any]) -> Item:
+        values.setdefault("kalla", str(Kalla.BRUKARE))
+        values.setdefault("kanal", str(Kanal.BREV))
+        values.setdefault("typ", str(SynpunktTyp.KLAGOMAL))
+        return register(actor, **values)
+
+    def labels(enum_type: Any) -> dict[str, str]:
+        return {str(v): getattr(v, "label", str(v)) for v in enum_type}
+
+    return ImportKind("synpunkter", "SYN", "Synpunkter och klagomål",
+                      (Role.REGISTRATOR, Role.ENHETSCHEF, Role.AVDELNINGSCHEF,
+                       Role.KVALITETSUTVECKLARE, Role.ADMIN), [
+        Target("unit", "Enhet", "unit", True, ("enhet", "verksamhet"), op_fields=("unit_id",)),
+        Target("description", "Vad det gäller", "text", True,
+               ("beskrivning", "synpunkt", "klagomål", "vad det gäller", "ärende")),
+        Target("typ", "Typ (klagomål, synpunkt, förslag, beröm)", "enum",
+               choices=labels(SynpunktTyp), aliases=("typ", "slag")),
+        Target("kalla", "Från (brukare, närstående, …)", "enum", choices=labels(Kalla),
+               aliases=("från", "fran", "källa", "avsändare")),
+        Target("kanal", "Kanal", "enum", choices=labels(Kanal), aliases=("kanal", "inkom via")),
+        Target("received_date", "Mottagen (datum)", "date",
+               aliases=("mottagen", "inkom", "datum", "inkommen")),
+        Target("theme_id", "Tema", f"list:{THEME_LIST}", aliases=("tema",)),
+        Target("anonymous", "Anonym", "bool", aliases=("anonym",)),
+        Target("status", "Status", "enum", choices=_state_choices("SYN"), aliases=("status",)),
+    ], create)  # fmt: skip
+
+
+def _atgarder() -> ImportKind:
+    from kvalitet.atgarder.models import AtgardTyp
+    from kvalitet.atgarder.operations import CREATORS, create_atgard
+
+    def create(actor: User, values: dict[str, Any]) -> Item:
+        return create_atgard(actor, **values)
+
+    return ImportKind("atgarder", "ATG", "Förbättringsåtgärder", (*CREATORS, Role.ADMIN), [
+        Target("title", "Vad ska göras (rubrik)", "text", True,
+               ("åtgärd", "atgard", "rubrik", "vad", "titel"), max_length=200),
+        Target("unit", "Enhet", "unit", True, ("enhet", "verksamhet"), op_fields=("unit_id",)),
+        Target("description", "Beskrivning", aliases=("beskrivning",)),
+        Target("why", "Varför", aliases=("varför", "varfor", "orsak")),
+        Target("atgard_typ", "Typ av åtgärd", "enum",
+               choices={str(t): getattr(t, "label", str(t)) for t in AtgardTyp},
+               aliases=("typ", "typ av åtgärd")),
+        Target("owner", "Ansvarig (e-post)", "user", aliases=("ansvarig", "ägare"),
+               op_fields=("owner_id",)),
+        Target("start_date", "Start (datum)", "date", aliases=("start", "startdatum")),
+        Target("due_date", "Klart senast (datum)", "date",
+               aliases=("klart senast", "slutdatum", "deadline")),
+        Target("source_text", "Källa", aliases=("källa", "kalla"), max_length=200),
+        *COMMON_TAIL("ATG"),
+    ], create)  # fmt: skip
+
+
+BUILDERS: dict[str, Callable[[], ImportKind]] = {
+    "avvikelser": _avvikelser,
+    "synpunkter": _synpunkter,
+    "atgarder": _atgarder,
+}
+
+
+def import_kinds() -> list[ImportKind]:
+    kinds = []
+    for builder in BUILDERS.values():
+        try:
+            kinds.append(builder())
+        except (ImportError, AttributeError, KeyError):
+            continue
+    return kinds
+
+
+def import_kind(key: str) -> ImportKind | None:
+    return next((k for k in import_kinds() if k.key == key), None)
+
+
+def may_import(user: Any, kind: ImportKind | None = None) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    kinds = [kind] if kind else import_kinds()
+    return any(user.has_role(*k.roles) for k in kinds)  # type: ignore[arg-type]
+
+
+# --- reading files --------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M") if value.time() != dtime(0) else \
+            value.date().isoformat()  # fmt: skip
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_table(filename: str, data: bytes) -> tuple[list[str], list[list[str]]]:
+    """(headers, rows) of the first sheet or the CSV. Raises ImportFailed with a Swedish
+    message if the file cannot be read."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in EXTENSIONS:
+        raise ImportFailed("Välj en CSV-fil eller en Excel-fil (.xlsx).", field="file")
+    if not data:
+        raise ImportFailed("Filen är tom.", field="file")
+    if len(data) > MAX_BYTES:
+        raise ImportFailed("Filen är för stor (högst 10 MB).", field="file")
+    rows: list[list[str]]
+    if extension == "xlsx":
+        try:
+            from openpyxl import load_workbook
+
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            sheet = book.worksheets[0]
+            rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            book.close()
+        except Exception:  # openpyxl raises many kinds of errors for broken files
+            raise ImportFailed("Excel-filen gick inte att läsa. Spara den som .xlsx och "
+                               "försök igen.", field="file") from None  # fmt: skip
+    else:
+        try:
+            content = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            content = data.decode("cp1252", errors="replace")
+        try:
+            dialect: Any = csv.Sniffer().sniff(content[:4096], delimiters=";,\t")
+        except csv.Error:
+            dialect = csv.excel
+            dialect.delimiter = ";" if content.split("\n", 1)[0].count(";") else ","
+        try:
+            rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(content), dialect)]
+        except csv.Error:
+            raise ImportFailed("CSV-filen gick inte att läsa.", field="file") from None
+    while rows and not any(rows[-1]):
+        rows.pop()
+    if not rows or not any(rows[0]):
+        raise ImportFailed("Filen saknar rubrikrad (första raden ska ha kolumnnamn).",
+                           field="file")  # fmt: skip
+    headers = [h or f"Kolumn {i + 1}" for i, h in enumerate(rows[0])]
+    body = rows[1:]
+    if len(body) > MAX_ROWS:
+        raise ImportFailed(f"Filen har för många rader (högst {MAX_ROWS}).", field="file")
+    if not body:
+        raise ImportFailed("Filen har inga rader under rubrikraden.", field="file")
+    width = len(headers)
+    return headers, [(r + [""] * width)[:width] for r in body]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower())
+
+
+def guess_mapping(kind: ImportKind, headers: list[str]) -> dict[str, int | None]:
+    """Target field -> column index, guessed from the column names."""
+    normalised = [_norm(h) for h in headers]
+    mapping: dict[str, int | None] = {}
+    used: set[int] = set()
+    for target in kind.targets:
+        names = {_norm(target.label), _norm(target.name), *(_norm(a) for a in target.aliases)}
+        found = next((i for i, h in enumerate(normalised) if h in names and i not in used), None)
+        if found is not None:
+            used.add(found)
+        mapping[target.name] = found
+    return mapping
+
+
+# --- converting and checking rows -------------------------------------------------------------
+
+
+def _parse_date(text: str) -> date | None:
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%d.%m.%Y",
+                "%Y%m%d"):  # fmt: skip
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _parse_datetime(text: str) -> datetime | None:
+    text = text.strip()
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=clock.STOCKHOLM)
+        except ValueError:
+            continue
+    day = _parse_date(text)
+    if day is not None:
+        return datetime.combine(day, dtime(12, 0), tzinfo=clock.STOCKHOLM)
+    return None
+
+
+class Lookups:
+    """Cached lookups of units, list entries and users by name for one import."""
+
+    def __init__(self) -> None:
+        self.units: dict[str, Unit | None] = {}
+        self.entries: dict[tuple[str, str], int | None] = {}
+        self.users: dict[str, User | None] = {}
+
+    def unit(self, text: str) -> Unit | None:
+        key = _norm(text)
+        if key not in self.units:
+            unit = None
+            if key.isdigit():
+                unit = db.session.get(Unit, int(key))
+            if unit is None:
+                unit = db.session.scalar(
+                    select(Unit).where(func.lower(Unit.name) == key, Unit.active.is_(True))
+                )
+            self.units[key] = unit if unit is not None and unit.active else None
+        return self.units[key]
+
+    def entry(self, list_key: str, text: str) -> int | None:
+        key = (list_key, _norm(text))
+        if key not in self.entries:
+            self.entries[key] = db.session.scalar(
+                select(ListEntry.id).where(
+                    ListEntry.list_key == list_key, func.lower(ListEntry.label) == key[1]
+                )
+            )
+        return self.entries[key]
+
+    def user(self, text: str) -> User | None:
+        key = _norm(text)
+        if key not in self.users:
+            self.users[key] = db.session.scalar(
+                select(User).where(func.lower(User.email) == key, User.active.is_(True))
+            )
+        return self.users[key]
+
+
+def convert_row(
+    kind: ImportKind,
+    mapping: dict[str, int | None],
+    headers: list[str],
+    row: list[str],
+    number: int,
+    lookups: Lookups,
+) -> RowResult:
+    result = RowResult(number, {})
+    for target in kind.targets:
+        index = mapping.get(target.name)
+        column = headers[index] if index is not None else target.label
+        raw = row[index].strip() if index is not None else ""
+        if not raw:
+            if target.required:
+                result.errors.append((column, "Värde saknas."))
+            continue
+        value: Any = raw
+        problem = None
+        if target.convert == "text":
+            if len(raw) > target.max_length:
+                problem = f"För lång text (högst {target.max_length} tecken)."
+        elif target.convert == "date":
+            value = _parse_date(raw)
+            problem = None if value else f"”{raw}” är inget datum (ÅÅÅÅ-MM-DD)."
+        elif target.convert == "datetime":
+            value = _parse_datetime(raw)
+            problem = None if value else f"”{raw}” är inget datum (ÅÅÅÅ-MM-DD TT:MM)."
+        elif target.convert == "unit":
+            value = lookups.unit(raw)
+            problem = None if value else f"Okänd enhet ”{raw}”."
+        elif target.convert == "user":
+            value = lookups.user(raw)
+            problem = None if value else f"Ingen aktiv användare med e-post ”{raw}”."
+        elif target.convert.startswith("list:"):
+            value = lookups.entry(target.convert[5:], raw)
+            problem = None if value else f"”{raw}” finns inte i listan."
+        elif target.convert == "enum":
+            wanted = _norm(raw)
+            value = next((k for k, label in target.choices.items()
+                          if wanted in (_norm(k), _norm(label))), None)  # fmt: skip
+            problem = (
+                None
+                if value
+                else (f"Okänt värde ”{raw}”. Tillåtna: " + ", ".join(target.choices.values()) + ".")
+            )
+        elif target.convert == "bool":
+            value = {"ja": True, "j": True, "x": True, "1": True, "true": True, "nej": False,
+                     "n": False, "0": False, "false": False}.get(_norm(raw))  # fmt: skip
+            problem = None if value is not None else f"Ange ja eller nej, inte ”{raw}”."
+        if problem:
+            result.errors.append((column, problem))
+        else:
+            result.values[target.name] = value
+    return result
+
+
+def _column_for(kind: ImportKind, mapping: dict[str, int | None], headers: list[str],
+                op_field: str | None) -> str:  # fmt: skip
+    if op_field:
+        for target in kind.targets:
+            if op_field == target.name or op_field in target.op_fields:
+                index = mapping.get(target.name)
+                return headers[index] if index is not None else target.label
+    return "–"
+
+
+# --- running the operations -----------------------------------------------------------------
+
+
+@contextmanager
+def single_transaction() -> Iterator[None]:
+    """Operations commit when they are done; inside this block their commits only flush, so
+    the caller decides at the end whether everything is committed or rolled back. New
+    notifications and mails are dropped (an import is not news)."""
+    from kvalitet.notify.models import DigestEntry, Notification, OutboxMail
+
+    session = db.session()
+
+    def drop_notices(sess: Any, context: Any, instances: Any) -> None:
+        for obj in list(sess.new):
+            if isinstance(obj, Notification | OutboxMail | DigestEntry):
+                sess.expunge(obj)
+
+    session.commit = session.flush  # type: ignore[method-assign]
+    event.listen(session, "before_flush", drop_notices)
+    try:
+        yield
+    finally:
+        event.remove(session, "before_flush", drop_notices)
+        del session.commit  # type: ignore[method-assign]
+
+
+def _apply(kind: ImportKind, actor: User, result: RowResult, filename: str) -> Item:
+    values = dict(result.values)
+    registered: date | None = values.pop("registered", None)
+    status: str | None = values.pop("status", None)
+    unit = values.get("unit")
+    if unit is not None and not holds_role_over(actor, kind.roles, unit):
+        raise OperationError("Du har inte behörighet att importera till enheten.",
+                             field="unit")  # fmt: skip
+    if registered is not None and registered > clock.today():
+        raise OperationError("Datumet kan inte vara i framtiden.", field="registered")
+    item = kind.create(actor, values)
+    db.session.flush()
+    before_status = item.status
+    if status and status != item.status:
+        item.status = status
+        spec = item.spec
+        if status in spec.workflow.closed_states:
+            item.closed_at = clock.now()
+    if registered is not None:
+        item.created_at = clock.local_midnight_utc(registered)
+    audit.record(
+        actor,
+        "imported",
+        item=item,
+        summary=f"Importerad från {filename} (rad {result.number})",
+        before={"status": before_status} if status and status != before_status else None,
+        after={
+            "fil": filename,
+            "rad": result.number,
+            "status": item.status,
+            **({"registrerad": registered} if registered else {}),
+        },
+        target=f"import:{filename}"[:200],
+    )
+    db.session.flush()
+    return item
+
+
+def check_rows(
+    kind: ImportKind,
+    actor: User,
+    headers: list[str],
+    rows: list[list[str]],
+    mapping: dict[str, int | None],
+    filename: str,
+) -> list[RowResult]:
+    """Convert every row and try it through the operation (rolled back): the preview."""
+    lookups = Lookups()
+    results = []
+    for offset, row in enumerate(rows):
+        if not any(c.strip() for c in row):
+            continue
+        result = convert_row(kind, mapping, headers, row, offset + 2, lookups)
+        if result.ok:
+            with single_transaction():
+                try:
+                    item = _apply(kind, actor, result, filename)
+                    result.title = item.title or ""
+                except OperationError as error:
+                    result.errors.append(
+                        (_column_for(kind, mapping, headers, error.field), error.message)
+                    )
+            db.session.rollback()
+            lookups = Lookups()  # the rollback expired the cached rows
+        results.append(result)
+    return results
+
+
+def run_import(
+    kind: ImportKind,
+    actor: User,
+    headers: list[str],
+    rows: list[list[str]],
+    mapping: dict[str, int | None],
+    filename: str,
+    *,
+    partial: bool = False,
+) -> tuple[list[Item], list[RowResult]]:
+    """Import the rows in one transaction. Without `partial`, any bad row means nothing is
+    imported (ImportFailed names the first bad row and column); with it, the bad rows are
+    skipped. Returns (created items, every row's result)."""
+    missing = [t.label for t in kind.targets if t.required and mapping.get(t.name) is None]
+    if missing:
+        raise ImportFailed("Välj kolumn för: " + ", ".join(missing) + ".", field="mapping")
+    results = check_rows(kind, actor, headers, rows, mapping, filename)
+    bad = [r for r in results if not r.ok]
+    if bad and not partial:
+        first = bad[0]
+        column, message = first.errors[0]
+        raise ImportFailed(
+            f"Inget importerades: rad {first.number}, kolumn ”{column}”: {message}"
+            + (f" ({len(bad)} rader har fel.)" if len(bad) > 1 else "")
+        )
+    good = [r for r in results if r.ok]
+    if not good:
+        raise ImportFailed("Inga giltiga rader att importera.")
+    created: list[Item] = []
+    lookups = Lookups()
+    try:
+        with single_transaction():
+            for result in good:
+                fresh = convert_row(kind, mapping, headers, rows[result.number - 2],
+                                    result.number, lookups)  # fmt: skip
+                created.append(_apply(kind, actor, fresh, filename))
+        audit.record(
+            actor,
+            "import",
+            summary=f"Importerade {len(created)} {kind.label.lower()} från {filename}",
+            after={"fil": filename, "antal": len(created), "hoppade_over": len(bad)},
+            target=f"import:{filename}"[:200],
+        )
+        db.session.commit()
+    except OperationError as error:
+        db.session.rollback()
+        raise ImportFailed("Inget importerades: " + error.message) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    return created, results
+
+
+# --- the uploaded file between the steps ----------------------------------------------------
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - 24 * 3600
+    for old in path.iterdir():
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    return path
+
+
+def store_upload(actor: User, kind: ImportKind, filename: str, data: bytes) -> str:
+    read_table(filename, data)  # refuse unreadable files at once
+    token = secrets.token_hex(16)
+    directory = upload_dir()
+    (directory / f"{token}.data").write_bytes(data)
+    (directory / f"{token}.json").write_text(
+        json.dumps({"user_id": actor.id, "kind": kind.key, "filename": filename})
+    )
+    return token
+
+
+def load_upload(actor: User, token: str) -> tuple[ImportKind, str, bytes] | None:
+    if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        return None
+    directory = upload_dir()
+    meta_path, data_path = directory / f"{token}.json", directory / f"{token}.data"
+    if not meta_path.exists() or not data_path.exists():
+        return None
+    meta = json.loads(meta_path.read_text())
+    kind = import_kind(meta.get("kind", ""))
+    if meta.get("user_id") != actor.id or kind is None:
+        return None
+    return kind, str(meta["filename"]), data_path.read_bytes()
+
+
+def discard_upload(token: str) -> None:
+    if re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        for suffix in ("json", "data"):
+            (upload_dir() / f"{token}.{suffix}").unlink(missing_ok=True)

@@ -1,0 +1,358 @@
+"""Create, update and kind-specific actions per item kind, each calling that kind's own
+operations (the same ones the web views call). A kind without an entry here still gets the
+generic endpoints (list, get, transition, comment, link, cancel).
+
+Each action declares its JSON body schema; the route, the validation and the OpenAPI
+document are built from that declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kvalitet.core.errors import OperationError
+from kvalitet.extensions import db
+from kvalitet.items.models import Item
+from kvalitet.org.models import Unit, User
+
+VERSION = {"type": "integer", "minimum": 1, "description": "Ärendets version (409 om ändrad)"}
+
+
+def text(max_length: int = 10000, nullable: bool = False, **extra: Any) -> dict[str, Any]:
+    return {"type": ["string", "null"] if nullable else "string", "maxLength": max_length, **extra}
+
+
+def ids() -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "integer"}, "maxItems": 50}
+
+
+DATE = {"type": ["string", "null"], "format": "date"}
+DATETIME = {"type": ["string", "null"], "format": "date-time"}
+INT_OR_NULL = {"type": ["integer", "null"]}
+
+
+def obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required or [],
+        "additionalProperties": False,
+    }
+
+
+@dataclass
+class KindAction:
+    name: str  # "create", "update", or a path segment for POST /<kind>/{ref}/<name>
+    summary: str
+    body: dict[str, Any]
+    run: Callable[..., Item]  # (user, item or None, body) -> item to return
+    result_kind: str | None = None  # kind code of the returned item if not the same kind
+
+
+def unit_of(value: Any, field: str = "unit_id") -> Unit:
+    unit = db.session.get(Unit, value) if isinstance(value, int) else None
+    if unit is None or not unit.active:
+        raise OperationError("Välj en enhet.", field=field)
+    return unit
+
+
+def _pop_version(body: dict[str, Any]) -> int | None:
+    return body.pop("expected_version", None)
+
+
+# --- Avvikelse ----------------------------------------------------------------------------
+
+
+def _avvikelse_actions() -> list[KindAction]:
+    from kvalitet.avvikelser import operations as ops
+    from kvalitet.avvikelser.models import ALDERSGRUPPER, NOTICED_HOW, Kon, Orsak
+
+    fields = {
+        "unit_id": {"type": "integer", "description": "Enhet (standard: användarens enhet)"},
+        "title": text(200),
+        "description": text(description="Vad som hände"),
+        "category_id": {"type": "integer", "description": "Kategori (lista avvikelse_kategori)"},
+        "event_at": DATETIME,
+        "noticed_at": DATETIME,
+        "noticed_how": {"type": "string", "enum": ["", *NOTICED_HOW]},
+        "noticed_how_text": text(),
+        "external_party": text(),
+        "consequence_actual": text(),
+        "consequence_possible": text(),
+        "immediate_action": text(),
+        "sex": {"type": ["string", "null"], "enum": [None, *[str(k) for k in Kon]]},
+        "age_group": {"type": ["string", "null"], "enum": [None, *ALDERSGRUPPER]},
+        "health_care": {"type": "boolean"},
+        "quality_area_ids": ids(),
+    }
+
+    def create(user: User, item: Item | None, body: dict[str, Any]) -> Item:
+        return ops.report_avvikelse(user, **body)
+
+    def update(user: User, item: Any, body: dict[str, Any]) -> Item:
+        version = _pop_version(body)
+        return ops.update_avvikelse(user, item, expected_version=version, **body)
+
+    def assign(user: User, item: Any, body: dict[str, Any]) -> Item:
+        return ops.assign_investigator(
+            user, item, body.get("owner_id"), expected_version=body.get("expected_version")
+        )
+
+    def analyse(user: User, item: Any, body: dict[str, Any]) -> Item:
+        version = _pop_version(body)
+        return ops.analyse_avvikelse(user, item, expected_version=version, **body)
+
+    def atgard(user: User, item: Any, body: dict[str, Any]) -> Item:
+        if "unit_id" in body:
+            body["unit"] = unit_of(body.pop("unit_id"))
+        return ops.create_linked_atgard(user, item, **body)
+
+    score = {"type": ["integer", "null"], "minimum": 1, "maximum": 4}
+    return [
+        KindAction(
+            "create", "Rapportera en avvikelse", obj(fields, ["description", "category_id"]), create
+        ),
+        KindAction(
+            "update",
+            "Ändra uppgifterna i en avvikelse",
+            obj({**fields, "expected_version": VERSION}),
+            update,
+        ),
+        KindAction(
+            "utredare",
+            "Ta över eller tilldela utredningen (owner_id null = jag)",
+            obj({"owner_id": INT_OR_NULL, "expected_version": VERSION}),
+            assign,
+        ),
+        KindAction(
+            "analys",
+            "Skriv analys, orsaker och allvarlighetsgrad",
+            obj(
+                {
+                    "analysis": text(nullable=True),
+                    "causes": {
+                        "type": ["array", "null"],
+                        "items": {"type": "string", "enum": [str(o) for o in Orsak]},
+                        "maxItems": 20,
+                    },
+                    "consequence": score,
+                    "likelihood": score,
+                    "expected_version": VERSION,
+                }
+            ),
+            analyse,
+        ),
+        KindAction(
+            "atgard",
+            "Skapa en förbättringsåtgärd kopplad till avvikelsen",
+            obj(_atgard_fields(), ["title"]),
+            atgard,
+            result_kind="ATG",
+        ),
+    ]
+
+
+# --- Förbättringsåtgärd -------------------------------------------------------------------
+
+
+def _atgard_fields() -> dict[str, Any]:
+    from kvalitet.atgarder.models import AtgardTyp
+
+    return {
+        "title": text(200, description="Vad som ska göras"),
+        "description": text(),
+        "why": text(),
+        "unit_id": {"type": "integer"},
+        "owner_id": INT_OR_NULL,
+        "atgard_typ": {"type": "string", "enum": [str(t) for t in AtgardTyp]},
+        "units_concerned": ids(),
+        "start_date": DATE,
+        "due_date": DATE,
+        "quality_area_ids": ids(),
+        "carry_over": {"type": "boolean"},
+        "source_text": text(200),
+    }
+
+
+def _atgard_actions() -> list[KindAction]:
+    from kvalitet.atgarder import operations as ops
+
+    def create(user: User, item: Item | None, body: dict[str, Any]) -> Item:
+        return ops.create_atgard(user, **body)
+
+    def update(user: User, item: Any, body: dict[str, Any]) -> Item:
+        version = _pop_version(body)
+        return ops.update_atgard(user, item, expected_version=version, **body)
+
+    def effect(user: User, item: Any, body: dict[str, Any]) -> Item:
+        return ops.follow_up_effect(user, item, body["effect_text"], body.get("effect_date"),
+                                    expected_version=body.get("expected_version"))  # fmt: skip
+
+    def defer(user: User, item: Any, body: dict[str, Any]) -> Item:
+        return ops.set_deferred(user, item, body["deferred"], body.get("reason") or "",
+                                expected_version=body.get("expected_version"))  # fmt: skip
+
+    update_fields = {
+        **_atgard_fields(),
+        "done_text": text(),
+        "effect_text": text(),
+        "effect_date": DATE,
+        "expected_version": VERSION,
+    }
+    return [
+        KindAction(
+            "create",
+            "Skapa en förbättringsåtgärd",
+            obj(_atgard_fields(), ["title", "unit_id"]),
+            create,
+        ),
+        KindAction("update", "Ändra en förbättringsåtgärd", obj(update_fields), update),
+        KindAction(
+            "effekt",
+            "Följ upp åtgärdens effekt",
+            obj(
+                {"effect_text": text(), "effect_date": DATE, "expected_version": VERSION},
+                ["effect_text"],
+            ),
+            effect,
+        ),
+        KindAction(
+            "uppskjuten",
+            "Markera som medvetet uppskjuten (eller ångra)",
+            obj(
+                {
+                    "deferred": {"type": "boolean"},
+                    "reason": text(2000),
+                    "expected_version": VERSION,
+                },
+                ["deferred"],
+            ),
+            defer,
+        ),
+    ]
+
+
+# --- Synpunkt / klagomål ------------------------------------------------------------------
+
+
+def _synpunkt_actions() -> list[KindAction]:
+    from kvalitet.synpunkter import operations as ops
+    from kvalitet.synpunkter.models import Kalla, Kanal, SvarSatt, SynpunktTyp
+
+    fields = {
+        "unit_id": {"type": "integer"},
+        "typ": {"type": "string", "enum": [str(t) for t in SynpunktTyp]},
+        "kalla": {"type": "string", "enum": [str(k) for k in Kalla]},
+        "kanal": {"type": "string", "enum": [str(k) for k in Kanal]},
+        "description": text(),
+        "received_date": DATE,
+        "theme_id": INT_OR_NULL,
+        "anonymous": {"type": "boolean"},
+        "contact_name": text(200),
+        "contact_info": text(200),
+        "health_care": {"type": "boolean"},
+    }
+    method = {"type": "string", "enum": [str(s) for s in SvarSatt]}
+
+    def create(user: User, item: Item | None, body: dict[str, Any]) -> Item:
+        body["unit"] = unit_of(body.pop("unit_id"))
+        return ops.register(user, **body)
+
+    def update(user: User, item: Any, body: dict[str, Any]) -> Item:
+        version = _pop_version(body)
+        return ops.classify(item, user, expected_version=version, **body)
+
+    def acknowledge(user: User, item: Any, body: dict[str, Any]) -> Item:
+        return ops.acknowledge(item, user, method=body["method"], on=body.get("date"),
+                               expected_version=body.get("expected_version"))  # fmt: skip
+
+    def answer(user: User, item: Any, body: dict[str, Any]) -> Item:
+        return ops.answer(item, user, text=body["text"], method=body["method"],
+                          explanation=body.get("explanation") or "", on=body.get("date"),
+                          expected_version=body.get("expected_version"))  # fmt: skip
+
+    return [
+        KindAction(
+            "create",
+            "Registrera en synpunkt eller ett klagomål",
+            obj(fields, ["unit_id", "typ", "kalla", "kanal", "description"]),
+            create,
+        ),
+        KindAction(
+            "update", "Ändra registreringen", obj({**fields, "expected_version": VERSION}), update
+        ),
+        KindAction(
+            "bekraftelse",
+            "Registrera att mottagandet bekräftats",
+            obj({"method": method, "date": DATE, "expected_version": VERSION}, ["method"]),
+            acknowledge,
+        ),
+        KindAction(
+            "svar",
+            "Registrera svaret",
+            obj(
+                {
+                    "text": text(),
+                    "method": method,
+                    "explanation": text(),
+                    "date": DATE,
+                    "expected_version": VERSION,
+                },
+                ["text", "method"],
+            ),
+            answer,
+        ),
+    ]
+
+
+# --- Lex Sarah ----------------------------------------------------------------------------
+
+
+def _lexsarah_actions() -> list[KindAction]:
+    from kvalitet.lexsarah import operations as ops
+
+    fields = {
+        "unit_id": {"type": "integer"},
+        "title": text(200),
+        "description": text(),
+        "happened_at": DATETIME,
+        "noticed_at": DATETIME,
+        "noticed_how": text(),
+        "consequences": text(),
+        "immediate_measures": text(),
+        "immediate_measures_at": DATETIME,
+    }
+
+    def create(user: User, item: Item | None, body: dict[str, Any]) -> Item:
+        body["unit"] = unit_of(body.pop("unit_id"))
+        return ops.report(user, **body)
+
+    return [
+        KindAction(
+            "create",
+            "Rapportera enligt lex Sarah",
+            obj(fields, ["unit_id", "title", "description"]),
+            create,
+        ),
+    ]
+
+
+BUILDERS: dict[str, Callable[[], list[KindAction]]] = {
+    "AVV": _avvikelse_actions,
+    "ATG": _atgard_actions,
+    "SYN": _synpunkt_actions,
+    "LXS": _lexsarah_actions,
+}
+
+
+def actions_for(code: str) -> list[KindAction]:
+    builder = BUILDERS.get(code)
+    if builder is None:
+        return []
+    try:
+        return builder()
+    except (ImportError, AttributeError):
+        # The kind's operations are not there (yet): only the generic endpoints.
+        return []

@@ -1,0 +1,615 @@
+"""The /api/v1 blueprint. Every route is a `Route` declaration (kvalitet.api.schema); the
+Flask rule, the request validation and the OpenAPI document are all built from it.
+
+Authentication is by personal API token only (`Authorization: Bearer kv_...`). The session
+cookie is never read: the logged-in user of an API request is the token's user, set before
+anything else runs, so a browser session cannot be used against the API without CSRF.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+from flask_login import AnonymousUserMixin
+from sqlalchemy import func, or_, select
+
+from kvalitet.api import serialize, tokens
+from kvalitet.api.kindapi import KindAction, actions_for, obj, text
+from kvalitet.api.schema import (
+    Param,
+    RequestInvalid,
+    Route,
+    coerce_query,
+    openapi_document,
+    parse_date,
+    parse_datetime,
+    validate,
+)
+from kvalitet.core import clock
+from kvalitet.core.errors import NotFound, OperationError
+from kvalitet.core.periods import (
+    Period,
+    current_quality_year,
+    custom_period,
+    parse_quality_year,
+)
+from kvalitet.core.permissions import holds_role_over, role_paths, visible_clause
+from kvalitet.core.workflow import run_transition
+from kvalitet.extensions import csrf, db
+from kvalitet.items.models import Item, LinkType
+from kvalitet.items.operations import add_comment, cancel_item, link_items
+from kvalitet.items.queries import load_item, log_read_if_needed
+from kvalitet.items.registry import KindSpec, all_kinds
+from kvalitet.org.models import ROLE_LABELS, Role, Unit, User
+from kvalitet.web import ERROR_TEXTS
+
+api = Blueprint("v1", __name__, url_prefix="/api/v1")
+csrf.exempt(api)
+
+ROUTES: list[Route] = []
+COMPONENTS: dict[str, Any] = {}
+
+# Who may read a kind's statistics for a subtree (role held at or above the root). Read-only
+# roles (läsare) get small counts suppressed.
+STATS_ROLES: tuple[str, ...] = (
+    Role.ENHETSCHEF,
+    Role.AVDELNINGSCHEF,
+    Role.KVALITETSUTVECKLARE,
+    Role.SAS,
+    Role.MAS,
+    Role.LASARE,
+    Role.ADMIN,
+)
+STATS_ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
+    "LXS": (Role.SAS, Role.KVALITETSUTVECKLARE, Role.AVDELNINGSCHEF, Role.LASARE, Role.ADMIN),
+}
+READ_ONLY_ROLES = (Role.LASARE,)
+SMALL_GROUP = 5
+
+
+# --- plumbing -------------------------------------------------------------------------------
+
+
+def error_response(
+    status: int, message: str, fields: dict[str, list[str]] | None = None
+) -> Response:
+    title = ERROR_TEXTS.get(status, ERROR_TEXTS[400])[0]
+    error: dict[str, Any] = {"status": status, "title": title, "message": message}
+    if fields:
+        error["fields"] = fields
+    response = jsonify({"error": error})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="kvalitet"'
+    return response
+
+
+@api.before_request
+def _no_session_user() -> None:
+    # Flask-Login reads g._login_user before the session: an API request is anonymous until
+    # its bearer token is checked, whatever cookie the client sends.
+    g._login_user = AnonymousUserMixin()
+
+
+def bearer_user() -> User:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise RequestInvalid(401, "Ange en API-nyckel: Authorization: Bearer <nyckel>.")
+    user = tokens.authenticate(token.strip())
+    if user is None:
+        raise RequestInvalid(401, "API-nyckeln är ogiltig, utgången eller återkallad.")
+    g._login_user = user
+    return user
+
+
+def _convert(value: Any, schema: dict[str, Any]) -> Any:
+    """Turn validated JSON into Python values: date and date-time strings to objects."""
+    if isinstance(value, str):
+        if schema.get("format") == "date":
+            return parse_date(value)
+        if schema.get("format") == "date-time":
+            return parse_datetime(value)
+    if isinstance(value, dict) and "properties" in schema:
+        return {k: _convert(v, schema["properties"].get(k, {})) for k, v in value.items()}
+    return value
+
+
+def _dispatch(route: Route, path_args: dict[str, Any]) -> Any:
+    try:
+        user = bearer_user() if route.auth else None
+        query: dict[str, Any] = {}
+        for param in route.params:
+            if param.location == "path":
+                problems = validate(path_args.get(param.name), param.schema, param.name)
+                if problems:
+                    raise RequestInvalid(404, ERROR_TEXTS[404][1], problems)
+                continue
+            raw = request.args.get(param.name)
+            if raw is None:
+                if param.required:
+                    raise RequestInvalid(400, "Parameter saknas.", {param.name: ["Krävs."]})
+                continue
+            query[param.name] = coerce_query(param, raw)
+        body = None
+        if route.body is not None:
+            body = request.get_json(silent=True)
+            if body is None and not request.is_json:
+                raise RequestInvalid(
+                    400, "Skicka ett JSON-objekt (Content-Type: application/json)."
+                )
+            if body is None:
+                raise RequestInvalid(400, "Ogiltig JSON.")
+            problems = validate(body, route.body)
+            if problems:
+                raise RequestInvalid(422, "Uppgifterna kunde inte sparas.", problems)
+            body = _convert(body, route.body)
+        result = route.handler(user=user, query=query, body=body, **path_args)
+    except RequestInvalid as error:
+        db.session.rollback()
+        return error_response(error.status, error.message, error.fields)
+    except OperationError as error:
+        db.session.rollback()
+        fields = {k: list(v) for k, v in (error.errors or {}).items()}
+        return error_response(error.status_code, error.message, fields)
+    response = jsonify(result)
+    response.status_code = route.status
+    return response
+
+
+def add_route(route: Route) -> Route:
+    def view(**path_args: Any) -> Any:
+        return _dispatch(route, path_args)
+
+    view.__name__ = route.endpoint
+    api.add_url_rule(route.flask_path, route.endpoint, view, methods=[route.method])
+    ROUTES.append(route)
+    return route
+
+
+def component(name: str, schema: dict[str, Any]) -> dict[str, str]:
+    COMPONENTS[name] = schema
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+# --- shared schemas -------------------------------------------------------------------------
+
+REF_PARAM = Param("ref", {"type": "string", "minLength": 1, "maxLength": 40}, "Ärendenummer, "
+                  "t.ex. AVV-2026-0042 (eller id)", location="path")  # fmt: skip
+PAGE_PARAMS = [
+    Param("page", {"type": "integer", "minimum": 1, "maximum": 100000}, "Sida (från 1)"),
+    Param("per_page", {"type": "integer", "minimum": 1, "maximum": 200}, "Antal per sida"),
+]
+UNIT_PARAM = Param("unit", {"type": "integer", "minimum": 1}, "Enhet: ärenden i dess hela "
+                   "delträd")  # fmt: skip
+PERIOD_PARAMS = [
+    Param("from", {"type": "string", "format": "date"}, "Skapade från och med (ÅÅÅÅ-MM-DD)"),
+    Param("to", {"type": "string", "format": "date"}, "Skapade till och med (ÅÅÅÅ-MM-DD)"),
+    Param(
+        "year",
+        {"type": "string", "pattern": "^[0-9]{4}(/[0-9]{2,4})?$", "maxLength": 9},
+        "Kvalitetsår, t.ex. 2025/26",
+    ),
+]
+SUMMARY = component("ItemSummary", serialize.SUMMARY_SCHEMA)
+REF_OBJ = serialize.REF_SCHEMA
+
+
+def page_of(items_schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total", "pages"],
+        "properties": {
+            "items": {"type": "array", "items": items_schema},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+            "pages": {"type": "integer"},
+        },
+    }
+
+
+def period_from(query: dict[str, Any]) -> Period | None:
+    start, end = query.get("from"), query.get("to")
+    if start is not None or end is not None:
+        start = parse_date(start) if start else None
+        end = parse_date(end) if end else None
+        if start and end and end < start:
+            raise RequestInvalid(400, "Ogiltig period.", {"to": ["Slutdatum före startdatum."]})
+        return custom_period(start or end - timedelta(days=36500), end or clock.today())  # type: ignore[operator]
+    if query.get("year"):
+        period = parse_quality_year(query["year"])
+        if period is None:
+            raise RequestInvalid(400, "Ogiltig period.", {"year": ["Ange ett kvalitetsår."]})
+        return period
+    return None
+
+
+# --- generic item routes --------------------------------------------------------------------
+
+
+def _load(spec: KindSpec, ref: str, user: User) -> Item:
+    return load_item(ref, user, spec.model)
+
+
+def _kind_routes(spec: KindSpec) -> None:
+    slug = serialize.slug(spec)
+    code = spec.code
+    tag = spec.label_plural
+    detail = component(f"{code}Detail", serialize.detail_schema(spec))
+    states = list(spec.workflow.states)
+
+    def list_items(user: User, query: dict[str, Any], body: Any) -> dict[str, Any]:
+        stmt = select(spec.model).where(visible_clause(user, [spec]))
+        if "status" in query:
+            stmt = stmt.where(Item.status == query["status"])
+        if not query.get("include_cancelled"):
+            stmt = stmt.where(Item.cancelled_at.is_(None))
+        if "unit" in query:
+            root = db.session.get(Unit, query["unit"])
+            path = root.path if root is not None else "/-/"
+            stmt = stmt.where(
+                Item.unit_id.in_(select(Unit.id).where(Unit.path.startswith(path, autoescape=True)))
+            )
+        period = period_from(query)
+        if period is not None:
+            stmt = stmt.where(
+                Item.created_at >= period.start_utc(), Item.created_at < period.end_utc()
+            )
+        if query.get("q"):
+            pattern = "%" + query["q"].replace("\\", "").replace("%", "").replace("_", "") + "%"
+            stmt = stmt.where(
+                or_(
+                    Item.ref.ilike(pattern),
+                    Item.title.ilike(pattern),
+                    Item.description.ilike(pattern),
+                )
+            )
+        if "overdue" in query:
+            overdue = Item.due_date < clock.today()
+            open_ = Item.status.in_(spec.workflow.open_states)
+            if query["overdue"]:
+                stmt = stmt.where(overdue, open_, Item.cancelled_at.is_(None))
+            else:
+                stmt = stmt.where(or_(Item.due_date.is_(None), ~overdue, ~open_))
+        page = query.get("page", 1)
+        per_page = query.get("per_page", 50)
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        rows = db.session.scalars(
+            stmt.order_by(Item.created_at.desc(), Item.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        return {
+            "items": [serialize.summary(i) for i in rows],
+            "page": page,
+            "per_page": per_page,
+            "total": total or 0,
+            "pages": ((total or 0) + per_page - 1) // per_page,
+        }
+
+    add_route(Route(
+        "GET", f"/{slug}", f"{slug}_list", f"Lista {spec.label_plural.lower()}", tag, list_items,
+        params=[
+            Param("status", {"type": "string", "enum": states}, "Status"),
+            UNIT_PARAM, *PERIOD_PARAMS,
+            Param("q", {"type": "string", "maxLength": 200}, "Sök i nummer, rubrik, beskrivning"),
+            Param("overdue", {"type": "boolean"}, "Bara försenade (true) / inte försenade"),
+            Param("include_cancelled", {"type": "boolean"}, "Ta med makulerade"),
+            *PAGE_PARAMS,
+        ],
+        response=page_of(SUMMARY), errors=(400,),
+        description="Samma urval som i webbgränssnittet: bara ärenden användaren får se.",
+    ))  # fmt: skip
+
+    def get_item(user: User, ref: str, query: Any, body: Any) -> dict[str, Any]:
+        item = _load(spec, ref, user)
+        log_read_if_needed(user, item)
+        return serialize.detail(item, user)
+
+    add_route(
+        Route(
+            "GET",
+            f"/{slug}/{{ref}}",
+            f"{slug}_get",
+            f"Hämta {spec.label.lower()}",
+            tag,
+            get_item,
+            params=[REF_PARAM],
+            response=detail,
+            errors=(404,),
+        )
+    )
+
+    transition_names = [t.name for t in spec.workflow.transitions]
+
+    def transition(user: User, ref: str, query: Any, body: dict[str, Any]) -> dict[str, Any]:
+        item = _load(spec, ref, user)
+        run_transition(item, body["transition"], user, reason=body.get("reason"),
+                       expected_version=body.get("expected_version"))  # fmt: skip
+        return serialize.detail(item, user)
+
+    add_route(Route(
+        "POST", f"/{slug}/{{ref}}/transitions", f"{slug}_transition",
+        "Ta ett steg i arbetsflödet", tag, transition, params=[REF_PARAM],
+        body=obj({"transition": {"type": "string", "enum": transition_names},
+                  "reason": text(2000, nullable=True),
+                  "expected_version": {"type": "integer", "minimum": 1}}, ["transition"]),
+        response=detail,
+        description="409 om steget inte kan tas nu (meddelandet säger varför) eller om "
+        "expected_version inte är ärendets aktuella version.",
+    ))  # fmt: skip
+
+    def comment(user: User, ref: str, query: Any, body: dict[str, Any]) -> dict[str, Any]:
+        item = _load(spec, ref, user)
+        row = add_comment(item, user, body["body"])
+        return {"id": row.id, "author": {"id": user.id, "name": user.name}, "body": row.body,
+                "created_at": serialize.plain(row.created_at)}  # fmt: skip
+
+    add_route(Route(
+        "POST", f"/{slug}/{{ref}}/comments", f"{slug}_comment", "Kommentera", tag, comment,
+        params=[REF_PARAM], body=obj({"body": text(10000)}, ["body"]), status=201,
+        response={"type": "object", "required": ["id", "author", "body", "created_at"],
+                  "properties": {"id": {"type": "integer"}, "author": REF_OBJ,
+                                 "body": {"type": "string"},
+                                 "created_at": {"type": "string", "format": "date-time"}}},
+    ))  # fmt: skip
+
+    def link(user: User, ref: str, query: Any, body: dict[str, Any]) -> dict[str, Any]:
+        item = _load(spec, ref, user)
+        try:
+            target = load_item(body["target"].strip(), user)
+        except NotFound:
+            raise OperationError("Hittar inget ärende med det numret som du har tillgång till.",
+                                 field="target") from None  # fmt: skip
+        link_items(item, target, user, body.get("link_type") or LinkType.RELATERAD)
+        return serialize.detail(item, user)
+
+    add_route(Route(
+        "POST", f"/{slug}/{{ref}}/links", f"{slug}_link", "Koppla till ett annat ärende", tag,
+        link, params=[REF_PARAM], status=201, response=detail,
+        body=obj({"target": text(40, minLength=1),
+                  "link_type": {"type": "string", "enum": [str(t) for t in LinkType]}},
+                 ["target"]),
+    ))  # fmt: skip
+
+    def cancel(user: User, ref: str, query: Any, body: dict[str, Any]) -> dict[str, Any]:
+        item = _load(spec, ref, user)
+        cancel_item(item, user, body["reason"], body.get("expected_version"))
+        return serialize.detail(item, user)
+
+    add_route(Route(
+        "POST", f"/{slug}/{{ref}}/cancel", f"{slug}_cancel", "Makulera (med skäl)", tag,
+        cancel, params=[REF_PARAM], response=detail,
+        body=obj({"reason": text(2000), "expected_version": {"type": "integer", "minimum": 1}},
+                 ["reason"]),
+    ))  # fmt: skip
+
+    for action in actions_for(code):
+        _action_route(spec, slug, tag, detail, action)
+
+
+def _action_route(
+    spec: KindSpec, slug: str, tag: str, detail: dict[str, str], action: KindAction
+) -> None:
+    from kvalitet.items.registry import kind_spec
+
+    result_detail = detail
+    if action.result_kind:
+        result_detail = {"$ref": f"#/components/schemas/{action.result_kind}Detail"}
+
+    def present(user: User, item: Item) -> dict[str, Any]:
+        db.session.refresh(item)
+        return serialize.detail(item, user)
+
+    if action.name == "create":
+
+        def create(user: User, query: Any, body: dict[str, Any]) -> dict[str, Any]:
+            return present(user, action.run(user, None, body))
+
+        add_route(Route("POST", f"/{slug}", f"{slug}_create", action.summary, tag, create,
+                        body=action.body, response=detail, status=201))  # fmt: skip
+        return
+
+    def run(user: User, ref: str, query: Any, body: dict[str, Any]) -> dict[str, Any]:
+        item = load_item(ref, user, spec.model)
+        return present(user, action.run(user, item, body))
+
+    if action.name == "update":
+        add_route(Route("PATCH", f"/{slug}/{{ref}}", f"{slug}_update", action.summary, tag, run,
+                        params=[REF_PARAM], body=action.body, response=detail))  # fmt: skip
+        return
+    created = action.result_kind is not None and action.result_kind != spec.code
+    if created:
+        kind_spec(action.result_kind)  # must exist
+    add_route(Route(
+        "POST", f"/{slug}/{{ref}}/{action.name}", f"{slug}_{action.name}", action.summary, tag,
+        run, params=[REF_PARAM], body=action.body, response=result_detail,
+        status=201 if created else 200,
+    ))  # fmt: skip
+
+
+# --- units, user, kinds, statistics ---------------------------------------------------------
+
+UNIT_SCHEMA = component("Unit", {
+    "type": "object", "required": ["id", "name", "kind", "parent_id", "path", "depth"],
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                   "kind": {"type": "string"}, "parent_id": {"type": ["integer", "null"]},
+                   "path": {"type": "string"}, "depth": {"type": "integer"}},
+})  # fmt: skip
+
+
+def _unit_json(unit: Unit) -> dict[str, Any]:
+    return {"id": unit.id, "name": unit.name, "kind": str(unit.kind), "parent_id": unit.parent_id,
+            "path": unit.path, "depth": unit.depth}  # fmt: skip
+
+
+def list_units(user: User, query: Any, body: Any) -> list[dict[str, Any]]:
+    units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.path))
+    return [_unit_json(u) for u in units]
+
+
+def me(user: User, query: Any, body: Any) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "title": user.title or "",
+        "home_unit": None if user.home_unit is None else _unit_json(user.home_unit),
+        "roles": [
+            {"role": str(ra.role), "label": ROLE_LABELS.get(Role(ra.role), str(ra.role)),
+             "unit": {"id": ra.unit.id, "name": ra.unit.name}}
+            for ra in user.roles
+        ],
+    }  # fmt: skip
+
+
+def kinds(user: User, query: Any, body: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": spec.code,
+            "path": "/api/v1/" + serialize.slug(spec),
+            "label": spec.label,
+            "label_plural": spec.label_plural,
+            "states": [{"value": k, "label": v, "closed": k in spec.workflow.closed_states}
+                       for k, v in spec.workflow.states.items()],
+            "transitions": [{"name": t.name, "label": t.label, "from": list(t.source),
+                             "to": t.target, "needs_reason": t.needs_reason}
+                            for t in spec.workflow.transitions],
+        }
+        for spec in all_kinds()
+    ]  # fmt: skip
+
+
+def _stats_module(spec: KindSpec) -> Any:
+    module_name = spec.model.__module__.rsplit(".", 1)[0] + ".stats"
+    if importlib.util.find_spec(module_name) is None:
+        return None
+    module = importlib.import_module(module_name)
+    return getattr(module, "statistics", None)
+
+
+def _suppress(value: Any, top: bool = True) -> Any:
+    """Counts from 1 to 4 in every breakdown become "<5" (totals at the top level stay)."""
+    if isinstance(value, dict):
+        return {k: _suppress(v, top=False) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_suppress(v, top=False) for v in value]
+    if not top and isinstance(value, int) and not isinstance(value, bool):
+        return f"<{SMALL_GROUP}" if 0 < value < SMALL_GROUP else value
+    return value
+
+
+def _stats_handler(spec: KindSpec, statistics: Any) -> Any:
+    roles = STATS_ROLES_BY_KIND.get(spec.code, STATS_ROLES)
+
+    def handler(user: User, query: dict[str, Any], body: Any) -> dict[str, Any]:
+        if "unit" in query:
+            root = db.session.get(Unit, query["unit"])
+            if root is None or not holds_role_over(user, roles, root):
+                raise RequestInvalid(403, "Du har inte behörighet att se statistik för enheten.")
+        else:
+            paths = role_paths(user, roles)
+            root = db.session.scalar(select(Unit).where(Unit.path.in_(paths)).order_by(Unit.path)) \
+                if paths else None  # fmt: skip
+            if root is None:
+                raise RequestInvalid(403, "Du har inte behörighet att se statistik.")
+        period = period_from(query) or current_quality_year()
+        full = [r for r in roles if r not in READ_ONLY_ROLES]
+        read_only = not holds_role_over(user, full, root)
+        current = serialize.plain(statistics(root, period))
+        previous = serialize.plain(statistics(root, period.previous_year()))
+        if read_only:
+            current, previous = _suppress(current), _suppress(previous)
+        return {
+            "kind": spec.code,
+            "unit": {"id": root.id, "name": root.name},
+            "period": {"label": period.label, "start": period.start.isoformat(),
+                       "end": period.end.isoformat()},
+            "previous_period": {"label": period.previous_year().label,
+                                "start": period.previous_year().start.isoformat(),
+                                "end": period.previous_year().end.isoformat()},
+            "suppressed": read_only,
+            "current": current,
+            "previous": previous,
+        }  # fmt: skip
+
+    return handler
+
+
+PERIOD_OBJ = {
+    "type": "object",
+    "required": ["label", "start", "end"],
+    "properties": {"label": {"type": "string"}, "start": {"type": "string", "format": "date"},
+                   "end": {"type": "string", "format": "date"}},
+}  # fmt: skip
+STATS_SCHEMA = component("Statistics", {
+    "type": "object",
+    "required": ["kind", "unit", "period", "previous_period", "suppressed", "current",
+                 "previous"],
+    "properties": {
+        "kind": {"type": "string"}, "unit": REF_OBJ, "period": PERIOD_OBJ,
+        "previous_period": PERIOD_OBJ, "suppressed": {"type": "boolean"},
+        "current": {"type": "object", "description": "Nycklar enligt modulens statistics()"},
+        "previous": {"type": "object"},
+    },
+})  # fmt: skip
+
+
+def openapi(user: Any, query: Any, body: Any) -> dict[str, Any]:
+    return openapi_document(ROUTES, COMPONENTS)
+
+
+def build() -> None:
+    """Declare every route (once per process; the blueprint is registered on every app)."""
+    add_route(Route("GET", "/openapi.json", "openapi", "Det här OpenAPI-dokumentet", "API",
+                    openapi, auth=False, errors=()))  # fmt: skip
+    add_route(Route(
+        "GET", "/me", "me", "Den inloggade användaren (nyckelns ägare) och roller", "Användare",
+        me, errors=(), response={"type": "object",
+                                 "required": ["id", "name", "email", "title", "home_unit", "roles"],
+                                 "properties": {"id": {"type": "integer"},
+                                                "name": {"type": "string"},
+                                                "email": {"type": "string"},
+                                                "title": {"type": "string"},
+                                                "home_unit": {"oneOf": [UNIT_SCHEMA,
+                                                                        {"type": "null"}]},
+                                                "roles": {"type": "array"}}},
+    ))  # fmt: skip
+    add_route(Route("GET", "/units", "units", "Organisationens aktiva enheter", "Organisation",
+                    list_units, errors=(),
+                    response={"type": "array", "items": UNIT_SCHEMA}))  # fmt: skip
+    add_route(
+        Route(
+            "GET",
+            "/kinds",
+            "kinds",
+            "Ärendetyper, statusar och steg",
+            "API",
+            kinds,
+            errors=(),
+            response={"type": "array", "items": {"type": "object"}},
+        )
+    )
+    for spec in all_kinds():
+        _kind_routes(spec)
+        statistics = _stats_module(spec)
+        if statistics is not None:
+            add_route(Route(
+                "GET", f"/statistics/{serialize.slug(spec)}",
+                f"{serialize.slug(spec)}_statistics", f"Statistik: {spec.label_plural.lower()}",
+                "Statistik", _stats_handler(spec, statistics),
+                params=[Param("unit", {"type": "integer", "minimum": 1},
+                              "Enhet (delträd); standard: användarens högsta enhet"),
+                        *PERIOD_PARAMS],
+                response=STATS_SCHEMA, errors=(400, 403),
+                description="Aggregat för enhetens delträd, perioden och samma period året "
+                "före. För läsare visas grupper under 5 som \"<5\".",
+            ))  # fmt: skip
+
+
+build()
