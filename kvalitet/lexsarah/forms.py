@@ -51,17 +51,20 @@ class ReportForm(FlaskForm):
         "När uppmärksammades det?", format=DT_FORMAT, validators=[Optional()]
     )
     noticed_how = TextAreaField(
-        "Hur uppmärksammades det?", validators=[Optional(), Length(max=5000)],
+        "Hur uppmärksammades det?",
+        validators=[Optional(), Length(max=5000)],
         render_kw={"rows": 2},
-    )  # fmt: skip
+    )
     consequences = TextAreaField(
-        "Konsekvenser eller risk för den enskilde", validators=[Optional(), Length(max=5000)],
+        "Konsekvenser eller risk för den enskilde",
+        validators=[Optional(), Length(max=5000)],
         render_kw={"rows": 3},
-    )  # fmt: skip
+    )
     immediate_measures = TextAreaField(
-        "Omedelbara åtgärder som vidtagits", validators=[Optional(), Length(max=5000)],
+        "Omedelbara åtgärder som vidtagits",
+        validators=[Optional(), Length(max=5000)],
         render_kw={"rows": 3},
-    )  # fmt: skip
+    )
     immediate_measures_at = DateTimeLocalField(
         "När vidtogs åtgärderna?", format=DT_FORMAT, validators=[Optional()]
     )
@@ -69,9 +72,10 @@ class ReportForm(FlaskForm):
 
 class ImmediateForm(FlaskForm):
     immediate_measures = TextAreaField(
-        "Omedelbara åtgärder", validators=[DataRequired("Beskriv åtgärderna."), Length(max=5000)],
+        "Omedelbara åtgärder",
+        validators=[DataRequired("Beskriv åtgärderna."), Length(max=5000)],
         render_kw={"rows": 3},
-    )  # fmt: skip
+    )
     immediate_measures_at = DateTimeLocalField(
         "Tidpunkt", format=DT_FORMAT, validators=[DataRequired("Ange tidpunkt.")]
     )
@@ -84,53 +88,60 @@ class AssessForm(FlaskForm):
         validators=[DataRequired("Välj en bedömning.")],
     )
     assessment_text = TextAreaField(
-        "Motivering", validators=[DataRequired("Skriv en motivering."), Length(max=5000)],
+        "Motivering",
+        validators=[DataRequired("Skriv en motivering."), Length(max=5000)],
         render_kw={"rows": 3},
-    )  # fmt: skip
+    )
 
 
 class EntryForm(FlaskForm):
     section = SelectField(
-        "Avsnitt", choices=[(str(k), v) for k, v in SEKTION_LABELS.items()],
+        "Avsnitt",
+        choices=[(str(k), v) for k, v in SEKTION_LABELS.items()],
         validators=[DataRequired("Välj avsnitt.")],
-    )  # fmt: skip
+    )
     entry_date = DateField("Datum", validators=[DataRequired("Ange datum.")])
     source = StringField(
-        "Källa", validators=[DataRequired("Ange källa."), Length(max=300)],
-        description="T.ex. samtal med personal, journalanteckning, dokumentation i verksamhetssystemet.",
-    )  # fmt: skip
+        "Källa",
+        validators=[DataRequired("Ange källa."), Length(max=300)],
+        description="T.ex. samtal med personal, journalanteckning, verksamhetssystemet.",
+    )
     karaktar = RadioField(
         "Fakta eller bedömning",
         choices=[(str(k), k.label) for k in Karaktar],
         validators=[DataRequired("Ange fakta eller bedömning.")],
     )
     text = TextAreaField(
-        "Uppgift", validators=[DataRequired("Skriv uppgiften."), Length(max=20000)],
+        "Uppgift",
+        validators=[DataRequired("Skriv uppgiften."), Length(max=20000)],
         render_kw={"rows": 3},
-    )  # fmt: skip
+    )
 
 
 class DecisionForm(FlaskForm):
     outcome = RadioField(
-        "Utfall", choices=[(str(k), v) for k, v in UTFALL_LABELS.items()],
+        "Utfall",
+        choices=[(str(k), v) for k, v in UTFALL_LABELS.items()],
         validators=[DataRequired("Välj utfall.")],
-    )  # fmt: skip
+    )
     allvarligt = BooleanField("Missförhållandet (eller risken) är allvarligt")
     decision_maker_id = SelectField("Beslutsfattare", coerce=int, validate_choice=False)
     decision_date = DateField("Beslutsdatum", validators=[DataRequired("Ange beslutsdatum.")])
     decision_reason = TextAreaField(
-        "Motivering", validators=[DataRequired("Skriv beslutets motivering."), Length(max=10000)],
+        "Motivering",
+        validators=[DataRequired("Skriv beslutets motivering."), Length(max=10000)],
         render_kw={"rows": 3},
-    )  # fmt: skip
+    )
 
 
 class IvoForm(FlaskForm):
     filed_date = DateField("Datum för anmälan", validators=[DataRequired("Ange datum.")])
     channel = RadioField(
-        "Kanal", choices=[(str(k), v) for k, v in KANAL_LABELS.items()],
+        "Kanal",
+        choices=[(str(k), v) for k, v in KANAL_LABELS.items()],
         validators=[DataRequired("Välj kanal.")],
         description="Anmälan skickas aldrig med e-post.",
-    )  # fmt: skip
+    )
     region = SelectField("IVO-region", validate_choice=False)
     diarienummer = StringField("IVO:s diarienummer", validators=[Optional(), Length(max=60)])
     attached = BooleanField("Utredningen bifogades anmälan")
@@ -147,19 +158,23 @@ class SpreadForm(FlaskForm):
         "Avdelningens ledningsgrupp gick igenom beslutet", validators=[Optional()]
     )
     spread_text = TextAreaField(
-        "Lärdomar och åtgärder att sprida", validators=[Optional(), Length(max=10000)],
+        "Lärdomar och åtgärder att sprida",
+        validators=[Optional(), Length(max=10000)],
         render_kw={"rows": 3},
-        description="Visas för cheferna på de valda enheterna. Skriv inga uppgifter om den enskilde.",
-    )  # fmt: skip
+        description="Visas för cheferna på de valda enheterna. Inga uppgifter om den enskilde.",
+    )
     unit_ids = SelectMultipleField(
-        "Enheter där samma risk finns", coerce=int, validate_choice=False,
+        "Enheter där samma risk finns",
+        coerce=int,
+        validate_choice=False,
         render_kw={"size": 8},
-    )  # fmt: skip
+    )
 
 
 class ConfirmForm(FlaskForm):
-    note = TextAreaField("Kommentar (frivillig)", validators=[Optional(), Length(max=2000)],
-                         render_kw={"rows": 2})  # fmt: skip
+    note = TextAreaField(
+        "Kommentar (frivillig)", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
+    )
 
 
 class CloseForm(FlaskForm):

@@ -106,9 +106,7 @@ WORKFLOW = Workflow(
 def need_to_know(user: User) -> ColumnElement[bool] | None:
     """Besides SAS: the decision maker, and the chef at or above the unit concerned."""
     clauses: list[ColumnElement[bool]] = [
-        Item.id.in_(
-            select(LexSarahArende.id).where(LexSarahArende.decision_maker_id == user.id)
-        )
+        Item.id.in_(select(LexSarahArende.id).where(LexSarahArende.decision_maker_id == user.id))
     ]
     paths = role_paths(user, CHEF_ROLES)
     if paths:

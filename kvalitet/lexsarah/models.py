@@ -122,7 +122,7 @@ class Karaktar(enum.StrEnum):
 
 class LexSarahArende(Item):
     __tablename__ = "lexsarah_arende"
-    __table_args__ = (Index("ix_lexsarah_arende_ivo_due", "ivo_utredning_due"),)
+    __table_args__ = (Index("ix_lexsarah_arende_ivo_due", "ivo_utredning_due"),)  # type: ignore[assignment]
 
     id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
     # The rapport
@@ -143,9 +143,7 @@ class LexSarahArende(Item):
     outcome: Mapped[str | None] = mapped_column(String(30), index=True)
     allvarligt: Mapped[bool | None] = mapped_column(Boolean)
     decision_reason: Mapped[str] = mapped_column(FreeText, default="")
-    decision_maker_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id"), index=True
-    )
+    decision_maker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     decision_date: Mapped[date | None] = mapped_column(Date, index=True)
     # Anmälan till IVO
     ivo_filed_date: Mapped[date | None] = mapped_column(Date, index=True)

@@ -13,8 +13,9 @@ def nav(user: Any) -> list[dict[str, Any]]:
     if role_paths(user, [Role.SAS, *CHEF_ROLES]):
         entries.append({"label": "Lex Sarah", "endpoint": "lexsarah.board", "order": 40})
     if role_paths(user, CHEF_ROLES):
-        entries.append({"label": "Spridning lex Sarah", "endpoint": "lexsarah.spreading",
-                        "order": 41})  # fmt: skip
+        entries.append(
+            {"label": "Spridning lex Sarah", "endpoint": "lexsarah.spreading", "order": 41}
+        )
     if role_paths(user, [Role.SAS]):
         entries.append({"label": "SAS-möte", "endpoint": "lexsarah.meeting", "order": 42})
     return entries

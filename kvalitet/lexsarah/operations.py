@@ -108,12 +108,20 @@ def report(
         )
     # The audit entry of the creation names no one: the reporter is kept apart (Rapportor).
     item = new_item(
-        LexSarahArende, None, title=title, description=description, unit_id=unit.id,
-        unit=unit, happened_at=happened_at, noticed_at=noticed_at, noticed_how=noticed_how,
-        consequences=consequences, immediate_measures=immediate,
+        LexSarahArende,
+        None,
+        title=title,
+        description=description,
+        unit_id=unit.id,
+        unit=unit,
+        happened_at=happened_at,
+        noticed_at=noticed_at,
+        noticed_how=noticed_how,
+        consequences=consequences,
+        immediate_measures=immediate,
         immediate_measures_at=immediate_measures_at if immediate else None,
         reported_at=clock.now(),
-    )  # fmt: skip
+    )
     item.due_date = deadlines.step_due(item)
     db.session.flush()
     db.session.add(
@@ -154,7 +162,7 @@ def transferred_case(avvikelse: Item) -> LexSarahArende | None:
 
 
 def transfer_from_avvikelse(avvikelse: Item, actor: User) -> LexSarahArende:
-    """"Överför till lex Sarah": a new lex Sarah rapport linked to the deviation (both kept).
+    """ "Överför till lex Sarah": a new lex Sarah rapport linked to the deviation (both kept).
     The person transferring becomes the reporter (kept apart as always)."""
     if not may_transfer(actor, avvikelse):
         raise NotFound()
@@ -162,8 +170,11 @@ def transfer_from_avvikelse(avvikelse: Item, actor: User) -> LexSarahArende:
         raise OperationError("Avvikelsen är redan överförd till lex Sarah.")
     with transaction():
         fields: dict[str, Any] = {}
-        for attr, name in (("event_at", "happened_at"), ("happened_at", "happened_at"),
-                           ("noticed_at", "noticed_at")):  # fmt: skip
+        for attr, name in (
+            ("event_at", "happened_at"),
+            ("happened_at", "happened_at"),
+            ("noticed_at", "noticed_at"),
+        ):
             value = getattr(avvikelse, attr, None)
             if isinstance(value, datetime):
                 fields[name] = value
@@ -173,8 +184,10 @@ def transfer_from_avvikelse(avvikelse: Item, actor: User) -> LexSarahArende:
         ]
         if any(consequences):
             fields["consequences"] = "\n".join(c for c in consequences if c)
-        for attr, name in (("noticed_how_text", "noticed_how"),
-                           ("immediate_action", "immediate_measures")):  # fmt: skip
+        for attr, name in (
+            ("noticed_how_text", "noticed_how"),
+            ("immediate_action", "immediate_measures"),
+        ):
             value = getattr(avvikelse, attr, None)
             if isinstance(value, str) and value.strip():
                 fields[name] = value
@@ -189,9 +202,13 @@ def transfer_from_avvikelse(avvikelse: Item, actor: User) -> LexSarahArende:
             **fields,
         )
         db.session.add(
-            ItemLink(source_id=avvikelse.id, target_id=item.id,
-                     link_type=str(LinkType.HARLEDD), created_by_id=actor.id)
-        )  # fmt: skip
+            ItemLink(
+                source_id=avvikelse.id,
+                target_id=item.id,
+                link_type=str(LinkType.HARLEDD),
+                created_by_id=actor.id,
+            )
+        )
         audit.record(actor, "link", item=avvikelse, summary="Överförd till lex Sarah")
         audit.record(None, "link", item=item, summary=f"Skapad utifrån {avvikelse.ref}")
     return item
@@ -201,9 +218,12 @@ def transfer_from_avvikelse(avvikelse: Item, actor: User) -> LexSarahArende:
 
 
 def record_immediate(
-    item: LexSarahArende, actor: User, text: str, at: datetime | None,
+    item: LexSarahArende,
+    actor: User,
+    text: str,
+    at: datetime | None,
     expected_version: int | None = None,
-) -> None:  # fmt: skip
+) -> None:
     _require_sas(item, actor)
     text = _text(text, "immediate_measures", "vilka åtgärder som vidtogs")
     if at is None:
@@ -214,15 +234,23 @@ def record_immediate(
         before = audit.snapshot(item, ["immediate_measures", "immediate_measures_at"])
         item.immediate_measures = text
         item.immediate_measures_at = at
-        audit.record(actor, "edit", item=item, summary="Registrerade omedelbara åtgärder",
-                     before=before,
-                     after=audit.snapshot(item, ["immediate_measures", "immediate_measures_at"]))  # fmt: skip
+        audit.record(
+            actor,
+            "edit",
+            item=item,
+            summary="Registrerade omedelbara åtgärder",
+            before=before,
+            after=audit.snapshot(item, ["immediate_measures", "immediate_measures_at"]),
+        )
 
 
 def assess(
-    item: LexSarahArende, actor: User, assessment: str, text: str,
+    item: LexSarahArende,
+    actor: User,
+    assessment: str,
+    text: str,
     expected_version: int | None = None,
-) -> None:  # fmt: skip
+) -> None:
     _require_sas(item, actor)
     if assessment not in set(Bedomning):
         raise OperationError("Välj en bedömning.", field="assessment")
@@ -239,9 +267,15 @@ def assess(
 
 
 def add_entry(
-    item: LexSarahArende, actor: User, *, section: str, entry_date: date | None, source: str,
-    karaktar: str, text: str,
-) -> None:  # fmt: skip
+    item: LexSarahArende,
+    actor: User,
+    *,
+    section: str,
+    entry_date: date | None,
+    source: str,
+    karaktar: str,
+    text: str,
+) -> None:
     """An utredning entry. SAS, or the chef of the unit concerned, may write."""
     if not can(actor, "view", item):
         raise NotFound()
@@ -262,15 +296,25 @@ def add_entry(
 
     with transaction():
         entry = UtredningPost(
-            arende_id=item.id, section=section, entry_date=entry_date, source=source,
-            karaktar=karaktar, text=text, author_id=actor.id, author_name=actor.name,
+            arende_id=item.id,
+            section=section,
+            entry_date=entry_date,
+            source=source,
+            karaktar=karaktar,
+            text=text,
+            author_id=actor.id,
+            author_name=actor.name,
             author_title=actor.title or "",
-        )  # fmt: skip
+        )
         db.session.add(entry)
         db.session.flush()
-        audit.record(actor, "utredning", item=item,
-                     summary=f"Utredning: {Sektion(section).label}",
-                     target=f"utredningspost:{entry.id}")  # fmt: skip
+        audit.record(
+            actor,
+            "utredning",
+            item=item,
+            summary=f"Utredning: {Sektion(section).label}",
+            target=f"utredningspost:{entry.id}",
+        )
 
 
 def decision_makers(item: LexSarahArende) -> list[User]:
@@ -279,10 +323,16 @@ def decision_makers(item: LexSarahArende) -> list[User]:
 
 
 def decide(
-    item: LexSarahArende, actor: User, *, outcome: str, allvarligt: bool,
-    decision_maker_id: int | None, decision_date: date | None, reason: str,
+    item: LexSarahArende,
+    actor: User,
+    *,
+    outcome: str,
+    allvarligt: bool,
+    decision_maker_id: int | None,
+    decision_date: date | None,
+    reason: str,
     expected_version: int | None = None,
-) -> None:  # fmt: skip
+) -> None:
     _require_sas(item, actor)
     if outcome not in set(Utfall):
         raise OperationError("Välj utfall.", field="outcome")
@@ -306,17 +356,32 @@ def decide(
         item.decision_reason = reason
         name = "besluta_allvarligt" if allvarligt and not item.ivo_filed_date else "besluta"
         run_transition(item, name, actor, commit=False)
-        audit.record(actor, "beslut", item=item,
-                     summary=f"Beslut: {Utfall(outcome).label}"
-                     + (", allvarligt" if allvarligt else ""))  # fmt: skip
-        notify([decision_maker_id], f"Du är beslutsfattare i lex Sarah-ärende {item.ref}.",
-               item=item, url=_url(item), purpose="lexsarah")  # fmt: skip
+        audit.record(
+            actor,
+            "beslut",
+            item=item,
+            summary=f"Beslut: {Utfall(outcome).label}" + (", allvarligt" if allvarligt else ""),
+        )
+        notify(
+            [decision_maker_id],
+            f"Du är beslutsfattare i lex Sarah-ärende {item.ref}.",
+            item=item,
+            url=_url(item),
+            purpose="lexsarah",
+        )
 
 
 def file_ivo(
-    item: LexSarahArende, actor: User, *, filed_date: date | None, channel: str, region: str,
-    attached: bool, diarienummer: str = "", expected_version: int | None = None,
-) -> None:  # fmt: skip
+    item: LexSarahArende,
+    actor: User,
+    *,
+    filed_date: date | None,
+    channel: str,
+    region: str,
+    attached: bool,
+    diarienummer: str = "",
+    expected_version: int | None = None,
+) -> None:
     """Record the anmälan to IVO: after an allvarligt beslut, or earlier during the utredning
     if SAS so decides."""
     _require_sas(item, actor)
@@ -348,16 +413,25 @@ def file_ivo(
             item.ivo_utredning_due = deadlines.ivo_utredning_due(filed_date)
         if item.status == S.ANMALAN:
             run_transition(item, "anmal", actor, commit=False)
-        audit.record(actor, "ivo", item=item,
-                     summary=f"Anmäld till IVO ({Kanal(channel).label}, {region})",
-                     after={"datum": filed_date, "utredning bifogad": attached,
-                            "utredningen senast": item.ivo_utredning_due})  # fmt: skip
+        audit.record(
+            actor,
+            "ivo",
+            item=item,
+            summary=f"Anmäld till IVO ({Kanal(channel).label}, {region})",
+            after={
+                "datum": filed_date,
+                "utredning bifogad": attached,
+                "utredningen senast": item.ivo_utredning_due,
+            },
+        )
 
 
 def investigation_sent(
-    item: LexSarahArende, actor: User, sent_date: date | None,
+    item: LexSarahArende,
+    actor: User,
+    sent_date: date | None,
     expected_version: int | None = None,
-) -> None:  # fmt: skip
+) -> None:
     _require_sas(item, actor)
     if not item.ivo_filed_date or item.ivo_utredning_sent_date:
         raise OperationError("Det finns ingen utredning som väntar på att skickas till IVO.")
@@ -369,21 +443,32 @@ def investigation_sent(
     with transaction():
         check_version(item, expected_version)
         item.ivo_utredning_sent_date = sent_date
-        audit.record(actor, "ivo", item=item, summary="Utredningen skickad till IVO",
-                     after={"datum": sent_date})  # fmt: skip
+        audit.record(
+            actor,
+            "ivo",
+            item=item,
+            summary="Utredningen skickad till IVO",
+            after={"datum": sent_date},
+        )
 
 
 def set_spreading(
-    item: LexSarahArende, actor: User, *, unit_ids: list[int], spread_text: str,
-    ledningsgrupp_date: date | None, expected_version: int | None = None,
-) -> None:  # fmt: skip
+    item: LexSarahArende,
+    actor: User,
+    *,
+    unit_ids: list[int],
+    spread_text: str,
+    ledningsgrupp_date: date | None,
+    expected_version: int | None = None,
+) -> None:
     """SAS records the ledningsgrupp review, what is to be spread, and the units where the
     same risk exists. Units already confirmed stay; new units' chefs are notified."""
     _require_sas(item, actor)
     if item.status != S.SPRIDNING:
         raise OperationError("Spridning görs efter beslutet.")
-    spread_text = _text(spread_text, "spread_text", "lärdomar och åtgärder att sprida",
-                        required=bool(unit_ids))  # fmt: skip
+    spread_text = _text(
+        spread_text, "spread_text", "lärdomar och åtgärder att sprida", required=bool(unit_ids)
+    )
     _not_future(ledningsgrupp_date, "ledningsgrupp_date")
     units = list(db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids or [-1]))))
     if len(units) != len(set(unit_ids)):
@@ -405,19 +490,25 @@ def set_spreading(
         added = []
         for unit in units:
             if unit.id not in existing:
-                db.session.add(Spridning(arende_id=item.id, unit_id=unit.id,
-                                         chosen_by_id=actor.id))  # fmt: skip
+                db.session.add(Spridning(arende_id=item.id, unit_id=unit.id, chosen_by_id=actor.id))
                 added.append(unit)
         db.session.flush()
         db.session.expire(item, ["spreading"])
-        audit.record(actor, "spridning", item=item, summary="Spridning: enheter valda",
-                     after={"enheter": sorted(u.name for u in units),
-                            "ledningsgrupp": ledningsgrupp_date})  # fmt: skip
+        audit.record(
+            actor,
+            "spridning",
+            item=item,
+            summary="Spridning: enheter valda",
+            after={"enheter": sorted(u.name for u in units), "ledningsgrupp": ledningsgrupp_date},
+        )
         for unit in added:
-            notify(chefs_of(unit),
-                   f"Lärdomar från lex Sarah-ärende {item.ref} ska införas på {unit.name}. "
-                   "Bekräfta när de är kända och tillämpade.",
-                   url=_spread_url(), purpose="lexsarah")  # fmt: skip
+            notify(
+                chefs_of(unit),
+                f"Lärdomar från lex Sarah-ärende {item.ref} ska införas på {unit.name}. "
+                "Bekräfta när de är kända och tillämpade.",
+                url=_spread_url(),
+                purpose="lexsarah",
+            )
 
 
 def _spread_url() -> str | None:
@@ -443,11 +534,19 @@ def confirm_spreading(row: Spridning, actor: User, note: str = "") -> None:
         row.confirmed_at = clock.now()
         row.confirmed_by_id = actor.id
         row.confirm_note = note
-        audit.record(actor, "spridning", item=row.arende,
-                     summary=f"{row.unit.name}: åtgärderna är kända och tillämpade")  # fmt: skip
-        notify(_sas_of(row.arende.unit),
-               f"{row.unit.name} har bekräftat spridningen i {row.arende.ref}.",
-               item=row.arende, url=_url(row.arende), purpose="lexsarah")  # fmt: skip
+        audit.record(
+            actor,
+            "spridning",
+            item=row.arende,
+            summary=f"{row.unit.name}: åtgärderna är kända och tillämpade",
+        )
+        notify(
+            _sas_of(row.arende.unit),
+            f"{row.unit.name} har bekräftat spridningen i {row.arende.ref}.",
+            item=row.arende,
+            url=_url(row.arende),
+            purpose="lexsarah",
+        )
 
 
 def pending_confirmations(actor: User) -> list[Spridning]:

@@ -201,8 +201,9 @@ def detail(ref: str) -> Any:
     return _render(item)
 
 
-def _step(ref: str, key: str, make: Callable[[LexSarahArende], Any], act: Callable[..., Any],
-          done: str) -> Any:  # fmt: skip
+def _step(
+    ref: str, key: str, make: Callable[[LexSarahArende], Any], act: Callable[..., Any], done: str
+) -> Any:
     item = load_item(ref, current_user, LexSarahArende)
     form = make(item)
     if form.validate_on_submit():
@@ -219,104 +220,146 @@ def _step(ref: str, key: str, make: Callable[[LexSarahArende], Any], act: Callab
         else:
             flash(done, "success")
             return redirect(url_for("lexsarah.detail", ref=item.ref))
-    return _render(item, 422, page_error="Uppgifterna sparades inte. Se felen nedan.",
-                   **{key: form})
+    return _render(
+        item, 422, page_error="Uppgifterna sparades inte. Se felen nedan.", **{key: form}
+    )
 
 
 @bp.route("/<ref>/omedelbara-atgarder", methods=["POST"])
 @login_required
 def immediate(ref: str) -> Any:
     return _step(
-        ref, "immediate", lambda i: forms.ImmediateForm(prefix="omedelbar"),
+        ref,
+        "immediate",
+        lambda i: forms.ImmediateForm(prefix="omedelbar"),
         lambda i, f: operations.record_immediate(
-            i, current_user, f.immediate_measures.data, forms.aware(f.immediate_measures_at.data),
-            _version()),
+            i,
+            current_user,
+            f.immediate_measures.data,
+            forms.aware(f.immediate_measures_at.data),
+            _version(),
+        ),
         "De omedelbara åtgärderna är sparade.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/bedomning", methods=["POST"])
 @login_required
 def assess(ref: str) -> Any:
     return _step(
-        ref, "assess", lambda i: forms.AssessForm(prefix="bedomning"),
-        lambda i, f: operations.assess(i, current_user, f.assessment.data,
-                                       f.assessment_text.data, _version()),
+        ref,
+        "assess",
+        lambda i: forms.AssessForm(prefix="bedomning"),
+        lambda i, f: operations.assess(
+            i, current_user, f.assessment.data, f.assessment_text.data, _version()
+        ),
         "Bedömningen är sparad och utredningen har startat.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/utredning", methods=["POST"])
 @login_required
 def entry(ref: str) -> Any:
     return _step(
-        ref, "entry", lambda i: forms.EntryForm(prefix="post"),
+        ref,
+        "entry",
+        lambda i: forms.EntryForm(prefix="post"),
         lambda i, f: operations.add_entry(
-            i, current_user, section=f.section.data, entry_date=f.entry_date.data,
-            source=f.source.data, karaktar=f.karaktar.data, text=f.text.data),
+            i,
+            current_user,
+            section=f.section.data,
+            entry_date=f.entry_date.data,
+            source=f.source.data,
+            karaktar=f.karaktar.data,
+            text=f.text.data,
+        ),
         "Uppgiften är sparad i utredningen.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/beslut", methods=["POST"])
 @login_required
 def decide(ref: str) -> Any:
     return _step(
-        ref, "decision", _decision_form,
+        ref,
+        "decision",
+        _decision_form,
         lambda i, f: operations.decide(
-            i, current_user, outcome=f.outcome.data, allvarligt=bool(f.allvarligt.data),
+            i,
+            current_user,
+            outcome=f.outcome.data,
+            allvarligt=bool(f.allvarligt.data),
             decision_maker_id=f.decision_maker_id.data or None,
-            decision_date=f.decision_date.data, reason=f.decision_reason.data,
-            expected_version=_version()),
+            decision_date=f.decision_date.data,
+            reason=f.decision_reason.data,
+            expected_version=_version(),
+        ),
         "Beslutet är registrerat.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/ivo", methods=["POST"])
 @login_required
 def ivo(ref: str) -> Any:
     return _step(
-        ref, "ivo", lambda i: _ivo_form(),
+        ref,
+        "ivo",
+        lambda i: _ivo_form(),
         lambda i, f: operations.file_ivo(
-            i, current_user, filed_date=f.filed_date.data, channel=f.channel.data,
-            region=f.region.data, attached=bool(f.attached.data),
-            diarienummer=f.diarienummer.data or "", expected_version=_version()),
+            i,
+            current_user,
+            filed_date=f.filed_date.data,
+            channel=f.channel.data,
+            region=f.region.data,
+            attached=bool(f.attached.data),
+            diarienummer=f.diarienummer.data or "",
+            expected_version=_version(),
+        ),
         "Anmälan till IVO är registrerad.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/ivo/utredning-skickad", methods=["POST"])
 @login_required
 def sent(ref: str) -> Any:
     return _step(
-        ref, "sent", lambda i: forms.SentForm(prefix="skickad"),
-        lambda i, f: operations.investigation_sent(i, current_user, f.sent_date.data,
-                                                   _version()),
+        ref,
+        "sent",
+        lambda i: forms.SentForm(prefix="skickad"),
+        lambda i, f: operations.investigation_sent(i, current_user, f.sent_date.data, _version()),
         "Datumet då utredningen skickades till IVO är sparat.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/spridning", methods=["POST"])
 @login_required
 def spread(ref: str) -> Any:
     return _step(
-        ref, "spread", _spread_form,
+        ref,
+        "spread",
+        _spread_form,
         lambda i, f: operations.set_spreading(
-            i, current_user, unit_ids=list(f.unit_ids.data or []),
-            spread_text=f.spread_text.data or "", ledningsgrupp_date=f.ledningsgrupp_date.data,
-            expected_version=_version()),
+            i,
+            current_user,
+            unit_ids=list(f.unit_ids.data or []),
+            spread_text=f.spread_text.data or "",
+            ledningsgrupp_date=f.ledningsgrupp_date.data,
+            expected_version=_version(),
+        ),
         "Spridningen är sparad. Cheferna på de valda enheterna har fått besked.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/avsluta", methods=["POST"])
 @login_required
 def close(ref: str) -> Any:
     return _step(
-        ref, "close", lambda i: forms.CloseForm(prefix="avslut"),
+        ref,
+        "close",
+        lambda i: forms.CloseForm(prefix="avslut"),
         lambda i, f: operations.close(i, current_user, f.closing_note.data or "", _version()),
         "Ärendet är avslutat.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/ivo-sammanstallning.pdf")
@@ -441,20 +484,42 @@ def meeting() -> Any:
     groups = [
         ("forsenade", "Försenade steg", rows(_late_clause())),
         ("nya", "Nya rapporter sedan förra veckan", rows(L.reported_at >= since)),
-        ("beslut", "Beslut som ska fattas senast denna vecka",
-         rows(Item.status == S.UTREDNING, Item.due_date <= week_end)),
-        ("ivo", "Anmälan eller utredning till IVO",
-         rows(or_(Item.status == S.ANMALAN,
-                  and_(L.ivo_utredning_due.is_not(None), L.ivo_utredning_sent_date.is_(None),
-                       L.ivo_utredning_due <= week_end + timedelta(days=14))))),
-        ("spridning", "Spridning som väntar på bekräftelse",
-         rows(Item.status == S.SPRIDNING,
-              L.id.in_(select(Spridning.arende_id).where(Spridning.confirmed_at.is_(None))))),
-    ]  # fmt: skip
+        (
+            "beslut",
+            "Beslut som ska fattas senast denna vecka",
+            rows(Item.status == S.UTREDNING, Item.due_date <= week_end),
+        ),
+        (
+            "ivo",
+            "Anmälan eller utredning till IVO",
+            rows(
+                or_(
+                    Item.status == S.ANMALAN,
+                    and_(
+                        L.ivo_utredning_due.is_not(None),
+                        L.ivo_utredning_sent_date.is_(None),
+                        L.ivo_utredning_due <= week_end + timedelta(days=14),
+                    ),
+                )
+            ),
+        ),
+        (
+            "spridning",
+            "Spridning som väntar på bekräftelse",
+            rows(
+                Item.status == S.SPRIDNING,
+                L.id.in_(select(Spridning.arende_id).where(Spridning.confirmed_at.is_(None))),
+            ),
+        ),
+    ]
     return render_template(
-        "lexsarah/meeting.html", groups=groups, monday=monday, week_end=week_end,
-        week=monday.isocalendar().week, is_late=deadlines.is_late,
-    )  # fmt: skip
+        "lexsarah/meeting.html",
+        groups=groups,
+        monday=monday,
+        week_end=week_end,
+        week=monday.isocalendar().week,
+        is_late=deadlines.is_late,
+    )
 
 
 @bp.route("/spridning")
@@ -499,9 +564,13 @@ def stats() -> Any:
     current = statistics(root, period)
     previous = statistics(root, period.previous_year())
     return render_template(
-        "lexsarah/stats.html", root=root, period=period, cur=current, prev=previous,
+        "lexsarah/stats.html",
+        root=root,
+        period=period,
+        cur=current,
+        prev=previous,
         years=recent_quality_years(5),
-    )  # fmt: skip
+    )
 
 
 SECTION_LABELS = SEKTION_LABELS

@@ -24,6 +24,12 @@ def make_case(org: Any, unit: Any = None, reporter: Any = None, **kw: Any) -> Le
 
 def investigate(case: LexSarahArende, author: Any) -> None:
     for section in REQUIRED_SECTIONS:
-        ops.add_entry(case, author, section=section, entry_date=clock.today(),
-                      source="Samtal med personal", karaktar="fakta",
-                      text=f"Uppgift om {section.label.lower()}.")  # fmt: skip
+        ops.add_entry(
+            case,
+            author,
+            section=section,
+            entry_date=clock.today(),
+            source="Samtal med personal",
+            karaktar="fakta",
+            text=f"Uppgift om {section.label.lower()}.",
+        )

@@ -26,8 +26,10 @@ def _reads(case) -> list[int]:
     )
 
 
-@pytest.mark.parametrize("who", ["med_a1", "med_a2", "chef_b1", "lasare", "kvalitet", "mas",
-                                 "registrator", "chef_a2", "admin"])  # fmt: skip
+@pytest.mark.parametrize(
+    "who",
+    ["med_a1", "med_a2", "chef_b1", "lasare", "kvalitet", "mas", "registrator", "chef_a2", "admin"],
+)
 def test_outsiders_get_404_and_see_no_title(org, login_as, who):
     case = make_case(org, title="Hemlig rubrik om brist")
     client = login_as(getattr(org, who))
@@ -87,17 +89,25 @@ def test_reporter_identity_only_for_sas(org, login_as):
 def test_only_sas_takes_steps(org, login_as):
     case = make_case(org)
     chef = login_as(org.chef_a1)
-    r = chef.post(f"/lexsarah/{case.ref}/bedomning", {
-        "bedomning-assessment": "missforhallande", "bedomning-assessment_text": "x"})  # fmt: skip
+    r = chef.post(
+        f"/lexsarah/{case.ref}/bedomning",
+        {"bedomning-assessment": "missforhallande", "bedomning-assessment_text": "x"},
+    )
     assert r.status_code == 403 and "Bara SAS" in r.text
     db.session.expire_all()
     assert case.status == "rapporterad"
     # The chef of the unit may write in the utredning once it has started.
     ops.assess(case, org.sas, "missforhallande", "Utreds.")
-    r = chef.post(f"/lexsarah/{case.ref}/utredning", {
-        "post-section": "orsaker", "post-entry_date": date.today().isoformat(),
-        "post-source": "Genomgång av journal", "post-karaktar": "bedomning",
-        "post-text": "Bristande introduktion."})  # fmt: skip
+    r = chef.post(
+        f"/lexsarah/{case.ref}/utredning",
+        {
+            "post-section": "orsaker",
+            "post-entry_date": date.today().isoformat(),
+            "post-source": "Genomgång av journal",
+            "post-karaktar": "bedomning",
+            "post-text": "Bristande introduktion.",
+        },
+    )
     assert r.status_code == 302
     db.session.expire_all()
     assert case.entries[0].author_name == org.chef_a1.name

@@ -22,12 +22,18 @@ def test_whole_chain_over_http(org, login_as):
     med = login_as(org.med_a1)
     page = med.get("/lexsarah/ny")
     assert page.status_code == 200 and "Rapportera missförhållande" in page.text
-    r = med.post("/lexsarah/ny", {
-        "unit_id": org.a1.id, "title": "Insats uteblev",
-        "description": "Beviljad hemtjänstinsats utfördes inte under helgen.",
-        "happened_at": "2026-03-01T08:00", "consequences": "Ingen mat under två dagar.",
-        "immediate_measures": "Extra besök ordnades", "immediate_measures_at": "2026-03-02T09:30",
-    })  # fmt: skip
+    r = med.post(
+        "/lexsarah/ny",
+        {
+            "unit_id": org.a1.id,
+            "title": "Insats uteblev",
+            "description": "Beviljad hemtjänstinsats utfördes inte under helgen.",
+            "happened_at": "2026-03-01T08:00",
+            "consequences": "Ingen mat under två dagar.",
+            "immediate_measures": "Extra besök ordnades",
+            "immediate_measures_at": "2026-03-02T09:30",
+        },
+    )
     assert r.status_code == 302
     case = _case()
     # The reporter is stored apart, never on the item.
@@ -48,10 +54,13 @@ def test_whole_chain_over_http(org, login_as):
     assert chef_page.status_code == 200 and "Insats uteblev" in chef_page.text
     assert org.med_a1.name not in chef_page.text
 
-    r = sas.post(f"/lexsarah/{ref}/bedomning", {
-        "bedomning-assessment": "missforhallande",
-        "bedomning-assessment_text": "Brister i planering och uppföljning.",
-    })  # fmt: skip
+    r = sas.post(
+        f"/lexsarah/{ref}/bedomning",
+        {
+            "bedomning-assessment": "missforhallande",
+            "bedomning-assessment_text": "Brister i planering och uppföljning.",
+        },
+    )
     assert r.status_code == 302
     db.session.expire_all()
     assert _case().status == "utredning"
@@ -59,10 +68,12 @@ def test_whole_chain_over_http(org, login_as):
 
     # The beslut is refused while the required sections are empty.
     decision = {
-        "beslut-outcome": "missforhallande", "beslut-allvarligt": "y",
-        "beslut-decision_maker_id": org.avdchef_a.id, "beslut-decision_date": "2026-03-03",
+        "beslut-outcome": "missforhallande",
+        "beslut-allvarligt": "y",
+        "beslut-decision_maker_id": org.avdchef_a.id,
+        "beslut-decision_date": "2026-03-03",
         "beslut-decision_reason": "Allvarlig brist som drabbat en enskild.",
-    }  # fmt: skip
+    }
     refused = sas.post(f"/lexsarah/{ref}/beslut", decision)
     assert refused.status_code == 422
     assert "Utredningen saknar uppgifter om" in refused.text
@@ -70,11 +81,16 @@ def test_whole_chain_over_http(org, login_as):
     assert _case().decision_date is None and _case().status == "utredning"
 
     for section in REQUIRED_SECTIONS:
-        r = sas.post(f"/lexsarah/{ref}/utredning", {
-            "post-section": section.value, "post-entry_date": "2026-03-03",
-            "post-source": "Samtal med personal", "post-karaktar": "fakta",
-            "post-text": f"Uppgift: {section.label}",
-        })  # fmt: skip
+        r = sas.post(
+            f"/lexsarah/{ref}/utredning",
+            {
+                "post-section": section.value,
+                "post-entry_date": "2026-03-03",
+                "post-source": "Samtal med personal",
+                "post-karaktar": "fakta",
+                "post-text": f"Uppgift: {section.label}",
+            },
+        )
         assert r.status_code == 302, r.text
     page = sas.get(f"/lexsarah/{ref}").text
     assert "Samtal med personal" in page and org.sas.name in page
@@ -82,27 +98,42 @@ def test_whole_chain_over_http(org, login_as):
     assert sas.post(f"/lexsarah/{ref}/beslut", decision).status_code == 302
     db.session.expire_all()
     case = _case()
-    assert case.status == "anmalan" and case.allvarligt and case.decision_maker_id == org.avdchef_a.id
+    assert (
+        case.status == "anmalan" and case.allvarligt and case.decision_maker_id == org.avdchef_a.id
+    )
 
     # IVO: never e-mail.
-    bad = sas.post(f"/lexsarah/{ref}/ivo", {
-        "ivo-filed_date": "2026-03-03", "ivo-channel": "epost", "ivo-region": "IVO Region Öst",
-    })  # fmt: skip
+    bad = sas.post(
+        f"/lexsarah/{ref}/ivo",
+        {
+            "ivo-filed_date": "2026-03-03",
+            "ivo-channel": "epost",
+            "ivo-region": "IVO Region Öst",
+        },
+    )
     assert bad.status_code == 422
-    r = sas.post(f"/lexsarah/{ref}/ivo", {
-        "ivo-filed_date": "2026-03-03", "ivo-channel": "etjanst", "ivo-region": "IVO Region Öst",
-    })  # fmt: skip
+    r = sas.post(
+        f"/lexsarah/{ref}/ivo",
+        {
+            "ivo-filed_date": "2026-03-03",
+            "ivo-channel": "etjanst",
+            "ivo-region": "IVO Region Öst",
+        },
+    )
     assert r.status_code == 302
     db.session.expire_all()
     case = _case()
     assert case.status == "spridning"
     assert case.ivo_utredning_due == date(2026, 5, 3)  # two months after the anmälan
 
-    r = sas.post(f"/lexsarah/{ref}/spridning", {
-        "spridning-ledningsgrupp_date": "2026-03-03",
-        "spridning-spread_text": "Rutin för bemanning vid helger ses över.",
-        "spridning-unit_ids": [org.a1.id, org.a2.id],
-    })  # fmt: skip
+    r = sas.post(
+        f"/lexsarah/{ref}/spridning",
+        {
+            "spridning-ledningsgrupp_date": "2026-03-03",
+            "spridning-spread_text": "Rutin för bemanning vid helger ses över.",
+            "spridning-unit_ids": [org.a1.id, org.a2.id],
+        },
+    )
     assert r.status_code == 302
     closing = sas.post(f"/lexsarah/{ref}/avsluta", {"avslut-closing_note": "Klart"})
     assert closing.status_code == 422 and "Väntar på bekräftelse" in closing.text
@@ -121,8 +152,12 @@ def test_whole_chain_over_http(org, login_as):
 
     closing = sas.post(f"/lexsarah/{ref}/avsluta", {"avslut-closing_note": "Klart"})
     assert closing.status_code == 422 and "inte skickats till IVO" in closing.text
-    assert sas.post(f"/lexsarah/{ref}/ivo/utredning-skickad",
-                    {"skickad-sent_date": "2026-03-03"}).status_code == 302  # fmt: skip
+    assert (
+        sas.post(
+            f"/lexsarah/{ref}/ivo/utredning-skickad", {"skickad-sent_date": "2026-03-03"}
+        ).status_code
+        == 302
+    )
     assert sas.post(f"/lexsarah/{ref}/avsluta", {"avslut-closing_note": "Klart"}).status_code == 302
     db.session.expire_all()
     assert _case().status == "avslutad" and _case().closed_at is not None
@@ -136,13 +171,23 @@ def test_bad_report_rerenders_and_saves_nothing(org, login_as):
     med = login_as(org.med_a1)
     r = med.post("/lexsarah/ny", {"unit_id": org.a1.id, "title": "", "description": "x"})
     assert r.status_code == 422 and "Skriv en kort rubrik." in r.text
-    r = med.post("/lexsarah/ny", {
-        "unit_id": org.a1.id, "title": "Rubrik", "description": "Gäller 19121212-1212 igen",
-    })  # fmt: skip
+    r = med.post(
+        "/lexsarah/ny",
+        {
+            "unit_id": org.a1.id,
+            "title": "Rubrik",
+            "description": "Gäller 19121212-1212 igen",
+        },
+    )
     assert r.status_code == 422
-    r = med.post("/lexsarah/ny", {
-        "unit_id": org.a1.id, "title": "Rubrik", "description": "Text",
-        "immediate_measures": "Något gjordes",
-    })  # fmt: skip
+    r = med.post(
+        "/lexsarah/ny",
+        {
+            "unit_id": org.a1.id,
+            "title": "Rubrik",
+            "description": "Text",
+            "immediate_measures": "Något gjordes",
+        },
+    )
     assert r.status_code == 422 and "när de omedelbara åtgärderna" in r.text
     assert db.session.scalar(select(Item.id).where(Item.kind == "LXS")) is None

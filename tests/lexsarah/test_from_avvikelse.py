@@ -1,4 +1,4 @@
-""""Överför till lex Sarah" from a deviation keeps both items, linked."""
+""" "Överför till lex Sarah" from a deviation keeps both items, linked."""
 
 from __future__ import annotations
 
@@ -15,8 +15,13 @@ pytest.importorskip("kvalitet.avvikelser.operations")
 def test_transfer_keeps_both_and_links(org, login_as, app):
     from tests.avvikelser.helpers import report
 
-    avv = report(org.med_a1, org.a1, description="Brukaren lämnades ensam trots beslut.",
-                 consequence_actual="Oro och otrygghet.", immediate_action="Personal kallades in.")  # fmt: skip
+    avv = report(
+        org.med_a1,
+        org.a1,
+        description="Brukaren lämnades ensam trots beslut.",
+        consequence_actual="Oro och otrygghet.",
+        immediate_action="Personal kallades in.",
+    )
     med = login_as(org.med_a1)
     with app.test_request_context():
         from kvalitet.items.queries import detail_url

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from kvalitet.core import clock
 from kvalitet.core.clock import STOCKHOLM
@@ -14,16 +14,29 @@ def _decided(org, unit, allvarligt: bool, outcome: str = "missforhallande"):
     case = make_case(org, unit=unit)
     ops.assess(case, org.sas, "missforhallande", "Utreds.")
     investigate(case, org.sas)
-    ops.decide(case, org.sas, outcome=outcome, allvarligt=allvarligt,
-               decision_maker_id=org.sas.id, decision_date=clock.today(), reason="Motiv.")  # fmt: skip
+    ops.decide(
+        case,
+        org.sas,
+        outcome=outcome,
+        allvarligt=allvarligt,
+        decision_maker_id=org.sas.id,
+        decision_date=clock.today(),
+        reason="Motiv.",
+    )
     return case
 
 
 def test_statistics_per_avdelning_and_year(org, login_as):
     clock.freeze(datetime(2025, 10, 6, 10, 0, tzinfo=STOCKHOLM))  # quality year 2025/26
     serious = _decided(org, org.a1, True)
-    ops.file_ivo(serious, org.sas, filed_date=clock.today(),
-                 channel="etjanst", region="IVO Region Öst", attached=True)  # fmt: skip
+    ops.file_ivo(
+        serious,
+        org.sas,
+        filed_date=clock.today(),
+        channel="etjanst",
+        region="IVO Region Öst",
+        attached=True,
+    )
     _decided(org, org.a2, False, "ej_missforhallande")
     make_case(org, unit=org.b1)
     clock.freeze(datetime(2024, 10, 7, 10, 0, tzinfo=STOCKHOLM))  # previous year
@@ -33,8 +46,11 @@ def test_statistics_per_avdelning_and_year(org, login_as):
     year = quality_year(2025)
     s = statistics(org.forv, year)
     assert s["rapporter"] == 3 and s["utredningar"] == 2 and s["beslut"] == 2
-    assert s["per_utfall"] == {"Ej missförhållande": 1, "Missförhållande": 1,
-                               "Påtaglig risk för missförhållande": 0}  # fmt: skip
+    assert s["per_utfall"] == {
+        "Ej missförhållande": 1,
+        "Missförhållande": 1,
+        "Påtaglig risk för missförhållande": 0,
+    }
     assert s["missforhallanden"] == 1 and s["allvarliga"] == 1 and s["anmalda_ivo"] == 1
     by_avd = {r["avdelning"]: r for r in s["per_avdelning"]}
     assert by_avd["Avdelning A"]["rapporter"] == 2 and by_avd["Avdelning B"]["rapporter"] == 1
