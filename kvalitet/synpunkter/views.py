@@ -254,7 +254,9 @@ def oral() -> Any:
 def _detail(item: Synpunkt, ack: AckForm | None = None, ans: AnswerForm | None = None) -> Any:
     steps: list[dict[str, Any]] = []
     for t in available_transitions(current_user, item):
-        steps.append({"t": t, "problems": check_transition(current_user, item, t)})
+        # The reason is typed in the step's own form, so do not list its absence as a problem.
+        problems = check_transition(current_user, item, t, reason="-")
+        steps.append({"t": t, "problems": problems})
     step_names = {s["t"].name for s in steps}
     if ack is None:
         ack = AckForm(formdata=None)
@@ -266,8 +268,8 @@ def _detail(item: Synpunkt, ack: AckForm | None = None, ans: AnswerForm | None =
         "synpunkter/detail.html",
         item=item,
         steps=[s for s in steps if s["t"].name not in OWN_FORM_STEPS],
-        can_ack="bekrafta" in step_names,
-        can_answer="besvara" in step_names,
+        can_ack="bekrafta" in step_names and not item.anonymous,
+        can_answer="besvara" in step_names and not item.anonymous,
         ack_form=ack,
         answer_form=ans,
         links=visible_links(item, current_user),
@@ -430,6 +432,7 @@ def _chart_ids(key: str, svg: str) -> str:
         svg.replace('aria-labelledby="t d"', f'aria-labelledby="{key}-t {key}-d"')
         .replace('id="t"', f'id="{key}-t"')
         .replace('id="d"', f'id="{key}-d"')
+        .replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
     )
 
 

@@ -38,6 +38,7 @@ def test_citizen_to_registrator_to_chef_to_statistics(app, org, live_server, pag
     page.get_by_label("Vilken verksamhet gäller det?").select_option(label="Enhet A1")
     page.get_by_label("Vem är du?").select_option(label="Närstående")
     page.get_by_label("Berätta vad det gäller").fill("Ingen ringde tillbaka trots löfte.")
+    page.get_by_label("E-post, telefon eller adress (frivilligt)").fill("anna@example.se")
     page.get_by_role("button", name="Skicka").click()
     assert page.get_by_role("heading", name="Tack! Vi har tagit emot det du skrev").is_visible()
     number = page.get_by_test_id("diarienummer").inner_text()
@@ -53,7 +54,7 @@ def test_citizen_to_registrator_to_chef_to_statistics(app, org, live_server, pag
     assert page.get_by_text("Skickad till Enhet A1").is_visible()
     page.get_by_role("button", name="Logga ut").click()
 
-    # 3. The chef answers (the citizen left no contact details; the chef answers anyway).
+    # 3. The chef answers.
     browser_login(page, live_server, org.chef_a1.email)
     page.get_by_role("link", name=item.ref).click()
     page.get_by_label("Svaret", exact=True).fill("Vi har gått igenom rutinen för återkoppling.")

@@ -212,3 +212,17 @@ def test_statistics_page_and_read_only_suppression(org, login_as):
     html = login_as(org.lasare).get("/synpunkter/statistik").get_data(as_text=True)
     assert "&lt;5" in html and "Klagomål" in html
     assert login_as(org.med_a1).get("/synpunkter/statistik").status_code == 403
+
+
+def test_anonymous_item_offers_closing_not_answering(org, login_as):
+    item = ops.register(org.registrator, unit=org.a1, typ="synpunkt", kalla="brukare",
+                        kanal="brev", description="Anonymt brev", anonymous=True)  # fmt: skip
+    chef = login_as(org.chef_a1)
+    html = chef.get(f"/synpunkter/{item.ref}").get_data(as_text=True)
+    assert "Registrera svaret" not in html and "Avsluta utan svar" in html
+    assert "Ange ett skäl." not in html
+    data = {"version": item.version, "reason": "Anonymt, tas upp på APT"}
+    response = chef.post(f"/arende/{item.id}/steg/avsluta", data)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Synpunkt, item.id).status == "avslutad"
