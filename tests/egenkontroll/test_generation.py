@@ -152,3 +152,18 @@ def test_job_is_exposed_for_the_scheduler(app, org):
     make_plan(org, adopt_on=None)
     with app.app_context():
         assert job["func"]() == {"created": 0, "missed": 0}
+
+
+def test_a_concurrent_duplicate_is_refused_by_the_constraint(app, org):
+    """Another process created the same occurrence between our check and our insert: the
+    unique constraint refuses ours, the savepoint rolls it back, the counter is not burnt."""
+    _at(date(2026, 1, 10))
+    _, kontroll = make_plan(org, units=[org.a1])
+    (existing,) = _occurrences()
+    assert ops._create_occurrence(kontroll, org.a1, existing.planned_date) is False
+    db.session.commit()
+    assert len(_occurrences()) == 1
+    assert ops._create_occurrence(kontroll, org.a1, date(2026, 2, 15)) is True
+    db.session.commit()
+    refs = sorted(i.ref for i in _occurrences())
+    assert refs == ["EGK-2026-0001", "EGK-2026-0002"]
