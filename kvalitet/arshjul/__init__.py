@@ -1,1 +1,1 @@
-"""Årshjul: the yearly plan of quality activities, their tasks, the scheduler process and the calendar feed."""
+"""Årshjul: the yearly plan of quality activities, their tasks and the scheduler process."""

@@ -76,7 +76,7 @@ class ArshjulUppgift(Item):
     due date (editable), owned by the holder of the responsible role."""
 
     __tablename__ = "arshjul_uppgift"
-    __table_args__ = (
+    __table_args__ = (  # type: ignore[assignment]
         UniqueConstraint("aktivitet_id", "plan_unit_id", "planned_date", name="ars_occurrence"),
     )
 

@@ -109,8 +109,10 @@ def create_activity(actor: User | None, **fields: Any) -> ArshjulAktivitet:
         _apply(akt, fields)
         db.session.add(akt)
         db.session.flush()
-        audit.record(actor, "arshjul_aktivitet", target=f"arshjul:{akt.id}",
-                     summary=f"Ny årshjulsaktivitet: {akt.title}", after=_snapshot(akt))  # fmt: skip
+        audit.record(
+            actor, "arshjul_aktivitet", target=f"arshjul:{akt.id}",
+            summary=f"Ny årshjulsaktivitet: {akt.title}", after=_snapshot(akt),
+        )  # fmt: skip
     return akt
 
 

@@ -108,9 +108,7 @@ def year_view(user: User, root: Unit, period: Period) -> list[dict[str, Any]]:
         c["overdue"] += overdue
         c["ref"] = ref if c["total"] == 1 else None
         seen.add((akt_id, day))
-    root_units = {
-        u.id for u in db.session.scalars(select(Unit).where(Unit.id.in_(subtree)))
-    }
+    root_units = {u.id for u in db.session.scalars(select(Unit).where(Unit.id.in_(subtree)))}
     for akt in activities.values():
         if not akt.active:
             continue

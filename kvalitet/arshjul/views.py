@@ -66,9 +66,7 @@ def _save(form: AktivitetForm, akt: ArshjulAktivitet | None) -> Any:
             form.freq.data or "", form.start.data, form.interval.data, form.day.data,
             form.month.data, form.until.data,
         )  # fmt: skip
-        units = list(
-            db.session.scalars(select(Unit).where(Unit.id.in_(form.units.data or [])))
-        )
+        units = list(db.session.scalars(select(Unit).where(Unit.id.in_(form.units.data or []))))
         fields = {
             "title": form.title.data or "",
             "description": form.description.data or "",
@@ -154,10 +152,9 @@ def activity_edit(akt_id: int) -> Any:
         form.day.data, form.month.data, form.until.data = rule.day, rule.month, rule.until
         form.units.data = [u.id for u in akt.units]
         form.scope_kind.data = akt.scope_kind or ""
-    if form.validate_on_submit():
-        if _save(form, akt) is not None:
-            flash(f"Aktiviteten ”{akt.title}” är sparad.", "success")
-            return redirect(url_for("arshjul.activities"))
+    if form.validate_on_submit() and _save(form, akt) is not None:
+        flash(f"Aktiviteten ”{akt.title}” är sparad.", "success")
+        return redirect(url_for("arshjul.activities"))
     status = 422 if form.is_submitted() else 200
     return render_template("arshjul/activity_form.html", form=form, akt=akt), status
 
@@ -174,7 +171,10 @@ def task(ref: str) -> Any:
             version = request.form.get("version", "")
             try:
                 operations.set_due_date(
-                    current_user, item, form.due_date.data, int(version) if version.isdigit() else None
+                    current_user,
+                    item,
+                    form.due_date.data,
+                    int(version) if version.isdigit() else None,
                 )
             except OperationError as error:
                 apply_operation_error(form, error)

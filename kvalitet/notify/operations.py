@@ -7,6 +7,7 @@ the change that caused them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import smtplib
@@ -184,7 +185,9 @@ def user_for_calendar_token(token: str) -> User | None:
 
     if not token or len(token) > 64:
         return None
-    pref = db.session.scalar(select(NotifyPreference).where(NotifyPreference.calendar_token == token))
+    pref = db.session.scalar(
+        select(NotifyPreference).where(NotifyPreference.calendar_token == token)
+    )
     if pref is None:
         return None
     user = db.session.get(User, pref.user_id)
@@ -342,7 +345,9 @@ def send_outbox(limit: int = 200) -> dict[str, int]:
     ids = list(
         db.session.scalars(
             select(OutboxMail.id)
-            .where(OutboxMail.status == OutboxStatus.VANTAR, OutboxMail.next_attempt_at <= clock.now())
+            .where(
+                OutboxMail.status == OutboxStatus.VANTAR, OutboxMail.next_attempt_at <= clock.now()
+            )
             .order_by(OutboxMail.id)
             .limit(limit)
         )
@@ -354,8 +359,8 @@ def send_outbox(limit: int = 200) -> dict[str, int]:
         smtp = _connect()
     except (OSError, smtplib.SMTPException) as error:
         log.warning("mail server unreachable: %s", error)
-        for mail in db.session.scalars(select(OutboxMail).where(OutboxMail.id.in_(ids))):
-            _defer(mail, error)
+        for waiting in db.session.scalars(select(OutboxMail).where(OutboxMail.id.in_(ids))):
+            _defer(waiting, error)
             result["deferred"] += 1
         db.session.commit()
         return result
@@ -391,10 +396,8 @@ def send_outbox(limit: int = 200) -> dict[str, int]:
             db.session.commit()
             result["sent"] += 1
     finally:
-        try:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
             smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            pass
     return result
 
 
@@ -420,9 +423,7 @@ def reminder_offsets() -> list[int]:
     return sorted({int(x) for x in raw if int(x) >= 0})
 
 
-def _make_once(
-    item: Item, purpose: str, offset: int, users: list[User], message: str
-) -> bool:
+def _make_once(item: Item, purpose: str, offset: int, users: list[User], message: str) -> bool:
     """Insert the reminder key and the notifications in one transaction; False if the key
     existed (another run made this reminder)."""
     assert item.due_date is not None
@@ -504,7 +505,9 @@ def send_reminders() -> int:
         item = db.session.get(Item, item_id)
         if item is None or item.owner is None:
             continue
-        message = f"Påminnelse: {item.ref} ska vara klart {_days_text(days_left)} ({due.isoformat()})."
+        message = (
+            f"Påminnelse: {item.ref} ska vara klart {_days_text(days_left)} ({due.isoformat()})."
+        )
         if _make_once(item, "paminnelse", offset, [item.owner], message):
             made += 1
     return made

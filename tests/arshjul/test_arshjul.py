@@ -50,7 +50,9 @@ def test_occurrences_appear_lead_days_ahead_per_unit_for_role_holder(app, org):
     assert list(created_on) == [date(2026, 1, 23), date(2026, 2, 20), date(2026, 3, 24)]
     tasks = _tasks()
     assert [t.planned_date for t in tasks[::2]] == [
-        date(2026, 1, 30), date(2026, 2, 27), date(2026, 3, 31)
+        date(2026, 1, 30),
+        date(2026, 2, 27),
+        date(2026, 3, 31),
     ]
     by_unit = {t.unit_id: t.owner_id for t in tasks}
     assert by_unit == {org.a1.id: org.chef_a1.id, org.a2.id: org.chef_a2.id}
@@ -84,8 +86,16 @@ def test_two_runs_never_duplicate_an_occurrence(app, org):
 
     from kvalitet.items.operations import new_item
 
-    new_item(ArshjulUppgift, None, title=akt.title, unit_id=org.a1.id, plan_unit_id=org.a1.id,
-             aktivitet_id=akt.id, planned_date=date(2026, 1, 30), due_date=date(2026, 1, 30))
+    new_item(
+        ArshjulUppgift,
+        None,
+        title=akt.title,
+        unit_id=org.a1.id,
+        plan_unit_id=org.a1.id,
+        aktivitet_id=akt.id,
+        planned_date=date(2026, 1, 30),
+        due_date=date(2026, 1, 30),
+    )
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
@@ -144,11 +154,13 @@ def test_task_of_other_unit_is_404_and_due_date_editable(app, org, login_as):
     assert other.get(f"/arende/{task.ref}").status_code == 404
     chef = login_as(org.chef_a1)
     assert chef.get(f"/arshjul/uppgift/{task.ref}").status_code == 200
-    bad = chef.post(f"/arshjul/uppgift/{task.ref}", {"due_date": "inte ett datum",
-                                                     "version": task.version})
+    bad = chef.post(
+        f"/arshjul/uppgift/{task.ref}", {"due_date": "inte ett datum", "version": task.version}
+    )
     assert bad.status_code == 422
-    ok = chef.post(f"/arshjul/uppgift/{task.ref}", {"due_date": "2026-04-10",
-                                                    "version": task.version})
+    ok = chef.post(
+        f"/arshjul/uppgift/{task.ref}", {"due_date": "2026-04-10", "version": task.version}
+    )
     assert ok.status_code == 302
     db.session.refresh(task)
     assert task.due_date == date(2026, 4, 10) and task.planned_date == date(2026, 1, 30)

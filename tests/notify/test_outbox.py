@@ -22,10 +22,16 @@ class Sink:
     def __init__(self) -> None:
         self.messages: list[dict] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         msg = message_from_bytes(envelope.content)
-        self.messages.append({"to": envelope.rcpt_tos, "subject": msg["Subject"],
-                              "id": msg["Message-ID"], "body": msg.get_payload(decode=True)})
+        self.messages.append(
+            {
+                "to": envelope.rcpt_tos,
+                "subject": msg["Subject"],
+                "id": msg["Message-ID"],
+                "body": msg.get_payload(decode=True),
+            }
+        )
         return "250 OK"
 
 
@@ -145,7 +151,9 @@ def test_daily_digest_one_mail_per_user_per_day(app, org, smtp):
     clock.advance(timedelta(days=1))
     assert make_digests() == 1
     assert db.session.scalar(select(DigestEntry.notification_id)) is None
-    assert db.session.scalar(select(Notification.id).where(Notification.read_at.is_not(None))) is None
+    assert (
+        db.session.scalar(select(Notification.id).where(Notification.read_at.is_not(None))) is None
+    )
 
 
 def test_mode_none_only_in_app(app, org):
