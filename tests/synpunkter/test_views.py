@@ -226,3 +226,30 @@ def test_anonymous_item_offers_closing_not_answering(org, login_as):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Synpunkt, item.id).status == "avslutad"
+
+
+def test_edit_registration_moves_to_other_unit(org, login_as):
+    item = ops.public_submit(unit_id="", typ="synpunkt", description="Vet inte vilken enhet",
+                             contact="070-2")  # fmt: skip
+    reg = login_as(org.registrator)
+    page = reg.get(f"/synpunkter/{item.ref}/andra")
+    assert page.status_code == 200
+    data = {"received_date": item.received_date.isoformat(), "kanal": "e_tjanst",
+            "kalla": "brukare", "typ": "klagomal", "unit_id": str(org.b1.id), "theme_id": "",
+            "description": "Vet inte vilken enhet", "contact_name": "",
+            "contact_info": "070-2", "version": str(item.version)}  # fmt: skip
+    assert reg.post(f"/synpunkter/{item.ref}/andra", data).status_code == 302
+    db.session.expire_all()
+    item = db.session.get(Synpunkt, item.id)
+    assert item.unit_id == org.b1.id and item.typ == "klagomal"
+    assert item.owner_id == org.chef_b1.id
+    # A stale version is refused with a message, nothing changes.
+    data["typ"] = "berom"
+    response = reg.post(f"/synpunkter/{item.ref}/andra", data)
+    assert response.status_code == 422 and "Någon annan har sparat" in response.get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert db.session.get(Synpunkt, item.id).typ == "klagomal"
+    # A chef outside the unit cannot open the form.
+    assert login_as(org.chef_a1).get(f"/synpunkter/{item.ref}/andra").status_code == 404
