@@ -37,7 +37,7 @@ from kvalitet.core.periods import (
     custom_period,
     parse_quality_year,
 )
-from kvalitet.core.permissions import holds_role_over, role_paths, visible_clause
+from kvalitet.core.permissions import can, holds_role_over, role_paths, visible_clause
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import csrf, db
 from kvalitet.items.models import Item, LinkType
@@ -123,6 +123,7 @@ def _dispatch(route: Route, path_args: dict[str, Any]) -> Any:
     try:
         user = bearer_user() if route.auth else None
         query: dict[str, Any] = {}
+        query_errors: dict[str, list[str]] = {}
         for param in route.params:
             if param.location == "path":
                 problems = validate(path_args.get(param.name), param.schema, param.name)
@@ -134,7 +135,12 @@ def _dispatch(route: Route, path_args: dict[str, Any]) -> Any:
                 if param.required:
                     raise RequestInvalid(400, "Parameter saknas.", {param.name: ["Krävs."]})
                 continue
-            query[param.name] = coerce_query(param, raw)
+            try:
+                query[param.name] = coerce_query(param, raw)
+            except RequestInvalid as error:
+                query_errors.update(error.fields)
+        if query_errors:
+            raise RequestInvalid(400, "Ogiltiga parametrar.", query_errors)
         body = None
         if route.body is not None:
             body = request.get_json(silent=True)
@@ -197,6 +203,12 @@ PERIOD_PARAMS = [
 ]
 SUMMARY = component("ItemSummary", serialize.SUMMARY_SCHEMA)
 REF_OBJ = serialize.REF_SCHEMA
+RECEIPT = component("Receipt", {
+    "type": "object", "required": ["id", "ref", "kind", "visible", "message"],
+    "properties": {"id": {"type": "integer"}, "ref": {"type": "string"},
+                   "kind": {"type": "string"}, "visible": {"const": False},
+                   "message": {"type": "string"}},
+})  # fmt: skip
 
 
 def page_of(items_schema: dict[str, Any]) -> dict[str, Any]:
@@ -404,6 +416,10 @@ def _action_route(
 
     def present(user: User, item: Item) -> dict[str, Any]:
         db.session.refresh(item)
+        if not can(user, "view", item):
+            # E.g. a lex Sarah report: the reporter may report but not read the case.
+            return {"id": item.id, "ref": item.ref, "kind": item.kind, "visible": False,
+                    "message": f"{item.spec.label} {item.ref} är registrerad."}  # fmt: skip
         return serialize.detail(item, user)
 
     if action.name == "create":
@@ -412,7 +428,10 @@ def _action_route(
             return present(user, action.run(user, None, body))
 
         add_route(Route("POST", f"/{slug}", f"{slug}_create", action.summary, tag, create,
-                        body=action.body, response=detail, status=201))  # fmt: skip
+                        body=action.body, response={"anyOf": [detail, RECEIPT]},
+                        status=201,
+                        description="Svaret är ärendet, eller ett kvitto (visible: false) om "
+                        "användaren inte får läsa det hon har rapporterat (lex Sarah)."))  # fmt: skip
         return
 
     def run(user: User, ref: str, query: Any, body: dict[str, Any]) -> dict[str, Any]:
@@ -496,6 +515,8 @@ def _stats_module(spec: KindSpec) -> Any:
 def _suppress(value: Any, top: bool = True) -> Any:
     """Counts from 1 to 4 in every breakdown become "<5" (totals at the top level stay)."""
     if isinstance(value, dict):
+        if top:
+            return {k: _suppress(v, top=not isinstance(v, dict | list)) for k, v in value.items()}
         return {k: _suppress(v, top=False) for k, v in value.items()}
     if isinstance(value, list):
         return [_suppress(v, top=False) for v in value]

@@ -1,0 +1,242 @@
+"""Done when: an API client with a token can do everything a chef does in the UI for their
+unit, and nothing outside it (per kind)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from kvalitet.extensions import db
+from kvalitet.items.models import AuditEntry, Item
+from tests.api.conftest import category_id
+
+PNR = "19121212-1212"
+
+
+def _report(client, unit, **extra):
+    body = {"unit_id": unit.id, "description": "Beslut skickades inte ut i tid",
+            "category_id": category_id(), "title": "Utebliven expediering", **extra}  # fmt: skip
+    response = client.post("/api/v1/avvikelser", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_avvikelse_whole_chef_flow_through_the_api(org, api_as):
+    reporter = api_as(org.med_a1)
+    chef = api_as(org.chef_a1)
+    created = _report(reporter, org.a1)
+    ref = created["ref"]
+    assert created["status"] == "rapporterad" and created["unit"]["id"] == org.a1.id
+
+    listed = chef.get(f"/api/v1/avvikelser?unit={org.a1.id}&status=rapporterad").get_json()
+    assert [i["ref"] for i in listed["items"]] == [ref] and listed["total"] == 1
+
+    taken = chef.post(f"/api/v1/avvikelser/{ref}/utredare", json={"owner_id": None})
+    assert taken.status_code == 200, taken.get_json()
+    assert taken.get_json()["status"] == "under_utredning"
+    assert taken.get_json()["owner"]["id"] == org.chef_a1.id
+
+    analysed = chef.post(f"/api/v1/avvikelser/{ref}/analys", json={
+        "analysis": "Rutinen för expediering saknades.", "causes": ["rutin_saknas"],
+        "consequence": 2, "likelihood": 3})  # fmt: skip
+    assert analysed.status_code == 200, analysed.get_json()
+    assert analysed.get_json()["fields"]["severity"] == 6
+
+    action = chef.post(f"/api/v1/avvikelser/{ref}/atgard", json={
+        "title": "Skriv rutin för expediering", "due_date": "2030-01-31"})  # fmt: skip
+    assert action.status_code == 201, action.get_json()
+    action_ref = action.get_json()["ref"]
+    assert action.get_json()["kind"] == "ATG"
+
+    # Closing is refused while the action is open: 409 with the reason in Swedish.
+    refused = chef.post(f"/api/v1/avvikelser/{ref}/transitions", json={"transition": "avsluta"})
+    assert refused.status_code == 409
+    assert action_ref in refused.get_json()["error"]["message"]
+
+    version = chef.get(f"/api/v1/atgarder/{action_ref}").get_json()["version"]
+    deferred = chef.post(f"/api/v1/atgarder/{action_ref}/uppskjuten", json={
+        "deferred": True, "reason": "Tas i nästa års plan", "expected_version": version})  # fmt: skip
+    assert deferred.status_code == 200, deferred.get_json()
+
+    stale = chef.post(f"/api/v1/avvikelser/{ref}/transitions",
+                      json={"transition": "avsluta", "expected_version": 1})  # fmt: skip
+    assert stale.status_code == 409
+    current = chef.get(f"/api/v1/avvikelser/{ref}").get_json()
+    assert [t["name"] for t in current["transitions"] if t["possible"]] == ["atgarda", "avsluta"]
+    closed = chef.post(
+        f"/api/v1/avvikelser/{ref}/transitions",
+        json={"transition": "avsluta", "expected_version": current["version"]},
+    )
+    assert closed.status_code == 200, closed.get_json()
+    assert closed.get_json()["status"] == "avslutad" and closed.get_json()["closed_at"]
+
+    comment = chef.post(f"/api/v1/avvikelser/{ref}/comments", json={"body": "Klar."})
+    assert comment.status_code == 201
+    detail = chef.get(f"/api/v1/avvikelser/{ref}").get_json()
+    assert [c["body"] for c in detail["comments"]] == ["Klar."]
+    assert any(link["ref"] == action_ref for link in detail["links"])
+    # The same audit trail as the UI: every step recorded.
+    actions = set(db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.item_id == created["id"])))  # fmt: skip
+    assert {"created", "assign", "analysis", "transition", "comment"} <= actions
+
+
+def test_avvikelse_outside_own_unit_is_invisible_and_untouchable(org, api_as):
+    ref = _report(api_as(org.med_a2), org.a2, title="Hemlig rubrik A2")["ref"]
+    other = api_as(org.chef_b1)
+    listing = other.get("/api/v1/avvikelser").get_json()
+    assert listing["total"] == 0 and "Hemlig rubrik A2" not in str(listing)
+    for method, url, body in [
+        ("GET", f"/api/v1/avvikelser/{ref}", None),
+        ("POST", f"/api/v1/avvikelser/{ref}/transitions", {"transition": "utred"}),
+        ("POST", f"/api/v1/avvikelser/{ref}/comments", {"body": "Hej"}),
+        ("POST", f"/api/v1/avvikelser/{ref}/utredare", {"owner_id": None}),
+        ("POST", f"/api/v1/avvikelser/{ref}/analys", {"analysis": "x"}),
+        ("PATCH", f"/api/v1/avvikelser/{ref}", {"title": "Ändrad"}),
+        ("POST", f"/api/v1/avvikelser/{ref}/cancel", {"reason": "x"}),
+        ("POST", f"/api/v1/avvikelser/{ref}/atgard", {"title": "x"}),
+    ]:
+        response = other.open(method, url, json=body)
+        assert response.status_code == 404, (url, response.get_json())
+        assert "Hemlig rubrik" not in response.get_data(as_text=True)
+    # Linking one's own item to it does not reveal it either.
+    own = _report(api_as(org.med_b1 if hasattr(org, "med_b1") else org.chef_b1), org.b1)["ref"]
+    response = other.post(f"/api/v1/avvikelser/{own}/links", json={"target": ref})
+    assert response.status_code == 422 and "target" in response.get_json()["error"]["fields"]
+    # The chef of A1 (a sibling unit) does not see it either; the avdelningschef does.
+    assert api_as(org.chef_a1).get(f"/api/v1/avvikelser/{ref}").status_code == 404
+    assert api_as(org.avdchef_a).get(f"/api/v1/avvikelser/{ref}").status_code == 200
+    # Nothing changed.
+    item = db.session.scalar(select(Item).where(Item.ref == ref))
+    assert item.status == "rapporterad" and item.title == "Hemlig rubrik A2"
+
+
+def test_bad_input_gives_422_with_field_names_and_nothing_saved(org, api_as):
+    client = api_as(org.chef_a1)
+    before = db.session.scalar(select(func.count(Item.id)))
+    missing = client.post("/api/v1/avvikelser", json={"title": "x"})
+    assert missing.status_code == 422
+    fields = missing.get_json()["error"]["fields"]
+    assert fields["description"] == ["Fältet krävs."] and "category_id" in fields
+    wrong = client.post(
+        "/api/v1/avvikelser",
+        json={"description": 5, "category_id": "a", "event_at": "igår", "bogus": 1},
+    )
+    fields = wrong.get_json()["error"]["fields"]
+    assert set(fields) == {"description", "category_id", "event_at", "bogus"}
+    pnr = client.post(
+        "/api/v1/avvikelser", json={"description": f"Gäller {PNR}", "category_id": category_id()}
+    )
+    assert pnr.status_code == 422 and "description" in pnr.get_json()["error"]["fields"]
+    unknown_category = client.post(
+        "/api/v1/avvikelser", json={"description": "x", "category_id": 999999}
+    )
+    assert unknown_category.status_code == 422
+    assert "category_id" in unknown_category.get_json()["error"]["fields"]
+    not_json = client.open("POST", "/api/v1/avvikelser", headers={"Content-Type": "text/plain"})
+    assert not_json.status_code == 400
+    bad_query = client.get("/api/v1/avvikelser?page=abc&status=nej")
+    assert bad_query.status_code == 400
+    assert set(bad_query.get_json()["error"]["fields"]) == {"page", "status"}
+    assert db.session.scalar(select(func.count(Item.id))) == before
+
+
+def test_atgard_chef_flow_and_scope(org, api_as):
+    chef = api_as(org.chef_a1)
+    created = chef.post("/api/v1/atgarder", json={
+        "title": "Inför checklista", "unit_id": org.a1.id, "owner_id": org.chef_a1.id,
+        "due_date": "2030-06-30", "atgard_typ": "forebyggande"})  # fmt: skip
+    assert created.status_code == 201, created.get_json()
+    ref = created.get_json()["ref"]
+    started = chef.post(f"/api/v1/atgarder/{ref}/transitions", json={"transition": "paborja"})
+    assert started.status_code == 200 and started.get_json()["status"] == "paborjad"
+    refused = chef.post(f"/api/v1/atgarder/{ref}/transitions", json={"transition": "genomford"})
+    assert (
+        refused.status_code == 409
+        and "vad som har gjorts" in refused.get_json()["error"]["message"]
+    )
+    updated = chef.patch(f"/api/v1/atgarder/{ref}", json={"done_text": "Checklistan används."})
+    assert updated.status_code == 200, updated.get_json()
+    done = chef.post(f"/api/v1/atgarder/{ref}/transitions", json={"transition": "genomford"})
+    assert done.status_code == 200 and done.get_json()["status"] == "genomford"
+    effect = chef.post(f"/api/v1/atgarder/{ref}/effekt", json={"effect_text": "Färre fel."})
+    assert effect.status_code == 200 and effect.get_json()["fields"]["effect_text"] == "Färre fel."
+    # Another unit's chef may neither create for A1 nor see the action.
+    other = api_as(org.chef_b1)
+    assert (
+        other.post("/api/v1/atgarder", json={"title": "x", "unit_id": org.a1.id}).status_code == 403
+    )
+    assert other.get(f"/api/v1/atgarder/{ref}").status_code == 404
+    assert other.get("/api/v1/atgarder").get_json()["total"] == 0
+
+
+def test_synpunkt_chef_flow_and_scope(org, api_as):
+    registrator = api_as(org.registrator)
+    created = registrator.post("/api/v1/synpunkter", json={
+        "unit_id": org.a1.id, "typ": "klagomal", "kalla": "narstaende", "kanal": "brev",
+        "description": "Väntade länge på svar.", "contact_name": "N.N."})  # fmt: skip
+    assert created.status_code == 201, created.get_json()
+    ref = created.get_json()["ref"]
+    chef = api_as(org.chef_a1)
+    assert ref in [i["ref"] for i in chef.get("/api/v1/synpunkter").get_json()["items"]]
+    ack = chef.post(f"/api/v1/synpunkter/{ref}/bekraftelse", json={"method": "e_post"})
+    assert ack.status_code == 200, ack.get_json()
+    assert ack.get_json()["status"] == "bekraftad"
+    answered = chef.post(
+        f"/api/v1/synpunkter/{ref}/svar",
+        json={
+            "text": "Vi har sett över rutinen.",
+            "method": "brev",
+            "date": date.today().isoformat(),
+        },
+    )
+    assert answered.status_code == 200, answered.get_json()
+    assert answered.get_json()["status"] == "besvarad"
+    other = api_as(org.chef_b1)
+    assert other.get(f"/api/v1/synpunkter/{ref}").status_code == 404
+    assert (
+        other.post(
+            f"/api/v1/synpunkter/{ref}/svar", json={"text": "x", "method": "brev"}
+        ).status_code
+        == 404
+    )
+
+
+def test_lexsarah_report_is_hidden_from_the_reporter_and_other_units(org, api_as):
+    reporter = api_as(org.med_a1)
+    created = reporter.post(
+        "/api/v1/lexsarah",
+        json={"unit_id": org.a1.id, "title": "Missförhållande", "description": "Insats uteblev."},
+    )
+    assert created.status_code == 201, created.get_json()
+    ref = created.get_json()["ref"]
+    assert created.get_json()["visible"] is False and "description" not in created.get_json()
+    assert reporter.get(f"/api/v1/lexsarah/{ref}").status_code == 404
+    assert api_as(org.sas).get(f"/api/v1/lexsarah/{ref}").status_code == 200
+    assert api_as(org.chef_b1).get(f"/api/v1/lexsarah/{ref}").status_code == 404
+    # Reads of lex Sarah are logged, through the API as in the UI.
+    reads = db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.action == "read", AuditEntry.user_id == org.sas.id))  # fmt: skip
+    assert reads == 1
+
+
+def test_units_me_kinds_and_statistics(org, api_as):
+    chef = api_as(org.chef_a1)
+    units = chef.get("/api/v1/units").get_json()
+    assert {u["name"] for u in units} >= {"Enhet A1", "Enhet B1"}
+    me = chef.get("/api/v1/me").get_json()
+    assert me["roles"][0]["role"] == "enhetschef" and me["roles"][0]["unit"]["id"] == org.a1.id
+    kinds = {k["code"] for k in chef.get("/api/v1/kinds").get_json()}
+    assert {"AVV", "ATG", "SYN", "LXS"} <= kinds
+    _report(api_as(org.med_a1), org.a1)
+    stats = chef.get("/api/v1/statistics/avvikelser").get_json()
+    assert stats["unit"]["id"] == org.a1.id and stats["current"]["total"] == 1
+    assert stats["previous"]["total"] == 0 and stats["suppressed"] is False
+    # Another unit's statistics are refused; a medarbetare has none.
+    assert chef.get(f"/api/v1/statistics/avvikelser?unit={org.b1.id}").status_code == 403
+    assert api_as(org.med_a1).get("/api/v1/statistics/avvikelser").status_code == 403
+    # A läsare sees aggregates with small groups suppressed.
+    reader = api_as(org.lasare).get("/api/v1/statistics/avvikelser").get_json()
+    assert reader["suppressed"] is True and reader["current"]["total"] == 1
+    assert "<5" in str(reader["current"]["by_category"])
