@@ -577,3 +577,41 @@ def finding_to_avvikelse(actor: User, fynd: Fynd, category_id: int | None = None
         db.session.flush()
         fynd.result_item_id = avvikelse.id
     return avvikelse
+
+
+def copy_plan(actor: User, plan: EgenkontrollPlan, year: int | None = None) -> EgenkontrollPlan:
+    """Copy a plan with its active controls, units and questions to another quality year
+    (default the next) as an utkast; the rules' dates move by the same number of years."""
+    from dateutil.relativedelta import relativedelta
+
+    year = year or plan.year + 1
+    shift = relativedelta(years=year - plan.year)
+    new_plan = create_plan(
+        actor, year=year, name=plan.name, scope=plan.scope_unit, description=plan.description
+    )
+    for kontroll in plan.kontroller:
+        if not kontroll.active:
+            continue
+        rule = kontroll.rule
+        moved = Rule(
+            freq=rule.freq,
+            start=rule.start + shift,
+            interval=rule.interval,
+            day=rule.day,
+            month=rule.month,
+            until=rule.until + shift if rule.until else None,
+        )
+        save_kontroll(
+            actor,
+            new_plan,
+            title=kontroll.title,
+            description=kontroll.description,
+            method=kontroll.method,
+            sample_size=kontroll.sample_size,
+            rule=moved,
+            responsible_role=kontroll.responsible_role,
+            due_working_days=kontroll.due_working_days,
+            units=[u for u in kontroll.units if u.active],
+            questions=[f.text for f in kontroll.active_fragor],
+        )
+    return new_plan

@@ -356,6 +356,7 @@ def plan(plan_id: int) -> Any:
         "egenkontroll/plan.html",
         plan=item,
         period=quality_year(item.year),
+        next_label=quality_year(item.year + 1).label,
         describe=describe,
         may_manage=ops.may_manage_plan(current_user, item.scope_unit),
     )
@@ -399,6 +400,21 @@ def plan_adopt(plan_id: int) -> Any:
     else:
         flash(f"Planen är fastställd. {created} tillfällen skapades.", "success")
     return redirect(url_for(".plan", plan_id=item.id))
+
+
+@bp.route("/planer/<int:plan_id>/kopiera", methods=["POST"])
+@login_required
+def plan_copy(plan_id: int) -> Any:
+    item = _plan(plan_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        copy = ops.copy_plan(current_user, item)
+    except OperationError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for(".plan", plan_id=item.id))
+    flash(f"Planen är kopierad till {quality_year(copy.year).label} som utkast.", "success")
+    return redirect(url_for(".plan", plan_id=copy.id))
 
 
 def _kontroll_form(form: KontrollForm, plan: EgenkontrollPlan) -> None:

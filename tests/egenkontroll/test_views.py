@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kvalitet.core import clock
 from kvalitet.core.periods import quality_year
 from kvalitet.core.recurrence import Rule
 from kvalitet.egenkontroll import operations as ops
-from kvalitet.egenkontroll.models import Egenkontroll, EgkStatus, Fynd, Kontroll
+from kvalitet.egenkontroll.models import Egenkontroll, EgenkontrollPlan, EgkStatus, Fynd, Kontroll
 from kvalitet.egenkontroll.stats import statistics
 from kvalitet.extensions import db
 from kvalitet.items.models import ItemLink
@@ -253,3 +253,27 @@ def test_statistics_planned_performed_missed_and_n_of_N(app, org, login_as):
     assert page.status_code == 200
     assert "2/3" in page.get_data(as_text=True)
     assert login_as(org.med_a1).get("/egenkontroll/statistik").status_code == 403
+
+
+def test_copy_plan_to_next_year(app, org, login_as):
+    _freeze(date(2026, 5, 1))
+    plan, kontroll = make_plan(org, rule=Rule("weeks", date(2025, 9, 1), interval=2,
+                                              until=date(2026, 6, 30)))  # fmt: skip
+    web = login_as(org.kvalitet)
+    response = web.post(f"/egenkontroll/planer/{plan.id}/kopiera", data={})
+    assert response.status_code == 302
+    copy = db.session.scalar(select(EgenkontrollPlan).where(EgenkontrollPlan.year == 2026))
+    assert copy.status == "utkast" and copy.scope_unit_id == plan.scope_unit_id
+    (copied,) = copy.kontroller
+    assert copied.rule == Rule("weeks", date(2026, 9, 1), interval=2, until=date(2027, 6, 30))
+    assert [f.text for f in copied.active_fragor] == [f.text for f in kontroll.active_fragor]
+    assert {u.id for u in copied.units} == {org.a1.id, org.b1.id}
+    # copying again: the name is taken for that year
+    again = web.post(f"/egenkontroll/planer/{plan.id}/kopiera", data={})
+    assert again.status_code == 302
+    assert (
+        db.session.scalar(
+            select(func.count(EgenkontrollPlan.id)).where(EgenkontrollPlan.year == 2026)
+        )
+        == 1
+    )
