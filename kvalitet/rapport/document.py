@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from kvalitet.core import clock
 from kvalitet.core.periods import Period, quality_year
 from kvalitet.extensions import db
-from kvalitet.items.models import Item, QualityArea
+from kvalitet.items.models import Item, QualityArea, item_quality_area
 from kvalitet.org.models import Unit, UnitKind, User
 from kvalitet.rapport.models import Berattelsetext, BlockTyp, Kvalitetsberattelse, TextStatus
 
@@ -69,6 +69,55 @@ KEY_LABELS: dict[str, str] = {
     "forsenade": "Försenade",
     "oppna": "Öppna",
     "avslutade": "Avslutade",
+    # avvikelser
+    "total": "Totalt",
+    "by_category": "Per kategori",
+    "by_status": "Per status",
+    "by_cause": "Per orsak",
+    "by_unit": "Per enhet",
+    "by_severity": "Per allvarlighetsgrad",
+    "by_sex": "Per kön",
+    "by_age": "Per åldersgrupp",
+    "health_care": "Varav hälso- och sjukvård",
+    "closed": "Avslutade",
+    "median_days_to_close": "Median antal dagar till avslut",
+    "underreporting": "Enheter med få eller inga rapporter (möjlig underrapportering)",
+    "threshold": "Gräns för få rapporter",
+    # synpunkter
+    "by_typ": "Per typ",
+    "by_kalla": "Per källa",
+    "by_kanal": "Per kanal",
+    "by_tema": "Per tema",
+    "anonymous": "Varav anonyma",
+    "public": "Varav via e-tjänsten",
+    "open": "Ännu inte besvarade",
+    "ack_owed": "Mottagningsbekräftelser som skulle ges",
+    "ack_in_time": "Bekräftade i tid",
+    "ack_share": "Andel bekräftade i tid",
+    "answer_owed": "Svar som skulle ges",
+    "answered": "Besvarade",
+    "answered_in_time": "Besvarade i tid",
+    "answer_share": "Andel besvarade i tid",
+    "median_days_to_answer": "Median antal dagar till svar",
+    # egenkontroll
+    "genomforda_i_tid": "Genomförda i tid",
+    "genomforda_sent": "Genomförda efter sista dag",
+    "missade": "Missade",
+    "avskrivna": "Avskrivna",
+    "pagaende": "Pågående",
+    "andel_genomforda": "Andel genomförda (%)",
+    "per_metod": "Per metod",
+    "per_kontroll": "Per kontroll",
+    "fragor": "Resultat per fråga (n av N)",
+    "fragor_per_enhet": "Resultat per fråga och enhet (n av N)",
+    "kontroll": "Kontroll",
+    "metod": "Metod",
+    "fraga": "Fråga",
+    "enhet": "Enhet",
+    "ej_aktuellt": "Ej aktuellt",
+    "andel": "Andel (%)",
+    "n": "n",
+    "N": "N",
 }
 
 SUPPRESS_PATTERN = re.compile(r"(^|_)(kon|kön|alder|ålder|sex|age|aldersgrupp)(_|$)")
@@ -96,6 +145,13 @@ def fmt(value: Any) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else f"{value:.1f}".replace(".", ",")
     return str(value)
+
+
+def share(key: str, value: Any) -> Any:
+    """Shares given as 0–1 (keys ending in _share) shown as whole percent."""
+    if key.endswith("_share") and isinstance(value, int | float) and not isinstance(value, bool):
+        return round(value * 100)
+    return value
 
 
 def change(now: Any, before: Any) -> str:
@@ -176,11 +232,13 @@ def stats_blocks(
     for key, value in now.items():
         if key in SKIP_KEYS:
             continue
-        old = before.get(key)
+        old = share(key, before.get(key))
+        value = share(key, value)
+        name = label_of(key) + (" (%)" if key.endswith("_share") else "")
         if isinstance(value, bool) or value is None or isinstance(value, int | float):
-            figures.append([label_of(key), fmt(value), fmt(old), change(value, old)])
+            figures.append([name, fmt(value), fmt(old), change(value, old)])
         elif isinstance(value, str):
-            figures.append([label_of(key), value, fmt(old) if old is not None else "–", ""])
+            figures.append([name, value, fmt(old) if old is not None else "–", ""])
     if figures:
         blocks.append(
             table(f"{title}: nyckeltal", ["Mått", this_label, prev_label, "Förändring"], figures)
@@ -194,6 +252,8 @@ def stats_blocks(
             blocks.extend(_dict_blocks(title, key, value, old or {}, labels, hide))
         elif isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
             blocks.extend(_list_blocks(title, key, value, old or [], labels, hide))
+        elif isinstance(value, list) and all(isinstance(r, str) for r in value):
+            blocks.append(p(f"{label_of(key)}: {', '.join(value) if value else 'inga'}."))
     return blocks
 
 
@@ -262,14 +322,18 @@ def _list_blocks(
     columns = [c for c in value[0] if not c.endswith("_id") and c != "id"]
     if not columns:
         return []
-    first = columns[0]
-    previous = {str(r.get(first)): r for r in old if isinstance(r, dict)}
     numeric = [c for c in columns[1:] if isinstance(value[0].get(c), int | float)]
+    keys = [c for c in columns if c not in numeric]
+
+    def ident(row: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(str(row.get(c)) for c in keys)
+
+    previous = {ident(r): r for r in old if isinstance(r, dict)}
     heads = [label_of(c) for c in columns] + [f"{label_of(c)} ({labels[1]})" for c in numeric[:2]]
     rows = []
     for row in value:
         cells = [fmt(shield(row.get(c)) if hide else row.get(c)) for c in columns]
-        prev_row = previous.get(str(row.get(first)), {})
+        prev_row = previous.get(ident(row), {})
         cells += [fmt(shield(prev_row.get(c)) if hide else prev_row.get(c)) for c in numeric[:2]]
         rows.append(cells)
     return [table(f"{title}: {label_of(key).lower()}", heads, rows, suppressed=hide)]
@@ -303,7 +367,7 @@ def avvikelser_per_enhet(root: Unit, period: Period, prev: Period) -> Block | No
             func.count().filter(
                 Item.created_at >= prev.start_utc(), Item.created_at < prev.end_utc()
             ),
-        )  # fmt: skip
+        )
         .where(
             Item.kind == "AVV",
             Item.cancelled_at.is_(None),
@@ -346,22 +410,53 @@ def atgard_status_counts(root: Unit, period: Period) -> dict[str, int]:
     return {label: found.get(state, 0) for state, label in WORKFLOW.states.items()}
 
 
-def _atgarder(root: Unit, condition: Any) -> list[Any]:
+def _atgarder(root: Unit, condition: Any) -> list[dict[str, Any]]:
+    """The actions in root's subtree matching `condition` as plain rows (only the columns
+    the tables show), with their quality area names: two queries whatever the number."""
+    from kvalitet.atgarder.kinds import WORKFLOW
     from kvalitet.atgarder.models import Atgard
 
-    return list(
-        db.session.scalars(
-            select(Atgard)
-            .join(Unit, Unit.id == Item.unit_id)
-            .where(
-                Unit.path.startswith(root.path, autoescape=True),
-                Item.cancelled_at.is_(None),
-                condition,
-            )
-            .options(selectinload(Atgard.quality_areas))
-            .order_by(Item.created_at, Item.id)
+    rows = db.session.execute(
+        select(
+            Item.id,
+            Item.ref,
+            Item.title,
+            Item.status,
+            Atgard.done_text,
+            Atgard.effect_text,
+            Atgard.effect_date,
         )
-    )
+        .select_from(Atgard)
+        .join(Unit, Unit.id == Item.unit_id)
+        .where(
+            Unit.path.startswith(root.path, autoescape=True),
+            Item.cancelled_at.is_(None),
+            condition,
+        )
+        .order_by(Item.created_at, Item.id)
+    ).all()
+    ids = [r.id for r in rows]
+    names: dict[int, list[str]] = {}
+    for start in range(0, len(ids), 900):
+        for item_id, name in db.session.execute(
+            select(item_quality_area.c.item_id, QualityArea.name)
+            .join(QualityArea, QualityArea.id == item_quality_area.c.quality_area_id)
+            .where(item_quality_area.c.item_id.in_(ids[start : start + 900]))
+            .order_by(QualityArea.sort_order)
+        ):
+            names.setdefault(item_id, []).append(name)
+    return [
+        {
+            "ref": r.ref,
+            "title": r.title,
+            "status_label": WORKFLOW.state_label(r.status),
+            "done_text": r.done_text,
+            "effect_text": r.effect_text,
+            "effect_date": r.effect_date,
+            "areas": names.get(r.id, []),
+        }
+        for r in rows
+    ]
 
 
 def tidigare_atgarder(root: Unit, period: Period) -> Block:
@@ -383,11 +478,11 @@ def tidigare_atgarder(root: Unit, period: Period) -> Block:
     )
     rows = []
     for a in _atgarder(root, condition):
-        done = a.status_label + (f": {a.done_text}" if a.done_text else "")
-        effect = a.effect_text or "Effekten är inte följd upp ännu."
-        if a.effect_text and a.effect_date:
-            effect += f" (uppföljd {a.effect_date:%Y-%m-%d})"
-        rows.append([f"{a.title} ({a.ref})", done, effect])
+        done = a["status_label"] + (f": {a['done_text']}" if a["done_text"] else "")
+        effect = a["effect_text"] or "Effekten är inte följd upp ännu."
+        if a["effect_text"] and a["effect_date"]:
+            effect += f" (uppföljd {a['effect_date']:%Y-%m-%d})"
+        rows.append([f"{a['title']} ({a['ref']})", done, effect])
     return table(
         "Förbättringsarbetet sedan förra uppföljningen",
         [
@@ -405,8 +500,8 @@ def arets_atgarder(root: Unit, period: Period) -> Block:
     condition = and_(Item.created_at >= period.start_utc(), Item.created_at < period.end_utc())
     rows = [
         [
-            f"{a.title} ({a.ref})",
-            ", ".join(q.name for q in a.quality_areas) or "Inget kvalitetsområde angivet",
+            f"{a['title']} ({a['ref']})",
+            ", ".join(a["areas"]) or "Inget kvalitetsområde angivet",
         ]
         for a in _atgarder(root, condition)
     ]
@@ -424,7 +519,7 @@ def arets_atgarder(root: Unit, period: Period) -> Block:
 def narrative_blocks(text: Berattelsetext | None, level: int, heading: str) -> list[Block]:
     blocks = [h(level, heading, f"{slug(heading)}-{text.id if text else 'x'}")]
     if text is None:
-        return blocks + [note("Ingen text är beställd för det här avsnittet.")]
+        return [*blocks, note("Ingen text är beställd för det här avsnittet.")]
     if text.text.strip():
         for para in re.split(r"\n\s*\n", text.text.strip()):
             blocks.append(p(para.strip()))
@@ -531,7 +626,7 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
     )
     blocks.append(h(2, "Nyckeltal för hela förvaltningen", "nyckeltal"))
     key_rows: list[list[str]] = []
-    for module, title, function in sources:
+    for _module, title, function in sources:
         if function is None:
             continue
         now_stats, old_stats = _safe_stats(function, root, period, prev)
@@ -572,7 +667,7 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
         blocks.append(h(2, "Statistik", f"{anchor}-statistik"))
         for module, title, function in sources:
             blocks.append(h(3, title, f"{anchor}-{module}"))
-            if module == "avvikelser":
+            if module == "avvikelser" and function is None:
                 per_enhet = avvikelser_per_enhet(avd, period, prev)
                 if per_enhet:
                     blocks.append(per_enhet)

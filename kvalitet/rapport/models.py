@@ -70,7 +70,7 @@ class Berattelsetext(Item):
     Item.unit is the avdelning (or the förvaltning for the sammanfattande bedömning)."""
 
     __tablename__ = "berattelsetext"
-    __table_args__ = (
+    __table_args__ = (  # type: ignore[assignment]
         UniqueConstraint("rapport_id", "block_unit_id", "block_typ", "area_id", name="kbn_block"),
     )
 

@@ -55,7 +55,7 @@ def _start_form() -> StartForm:
     form = StartForm()
     form.unit.choices = [(u.id, u.name) for u in ops.manageable_units(current_user)]
     current = current_quality_year()
-    years = [quality_year(current.start.year + 0)] + recent_quality_years(5)[1:]
+    years = [current, *recent_quality_years(5)[1:]]
     form.year.choices = [(p.start.year, p.label) for p in years]
     if not form.is_submitted():
         form.year.data = current.previous_year().start.year
@@ -97,8 +97,16 @@ def start() -> Any:
             flash("Kvalitetsberättelsen är startad och texterna är beställda.", "success")
             return redirect(url_for("rapport.draft", rapport_id=rapport.id))
     reports = ops.visible_reports(current_user)
-    rows = [{"rapport": r, "label": quality_year(r.first_year).label, "versions": ops.versions(r),
-             "draft": ops.may_view_draft(current_user, r), "missing": 0} for r in reports]  # fmt: skip
+    rows = [
+        {
+            "rapport": r,
+            "label": quality_year(r.first_year).label,
+            "versions": ops.versions(r),
+            "draft": ops.may_view_draft(current_user, r),
+            "missing": 0,
+        }
+        for r in reports
+    ]
     return render_template("rapport/index.html", rows=rows, form=form), 422
 
 

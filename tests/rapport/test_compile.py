@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kvalitet.items.queries import inbox_query
 from kvalitet.extensions import db
+from kvalitet.items.queries import inbox_query
 from kvalitet.rapport import operations as ops
 from kvalitet.rapport.document import compile_document
 from kvalitet.rapport.models import Berattelsetext, TextStatus
