@@ -16,6 +16,4 @@ def nav(user: Any) -> list[dict[str, Any]]:
         entries.append(
             {"label": "Spridning lex Sarah", "endpoint": "lexsarah.spreading", "order": 41}
         )
-    if role_paths(user, [Role.SAS]):
-        entries.append({"label": "SAS-möte", "endpoint": "lexsarah.meeting", "order": 42})
     return entries
