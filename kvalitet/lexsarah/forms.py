@@ -181,3 +181,13 @@ class CloseForm(FlaskForm):
     closing_note = TextAreaField(
         "Avslutande kommentar", validators=[Optional(), Length(max=5000)], render_kw={"rows": 2}
     )
+
+
+class ActionForm(FlaskForm):
+    title = StringField(
+        "Förbättringsåtgärd",
+        validators=[DataRequired("Beskriv åtgärden."), Length(max=200)],
+        description="Syns för enhetens chefer: skriv åtgärden, inte detaljer om händelsen.",
+    )
+    unit_id = SelectField("Enhet (enhetens chef blir ansvarig)", coerce=int, validate_choice=False)
+    due_date = DateField("Klart senast", validators=[DataRequired("Ange datum.")])

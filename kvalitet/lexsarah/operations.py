@@ -615,3 +615,49 @@ def send_reminders(today: date | None = None, days_before: int = 7) -> int:
         sent += 1
     db.session.commit()
     return sent
+
+
+# --- förbättringsåtgärder -----------------------------------------------------------------
+
+
+def create_action(
+    item: LexSarahArende,
+    actor: User,
+    *,
+    title: str,
+    unit_id: int | None,
+    due_date: date | None,
+    why: str = "",
+) -> Item:
+    """A förbättringsåtgärd decided because of the case, linked case → action ("atgard").
+    The chef of the chosen unit owns it. The action is seen by that unit's managers, so its
+    text must hold lessons, not case details."""
+    from kvalitet.atgarder.operations import create_atgard
+
+    _require_sas(item, actor)
+    if item.status not in (S.UTREDNING, S.ANMALAN, S.SPRIDNING):
+        raise OperationError("Åtgärder kan läggas till under utredningen och efter beslutet.")
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    if unit is None:
+        raise OperationError("Välj enhet.", field="unit_id")
+    owners = chefs_of(unit)
+    return create_atgard(
+        actor,
+        source=item,
+        title=title,
+        why=why or f"Beslutad med anledning av lex Sarah-ärende {item.ref}.",
+        unit=unit,
+        owner=owners[0] if owners else None,
+        due_date=due_date,
+    )
+
+
+def actions_of(item: LexSarahArende) -> list[Item]:
+    return list(
+        db.session.scalars(
+            select(Item)
+            .join(ItemLink, ItemLink.target_id == Item.id)
+            .where(ItemLink.source_id == item.id, ItemLink.link_type == LinkType.ATGARD)
+            .order_by(Item.id)
+        )
+    )

@@ -148,6 +148,14 @@ def _spread_form(item: LexSarahArende) -> forms.SpreadForm:
     return form
 
 
+def _action_form(item: LexSarahArende) -> forms.ActionForm:
+    form = forms.ActionForm(prefix="atgard")
+    form.unit_id.choices = unit_choices()
+    if request.method == "GET":
+        form.unit_id.data = item.unit_id
+    return form
+
+
 def _render(
     item: LexSarahArende, status: int = 200, page_error: str | None = None, **overrides: Any
 ) -> Any:
@@ -162,6 +170,7 @@ def _render(
         "sent": forms.SentForm(prefix="skickad"),
         "spread": _spread_form(item),
         "close": forms.CloseForm(prefix="avslut"),
+        "action": _action_form(item),
     }
     page_forms.update(overrides)
     if request.method == "GET":
@@ -191,6 +200,7 @@ def _render(
         show_read_log=sas or current_user.is_admin,
         hide_generic_steps=True,
         page_error=page_error,
+        actions=operations.actions_of(item),
     ), status
 
 
@@ -347,6 +357,20 @@ def spread(ref: str) -> Any:
             expected_version=_version(),
         ),
         "Spridningen är sparad. Cheferna på de valda enheterna har fått besked.",
+    )
+
+
+@bp.route("/<ref>/atgard", methods=["POST"])
+@login_required
+def action(ref: str) -> Any:
+    return _step(
+        ref,
+        "action",
+        _action_form,
+        lambda i, f: operations.create_action(
+            i, current_user, title=f.title.data, unit_id=f.unit_id.data, due_date=f.due_date.data
+        ),
+        "Förbättringsåtgärden är skapad och enhetens chef har fått besked.",
     )
 
 

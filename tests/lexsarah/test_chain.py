@@ -191,3 +191,36 @@ def test_bad_report_rerenders_and_saves_nothing(org, login_as):
     )
     assert r.status_code == 422 and "när de omedelbara åtgärderna" in r.text
     assert db.session.scalar(select(Item.id).where(Item.kind == "LXS")) is None
+
+
+def test_sas_creates_linked_improvement_action(org, login_as):
+    from kvalitet.lexsarah import operations as ops
+    from tests.lexsarah.helpers import make_case
+
+    case = make_case(org, title="Hemlig händelse")
+    ops.assess(case, org.sas, "missforhallande", "Utreds.")
+    sas = login_as(org.sas)
+    r = sas.post(
+        f"/lexsarah/{case.ref}/atgard",
+        {
+            "atgard-title": "Ny rutin för nattillsyn",
+            "atgard-unit_id": org.a2.id,
+            "atgard-due_date": "2030-01-31",
+        },
+    )
+    assert r.status_code == 302
+    action = ops.actions_of(case)[0]
+    assert (
+        action.kind == "ATG" and action.owner_id == org.chef_a2.id and action.unit_id == org.a2.id
+    )
+    assert "Ny rutin för nattillsyn" in sas.get(f"/lexsarah/{case.ref}").text
+    # The chef owning the action sees it, but not the case behind it.
+    chef = login_as(org.chef_a2)
+    assert chef.get(f"/arende/{action.ref}").status_code == 302
+    assert "Hemlig händelse" not in chef.get(f"/arende/{action.ref}", follow_redirects=True).text
+    assert chef.get(f"/lexsarah/{case.ref}").status_code == 404
+    bad = sas.post(
+        f"/lexsarah/{case.ref}/atgard",
+        {"atgard-title": "", "atgard-unit_id": org.a2.id, "atgard-due_date": "2030-01-31"},
+    )
+    assert bad.status_code == 422 and "Beskriv åtgärden." in bad.text
