@@ -12,7 +12,7 @@ from sqlalchemy import select
 from kvalitet.admin.views import register_list
 from kvalitet.core import clock
 from kvalitet.core.errors import OperationError
-from kvalitet.core.periods import parse_quality_year, recent_quality_years
+from kvalitet.core.periods import custom_period, parse_quality_year, recent_quality_years
 from kvalitet.core.permissions import holds_role_over, role_paths, units_under, visible_clause
 from kvalitet.core.workflow import available_transitions, check_transition
 from kvalitet.extensions import db, limiter
@@ -387,6 +387,9 @@ def stats() -> Any:
     if root is None or not any(root.path.startswith(p) for p in paths):
         root = min(roots, key=lambda u: (u.depth, u.path))
     period = parse_quality_year(request.args.get("kvalitetsar")) or recent_quality_years(1)[0]
+    start, end = _date_arg("fran"), _date_arg("till")
+    if start and end and start <= end and (end - start).days <= 366 * 5:
+        period = custom_period(start, end)
     current = statistics(root, period)
     previous = statistics(root, period.previous_year())
     read_only = not holds_role_over(current_user, MANAGERS, root)

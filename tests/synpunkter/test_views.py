@@ -253,3 +253,13 @@ def test_edit_registration_moves_to_other_unit(org, login_as):
     assert db.session.get(Synpunkt, item.id).typ == "klagomal"
     # A chef outside the unit cannot open the form.
     assert login_as(org.chef_a1).get(f"/synpunkter/{item.ref}/andra").status_code == 404
+
+
+def test_statistics_for_a_custom_period(org, login_as):
+    ops.register(org.registrator, unit=org.a1, typ="klagomal", kalla="brukare", kanal="brev",
+                 description="Klagomål", received_date=date(2024, 5, 2))  # fmt: skip
+    kv = login_as(org.kvalitet)
+    html = kv.get("/synpunkter/statistik?fran=2024-05-01&till=2024-05-31").get_data(as_text=True)
+    assert 'data-testid="total">1<' in html
+    html = kv.get("/synpunkter/statistik?fran=2024-06-01&till=2024-06-30").get_data(as_text=True)
+    assert 'data-testid="total">0<' in html
