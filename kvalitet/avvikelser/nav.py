@@ -12,5 +12,5 @@ def nav(user: Any) -> list[dict[str, Any]]:
         {"label": "Avvikelser", "endpoint": "avvikelser.index", "order": 10},
     ]
     if role_paths(user, STATS_ROLES):
-        entries.append({"label": "Statistik", "endpoint": "avvikelser.stats", "order": 80})
+        entries.append({"label": "Avvikelsestatistik", "endpoint": "avvikelser.stats", "order": 80})
     return entries
