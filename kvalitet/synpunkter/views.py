@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -442,6 +451,9 @@ def _chart_ids(key: str, svg: str) -> str:
 # --- the public e-tjänst --------------------------------------------------------------------
 
 
+RECEIPT_KEY = "synpunkt_kvitto"
+
+
 def _public_rate_limit() -> str:
     return str(ops.setting("SYNPUNKT_PUBLIC_RATE_LIMIT"))
 
@@ -464,7 +476,8 @@ def public() -> Any:
         abort(413)
     if request.method == "POST" and (request.form.get("webbplats") or "").strip():
         # A bot filled the hidden field: answer like a receipt, save nothing.
-        return render_template("synpunkter/public_receipt.html", item=None)
+        session[RECEIPT_KEY] = 0
+        return redirect(url_for("synpunkter.public_receipt"))
     if form.validate_on_submit():
         try:
             item = ops.public_submit(
@@ -475,9 +488,20 @@ def public() -> Any:
         except OperationError as exc:
             apply_errors(form, exc)
         else:
-            return render_template("synpunkter/public_receipt.html", item=item)
+            # Post/redirect/get: reloading the receipt does not send it again.
+            session[RECEIPT_KEY] = item.id
+            return redirect(url_for("synpunkter.public_receipt"))
     status = 422 if request.method == "POST" else 200
     return render_template("synpunkter/public.html", form=form, limit=limit), status
+
+
+@bp.route("/lamna/tack")
+def public_receipt() -> Any:
+    if RECEIPT_KEY not in session:
+        return redirect(url_for("synpunkter.public"))
+    ident = session.get(RECEIPT_KEY)
+    item = db.session.get(Synpunkt, ident) if ident else None
+    return render_template("synpunkter/public_receipt.html", item=item)
 
 
 @bp.errorhandler(429)

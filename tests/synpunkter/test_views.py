@@ -36,11 +36,20 @@ def test_public_page_needs_no_login_and_lists_public_units_only(client, org):
 
 def test_public_submission_gives_diarienummer_and_lands_with_registrator(client, org, login_as):
     response = public_post(client, unit_id=str(org.a1.id), contact="anna@example.se")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    assert response.status_code == 302
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
     item = db.session.scalar(select(Synpunkt))
     assert item.diarienummer in html and "Vad händer nu?" in html
     assert item.status == "inkommen" and item.unit_id == org.a1.id
+    # Reloading the receipt sends nothing again; without a submission there is no receipt.
+    assert client.get("/synpunkter/lamna/tack").status_code == 200
+    assert count() == 1
+    from tests.conftest import Client
+
+    assert (
+        Client(client.raw.application.test_client()).get("/synpunkter/lamna/tack").status_code
+        == 302
+    )
     registrator = login_as(org.registrator)
     assert item.ref in registrator.get("/").get_data(as_text=True)  # Mina ärenden
     assert item.diarienummer in registrator.get("/synpunkter/").get_data(as_text=True)
@@ -48,14 +57,15 @@ def test_public_submission_gives_diarienummer_and_lands_with_registrator(client,
 
 def test_honeypot_is_silently_dropped(client, org):
     response = public_post(client, webbplats="http://spam.example")
-    assert response.status_code == 200
-    assert "Tack" in response.get_data(as_text=True)
+    assert response.status_code == 302
+    receipt = client.get(response.headers["Location"])
+    assert receipt.status_code == 200 and "Tack" in receipt.get_data(as_text=True)
     assert count() == 0
 
 
 def test_burst_from_one_address_is_slowed_down_with_a_clear_message(client, org):
     for _ in range(5):
-        assert public_post(client).status_code == 200
+        assert public_post(client).status_code == 302
     response = public_post(client)
     assert response.status_code == 429
     html = response.get_data(as_text=True)
