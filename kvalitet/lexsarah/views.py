@@ -20,7 +20,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import Select, and_, case, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from kvalitet.core import clock
 from kvalitet.core.errors import Forbidden, NotFound, OperationError
@@ -477,8 +477,19 @@ def board() -> Any:
         L.reported_at.desc(),
     )
     pagination = paginate(query)
+    scope = _scope_query().where(Item.cancelled_at.is_(None)).subquery()
+    per_step = dict(
+        db.session.execute(select(scope.c.status, func.count()).group_by(scope.c.status)).all()
+    )
+    late_count = db.session.scalar(
+        select(func.count()).select_from(
+            _scope_query().where(Item.cancelled_at.is_(None), _late_clause()).subquery()
+        )
+    )
     return render_template(
         "lexsarah/board.html",
+        per_step=per_step,
+        late_count=late_count,
         pagination=pagination,
         avdelningar=avdelningar,
         years=recent_quality_years(5),

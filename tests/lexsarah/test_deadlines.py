@@ -81,3 +81,20 @@ def test_lateness_is_visible(org, login_as):
     assert 'data-testid="sen"' in sas.get(f"/lexsarah/{case.ref}").text
     meeting = sas.get("/lexsarah/mote").text
     assert "Sen bedömning" in meeting.split("Nya rapporter")[0]
+
+
+def test_board_counts_and_filters(org, login_as):
+    clock.freeze(datetime(2026, 3, 6, 15, 0, tzinfo=STOCKHOLM))
+    make_case(org, title="Fall i A1", unit=org.a1)
+    make_case(org, title="Fall i B1", unit=org.b1)
+    sas = login_as(org.sas)
+    page = sas.get(f"/lexsarah/?avdelning={org.avd_b.id}").text
+    assert "Fall i B1" in page and "Fall i A1" not in page
+    assert "Rapporterad, väntar på bedömning: 2" in page
+    assert "Fall i A1" not in sas.get("/lexsarah/?ar=2024/25").text
+    assert "Fall i A1" in sas.get("/lexsarah/?ar=2025/26").text
+    assert "Fall i A1" not in sas.get("/lexsarah/?steg=utredning").text
+    # A chef sees only the cases of their own unit on the board.
+    chef = login_as(org.chef_b1).get("/lexsarah/").text
+    assert "Fall i B1" in chef and "Fall i A1" not in chef
+    assert login_as(org.med_a1).get("/lexsarah/").status_code == 403
