@@ -478,9 +478,12 @@ def board() -> Any:
     )
     pagination = paginate(query)
     scope = _scope_query().where(Item.cancelled_at.is_(None)).subquery()
-    per_step = dict(
-        db.session.execute(select(scope.c.status, func.count()).group_by(scope.c.status)).all()
-    )
+    per_step: dict[str, int] = {
+        status: count
+        for status, count in db.session.execute(
+            select(scope.c.status, func.count()).group_by(scope.c.status)
+        ).all()
+    }
     late_count = db.session.scalar(
         select(func.count()).select_from(
             _scope_query().where(Item.cancelled_at.is_(None), _late_clause()).subquery()
