@@ -220,3 +220,22 @@ def test_report_draft_compiled_once_at_year_close(app, org, monkeypatch):
     assert compile_report_at_year_close() is True
     assert compile_report_at_year_close() is False
     assert [p.label for p in calls] == ["2025/26"]
+
+
+def test_statistics_for_subtree_and_period(app, org):
+    from kvalitet.arshjul.stats import statistics
+    from kvalitet.core.periods import quality_year
+
+    clock.freeze(datetime(2026, 3, 25, 8, 0))
+    _monthly_log_check(org)
+    generate_occurrences(since=date(2026, 1, 1))
+    first = db.session.scalars(
+        select(ArshjulUppgift).where(ArshjulUppgift.unit_id == org.a1.id)
+    ).first()
+    run_transition(first, "genomford", org.chef_a1)
+    stats = statistics(org.avd_a, quality_year(2025))
+    assert stats["planned"] == 6 and stats["done"] == 1 and stats["open"] == 5
+    assert stats["overdue"] == 3  # January and February at both units, minus the done one
+    assert stats["per_activity"][0]["title"] == "Loggkontroll skyddade personuppgifter"
+    assert statistics(org.avd_b, quality_year(2025))["planned"] == 0
+    assert statistics(org.avd_a, quality_year(2024))["planned"] == 0
