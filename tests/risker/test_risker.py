@@ -90,3 +90,20 @@ def test_statistics(org):  # type: ignore[no-untyped-def]
     assert stats["heat"] == {"4,3": 1, "2,1": 1}
     assert stats["open_at_end"] == 3 and stats["reviews_overdue"] == 1
     assert statistics(org.avd_a, quality_year(2024))["identified"] == 0
+
+
+def test_workflow_review_date_required_to_monitor(org):  # type: ignore[no-untyped-def]
+    from kvalitet.core.errors import WorkflowRefused
+    from kvalitet.core.workflow import run_transition
+
+    risk = _risk(org.chef_a1, org.a1)
+    with pytest.raises(WorkflowRefused) as refused:
+        run_transition(risk, "bevaka", org.chef_a1)
+    assert "datum för omprövning" in refused.value.message
+    update_risk(org.chef_a1, risk, review_date=date(2027, 3, 1), residual_likelihood=1,
+                residual_consequence=3)  # fmt: skip
+    run_transition(risk, "bevaka", org.chef_a1)
+    assert risk.status == "bevakas" and risk.residual_value == 3
+    with pytest.raises(OperationError) as err:
+        update_risk(org.chef_a1, risk, residual_likelihood=None)
+    assert err.value.field == "residual_likelihood"
