@@ -122,7 +122,7 @@ KEY_LABELS: dict[str, str] = {
 
 SUPPRESS_PATTERN = re.compile(r"(^|_)(kon|kön|alder|ålder|sex|age|aldersgrupp)(_|$)")
 SUPPRESS_BELOW = 5
-SKIP_KEYS = {"period", "per_avdelning", "unit_id", "root"}
+SKIP_KEYS = {"period", "per_avdelning", "unit_id", "root", "threshold"}
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -1,0 +1,66 @@
+"""Browser journey of the kvalitetsberättelse: the chef finds the text in Mina ärenden and
+writes it, the kvalitetsutvecklare sees it in the draft and freezes a version, the nämnd's
+läsare opens the frozen version (desktop and phone width)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from kvalitet.rapport import operations as ops
+from tests.conftest import browser_login
+from tests.rapport.helpers import YEAR, dataset
+
+pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("KVALITET_SCREENSHOTS", "")
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+
+
+def test_write_freeze_and_read(app, org, live_server, page, phone_page, browser):
+    dataset(org)
+    rapport = ops.start_report(org.kvalitet, org.forv, YEAR)
+
+    # The avdelningschef's texts are tasks in Mina ärenden.
+    browser_login(page, live_server, org.avdchef_a.email)
+    page.get_by_role("row", name="Identifierade förbättringsområden, Avdelning A").get_by_role(
+        "link"
+    ).click()
+    page.get_by_label("Text").fill(
+        "Dokumentationen behöver bli bättre.\n\nIntroduktionen fungerar."
+    )
+    page.get_by_role("button", name="Spara text").click()
+    page.get_by_text("Texten är sparad.").wait_for()
+    page.get_by_role("button", name="Markera som klar").click()
+    page.get_by_text("Klar", exact=True).first.wait_for()
+    page.context.clear_cookies()
+
+    browser_login(page, live_server, org.kvalitet.email)
+    page.goto(f"{live_server}/kvalitetsberattelse/")
+    page.get_by_role("link", name="2025/26").click()
+    page.get_by_role("heading", name="Avdelning A").wait_for()
+    assert page.get_by_text("Dokumentationen behöver bli bättre.").is_visible()
+    assert page.get_by_role("rowheader", name="Utbildning i sekretess (").count() >= 1
+    shot(page, "rapport-utkast")
+    page.get_by_label("Kommentar till versionen").fill("Till nämnden")
+    page.get_by_role("button", name="Frys en version nu").click()
+    page.get_by_text("Innehållet stämmer").wait_for()
+    version_url = page.url
+    page.context.clear_cookies()
+
+    # The läsare, on a phone: the frozen version, readable at 390 px.
+    browser_login(phone_page, live_server, org.lasare.email)
+    phone_page.goto(f"{live_server}/kvalitetsberattelse/{rapport.id}")
+    assert phone_page.url == version_url
+    phone_page.get_by_role("heading", name="Avdelning A").wait_for()
+    assert phone_page.get_by_text("Årets bedömning").count() == 2
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400
+    shot(phone_page, "rapport-version-mobil")
+    with phone_page.expect_download() as info:
+        phone_page.get_by_role("link", name="Hämta som Word").click()
+    assert info.value.suggested_filename.endswith(".docx")
