@@ -17,7 +17,9 @@ from kvalitet.extensions import db
 from kvalitet.items.models import Item
 from kvalitet.org.models import Unit, User
 
-VERSION = {"type": "integer", "minimum": 1, "description": "Ärendets version (409 om ändrad)"}
+MAX_INT = 2147483647
+ID: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
+VERSION = {**ID, "description": "Ärendets version (409 om ändrad)"}
 
 
 def text(max_length: int = 10000, nullable: bool = False, **extra: Any) -> dict[str, Any]:
@@ -25,12 +27,12 @@ def text(max_length: int = 10000, nullable: bool = False, **extra: Any) -> dict[
 
 
 def ids() -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "integer"}, "maxItems": 50}
+    return {"type": "array", "items": ID, "maxItems": 50}
 
 
 DATE = {"type": ["string", "null"], "format": "date"}
 DATETIME = {"type": ["string", "null"], "format": "date-time"}
-INT_OR_NULL = {"type": ["integer", "null"]}
+INT_OR_NULL = {**ID, "type": ["integer", "null"]}
 
 
 def obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
@@ -70,10 +72,10 @@ def _avvikelse_actions() -> list[KindAction]:
     from kvalitet.avvikelser.models import ALDERSGRUPPER, NOTICED_HOW, Kon, Orsak
 
     fields = {
-        "unit_id": {"type": "integer", "description": "Enhet (standard: användarens enhet)"},
+        "unit_id": {**ID, "description": "Enhet (standard: användarens enhet)"},
         "title": text(200),
         "description": text(description="Vad som hände"),
-        "category_id": {"type": "integer", "description": "Kategori (lista avvikelse_kategori)"},
+        "category_id": {**ID, "description": "Kategori (lista avvikelse_kategori)"},
         "event_at": DATETIME,
         "noticed_at": DATETIME,
         "noticed_how": {"type": "string", "enum": ["", *NOTICED_HOW]},
@@ -164,7 +166,7 @@ def _atgard_fields() -> dict[str, Any]:
         "title": text(200, description="Vad som ska göras"),
         "description": text(),
         "why": text(),
-        "unit_id": {"type": "integer"},
+        "unit_id": ID,
         "owner_id": INT_OR_NULL,
         "atgard_typ": {"type": "string", "enum": [str(t) for t in AtgardTyp]},
         "units_concerned": ids(),
@@ -242,7 +244,7 @@ def _synpunkt_actions() -> list[KindAction]:
     from kvalitet.synpunkter.models import Kalla, Kanal, SvarSatt, SynpunktTyp
 
     fields = {
-        "unit_id": {"type": "integer"},
+        "unit_id": ID,
         "typ": {"type": "string", "enum": [str(t) for t in SynpunktTyp]},
         "kalla": {"type": "string", "enum": [str(k) for k in Kalla]},
         "kanal": {"type": "string", "enum": [str(k) for k in Kanal]},
@@ -314,7 +316,7 @@ def _lexsarah_actions() -> list[KindAction]:
     from kvalitet.lexsarah import operations as ops
 
     fields = {
-        "unit_id": {"type": "integer"},
+        "unit_id": ID,
         "title": text(200),
         "description": text(),
         "happened_at": DATETIME,

@@ -18,7 +18,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import func, or_, select
 
 from kvalitet.api import serialize, tokens
-from kvalitet.api.kindapi import KindAction, actions_for, obj, text
+from kvalitet.api.kindapi import ID, VERSION, KindAction, actions_for, obj, text
 from kvalitet.api.schema import (
     Param,
     RequestInvalid,
@@ -93,6 +93,22 @@ def _no_session_user() -> None:
     # Flask-Login reads g._login_user before the session: an API request is anonymous until
     # its bearer token is checked, whatever cookie the client sends.
     g._login_user = AnonymousUserMixin()
+
+
+@api.after_app_request
+def _allow_header(response: Response) -> Response:
+    """A 405 from the API names the methods the path supports (RFC 9110)."""
+    if response.status_code == 405 and request.path.startswith("/api/") and \
+            "Allow" not in response.headers:  # fmt: skip
+        from flask import current_app
+        from werkzeug.exceptions import HTTPException
+
+        try:
+            methods = current_app.url_map.bind_to_environ(request.environ).allowed_methods()
+        except HTTPException:
+            methods = []
+        response.headers["Allow"] = ", ".join(sorted(methods))
+    return response
 
 
 def bearer_user() -> User:
@@ -190,7 +206,7 @@ PAGE_PARAMS = [
     Param("page", {"type": "integer", "minimum": 1, "maximum": 100000}, "Sida (från 1)"),
     Param("per_page", {"type": "integer", "minimum": 1, "maximum": 200}, "Antal per sida"),
 ]
-UNIT_PARAM = Param("unit", {"type": "integer", "minimum": 1}, "Enhet: ärenden i dess hela "
+UNIT_PARAM = Param("unit", ID, "Enhet: ärenden i dess hela "
                    "delträd")  # fmt: skip
 PERIOD_PARAMS = [
     Param("from", {"type": "string", "format": "date"}, "Skapade från och med (ÅÅÅÅ-MM-DD)"),
@@ -350,7 +366,7 @@ def _kind_routes(spec: KindSpec) -> None:
         "Ta ett steg i arbetsflödet", tag, transition, params=[REF_PARAM],
         body=obj({"transition": {"type": "string", "enum": transition_names},
                   "reason": text(2000, nullable=True),
-                  "expected_version": {"type": "integer", "minimum": 1}}, ["transition"]),
+                  "expected_version": VERSION}, ["transition"]),
         response=detail,
         description="409 om steget inte kan tas nu (meddelandet säger varför) eller om "
         "expected_version inte är ärendets aktuella version.",
@@ -397,7 +413,7 @@ def _kind_routes(spec: KindSpec) -> None:
     add_route(Route(
         "POST", f"/{slug}/{{ref}}/cancel", f"{slug}_cancel", "Makulera (med skäl)", tag,
         cancel, params=[REF_PARAM], response=detail,
-        body=obj({"reason": text(2000), "expected_version": {"type": "integer", "minimum": 1}},
+        body=obj({"reason": text(2000), "expected_version": VERSION},
                  ["reason"]),
     ))  # fmt: skip
 
@@ -624,7 +640,7 @@ def build() -> None:
                 "GET", f"/statistics/{serialize.slug(spec)}",
                 f"{serialize.slug(spec)}_statistics", f"Statistik: {spec.label_plural.lower()}",
                 "Statistik", _stats_handler(spec, statistics),
-                params=[Param("unit", {"type": "integer", "minimum": 1},
+                params=[Param("unit", ID,
                               "Enhet (delträd); standard: användarens högsta enhet"),
                         *PERIOD_PARAMS],
                 response=STATS_SCHEMA, errors=(400, 403),

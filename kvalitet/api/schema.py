@@ -9,6 +9,7 @@ date-time, items, minItems/maxItems) and reports Swedish messages per field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -135,6 +136,8 @@ def validate(value: Any, schema: dict[str, Any], name: str = "") -> dict[str, li
                 f"För kort (minst {schema['minLength']} tecken).")  # fmt: skip
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             add(f"För lång text (högst {schema['maxLength']} tecken).")
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            add("Ogiltigt format.")
         fmt = schema.get("format")
         if fmt == "date" and parse_date(value) is None:
             add("Ange ett datum som ÅÅÅÅ-MM-DD.")
