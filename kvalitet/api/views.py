@@ -89,7 +89,7 @@ def import_start() -> Any:
         try:
             if upload is None or not upload.filename:
                 raise OperationError("Välj en fil.", field="file")
-            if kind is None or kind not in kinds:
+            if kind is None or kind.key not in {k.key for k in kinds}:
                 raise OperationError("Välj vad som importeras.", field="kind")
             data = upload.read(importer.MAX_BYTES + 1)
             token = importer.store_upload(current_user, kind, upload.filename, data)
