@@ -587,6 +587,9 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
     texts = texts_of(rapport)
     avdelningar = avdelningar_of(root)
     sources = [(module, title, load_stats(module)) for module, title in STAT_SOURCES]
+    cache = prefetch_stats(
+        [(m, f) for m, _, f in sources if f is not None], [root, *avdelningar], period, prev
+    )
     blocks: list[Block] = []
 
     # 1. Inledning
@@ -626,10 +629,10 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
     )
     blocks.append(h(2, "Nyckeltal för hela förvaltningen", "nyckeltal"))
     key_rows: list[list[str]] = []
-    for _module, title, function in sources:
+    for module, title, function in sources:
         if function is None:
             continue
-        now_stats, old_stats = _safe_stats(function, root, period, prev)
+        now_stats, old_stats = cache[(module, root.id)]
         for key, value in (now_stats or {}).items():
             if (
                 key not in SKIP_KEYS
@@ -678,7 +681,7 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
             if function is None:
                 blocks.append(note(f"Uppgifter om {title.lower()} saknas ännu i systemet."))
                 continue
-            now_stats, old_stats = _safe_stats(function, avd, period, prev)
+            now_stats, old_stats = cache[(module, avd.id)]
             if now_stats is None:
                 blocks.append(note(f"Statistiken för {title.lower()} kunde inte tas fram."))
                 continue
@@ -715,15 +718,57 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
     }
 
 
-def _safe_stats(
-    function: StatsFn, root: Unit, period: Period, prev: Period
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    try:
-        return function(root, period), function(root, prev)
-    except Exception:
-        log.exception("statistics failed for %s", getattr(function, "__module__", function))
-        db.session.rollback()
-        return None, None
+def _one_stats(app: Any, function: StatsFn, unit_id: int, period: Period) -> dict[str, Any] | None:
+    """One statistics call in its own app context and session (for a worker thread)."""
+    with app.app_context():
+        try:
+            unit = db.session.get(Unit, unit_id)
+            return function(unit, period) if unit is not None else None
+        except Exception:
+            log.exception("statistics failed for %s", getattr(function, "__module__", function))
+            return None
+        finally:
+            db.session.remove()
+
+
+def prefetch_stats(
+    functions: list[tuple[str, StatsFn]], units: list[Unit], period: Period, prev: Period
+) -> dict[tuple[str, int], tuple[dict[str, Any] | None, dict[str, Any] | None]]:
+    """Every (module, unit) statistics for the year and the previous year, as
+    {(module, unit id): (this year, previous year)}; None where a call failed.
+
+    With RAPPORT_STATS_WORKERS > 1 (default 2) the calls run in that many threads, each with
+    its own database session: they are independent read-only aggregate queries, and the
+    database works on one while Python formats another. An in-memory SQLite database (one per
+    connection) is always read in this thread."""
+    calls = [(m, f, u.id, p) for m, f in functions for u in units for p in (period, prev)]
+    workers = int(current_app.config.get("RAPPORT_STATS_WORKERS", 2))
+    url = db.engine.url
+    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    results: list[dict[str, Any] | None]
+    if workers > 1 and not in_memory and len(calls) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(lambda c: _one_stats(app, c[1], c[2], c[3]), calls))
+    else:
+        results = []
+        for _, function, unit_id, p in calls:
+            try:
+                results.append(function(db.session.get(Unit, unit_id), p))  # type: ignore[arg-type]
+            except Exception:
+                log.exception("statistics failed for %s", function)
+                db.session.rollback()
+                results.append(None)
+    out: dict[tuple[str, int], tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
+    for index in range(0, len(calls), 2):
+        module, _, unit_id, _ = calls[index]
+        now_stats, old_stats = results[index], results[index + 1]
+        if now_stats is None:
+            old_stats = None
+        out[(module, unit_id)] = (now_stats, old_stats)
+    return out
 
 
 def toc(document: dict[str, Any]) -> list[Block]:
