@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from datetime import timedelta
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -242,13 +242,13 @@ def page_of(items_schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def period_from(query: dict[str, Any]) -> Period | None:
-    start, end = query.get("from"), query.get("to")
-    if start is not None or end is not None:
-        start = parse_date(start) if start else None
-        end = parse_date(end) if end else None
+    raw_start, raw_end = query.get("from"), query.get("to")
+    if raw_start or raw_end:
+        start = parse_date(raw_start) if raw_start else None
+        end = parse_date(raw_end) if raw_end else None
         if start and end and end < start:
             raise RequestInvalid(400, "Ogiltig period.", {"to": ["Slutdatum före startdatum."]})
-        return custom_period(start or end - timedelta(days=36500), end or clock.today())  # type: ignore[operator]
+        return custom_period(start or date(1900, 1, 1), end or clock.today())
     if query.get("year"):
         period = parse_quality_year(query["year"])
         if period is None:
@@ -390,7 +390,7 @@ def _kind_routes(spec: KindSpec) -> None:
     def link(user: User, ref: str, query: Any, body: dict[str, Any]) -> dict[str, Any]:
         item = _load(spec, ref, user)
         try:
-            target = load_item(body["target"].strip(), user)
+            target: Item = load_item(body["target"].strip(), user)
         except NotFound:
             raise OperationError("Hittar inget ärende med det numret som du har tillgång till.",
                                  field="target") from None  # fmt: skip
@@ -444,10 +444,9 @@ def _action_route(
             return present(user, action.run(user, None, body))
 
         add_route(Route("POST", f"/{slug}", f"{slug}_create", action.summary, tag, create,
-                        body=action.body, response={"anyOf": [detail, RECEIPT]},
-                        status=201,
-                        description="Svaret är ärendet, eller ett kvitto (visible: false) om "
-                        "användaren inte får läsa det hon har rapporterat (lex Sarah)."))  # fmt: skip
+                        body=action.body, response={"anyOf": [detail, RECEIPT]}, status=201,
+                        description="Svaret är ärendet, eller kvitto (visible: false) om "
+                        "användaren inte får läsa det hon rapporterat (lex Sarah)."))  # fmt: skip
         return
 
     def run(user: User, ref: str, query: Any, body: dict[str, Any]) -> dict[str, Any]:
@@ -459,7 +458,7 @@ def _action_route(
                         params=[REF_PARAM], body=action.body, response=detail))  # fmt: skip
         return
     created = action.result_kind is not None and action.result_kind != spec.code
-    if created:
+    if action.result_kind is not None:
         kind_spec(action.result_kind)  # must exist
     add_route(Route(
         "POST", f"/{slug}/{{ref}}/{action.name}", f"{slug}_{action.name}", action.summary, tag,

@@ -174,12 +174,14 @@ def validate(value: Any, schema: dict[str, Any], name: str = "") -> dict[str, li
 
 
 def parse_date(text: str) -> date | None:
+    """An ISO date between 1900 and 2200 (other years are typing errors)."""
     try:
         if len(text) != 10:
             return None
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         return None
+    return value if 1900 <= value.year <= 2200 else None
 
 
 def parse_datetime(text: str) -> datetime | None:
@@ -187,7 +189,7 @@ def parse_datetime(text: str) -> datetime | None:
         value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return None
-    if "T" not in text.upper() or value.tzinfo is None:
+    if "T" not in text.upper() or value.tzinfo is None or not 1900 <= value.year <= 2200:
         return None
     return value
 

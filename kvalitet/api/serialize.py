@@ -84,7 +84,7 @@ def kind_columns(spec: KindSpec) -> list[Column[Any]]:
     table = mapper.local_table
     if table is Item.__table__:
         return []
-    return [c for c in table.columns if c.name != "id"]  # type: ignore[attr-defined]
+    return [c for c in table.columns if c.name != "id"]  # type: ignore[attr-defined,misc]
 
 
 def kind_fields_schema(spec: KindSpec) -> dict[str, Any]:

@@ -56,7 +56,8 @@ def test_avvikelse_whole_chef_flow_through_the_api(org, api_as):
 
     version = chef.get(f"/api/v1/atgarder/{action_ref}").get_json()["version"]
     deferred = chef.post(f"/api/v1/atgarder/{action_ref}/uppskjuten", json={
-        "deferred": True, "reason": "Tas i nästa års plan", "expected_version": version})  # fmt: skip
+        "deferred": True, "reason": "Tas i nästa års plan",
+        "expected_version": version})  # fmt: skip
     assert deferred.status_code == 200, deferred.get_json()
 
     stale = chef.post(f"/api/v1/avvikelser/{ref}/transitions",
