@@ -44,7 +44,9 @@ def acquire_lease(holder: str = HOLDER, seconds: int | None = None) -> bool:
     now = _real_now()
     if db.session.get(SchedulerLease, LEASE_NAME) is None:
         try:
-            db.session.add(SchedulerLease(name=LEASE_NAME, holder="", expires_at=now))
+            db.session.add(
+                SchedulerLease(name=LEASE_NAME, holder="", expires_at=now - timedelta(seconds=1))
+            )
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
