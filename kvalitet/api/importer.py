@@ -331,7 +331,7 @@ class Lookups:
         key = _norm(text)
         if key not in self.units:
             unit = None
-            if key.isdigit():
+            if key.isascii() and key.isdigit() and len(key) < 10:
                 unit = db.session.get(Unit, int(key))
             if unit is None:
                 unit = db.session.scalar(

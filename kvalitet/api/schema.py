@@ -201,7 +201,7 @@ def coerce_query(param: Param, raw: str) -> Any:
     value: Any = raw
     if kind == "integer":
         text = raw.strip()
-        if not (text.lstrip("-").isdigit() and len(text) < 12):
+        if not re.fullmatch(r"-?[0-9]{1,11}", text):
             raise RequestInvalid(400, "Ogiltig parameter.", {param.name: ["Ska vara ett heltal."]})
         value = int(text)
     elif kind == "boolean":

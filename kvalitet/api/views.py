@@ -111,7 +111,9 @@ def _mapping_from_form(kind: importer.ImportKind, headers: list[str]) -> dict[st
     mapping: dict[str, int | None] = {}
     for target in kind.targets:
         raw = request.form.get(f"map_{target.name}", "")
-        mapping[target.name] = int(raw) if raw.isdigit() and int(raw) < len(headers) else None
+        mapping[target.name] = (
+            int(raw) if raw.isascii() and raw.isdigit() and int(raw) < len(headers) else None
+        )
     return mapping
 
 

@@ -241,3 +241,13 @@ def test_units_me_kinds_and_statistics(org, api_as):
     reader = api_as(org.lasare).get("/api/v1/statistics/avvikelser").get_json()
     assert reader["suppressed"] is True and reader["current"]["total"] == 1
     assert "<5" in str(reader["current"]["by_category"])
+
+
+def test_odd_query_strings_give_400_not_500(org, api_as):
+    client = api_as(org.chef_a1)
+    for query in ("page=%C2%B3", "page=x", "unit=99999999999", "from=9999-12-31",
+                  "to=0001-01-01", "year=", "overdue=ja", "per_page=0"):  # fmt: skip
+        response = client.get(f"/api/v1/avvikelser?{query}")
+        assert response.status_code == 400, (query, response.get_json())
+    assert client.get("/api/v1/avvikelser?from=2020-01-01&to=2020-12-31").status_code == 200
+    assert client.get("/api/v1/statistics/avvikelser?year=2025/26").status_code == 200
