@@ -13,6 +13,7 @@ import importlib
 import importlib.util
 import logging
 import os
+import signal
 import socket
 import uuid
 from collections.abc import Callable
@@ -127,10 +128,17 @@ def run_forever(app: Flask) -> None:  # pragma: no cover - a blocking process
         job_id, trigger = spec.pop("id"), spec.pop("trigger")
         spec.pop("func")
         scheduler.add_job(
-            run_job, trigger, args=[app, job], id=job_id, coalesce=True, max_instances=1,
+            run_job, trigger, args=[app, job], id=job_id, name=job_id, coalesce=True,
+            max_instances=1,
             misfire_grace_time=3600, **spec,
         )  # fmt: skip
-    log.info("scheduler %s started with %d jobs", HOLDER, len(scheduler.get_jobs()))
+    log.info("scheduler %s starting with %d jobs", HOLDER, len(scheduler.get_jobs()))
+
+    def stop(signum: int, frame: Any) -> None:
+        scheduler.shutdown(wait=False)
+
+    # SIGTERM (scripts/run.sh, systemd) stops cleanly and hands the lease over at once.
+    signal.signal(signal.SIGTERM, stop)
     try:
         scheduler.start()
     finally:
