@@ -14,6 +14,7 @@ from kvalitet.arshjul.models import ArshjulAktivitet, ArshjulUppgift, OnceMarker
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.permissions import require
+from kvalitet.core.pii import check_text
 from kvalitet.core.recurrence import Rule, occurrences
 from kvalitet.extensions import db
 from kvalitet.items.operations import check_version, new_item, transaction
@@ -40,6 +41,8 @@ def _validate(fields: dict[str, Any]) -> None:
         raise OperationError("Ange vad aktiviteten gäller.", field="title")
     if len(title) > 200:
         raise OperationError("Högst 200 tecken.", field="title")
+    # The title becomes the title of every task (a FreeText column): refuse a personnummer here.
+    check_text(title, "title")
     if fields.get("responsible_role") not in {str(r) for r in RESPONSIBLE_ROLES}:
         raise OperationError("Välj en ansvarig roll.", field="responsible_role")
     if not fields.get("units"):

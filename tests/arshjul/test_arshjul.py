@@ -239,3 +239,15 @@ def test_statistics_for_subtree_and_period(app, org):
     assert stats["per_activity"][0]["title"] == "Loggkontroll skyddade personuppgifter"
     assert statistics(org.avd_b, quality_year(2025))["planned"] == 0
     assert statistics(org.avd_a, quality_year(2024))["planned"] == 0
+
+
+def test_personnummer_in_activity_title_is_refused_at_the_field(app, org, login_as):
+    kv = login_as(org.kvalitet)
+    response = kv.post("/arshjul/aktiviteter/ny", {
+        "title": "Kontroll 19121212-1212", "freq": "yearly", "start": "2026-11-30",
+        "responsible_role": "kvalitetsutvecklare", "lead_days": "30",
+        "units": [str(org.forv.id)], "active": "y",
+    })  # fmt: skip
+    assert response.status_code == 422
+    assert "title-fel" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ArshjulAktivitet.id))) == 0
