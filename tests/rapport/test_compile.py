@@ -142,3 +142,20 @@ def test_narratives_are_tasks_and_missing_texts_are_seen(app, org, monkeypatch):
     assert paragraphs[:2] == ["Första stycket.", "Andra stycket."]
     assert any(b["t"] == "note" and b["text"].startswith("Texten saknas (Avd Chef A")
                for b in avd_a)  # fmt: skip
+
+
+def test_real_stats_modules_fill_every_chapter(app, org):
+    """With the kind modules' own stats.py (in worker threads): no section fails, and every
+    module that has stats gives its key-figure table with both years."""
+    from kvalitet.rapport.document import STAT_SOURCES, load_stats
+
+    dataset(org)
+    rapport = ops.start_report(org.kvalitet, org.forv, YEAR)
+    doc = compile_document(rapport, org.kvalitet)
+    avd_a = chapter(doc, "Avdelning A")
+    notes = [b["text"] for b in avd_a if b["t"] == "note"]
+    assert not [n for n in notes if "kunde inte tas fram" in n]
+    for module, title in STAT_SOURCES:
+        if load_stats(module) is not None:
+            key = table_of(avd_a, f"{title}: nyckeltal")
+            assert key["columns"][1:3] == ["2025/26", "2024/25"]
