@@ -334,6 +334,51 @@ def _msgid_domain() -> str:
     return sender.rpartition("@")[2] or "kvalitet"
 
 
+def _claim(mail_id: int) -> OutboxMail | None:
+    """Claim a waiting row for sending (moves its next attempt MAIL_CLAIM_SECONDS ahead, in
+    its own committed UPDATE), so that even two senders without the scheduler lease never
+    send the same row twice. A sender that dies after claiming leaves the row to be retried
+    when the claim runs out."""
+    now = clock.now()
+    claim = timedelta(seconds=int(current_app.config.get("MAIL_CLAIM_SECONDS", 600)))
+    result = db.session.execute(
+        update(OutboxMail)
+        .where(
+            OutboxMail.id == mail_id,
+            OutboxMail.status == OutboxStatus.VANTAR,
+            OutboxMail.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + claim)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return db.session.get(OutboxMail, mail_id)
+
+
+def _mark_sent(mail_id: int) -> None:
+    for attempt in range(10):
+        try:
+            db.session.execute(
+                update(OutboxMail)
+                .where(OutboxMail.id == mail_id)
+                .values(
+                    status=OutboxStatus.SKICKAD,
+                    sent_at=clock.now(),
+                    attempts=OutboxMail.attempts + 1,
+                    last_error=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+            return
+        except OperationalError:  # SQLite busy: the mail is sent, keep trying to mark it
+            db.session.rollback()
+            time.sleep(0.1 * (attempt + 1))
+    raise RuntimeError(f"could not mark outbox mail {mail_id} as sent")
+
+
 def send_outbox(limit: int = 200) -> dict[str, int]:
     """Send waiting mails whose time has come. Each row is marked sent and committed right
     after the server accepted it. When the server cannot be reached the rows wait and are
@@ -366,11 +411,13 @@ def send_outbox(limit: int = 200) -> dict[str, int]:
         return result
     try:
         for index, mail_id in enumerate(ids):
-            mail = db.session.get(OutboxMail, mail_id)
-            if mail is None or mail.status != OutboxStatus.VANTAR:
+            mail = _claim(mail_id)
+            if mail is None:  # sent or claimed by another sender meanwhile
                 continue
+            message = _message(mail)
+            db.session.commit()  # end the read; the marking below starts with a write
             try:
-                smtp.send_message(_message(mail))
+                smtp.send_message(message)
             except smtplib.SMTPRecipientsRefused as error:
                 mail.status = OutboxStatus.MISSLYCKAD
                 mail.attempts += 1
@@ -390,10 +437,7 @@ def send_outbox(limit: int = 200) -> dict[str, int]:
                     result["deferred"] += 1
                 db.session.commit()
                 break
-            mail.status = OutboxStatus.SKICKAD
-            mail.sent_at = clock.now()
-            mail.attempts += 1
-            db.session.commit()
+            _mark_sent(mail_id)
             result["sent"] += 1
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):

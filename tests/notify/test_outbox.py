@@ -163,3 +163,31 @@ def test_mode_none_only_in_app(app, org):
     db.session.commit()
     assert db.session.scalar(select(OutboxMail.id)) is None
     assert db.session.scalar(select(DigestEntry.notification_id)) is None
+
+
+def test_two_senders_at_once_send_each_mail_once(app, org, smtp):
+    import threading
+
+    sink, _ = smtp
+    _queue(org, 12)
+    db.session.remove()
+    errors: list[BaseException] = []
+
+    def sender() -> None:
+        try:
+            with app.app_context():
+                send_outbox()
+                db.session.remove()
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    assert len(sink.messages) == 12
+    assert len({m["id"] for m in sink.messages}) == 12
+    statuses = set(db.session.scalars(select(OutboxMail.status)))
+    assert statuses == {OutboxStatus.SKICKAD}
