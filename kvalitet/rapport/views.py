@@ -266,5 +266,6 @@ def text(ref: str) -> Any:
         item=block,
         form=form,
         may_edit=ops.can(current_user, "edit", block),
+        year_label=quality_year(block.rapport.first_year).label,
         hide_generic_steps=False,
     ), status
