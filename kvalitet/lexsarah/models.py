@@ -211,7 +211,7 @@ class UtredningPost(db.Model):  # type: ignore[name-defined,misc]
     arende_id: Mapped[int] = mapped_column(ForeignKey("lexsarah_arende.id"), index=True)
     section: Mapped[str] = mapped_column(String(30), index=True)
     entry_date: Mapped[date] = mapped_column(Date)
-    source: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(FreeText)
     karaktar: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(FreeText)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)

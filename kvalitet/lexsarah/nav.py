@@ -8,12 +8,17 @@ from kvalitet.org.models import CHEF_ROLES, Role
 
 def nav(user: Any) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = [
-        {"label": "Rapportera lex Sarah", "endpoint": "lexsarah.new", "order": 15}
-    ]
+        {"label": "Lex Sarah (missförhållande)", "endpoint": "lexsarah.new", "order": 15,
+         "group": "ny"},
+    ]  # fmt: skip
     if role_paths(user, [Role.SAS, *CHEF_ROLES]):
         entries.append({"label": "Lex Sarah", "endpoint": "lexsarah.board", "order": 40})
     if role_paths(user, CHEF_ROLES):
-        entries.append(
-            {"label": "Spridning lex Sarah", "endpoint": "lexsarah.spreading", "order": 41}
-        )
+        entries.append({"label": "Spridning lex Sarah", "endpoint": "lexsarah.spreading",
+                        "order": 41})  # fmt: skip
+    if role_paths(
+        user, [Role.SAS, Role.KVALITETSUTVECKLARE, Role.AVDELNINGSCHEF, Role.LASARE, Role.ADMIN]
+    ):
+        entries.append({"label": "Lex Sarah", "endpoint": "lexsarah.stats", "order": 40,
+                        "group": "statistik"})  # fmt: skip
     return entries

@@ -552,7 +552,7 @@ def meeting() -> Any:
     ]
     return render_template(
         "lexsarah/meeting.html",
-        groups=groups,
+        meeting_groups=groups,
         monday=monday,
         week_end=week_end,
         week=monday.isocalendar().week,

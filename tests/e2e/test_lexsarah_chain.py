@@ -24,7 +24,8 @@ def test_whole_chain_in_browser(app, org, live_server, page):
     base = live_server
     # 1. The medarbetare reports.
     browser_login(page, base, org.med_a1.email)
-    page.get_by_role("link", name="Rapportera lex Sarah").first.click()
+    page.get_by_role("button", name="Rapportera").click()
+    page.get_by_role("link", name="Lex Sarah (missförhållande)").click()
     page.get_by_label("Kort rubrik").fill("Utebliven tillsyn under natten")
     page.get_by_label("Vad har hänt?").fill("Tillsynen kl. 02 gjordes inte enligt planen.")
     page.get_by_label("Konsekvenser eller risk för den enskilde").fill("Den enskilde föll.")
