@@ -84,6 +84,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     web.init_app(app)
     cli.init_app(app)
+
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies:
+        # Behind nginx or a load balancer: take the client address and scheme from the
+        # X-Forwarded-* headers set by that many trusted proxies (rate limits need it).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     return app
 
 

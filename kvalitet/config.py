@@ -63,6 +63,9 @@ class Defaults:
     MAIL_PASSWORD = ""
     MAIL_FROM = "kvalitet@example.se"
 
+    # Number of trusted reverse proxies in front of the app (nginx: 1). 0 = none.
+    PROXY_COUNT = 0
+
     # --- rate limits --------------------------------------------------------------------
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
