@@ -219,6 +219,10 @@ PERIOD_PARAMS = [
 ]
 SUMMARY = component("ItemSummary", serialize.SUMMARY_SCHEMA)
 REF_OBJ = serialize.REF_SCHEMA
+RECEIPT_NOTE = (
+    "Svaret är ärendet, eller ett kvitto (visible: false) om användaren inte längre får läsa "
+    "det (t.ex. en lex Sarah-rapport, eller ett ärende flyttat till en annan enhet)."
+)
 RECEIPT = component("Receipt", {
     "type": "object", "required": ["id", "ref", "kind", "visible", "message"],
     "properties": {"id": {"type": "integer"}, "ref": {"type": "string"},
@@ -434,8 +438,9 @@ def _action_route(
         db.session.refresh(item)
         if not can(user, "view", item):
             # E.g. a lex Sarah report: the reporter may report but not read the case.
+            message = f"{item.ref} är sparat. Du har inte behörighet att läsa ärendet."
             return {"id": item.id, "ref": item.ref, "kind": item.kind, "visible": False,
-                    "message": f"{item.spec.label} {item.ref} är registrerad."}  # fmt: skip
+                    "message": message}  # fmt: skip
         return serialize.detail(item, user)
 
     if action.name == "create":
@@ -445,8 +450,7 @@ def _action_route(
 
         add_route(Route("POST", f"/{slug}", f"{slug}_create", action.summary, tag, create,
                         body=action.body, response={"anyOf": [detail, RECEIPT]}, status=201,
-                        description="Svaret är ärendet, eller kvitto (visible: false) om "
-                        "användaren inte får läsa det hon rapporterat (lex Sarah)."))  # fmt: skip
+                        description=RECEIPT_NOTE))  # fmt: skip
         return
 
     def run(user: User, ref: str, query: Any, body: dict[str, Any]) -> dict[str, Any]:
@@ -455,14 +459,16 @@ def _action_route(
 
     if action.name == "update":
         add_route(Route("PATCH", f"/{slug}/{{ref}}", f"{slug}_update", action.summary, tag, run,
-                        params=[REF_PARAM], body=action.body, response=detail))  # fmt: skip
+                        params=[REF_PARAM], body=action.body, description=RECEIPT_NOTE,
+                        response={"anyOf": [detail, RECEIPT]}))  # fmt: skip
         return
     created = action.result_kind is not None and action.result_kind != spec.code
     if action.result_kind is not None:
         kind_spec(action.result_kind)  # must exist
     add_route(Route(
         "POST", f"/{slug}/{{ref}}/{action.name}", f"{slug}_{action.name}", action.summary, tag,
-        run, params=[REF_PARAM], body=action.body, response=result_detail,
+        run, params=[REF_PARAM], body=action.body, response={"anyOf": [result_detail, RECEIPT]},
+        description=RECEIPT_NOTE,
         status=201 if created else 200,
     ))  # fmt: skip
 

@@ -251,3 +251,18 @@ def test_odd_query_strings_give_400_not_500(org, api_as):
         assert response.status_code == 400, (query, response.get_json())
     assert client.get("/api/v1/avvikelser?from=2020-01-01&to=2020-12-31").status_code == 200
     assert client.get("/api/v1/statistics/avvikelser?year=2025/26").status_code == 200
+
+
+def test_moving_an_item_out_of_ones_scope_answers_with_a_receipt(org, api_as):
+    ref = _report(api_as(org.med_a1), org.a1)["ref"]
+    chef = api_as(org.chef_a1)
+    moved = chef.patch(f"/api/v1/avvikelser/{ref}", json={"unit_id": org.b1.id})
+    assert moved.status_code == 200, moved.get_json()
+    assert moved.get_json() == {
+        "id": moved.get_json()["id"],
+        "ref": ref,
+        "kind": "AVV",
+        "visible": False,
+        "message": f"{ref} är sparat. Du har inte behörighet att läsa ärendet.",
+    }
+    assert api_as(org.chef_b1).get(f"/api/v1/avvikelser/{ref}").status_code == 200
