@@ -591,7 +591,6 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
     root = rapport.unit
     period = period_of(rapport)
     prev = period.previous_year()
-    labels = (period.label, prev.label)
     area_list = areas()
     texts = texts_of(rapport)
     avdelningar = avdelningar_of(root)
@@ -675,29 +674,7 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
             3,
             "Identifierade förbättringsområden",
         )
-        blocks.append(h(2, "Statistik", f"{anchor}-statistik"))
-        for module, title, function in sources:
-            blocks.append(h(3, title, f"{anchor}-{module}"))
-            if module == "avvikelser" and function is None:
-                per_enhet = avvikelser_per_enhet(avd, period, prev)
-                if per_enhet:
-                    blocks.append(per_enhet)
-            if module == "atgarder" and function is None:
-                now_c, old_c = atgard_status_counts(avd, period), atgard_status_counts(avd, prev)
-                blocks += _dict_blocks(title, "per_status", now_c, old_c, labels, False)
-                continue
-            if function is None:
-                blocks.append(note(f"Uppgifter om {title.lower()} saknas ännu i systemet."))
-                continue
-            now_stats, old_stats = cache[(module, avd.id)]
-            if now_stats is None:
-                blocks.append(note(f"Statistiken för {title.lower()} kunde inte tas fram."))
-                continue
-            made = stats_blocks(title, now_stats, old_stats or {}, labels)
-            blocks += made or [note("Inga uppgifter för perioden.")]
-        blocks.append(h(2, "Förbättringsåtgärder", f"{anchor}-atgarder"))
-        blocks.append(tidigare_atgarder(avd, period))
-        blocks.append(arets_atgarder(avd, period))
+        blocks += facts_blocks(avd, period, sources, cache, anchor)
 
     missing = [
         {
@@ -724,6 +701,53 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
         "blocks": blocks,
         "missing": missing,
     }
+
+
+def facts_blocks(
+    unit: Unit,
+    period: Period,
+    sources: list[tuple[str, str, StatsFn | None]],
+    cache: dict[tuple[str, int], tuple[dict[str, Any] | None, dict[str, Any] | None]],
+    anchor: str,
+) -> list[Block]:
+    """The figures part of a chapter: "Statistik" (one section per kind) and
+    "Förbättringsåtgärder" (both tables), for `unit`'s subtree."""
+    prev = period.previous_year()
+    labels = (period.label, prev.label)
+    blocks = [h(2, "Statistik", f"{anchor}-statistik")]
+    for module, title, function in sources:
+        blocks.append(h(3, title, f"{anchor}-{module}"))
+        if module == "avvikelser" and function is None:
+            per_enhet = avvikelser_per_enhet(unit, period, prev)
+            if per_enhet:
+                blocks.append(per_enhet)
+        if module == "atgarder" and function is None:
+            now_c, old_c = atgard_status_counts(unit, period), atgard_status_counts(unit, prev)
+            blocks += _dict_blocks(title, "per_status", now_c, old_c, labels, False)
+            continue
+        if function is None:
+            blocks.append(note(f"Uppgifter om {title.lower()} saknas ännu i systemet."))
+            continue
+        now_stats, old_stats = cache[(module, unit.id)]
+        if now_stats is None:
+            blocks.append(note(f"Statistiken för {title.lower()} kunde inte tas fram."))
+            continue
+        made = stats_blocks(title, now_stats, old_stats or {}, labels)
+        blocks += made or [note("Inga uppgifter för perioden.")]
+    blocks.append(h(2, "Förbättringsåtgärder", f"{anchor}-atgarder"))
+    blocks.append(tidigare_atgarder(unit, period))
+    blocks.append(arets_atgarder(unit, period))
+    return blocks
+
+
+def unit_facts(rapport: Kvalitetsberattelse, unit: Unit) -> list[Block]:
+    """The figures of one unit's chapter (what the writer of its texts analyses)."""
+    period = period_of(rapport)
+    sources = [(module, title, load_stats(module)) for module, title in STAT_SOURCES]
+    cache = prefetch_stats(
+        [(m, f) for m, _, f in sources if f is not None], [unit], period, period.previous_year()
+    )
+    return facts_blocks(unit, period, sources, cache, f"avd-{unit.id}")
 
 
 def _one_stats(app: Any, function: StatsFn, unit_id: int, period: Period) -> dict[str, Any] | None:

@@ -49,21 +49,20 @@ def may_manage(user: User | None, rapport_unit: Unit) -> bool:
 
 
 def may_view_draft(user: User | None, rapport: Kvalitetsberattelse) -> bool:
-    """The draft (live compilation): managers, and chefs inside the report's subtree who
-    write parts of it."""
-    if may_manage(user, rapport.unit):
-        return True
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return any(p.startswith(rapport.unit.path) for p in role_paths(user, CHEF_ROLES))
+    """The draft (live compilation, every unit's figures and action titles): only those who
+    manage the report. A chef writing a text sees their own unit's figures on the text page."""
+    return may_manage(user, rapport.unit)
 
 
 def may_view_frozen(user: User | None, rapport: Kvalitetsberattelse) -> bool:
-    """Frozen versions: also the read-only nämnd role (läsare) over the unit."""
+    """Frozen versions, the document the nämnd receives: managers, chefs inside the
+    report's subtree and the read-only nämnd role (läsare) over the unit."""
     if may_view_draft(user, rapport):
         return True
     if user is None or not getattr(user, "is_authenticated", False):
         return False
+    if any(p.startswith(rapport.unit.path) for p in role_paths(user, CHEF_ROLES)):
+        return True
     return holds_role_over(user, [Role.LASARE], rapport.unit)
 
 

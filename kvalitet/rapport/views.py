@@ -14,7 +14,13 @@ from kvalitet.extensions import db
 from kvalitet.items.queries import load_item
 from kvalitet.org.models import Unit
 from kvalitet.rapport import operations as ops
-from kvalitet.rapport.document import compile_document, missing_texts, texts_of, toc
+from kvalitet.rapport.document import (
+    compile_document,
+    missing_texts,
+    texts_of,
+    toc,
+    unit_facts,
+)
 from kvalitet.rapport.forms import FreezeForm, InledningForm, StartForm, TextForm
 from kvalitet.rapport.models import Berattelsetext, Kvalitetsberattelse, RapportVersion
 from kvalitet.rapport.render import chart_data_uri, docx_bytes, pdf_bytes
@@ -266,6 +272,9 @@ def text(ref: str) -> Any:
         item=block,
         form=form,
         may_edit=ops.can(current_user, "edit", block),
+        facts=unit_facts(block.rapport, block.unit) if block.unit.kind == "avdelning" else [],
+        draft=ops.may_view_draft(current_user, block.rapport),
+        chart_uri=chart_data_uri,
         year_label=quality_year(block.rapport.first_year).label,
         hide_generic_steps=False,
     ), status

@@ -94,10 +94,13 @@ def test_other_units_and_staff_get_404(app, org, report, login_as):
         assert "Förvaltning</td>" not in listing
         text = db.session.scalars(select(Berattelsetext)).first()
         assert client.get(f"/kvalitetsberattelse/text/{text.ref}").status_code == 404
-    # A chef inside the förvaltning sees the draft (to write in it) but may not freeze.
+    # A chef inside the förvaltning reads frozen versions, not the live draft (it holds
+    # every unit's figures and action titles), and may not freeze.
     chef = login_as(org.chef_b1)
-    assert chef.get(f"/kvalitetsberattelse/{report.id}").status_code == 200
-    assert chef.post(f"/kvalitetsberattelse/{report.id}/frys").status_code == 403
+    assert chef.get(f"/kvalitetsberattelse/{report.id}").status_code == 302
+    assert chef.get(f"/kvalitetsberattelse/{report.id}/utkast.pdf").status_code == 404
+    assert chef.get(f"/kvalitetsberattelse/version/{version.id}").status_code == 200
+    assert chef.post(f"/kvalitetsberattelse/{report.id}/frys").status_code == 404
 
 
 def test_chef_writes_text_through_the_form(app, org, report, login_as):
@@ -106,7 +109,10 @@ def test_chef_writes_text_through_the_form(app, org, report, login_as):
     ).first()
     client = login_as(org.avdchef_a)
     url = f"/kvalitetsberattelse/text/{block.ref}"
-    assert client.get(url).status_code == 200
+    page = client.get(url).get_data(as_text=True)
+    # The writer sees the figures and actions of their own avdelning, not of others.
+    assert "Underlag: siffror" in page and "Utbildning i sekretess" in page
+    assert "Åtgärd i avdelning B" not in page
     bad = client.post(url, data={"text": "Klienten 19121212-1212 fick vänta.",
                                  "version": str(block.version)})  # fmt: skip
     assert bad.status_code == 422
@@ -117,7 +123,10 @@ def test_chef_writes_text_through_the_form(app, org, report, login_as):
     assert ok.status_code == 302
     db.session.refresh(block)
     assert block.status == TextStatus.UTKAST
-    assert "snabbare" in client.get(f"/kvalitetsberattelse/{report.id}").get_data(as_text=True)
+    assert client.get(f"/kvalitetsberattelse/{report.id}").status_code == 404  # no draft
+    assert "snabbare" in login_as(org.kvalitet).get(f"/kvalitetsberattelse/{report.id}").get_data(
+        as_text=True
+    )
     # Someone else's text: a chef of another avdelning may not edit it.
     other = login_as(org.chef_b1)
     assert other.post(url, data={"text": "x", "version": str(block.version)}).status_code in (
