@@ -112,3 +112,45 @@ def test_only_sas_takes_steps(org, login_as):
     db.session.expire_all()
     assert case.entries[0].author_name == org.chef_a1.name
     assert case.entries[0].author_title == org.chef_a1.title
+
+
+def test_early_anmalan_then_allvarligt_beslut_goes_to_spreading(org, login_as):
+    case = make_case(org)
+    ops.assess(case, org.sas, "missforhallande", "Allvarligt redan nu.")
+    ops.file_ivo(
+        case,
+        org.sas,
+        filed_date=date.today(),
+        channel="etjanst",
+        region="IVO Region Mitt",
+        attached=False,
+    )
+    assert case.status == "utredning" and case.ivo_utredning_due is not None
+    investigate(case, org.sas)
+    ops.decide(
+        case,
+        org.sas,
+        outcome="pataglig_risk",
+        allvarligt=True,
+        decision_maker_id=org.avdchef_a.id,
+        decision_date=date.today(),
+        reason="Risk.",
+    )
+    assert case.status == "spridning"
+
+
+def test_stale_form_is_refused(org, login_as):
+    case = make_case(org)
+    old_version = case.version
+    ops.record_immediate(case, org.sas, "Ny åtgärd", case.immediate_measures_at)
+    r = login_as(org.sas).post(
+        f"/lexsarah/{case.ref}/bedomning",
+        {
+            "version": old_version,
+            "bedomning-assessment": "missforhallande",
+            "bedomning-assessment_text": "Utreds.",
+        },
+    )
+    assert r.status_code == 422 and "Någon annan har sparat" in r.text
+    db.session.expire_all()
+    assert case.status == "rapporterad"
