@@ -341,11 +341,106 @@ def _lexsarah_actions() -> list[KindAction]:
     ]
 
 
+# --- Risk -------------------------------------------------------------------------------------
+
+
+def _risk_actions() -> list[KindAction]:
+    from kvalitet.risker import operations as ops
+    from kvalitet.risker.models import Anledning
+
+    score = {"type": "integer", "minimum": 1, "maximum": 4}
+    fields = {
+        "title": text(200),
+        "description": text(),
+        "consequence_text": text(),
+        "unit_id": ID,
+        "owner_id": INT_OR_NULL,
+        "anledning": {"type": "string", "enum": [str(a) for a in Anledning]},
+        "likelihood": score,
+        "consequence": score,
+        "residual_likelihood": {**score, "type": ["integer", "null"]},
+        "residual_consequence": {**score, "type": ["integer", "null"]},
+        "review_date": DATE,
+    }
+
+    def _names(body: dict[str, Any]) -> dict[str, Any]:
+        if "unit_id" in body:
+            body["unit"] = body.pop("unit_id")
+        if "owner_id" in body:
+            body["owner"] = body.pop("owner_id")
+        return body
+
+    def create(user: User, item: Item | None, body: dict[str, Any]) -> Item:
+        return ops.create_risk(user, **_names(body))
+
+    def update(user: User, item: Any, body: dict[str, Any]) -> Item:
+        version = _pop_version(body)
+        return ops.update_risk(user, item, expected_version=version, **_names(body))
+
+    return [
+        KindAction(
+            "create",
+            "Lägg till en risk",
+            obj(fields, ["title", "unit_id", "likelihood", "consequence"]),
+            create,
+        ),
+        KindAction("update", "Ändra en risk", obj({**fields, "expected_version": VERSION}), update),
+    ]
+
+
+# --- Egenkontroll -----------------------------------------------------------------------------
+
+
+def _egenkontroll_actions() -> list[KindAction]:
+    from kvalitet.egenkontroll import operations as ops
+    from kvalitet.egenkontroll.models import Svar
+
+    answer = obj({
+        "fraga_id": ID,
+        "case_no": {"type": "integer", "minimum": 1, "maximum": ops.MAX_CASES},
+        "value": {"type": ["string", "null"], "enum": [None, *[str(v) for v in Svar]]},
+    }, ["fraga_id", "case_no", "value"])  # fmt: skip
+
+    def answers(user: User, item: Any, body: dict[str, Any]) -> Item:
+        given = {(a["fraga_id"], a["case_no"]): a["value"] for a in body.get("answers") or []}
+        return ops.save_answers(user, item, case_count=body["case_count"], answers=given,
+                                summary=body.get("summary") or "",
+                                complete=bool(body.get("complete")),
+                                expected_version=body.get("expected_version"))  # fmt: skip
+
+    def finding(user: User, item: Any, body: dict[str, Any]) -> Item:
+        ops.add_finding(user, item, body["text"])
+        return item
+
+    return [
+        KindAction(
+            "svar",
+            "Spara svar per fråga och ärende (complete: markera genomförd)",
+            obj(
+                {
+                    "case_count": {"type": "integer", "minimum": 1, "maximum": ops.MAX_CASES},
+                    "answers": {"type": "array", "items": answer, "maxItems": 5000},
+                    "summary": text(),
+                    "complete": {"type": "boolean"},
+                    "expected_version": VERSION,
+                },
+                ["case_count", "answers"],
+            ),
+            answers,
+        ),
+        KindAction(
+            "fynd", "Lägg till ett fynd", obj({"text": text(10000, minLength=1)}, ["text"]), finding
+        ),
+    ]
+
+
 BUILDERS: dict[str, Callable[[], list[KindAction]]] = {
     "AVV": _avvikelse_actions,
     "ATG": _atgard_actions,
     "SYN": _synpunkt_actions,
     "LXS": _lexsarah_actions,
+    "RSK": _risk_actions,
+    "EGK": _egenkontroll_actions,
 }
 
 

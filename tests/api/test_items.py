@@ -266,3 +266,62 @@ def test_moving_an_item_out_of_ones_scope_answers_with_a_receipt(org, api_as):
         "message": f"{ref} är sparat. Du har inte behörighet att läsa ärendet.",
     }
     assert api_as(org.chef_b1).get(f"/api/v1/avvikelser/{ref}").status_code == 200
+
+
+def test_risk_chef_flow_and_scope(org, api_as):
+    chef = api_as(org.chef_a1)
+    refused = chef.post(
+        "/api/v1/risker",
+        json={"title": "Sårbar bemanning helger", "unit_id": org.a1.id, "likelihood": 5},
+    )
+    assert refused.status_code == 422
+    assert set(refused.get_json()["error"]["fields"]) == {"likelihood", "consequence"}
+    created = chef.post("/api/v1/risker", json={
+        "title": "Sårbar bemanning helger", "unit_id": org.a1.id, "likelihood": 3,
+        "consequence": 4})  # fmt: skip
+    assert created.status_code == 201, created.get_json()
+    ref = created.get_json()["ref"]
+    assert created.get_json()["fields"]["risk_value"] == 12
+    changed = chef.patch(f"/api/v1/risker/{ref}", json={"likelihood": 2})
+    assert changed.status_code == 200 and changed.get_json()["fields"]["risk_value"] == 8
+    assert api_as(org.chef_b1).get(f"/api/v1/risker/{ref}").status_code == 404
+    assert (
+        api_as(org.chef_b1)
+        .post(
+            "/api/v1/risker",
+            json={"title": "x", "unit_id": org.a1.id, "likelihood": 1, "consequence": 1},
+        )
+        .status_code
+        == 403
+    )
+
+
+def test_egenkontroll_answers_through_the_api(org, api_as):
+    from datetime import UTC, datetime
+
+    from kvalitet.core import clock
+    from tests.egenkontroll.helpers import make_plan
+
+    clock.freeze(datetime(2026, 1, 20, 9, tzinfo=UTC))
+    _plan, kontroll = make_plan(org)
+    chef = api_as(org.chef_a1)
+    listed = chef.get(f"/api/v1/egenkontroll?unit={org.a1.id}").get_json()["items"]
+    assert listed, "the adopted plan gives the unit occurrences"
+    ref = listed[-1]["ref"]
+    questions = [f.id for f in kontroll.fragor]
+    answers = [{"fraga_id": q, "case_no": n, "value": "ja"} for q in questions for n in (1, 2, 3)]
+    saved = chef.post(
+        f"/api/v1/egenkontroll/{ref}/svar",
+        json={"case_count": 3, "answers": answers, "summary": "Allt i ordning.", "complete": True},
+    )
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["status"] == "genomford"
+    finding = chef.post(f"/api/v1/egenkontroll/{ref}/fynd", json={"text": "Logg saknas en dag"})
+    assert finding.status_code == 200, finding.get_json()
+    from kvalitet.egenkontroll.models import Fynd
+
+    assert (
+        db.session.scalar(select(Fynd.text).where(Fynd.egenkontroll_id == saved.get_json()["id"]))
+        == "Logg saknas en dag"
+    )
+    assert api_as(org.chef_a2).get(f"/api/v1/egenkontroll/{ref}").status_code == 404
