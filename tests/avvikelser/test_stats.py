@@ -96,3 +96,13 @@ def test_statistics_page(org, login_as):  # type: ignore[no-untyped-def]
     )
     assert "&lt;5" in body  # small sex/age groups suppressed for read-only users
     assert login_as(org.med_a1).get("/avvikelser/statistik").status_code == 403
+
+
+def test_statistics_page_custom_period(org, login_as):  # type: ignore[no-untyped-def]
+    dataset(org)
+    kv = login_as(org.kvalitet)
+    body = kv.get(
+        f"/avvikelser/statistik?enhet={org.forv.id}&fran=2025-10-01&till=2025-10-31"
+    ).get_data(as_text=True)
+    assert 'data-testid="total">3<' in body  # three reported in October 2025 (one cancelled)
+    assert "2025-10-01 – 2025-10-31" in body
