@@ -79,11 +79,7 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
     total = db.session.scalar(select(func.count()).select_from(ids)) or 0
 
     cat_rows = _counts(
-
-            select(Avvikelse.category_id, func.count())
-            .where(in_period)
-            .group_by(Avvikelse.category_id)
-
+        select(Avvikelse.category_id, func.count()).where(in_period).group_by(Avvikelse.category_id)
     )
     categories = db.session.scalars(
         select(ListEntry)
@@ -107,11 +103,9 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
         by_status[key] = by_status.get(key, 0) + int(status_rows.get(state, 0))
 
     cause_rows = _counts(
-
-            select(AvvikelseOrsak.orsak, func.count())
-            .where(AvvikelseOrsak.avvikelse_id.in_(select(ids.c.id)))
-            .group_by(AvvikelseOrsak.orsak)
-
+        select(AvvikelseOrsak.orsak, func.count())
+        .where(AvvikelseOrsak.avvikelse_id.in_(select(ids.c.id)))
+        .group_by(AvvikelseOrsak.orsak)
     )
     by_cause = {ORSAK_LABELS[o]: int(cause_rows.get(str(o), 0)) for o in Orsak}
 
@@ -140,19 +134,15 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
         by_severity[names[risk_level(severity)]] += int(count)
 
     sex_rows = _counts(
-
-            select(Avvikelse.sex, func.count())
-            .where(in_period, Avvikelse.sex.is_not(None))
-            .group_by(Avvikelse.sex)
-
+        select(Avvikelse.sex, func.count())
+        .where(in_period, Avvikelse.sex.is_not(None))
+        .group_by(Avvikelse.sex)
     )
     by_sex = {KON_LABELS[k]: int(sex_rows.get(str(k), 0)) for k in Kon}
     age_rows = _counts(
-
-            select(Avvikelse.age_group, func.count())
-            .where(in_period, Avvikelse.age_group.is_not(None))
-            .group_by(Avvikelse.age_group)
-
+        select(Avvikelse.age_group, func.count())
+        .where(in_period, Avvikelse.age_group.is_not(None))
+        .group_by(Avvikelse.age_group)
     )
     by_age = {label: int(age_rows.get(key, 0)) for key, label in ALDERSGRUPPER.items()}
 
