@@ -120,9 +120,12 @@ def print_html(document: dict[str, Any], **context: Any) -> str:
 
 def pdf_bytes(document: dict[str, Any], **context: Any) -> bytes:
     from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
     html = print_html(document, **context)
-    return bytes(HTML(string=html, base_url=".").write_pdf())
+    # Nothing but the inline (data:) chart images may be loaded: no files, no network.
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    return bytes(HTML(string=html, url_fetcher=fetcher).write_pdf())
 
 
 # --- Word ---------------------------------------------------------------------------------
