@@ -151,3 +151,20 @@ def test_statistics(org):  # type: ignore[no-untyped-def]
     assert stats["carry_over"] == 1 and stats["deferred"] == 1
     assert statistics(org.forv, quality_year(2025))["created"] == 3
     assert statistics(org.avd_a, quality_year(2024))["created"] == 0
+
+
+def test_any_item_page_offers_a_linked_action(org, login_as):  # type: ignore[no-untyped-def]
+    from kvalitet.synpunkter.operations import register_oral
+
+    synpunkt = register_oral(org.chef_a1, unit=org.a1, typ="klagomal",
+                             description="Svårt att nå handläggaren per telefon.")  # fmt: skip
+    chef = login_as(org.chef_a1)
+    page = chef.get(f"/arende/{synpunkt.ref}", follow_redirects=True).get_data(as_text=True)
+    assert f"/atgarder/ny?fran={synpunkt.ref}" in page
+    response = chef.post("/atgarder/ny", {"fran": synpunkt.ref, "title": "Telefontider",
+                         "atgard_typ": "forbattring", "unit_id": str(org.a1.id),
+                         "owner_id": str(org.chef_a1.id)})  # fmt: skip
+    assert response.status_code == 302
+    action = db.session.scalars(db.select(Atgard)).one()
+    link = db.session.scalars(db.select(ItemLink).where(ItemLink.target_id == action.id)).one()
+    assert link.source_id == synpunkt.id and link.link_type == "atgard"
