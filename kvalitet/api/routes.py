@@ -41,7 +41,7 @@ from kvalitet.core.permissions import can, holds_role_over, role_paths, visible_
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import csrf, db
 from kvalitet.items.models import Item, LinkType
-from kvalitet.items.operations import add_comment, cancel_item, link_items
+from kvalitet.items.operations import add_attachment, add_comment, cancel_item, link_items
 from kvalitet.items.queries import load_item, log_read_if_needed
 from kvalitet.items.registry import KindSpec, all_kinds
 from kvalitet.org.models import ROLE_LABELS, Role, Unit, User
@@ -158,6 +158,12 @@ def _dispatch(route: Route, path_args: dict[str, Any]) -> Any:
         if query_errors:
             raise RequestInvalid(400, "Ogiltiga parametrar.", query_errors)
         body = None
+        if route.upload:
+            upload = request.files.get("file")
+            if upload is None or not upload.filename:
+                raise RequestInvalid(400, "Skicka filen som multipart/form-data i fältet file.",
+                                     {"file": ["Välj en fil."]})  # fmt: skip
+            body = {"file": upload}
         if route.body is not None:
             body = request.get_json(silent=True)
             if body is None and not request.is_json:
@@ -407,6 +413,19 @@ def _kind_routes(spec: KindSpec) -> None:
         body=obj({"target": text(40, minLength=1),
                   "link_type": {"type": "string", "enum": [str(t) for t in LinkType]}},
                  ["target"]),
+    ))  # fmt: skip
+
+    def attach(user: User, ref: str, query: Any, body: dict[str, Any]) -> dict[str, Any]:
+        item = _load(spec, ref, user)
+        upload = body["file"]
+        row = add_attachment(item, user, upload.filename or "", upload.stream)
+        return serialize.attachment(row)
+
+    add_route(Route(
+        "POST", f"/{slug}/{{ref}}/attachments", f"{slug}_attach", "Bifoga en fil", tag, attach,
+        params=[REF_PARAM], upload=True, status=201, response=serialize.ATTACHMENT_SCHEMA,
+        description="Samma regler som i webben: tillåtna filtyper (ATTACHMENT_EXTENSIONS) "
+        "och största storlek (ATTACHMENT_MAX_BYTES); annars 422 med fältet file.",
     ))  # fmt: skip
 
     def cancel(user: User, ref: str, query: Any, body: dict[str, Any]) -> dict[str, Any]:

@@ -69,6 +69,7 @@ class Route:
     auth: bool = True
     errors: tuple[int, ...] = (400, 401, 403, 404, 409, 422)
     description: str = ""
+    upload: bool = False  # multipart/form-data with one file in the field "file"
 
     @property
     def flask_path(self) -> str:
@@ -242,6 +243,14 @@ def openapi_document(routes: list[Route], components: dict[str, Any]) -> dict[st
             parameters.append(entry)
         if parameters:
             op["parameters"] = parameters
+        if route.upload:
+            op["requestBody"] = {
+                "required": True,
+                "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }}},
+            }  # fmt: skip
         if route.body is not None:
             op["requestBody"] = {
                 "required": True,
@@ -254,7 +263,7 @@ def openapi_document(routes: list[Route], components: dict[str, Any]) -> dict[st
         statuses = set(route.errors)
         if route.auth:
             statuses.add(401)
-        if route.body is not None or route.params:
+        if route.body is not None or route.params or route.upload:
             statuses.add(400)
         for status in sorted(statuses):
             op["responses"][str(status)] = {

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Mapper
 from kvalitet.core.permissions import can
 from kvalitet.core.workflow import available_transitions, check_transition
 from kvalitet.extensions import db
-from kvalitet.items.models import Comment, Item
+from kvalitet.items import queries
+from kvalitet.items.models import Attachment, Comment, Item
 from kvalitet.items.queries import visible_links
 from kvalitet.items.registry import KindSpec
 from kvalitet.org.models import Unit, User
@@ -145,6 +146,31 @@ def summary(item: Item) -> dict[str, Any]:
     }
 
 
+ATTACHMENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "filename", "content_type", "size", "sha256", "created_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "filename": {"type": "string"},
+        "content_type": {"type": "string"},
+        "size": {"type": "integer"},
+        "sha256": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+
+def attachment(row: Attachment) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "filename": row.filename,
+        "content_type": row.content_type,
+        "size": row.size,
+        "sha256": row.sha256,
+        "created_at": plain(row.created_at),
+    }
+
+
 def detail_schema(spec: KindSpec) -> dict[str, Any]:
     properties = {
         **SUMMARY_PROPERTIES,
@@ -197,6 +223,7 @@ def detail_schema(spec: KindSpec) -> dict[str, Any]:
                 },
             },
         },
+        "attachments": {"type": "array", "items": ATTACHMENT_SCHEMA},
         "permissions": {
             "type": "object",
             "properties": {a: {"type": "boolean"} for a in ("edit", "comment", "link", "cancel")},
@@ -244,6 +271,7 @@ def detail(item: Item, user: User) -> dict[str, Any]:
         {"id": c.id, "author": _ref(c.author), "body": c.body, "created_at": plain(c.created_at)}
         for c in comments
     ]
+    data["attachments"] = [attachment(a) for a in queries.attachments(item)]
     data["permissions"] = {a: can(user, a, item) for a in ("edit", "comment", "link", "cancel")}
     return data
 

@@ -325,3 +325,31 @@ def test_egenkontroll_answers_through_the_api(org, api_as):
         == "Logg saknas en dag"
     )
     assert api_as(org.chef_a2).get(f"/api/v1/egenkontroll/{ref}").status_code == 404
+
+
+def test_attachments_through_the_api(org, api_as):
+    import io
+
+    ref = _report(api_as(org.med_a1), org.a1)["ref"]
+    chef = api_as(org.chef_a1)
+    sent = chef.raw.post(f"/api/v1/avvikelser/{ref}/attachments",
+                         headers={"Authorization": f"Bearer {chef.token}"},
+                         data={"file": (io.BytesIO(b"%PDF-1.4 utredning"), "utredning.pdf")},
+                         content_type="multipart/form-data")  # fmt: skip
+    assert sent.status_code == 201, sent.get_json()
+    assert sent.get_json()["filename"] == "utredning.pdf" and sent.get_json()["size"] == 18
+    detail = chef.get(f"/api/v1/avvikelser/{ref}").get_json()
+    assert [a["filename"] for a in detail["attachments"]] == ["utredning.pdf"]
+    refused = chef.raw.post(f"/api/v1/avvikelser/{ref}/attachments",
+                            headers={"Authorization": f"Bearer {chef.token}"},
+                            data={"file": (io.BytesIO(b"MZ"), "virus.exe")},
+                            content_type="multipart/form-data")  # fmt: skip
+    assert refused.status_code == 422 and "file" in refused.get_json()["error"]["fields"]
+    missing = chef.post(f"/api/v1/avvikelser/{ref}/attachments", json={})
+    assert missing.status_code == 400
+    other = api_as(org.chef_b1)
+    outside = other.raw.post(f"/api/v1/avvikelser/{ref}/attachments",
+                             headers={"Authorization": f"Bearer {other.token}"},
+                             data={"file": (io.BytesIO(b"x"), "a.pdf")},
+                             content_type="multipart/form-data")  # fmt: skip
+    assert outside.status_code == 404
