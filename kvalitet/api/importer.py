@@ -27,6 +27,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import OperationError
@@ -514,6 +515,8 @@ def check_rows(
                     result.errors.append(
                         (_column_for(kind, mapping, headers, error.field), error.message)
                     )
+                except SQLAlchemyError:
+                    result.errors.append(("–", "Raden kunde inte sparas (för långt värde?)."))
             db.session.rollback()
             lookups = Lookups()  # the rollback expired the cached rows
         results.append(result)
@@ -567,6 +570,9 @@ def run_import(
     except OperationError as error:
         db.session.rollback()
         raise ImportFailed("Inget importerades: " + error.message) from None
+    except SQLAlchemyError:
+        db.session.rollback()
+        raise ImportFailed("Inget importerades: en rad kunde inte sparas.") from None
     except BaseException:
         db.session.rollback()
         raise

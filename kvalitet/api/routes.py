@@ -13,9 +13,10 @@ import importlib.util
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import AnonymousUserMixin
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import DataError, IntegrityError
 
 from kvalitet.api import serialize, tokens
 from kvalitet.api.kindapi import ID, VERSION, KindAction, actions_for, obj, text
@@ -100,7 +101,6 @@ def _allow_header(response: Response) -> Response:
     """A 405 from the API names the methods the path supports (RFC 9110)."""
     if response.status_code == 405 and request.path.startswith("/api/") and \
             "Allow" not in response.headers:  # fmt: skip
-        from flask import current_app
         from werkzeug.exceptions import HTTPException
 
         try:
@@ -184,6 +184,16 @@ def _dispatch(route: Route, path_args: dict[str, Any]) -> Any:
         db.session.rollback()
         fields = {k: list(v) for k, v in (error.errors or {}).items()}
         return error_response(error.status_code, error.message, fields)
+    except IntegrityError:
+        db.session.rollback()
+        current_app.logger.exception("API integrity error")
+        return error_response(409, "Uppgifterna krockar med något som redan finns. Inget sparades.")
+    except DataError:
+        db.session.rollback()
+        current_app.logger.exception("API data error")
+        return error_response(
+            422, "Något värde passar inte databasen (för långt?). Inget sparades."
+        )
     response = jsonify(result)
     response.status_code = route.status
     return response
