@@ -291,6 +291,10 @@ def _kind_routes(spec: KindSpec) -> None:
     detail = component(f"{code}Detail", serialize.detail_schema(spec))
     states = list(spec.workflow.states)
 
+    generic = {"status", "unit", "from", "to", "year", "q", "overdue", "open",
+               "include_cancelled", "page", "per_page"}  # fmt: skip
+    kind_filters = [(c, sch) for c, sch in serialize.filter_columns(spec) if c.name not in generic]
+
     def list_items(user: User, query: dict[str, Any], body: Any) -> dict[str, Any]:
         stmt = select(spec.model).where(visible_clause(user, [spec]))
         if "status" in query:
@@ -317,6 +321,13 @@ def _kind_routes(spec: KindSpec) -> None:
                     Item.description.ilike(pattern),
                 )
             )
+        if query.get("open"):
+            stmt = stmt.where(
+                Item.status.in_(spec.workflow.open_states), Item.cancelled_at.is_(None)
+            )
+        for column, _schema in kind_filters:
+            if column.name in query:
+                stmt = stmt.where(column == query[column.name])
         if "overdue" in query:
             overdue = Item.due_date < clock.today()
             open_ = Item.status.in_(spec.workflow.open_states)
@@ -347,7 +358,9 @@ def _kind_routes(spec: KindSpec) -> None:
             UNIT_PARAM, *PERIOD_PARAMS,
             Param("q", {"type": "string", "maxLength": 200}, "Sök i nummer, rubrik, beskrivning"),
             Param("overdue", {"type": "boolean"}, "Bara försenade (true) / inte försenade"),
+            Param("open", {"type": "boolean"}, "Bara öppna (true)"),
             Param("include_cancelled", {"type": "boolean"}, "Ta med makulerade"),
+            *[Param(c.name, sch, f"Filter på fältet {c.name}") for c, sch in kind_filters],
             *PAGE_PARAMS,
         ],
         response=page_of(SUMMARY), errors=(400,),

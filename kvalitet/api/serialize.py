@@ -88,6 +88,25 @@ def kind_columns(spec: KindSpec) -> list[Column[Any]]:
     return [c for c in table.columns if c.name != "id"]  # type: ignore[attr-defined,misc]
 
 
+def filter_columns(spec: KindSpec) -> list[tuple[Column[Any], dict[str, Any]]]:
+    """The kind's indexed integer, text and yes/no columns: each is an equality filter of
+    the list (e.g. category_id and severity of avvikelser, typ of synpunkter)."""
+    out = []
+    for column in kind_columns(spec):
+        if not column.index or (column.foreign_keys and column.name.endswith("_by_id")):
+            continue
+        schema = _column_schema(column)
+        kind = schema.get("type")
+        kind = kind[0] if isinstance(kind, list) else kind
+        if kind == "integer":
+            out.append((column, {"type": "integer", "minimum": 0, "maximum": 2147483647}))
+        elif kind == "string" and "format" not in schema:
+            out.append((column, {"type": "string", "maxLength": 200}))
+        elif kind == "boolean":
+            out.append((column, {"type": "boolean"}))
+    return out
+
+
 def kind_fields_schema(spec: KindSpec) -> dict[str, Any]:
     columns = kind_columns(spec)
     return {

@@ -353,3 +353,21 @@ def test_attachments_through_the_api(org, api_as):
                              data={"file": (io.BytesIO(b"x"), "a.pdf")},
                              content_type="multipart/form-data")  # fmt: skip
     assert outside.status_code == 404
+
+
+def test_list_filters_open_and_kind_columns(org, api_as):
+    reporter = api_as(org.med_a1)
+    first = _report(reporter, org.a1, category_id=category_id("Dokumentation"))["ref"]
+    second = _report(reporter, org.a1, category_id=category_id("Bemötande"))["ref"]
+    chef = api_as(org.chef_a1)
+
+    def refs(query: str) -> list[str]:
+        response = chef.get(f"/api/v1/avvikelser?{query}")
+        assert response.status_code == 200, response.get_json()
+        return [i["ref"] for i in response.get_json()["items"]]
+
+    assert refs(f"category_id={category_id('Bemötande')}") == [second]
+    assert refs("open=true") == [second, first]
+    assert refs("q=" + first) == [first]
+    assert refs(f"unit={org.b1.id}") == []
+    assert refs("per_page=1&page=2") == [first]
