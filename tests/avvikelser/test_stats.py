@@ -106,3 +106,14 @@ def test_statistics_page_custom_period(org, login_as):  # type: ignore[no-untype
     ).get_data(as_text=True)
     assert 'data-testid="total">3<' in body  # three reported in October 2025 (one cancelled)
     assert "2025-10-01 – 2025-10-31" in body
+
+
+def test_statistics_page_only_for_own_subtree(org, login_as):  # type: ignore[no-untyped-def]
+    dataset(org)
+    chef_b = login_as(org.chef_b1)
+    body = chef_b.get(f"/avvikelser/statistik?enhet={org.forv.id}&ar=2024/25").get_data(
+        as_text=True
+    )
+    assert "Enhet B1, 2024-09-01" in body  # falls back to the chef's own unit
+    assert 'data-testid="total">3<' in body
+    assert "Enhet A1" not in body
