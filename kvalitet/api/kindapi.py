@@ -111,8 +111,20 @@ def _avvikelse_actions() -> list[KindAction]:
             body["unit"] = unit_of(body.pop("unit_id"))
         return ops.create_linked_atgard(user, item, **body)
 
+    def to_lexsarah(user: User, item: Any, body: dict[str, Any]) -> Item:
+        from kvalitet.lexsarah.operations import transfer_from_avvikelse
+
+        return transfer_from_avvikelse(item, user)
+
     score = {"type": ["integer", "null"], "minimum": 1, "maximum": 4}
     return [
+        KindAction(
+            "lexsarah",
+            "Överför till lex Sarah (skapar en kopplad rapport)",
+            obj({}),
+            to_lexsarah,
+            result_kind="LXS",
+        ),
         KindAction(
             "create", "Rapportera en avvikelse", obj(fields, ["description", "category_id"]), create
         ),
@@ -182,6 +194,17 @@ def _atgard_actions() -> list[KindAction]:
     from kvalitet.atgarder import operations as ops
 
     def create(user: User, item: Item | None, body: dict[str, Any]) -> Item:
+        source_ref = body.pop("source", None)
+        if source_ref:
+            from kvalitet.core.errors import NotFound
+            from kvalitet.items.queries import load_item
+
+            try:
+                source: Item = load_item(source_ref.strip(), user)
+            except NotFound:
+                raise OperationError("Hittar inget ärende med det numret som du har tillgång "
+                                     "till.", field="source") from None  # fmt: skip
+            return ops.create_atgard(user, source=source, **body)
         return ops.create_atgard(user, **body)
 
     def update(user: User, item: Any, body: dict[str, Any]) -> Item:
@@ -206,8 +229,8 @@ def _atgard_actions() -> list[KindAction]:
     return [
         KindAction(
             "create",
-            "Skapa en förbättringsåtgärd",
-            obj(_atgard_fields(), ["title", "unit_id"]),
+            "Skapa en förbättringsåtgärd (source: ärendet den kommer från)",
+            obj({**_atgard_fields(), "source": text(40, nullable=True)}, ["title", "unit_id"]),
             create,
         ),
         KindAction("update", "Ändra en förbättringsåtgärd", obj(update_fields), update),

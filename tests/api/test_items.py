@@ -371,3 +371,30 @@ def test_list_filters_open_and_kind_columns(org, api_as):
     assert refs("q=" + first) == [first]
     assert refs(f"unit={org.b1.id}") == []
     assert refs("per_page=1&page=2") == [first]
+
+
+def test_transfer_to_lexsarah_and_action_from_a_synpunkt(org, api_as):
+    ref = _report(api_as(org.med_a1), org.a1)["ref"]
+    chef = api_as(org.chef_a1)
+    moved = chef.post(f"/api/v1/avvikelser/{ref}/lexsarah", json={})
+    assert moved.status_code == 201, moved.get_json()
+    lxs = moved.get_json()["ref"]
+    assert lxs.startswith("LXS-")
+    assert api_as(org.sas).get(f"/api/v1/lexsarah/{lxs}").status_code == 200
+    again = chef.post(f"/api/v1/avvikelser/{ref}/lexsarah", json={})
+    assert again.status_code == 422 and "redan" in again.get_json()["error"]["message"]
+    assert (
+        api_as(org.chef_b1).post(f"/api/v1/avvikelser/{ref}/lexsarah", json={}).status_code == 404
+    )
+
+    syn = api_as(org.registrator).post("/api/v1/synpunkter", json={
+        "unit_id": org.a1.id, "typ": "klagomal", "kalla": "brukare", "kanal": "telefon",
+        "description": "Svårt att nå handläggaren."}).get_json()["ref"]  # fmt: skip
+    action = chef.post("/api/v1/atgarder", json={
+        "title": "Telefontid varje dag", "unit_id": org.a1.id, "source": syn})  # fmt: skip
+    assert action.status_code == 201, action.get_json()
+    links = chef.get(f"/api/v1/synpunkter/{syn}").get_json()["links"]
+    assert [link["ref"] for link in links] == [action.get_json()["ref"]]
+    hidden = chef.post("/api/v1/atgarder", json={"title": "x", "unit_id": org.a1.id,
+                                                  "source": "AVV-1900-0001"})  # fmt: skip
+    assert hidden.status_code == 422 and "source" in hidden.get_json()["error"]["fields"]
