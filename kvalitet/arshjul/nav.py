@@ -11,5 +11,7 @@ def nav(user: Any) -> list[dict[str, Any]]:
         Role.ADMIN, Role.KVALITETSUTVECKLARE, Role.ENHETSCHEF, Role.AVDELNINGSCHEF, Role.SAS,
         Role.MAS, Role.LASARE,
     ):  # fmt: skip
-        entries.append({"label": "Årshjul", "endpoint": "arshjul.year", "order": 60})
+        entries.append(
+            {"label": "Årshjul", "endpoint": "arshjul.year", "order": 60, "group": "plan"}
+        )
     return entries

@@ -4,4 +4,11 @@ from typing import Any
 
 
 def nav(user: Any) -> list[dict[str, Any]]:
-    return [{"label": "Förbättringsåtgärder", "endpoint": "atgarder.index", "order": 40}]
+    return [
+        {
+            "label": "Förbättringsåtgärder",
+            "endpoint": "atgarder.index",
+            "order": 40,
+            "group": "arenden",
+        }
+    ]

@@ -8,9 +8,16 @@ from kvalitet.core.permissions import role_paths
 
 def nav(user: Any) -> list[dict[str, Any]]:
     entries = [
-        {"label": "Rapportera avvikelse", "endpoint": "avvikelser.new", "order": 5},
+        {"label": "Avvikelse", "endpoint": "avvikelser.new", "order": 5, "group": "ny"},
         {"label": "Avvikelser", "endpoint": "avvikelser.index", "order": 10},
     ]
     if role_paths(user, STATS_ROLES):
-        entries.append({"label": "Avvikelsestatistik", "endpoint": "avvikelser.stats", "order": 80})
+        entries.append(
+            {
+                "label": "Avvikelser",
+                "endpoint": "avvikelser.stats",
+                "order": 10,
+                "group": "statistik",
+            }
+        )
     return entries

@@ -11,6 +11,17 @@ from kvalitet.egenkontroll.views import PLAN_VIEW_ROLES
 
 def nav(user: Any) -> list[dict[str, Any]]:
     """Everyone who may own an occurrence sees the list (it filters by permission)."""
+    from kvalitet.egenkontroll.views import STATS_ROLES
+
+    entries: list[dict[str, Any]] = []
     if role_paths(user, (*SPEC.view_roles, *PLAN_VIEW_ROLES)) or is_admin(user):
-        return [{"label": "Egenkontroller", "endpoint": "egenkontroll.index", "order": 40}]
-    return []
+        entries.append(
+            {"label": "Egenkontroller", "endpoint": "egenkontroll.index", "order": 40,
+             "group": "arenden"}
+        )  # fmt: skip
+    if role_paths(user, STATS_ROLES):
+        entries.append(
+            {"label": "Egenkontroller", "endpoint": "egenkontroll.stats", "order": 40,
+             "group": "statistik"}
+        )  # fmt: skip
+    return entries

@@ -9,5 +9,7 @@ from kvalitet.org.models import CHEF_ROLES, Role
 def nav(user: Any) -> list[dict[str, Any]]:
     entries = [{"label": "Mina ärenden", "endpoint": "items.inbox", "order": 0}]
     if role_paths(user, [*CHEF_ROLES, Role.KVALITETSUTVECKLARE, Role.SAS, Role.MAS]):
-        entries.append({"label": "Enheter", "endpoint": "items.units", "order": 90})
+        entries.append(
+            {"label": "Enheter", "endpoint": "items.units", "order": 90, "group": "plan"}
+        )
     return entries

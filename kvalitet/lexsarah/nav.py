@@ -12,10 +12,12 @@ def nav(user: Any) -> list[dict[str, Any]]:
          "group": "ny"},
     ]  # fmt: skip
     if role_paths(user, [Role.SAS, *CHEF_ROLES]):
-        entries.append({"label": "Lex Sarah", "endpoint": "lexsarah.board", "order": 40})
+        entries.append(
+            {"label": "Lex Sarah", "endpoint": "lexsarah.board", "order": 20, "group": "arenden"}
+        )
     if role_paths(user, CHEF_ROLES):
         entries.append({"label": "Spridning lex Sarah", "endpoint": "lexsarah.spreading",
-                        "order": 41})  # fmt: skip
+                        "order": 21, "group": "arenden"})  # fmt: skip
     if role_paths(
         user, [Role.SAS, Role.KVALITETSUTVECKLARE, Role.AVDELNINGSCHEF, Role.LASARE, Role.ADMIN]
     ):

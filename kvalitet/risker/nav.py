@@ -9,4 +9,4 @@ from kvalitet.risker.kinds import MANAGERS
 def nav(user: Any) -> list[dict[str, Any]]:
     if not role_paths(user, MANAGERS):
         return []
-    return [{"label": "Riskanalys", "endpoint": "risker.index", "order": 45}]
+    return [{"label": "Riskanalys", "endpoint": "risker.index", "order": 45, "group": "arenden"}]

@@ -7,7 +7,20 @@ from kvalitet.synpunkter.kinds import MANAGERS
 
 
 def nav(user: Any) -> list[dict[str, Any]]:
-    if role_paths(user, MANAGERS):
-        return [{"label": "Synpunkter", "endpoint": "synpunkter.index", "order": 40}]
     # Every employee can register a synpunkt given orally at a meeting.
-    return [{"label": "Registrera synpunkt", "endpoint": "synpunkter.oral", "order": 40}]
+    entries = [
+        {"label": "Muntlig synpunkt", "endpoint": "synpunkter.oral", "order": 20, "group": "ny"}
+    ]
+    if role_paths(user, MANAGERS):
+        entries.append(
+            {"label": "Synpunkter och klagomål", "endpoint": "synpunkter.index", "order": 30,
+             "group": "arenden"}
+        )  # fmt: skip
+    from kvalitet.synpunkter.views import STAT_ROLES
+
+    if role_paths(user, STAT_ROLES):
+        entries.append(
+            {"label": "Synpunkter och klagomål", "endpoint": "synpunkter.stats", "order": 30,
+             "group": "statistik"}
+        )  # fmt: skip
+    return entries

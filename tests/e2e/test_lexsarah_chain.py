@@ -99,6 +99,7 @@ def test_whole_chain_in_browser(app, org, live_server, page):
     # 7. Each unit's chef confirms.
     for chef, unit in ((org.chef_a1, org.a1), (org.chef_a2, org.a2)):
         browser_login(page, base, chef.email)
+        page.get_by_role("button", name="Ärenden").click()
         page.get_by_role("link", name="Spridning lex Sarah").first.click()
         assert page.get_by_text("Se över nattens tillsynsrutin.").is_visible()
         page.get_by_test_id(f"bekrafta-{unit.id}").click()
