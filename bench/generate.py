@@ -12,7 +12,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, String, func, insert, select
+from sqlalchemy import Boolean, Date, DateTime, Integer, String, func, insert, select, text
 from sqlalchemy.types import JSON
 
 from kvalitet.core.periods import Period
@@ -223,6 +223,11 @@ def generate(n: int, period: Period, scope: Unit, enheter: list[Unit], seed: int
             db.session.execute(insert(table), rows[start : start + CHUNK])
     if area_rows:
         db.session.execute(insert(item_quality_area), area_rows)
+    if db.engine.dialect.name == "postgresql":
+        # Ids were given explicitly: move the sequence past them for later inserts.
+        db.session.execute(
+            text("SELECT setval(pg_get_serial_sequence('item', 'id'), (SELECT max(id) FROM item))")
+        )
     db.session.commit()
     return n
 
