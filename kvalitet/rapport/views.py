@@ -3,9 +3,22 @@ versions, and writing a narrative text."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from kvalitet.core.errors import OperationError
@@ -180,22 +193,38 @@ def draft_file(rapport_id: int, fmt: str) -> Any:
     return _file(doc, fmt, "utkast", None)
 
 
-def _file(doc: dict[str, Any], fmt: str, suffix: str, version: RapportVersion | None) -> Any:
+def _render(doc: dict[str, Any], fmt: str, version: RapportVersion | None) -> bytes:
     if fmt == "docx":
-        return Response(
-            docx_bytes(doc, version),
-            mimetype=DOCX_TYPE,
-            headers={
-                "Content-Disposition": f'attachment; filename="{_filename(doc, suffix)}.docx"'
-            },
-        )
-    if fmt == "pdf":
-        return Response(
-            pdf_bytes(doc, version=version, chart_uri=chart_data_uri),
-            mimetype="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{_filename(doc, suffix)}.pdf"'},
-        )
-    abort(404)
+        return docx_bytes(doc, version)
+    return pdf_bytes(doc, version=version, chart_uri=chart_data_uri)
+
+
+def _cached(version: RapportVersion, fmt: str, doc: dict[str, Any]) -> bytes:
+    """A frozen version never changes, so its Word and PDF are rendered once and kept in
+    the instance folder (named by version id and checksum)."""
+    directory = Path(current_app.instance_path) / "kvalitetsberattelse"
+    path = directory / f"v{version.id}-{version.sha256[:16]}.{fmt}"
+    if path.exists():
+        return path.read_bytes()
+    data = _render(doc, fmt, version)
+    with contextlib.suppress(OSError):
+        directory.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{fmt}.tmp{os.getpid()}")
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    return data
+
+
+def _file(doc: dict[str, Any], fmt: str, suffix: str, version: RapportVersion | None) -> Any:
+    if fmt not in ("docx", "pdf"):
+        abort(404)
+    data = _cached(version, fmt, doc) if version is not None else _render(doc, fmt, None)
+    mimetype = DOCX_TYPE if fmt == "docx" else "application/pdf"
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{_filename(doc, suffix)}.{fmt}"'},
+    )
 
 
 @bp.route("/<int:rapport_id>/frys", methods=["POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -63,6 +64,11 @@ def test_start_freeze_and_who_sees_what(app, org, report, login_as):
     assert version.sha256 in body and "Innehållet stämmer" in body
     docx = lasare.get(f"/kvalitetsberattelse/version/{version.id}.docx")
     assert docx.status_code == 200 and docx.data[:2] == b"PK"
+    # Rendered once and kept: the second download is the very same file.
+    again = lasare.get(f"/kvalitetsberattelse/version/{version.id}.docx")
+    assert again.data == docx.data
+    cached = list((Path(app.instance_path) / "kvalitetsberattelse").glob(f"v{version.id}-*.docx"))
+    assert len(cached) == 1
     assert lasare.post(f"/kvalitetsberattelse/{report.id}/frys").status_code == 404
 
     # A frozen version does not change when the data does, and cannot be changed.
