@@ -354,7 +354,10 @@ def _list_blocks(
 def avvikelser_per_enhet(root: Unit, period: Period, prev: Period) -> Block | None:
     """Avvikelser per enhet (registered in the period) with the previous year, and enheter
     with few or no reports flagged: few reports usually means under-reporting."""
-    few = int(current_app.config.get("RAPPORT_FEW_AVVIKELSER", 3))
+    from kvalitet.avvikelser.stats import underreporting_threshold
+
+    # One definition of under-reporting for the statistics page and the report.
+    few = underreporting_threshold()
     enheter = db.session.execute(
         select(Unit.id, Unit.name)
         .where(

@@ -11,5 +11,12 @@ from kvalitet.org.models import CHEF_ROLES, Role
 def nav(user: Any) -> list[dict[str, Any]]:
     roles = [*CHEF_ROLES, Role.KVALITETSUTVECKLARE, Role.LASARE, Role.ADMIN]
     if role_paths(user, roles):
-        return [{"label": "Kvalitetsberättelse", "endpoint": "rapport.index", "order": 70}]
+        return [
+            {
+                "label": "Kvalitetsberättelse",
+                "endpoint": "rapport.index",
+                "order": 70,
+                "group": "plan",
+            }
+        ]
     return []
