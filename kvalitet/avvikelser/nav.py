@@ -9,7 +9,7 @@ from kvalitet.core.permissions import role_paths
 def nav(user: Any) -> list[dict[str, Any]]:
     entries = [
         {"label": "Avvikelse", "endpoint": "avvikelser.new", "order": 5, "group": "ny"},
-        {"label": "Avvikelser", "endpoint": "avvikelser.index", "order": 10},
+        {"label": "Avvikelser", "endpoint": "avvikelser.index", "order": 10, "group": "arenden"},
     ]
     if role_paths(user, STATS_ROLES):
         entries.append(
