@@ -21,6 +21,11 @@ SHOTS = [
     ("admin-enheter", "admin@demo.kvalitet.se", "/admin/enheter", False),
     ("admin-anvandare", "admin@demo.kvalitet.se", "/admin/anvandare", False),
     ("inbox-mobil", "medarbetare@demo.kvalitet.se", "/", True),
+    ("avvikelse-mobil", "medarbetare@demo.kvalitet.se", "/avvikelser/ny", True),
+    ("lexsarah-tavla", "sas@demo.kvalitet.se", "/lexsarah/", False),
+    ("arshjul", "kvalitet@demo.kvalitet.se", "/arshjul/", False),
+    ("avvikelser-statistik", "avdchef.bou@demo.kvalitet.se", "/avvikelser/statistik", False),
+    ("synpunkt-etjanst", "", "/synpunkter/lamna", True),
 ]
 
 
@@ -38,11 +43,12 @@ def main() -> None:
             viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
             context = browser.new_context(locale="sv-SE", viewport=viewport)
             page = context.new_page()
-            page.goto(f"{BASE}/logga-in")
-            page.get_by_label("E-postadress").fill(user)
-            page.get_by_label("Lösenord").fill(PASSWORD)
-            page.get_by_role("button", name="Logga in").click()
-            page.wait_for_load_state()
+            if user:
+                page.goto(f"{BASE}/logga-in")
+                page.get_by_label("E-postadress").fill(user)
+                page.get_by_label("Lösenord").fill(PASSWORD)
+                page.get_by_role("button", name="Logga in").click()
+                page.wait_for_load_state()
             page.goto(f"{BASE}{path}")
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
             context.close()
