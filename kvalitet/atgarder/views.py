@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import Select, String, cast, or_, select
+from sqlalchemy import Select, or_, select
 
 from kvalitet.atgarder import operations as ops
 from kvalitet.atgarder.forms import AtgardForm, DeferForm, DoneForm, EffectForm
@@ -21,7 +21,7 @@ from kvalitet.core.permissions import can, holds_role_over, visible_clause
 from kvalitet.extensions import db
 from kvalitet.items.export import export_response
 from kvalitet.items.models import Item, QualityArea
-from kvalitet.items.queries import detail_url, load_item, paginate
+from kvalitet.items.queries import detail_url, in_subtree, load_item, paginate, text_match
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import unit_choices
 from kvalitet.web import apply_operation_error
@@ -69,9 +69,7 @@ def filtered_query(user: User, f: dict[str, Any]) -> Select[Any]:
     if f["enhet"]:
         unit = db.session.get(Unit, f["enhet"])
         if unit is not None:
-            query = query.where(
-                Item.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit.path)))
-            )
+            query = query.where(in_subtree(unit))
     if f["typ"]:
         query = query.where(Atgard.atgard_typ == f["typ"])
     if f["status"]:
@@ -101,15 +99,7 @@ def filtered_query(user: User, f: dict[str, Any]) -> Select[Any]:
             Item.cancelled_at.is_(None),
         )
     if f["q"]:
-        like = f"%{f['q']}%"
-        query = query.where(
-            or_(
-                Item.ref.ilike(like),
-                cast(Item.title, String).ilike(like),
-                cast(Item.description, String).ilike(like),
-                cast(Atgard.done_text, String).ilike(like),
-            )
-        )
+        query = query.where(text_match(f["q"], Atgard.done_text))
     return query.order_by(*SORTS[f["sortering"]][1]())
 
 

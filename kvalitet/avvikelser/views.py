@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import Select, String, cast, or_, select
+from sqlalchemy import Select, or_, select
 
 from kvalitet.admin.views import register_list
 from kvalitet.avvikelser import operations as ops
@@ -40,7 +40,7 @@ from kvalitet.core.permissions import can, role_paths, visible_clause
 from kvalitet.extensions import db
 from kvalitet.items.export import export_response
 from kvalitet.items.models import Item, ListEntry
-from kvalitet.items.queries import load_item, paginate
+from kvalitet.items.queries import in_subtree, load_item, paginate, text_match
 from kvalitet.org.models import CHEF_ROLES, Role, Unit, User
 from kvalitet.org.operations import unit_choices
 from kvalitet.web import apply_operation_error
@@ -103,9 +103,7 @@ def filtered_query(user: User, f: dict[str, Any]) -> Select[Any]:
     if f["enhet"]:
         unit = db.session.get(Unit, f["enhet"])
         if unit is not None:
-            query = query.where(
-                Item.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit.path)))
-            )
+            query = query.where(in_subtree(unit))
     if f["kategori"]:
         query = query.where(Avvikelse.category_id == f["kategori"])
     if f["status"]:
@@ -122,15 +120,7 @@ def filtered_query(user: User, f: dict[str, Any]) -> Select[Any]:
     if f["till"]:
         query = query.where(Item.created_at < custom_period(f["till"], f["till"]).end_utc())
     if f["q"]:
-        like = f"%{f['q']}%"
-        query = query.where(
-            or_(
-                Item.ref.ilike(like),
-                cast(Item.title, String).ilike(like),
-                cast(Item.description, String).ilike(like),
-                cast(Avvikelse.analysis, String).ilike(like),
-            )
-        )
+        query = query.where(text_match(f["q"], Avvikelse.analysis))
     return query.order_by(*SORTS[f["sortering"]][1]())
 
 

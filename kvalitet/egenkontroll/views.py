@@ -35,7 +35,7 @@ from kvalitet.egenkontroll.models import (
 from kvalitet.egenkontroll.stats import statistics
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
-from kvalitet.items.queries import load_item, paginate
+from kvalitet.items.queries import in_subtree, load_item, paginate
 from kvalitet.org.models import CHEF_ROLES, Role, Unit
 from kvalitet.org.operations import unit_choices
 from kvalitet.web import apply_operation_error
@@ -69,9 +69,7 @@ def index() -> Any:
         )
     unit = db.session.get(Unit, _int(request.args.get("enhet")) or 0)
     if unit is not None:
-        query = query.where(
-            Item.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit.path)))
-        )
+        query = query.where(in_subtree(unit))
     if request.args.get("mina"):
         query = query.where(Item.owner_id == current_user.id)
     query = query.order_by(Egenkontroll.planned_date.desc(), Item.unit_id, Item.id)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import current_app, request
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
 
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import NotFound
@@ -56,6 +56,18 @@ def paginate(query: Select[Any], per_page: int | None = None) -> Any:
         error_out=False,
         max_per_page=200,
     )
+
+
+def in_subtree(unit: Unit) -> ColumnElement[bool]:
+    """Items placed at `unit` or any unit below it (list filter "Enhet, med underenheter")."""
+    return Item.unit_id.in_(units_under([unit.path]))
+
+
+def text_match(text: str, *extra_columns: Any) -> ColumnElement[bool]:
+    """Free-text list search: reference number, title, description and the kind's own text
+    columns, case-insensitive, with % and _ in the search taken literally."""
+    columns = [Item.ref, Item.title, Item.description, *extra_columns]
+    return or_(*(cast(c, String).icontains(text, autoescape=True) for c in columns))
 
 
 def open_clause() -> ColumnElement[bool]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from kvalitet.avvikelser.models import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, risk_level
 from kvalitet.core import clock
@@ -16,7 +16,7 @@ from kvalitet.core.permissions import can, role_paths, visible_clause
 from kvalitet.extensions import db
 from kvalitet.items.export import export_response
 from kvalitet.items.models import Item
-from kvalitet.items.queries import load_item, paginate
+from kvalitet.items.queries import in_subtree, load_item, paginate, text_match
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import unit_choices
 from kvalitet.risker import operations as ops
@@ -57,9 +57,7 @@ def filtered_query(user: User, args: Any) -> tuple[Select[Any], dict[str, Any]]:
     if f["enhet"]:
         unit = db.session.get(Unit, f["enhet"])
         if unit is not None:
-            query = query.where(
-                Item.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit.path)))
-            )
+            query = query.where(in_subtree(unit))
     if f["status"]:
         query = query.where(Item.status == f["status"])
     elif f["oppna"]:
@@ -68,14 +66,7 @@ def filtered_query(user: User, args: Any) -> tuple[Select[Any], dict[str, Any]]:
         c, lk = (int(x) for x in f["cell"].split(","))
         query = query.where(Risk.consequence == c, Risk.likelihood == lk)
     if f["q"]:
-        like = f"%{f['q']}%"
-        query = query.where(
-            or_(
-                Item.ref.ilike(like),
-                cast(Item.title, String).ilike(like),
-                cast(Item.description, String).ilike(like),
-            )
-        )
+        query = query.where(text_match(f["q"]))
     return query, f
 
 

@@ -163,3 +163,22 @@ def test_every_change_leaves_an_audit_row(app, org, login_as):
         select(db.func.count(AuditEntry.id)).where(AuditEntry.item_id == item.id)
     )
     assert after == before + 2
+
+
+def test_text_search_takes_percent_literally(app, org):
+    from kvalitet.core.permissions import visible_clause
+    from kvalitet.items.models import Item
+    from kvalitet.items.queries import in_subtree, text_match
+
+    make(org, title="Rutin 100% klar")
+    make(org, title="Annan rutin")
+    make(org, title="Rutin i B1", unit_id=org.b1.id, owner_id=org.chef_b1.id)
+
+    def titles(*conditions):
+        query = select(Item.title).where(visible_clause(org.kvalitet), *conditions)
+        return sorted(db.session.scalars(query))
+
+    assert titles(text_match("100%")) == ["Rutin 100% klar"]
+    assert titles(text_match("%")) == ["Rutin 100% klar"]
+    assert titles(text_match("RUTIN"), in_subtree(org.avd_a)) == ["Annan rutin", "Rutin 100% klar"]
+    assert titles(in_subtree(org.b1)) == ["Rutin i B1"]
