@@ -197,6 +197,19 @@ def apply_operation_error(form: Any, error: OperationError) -> None:
         flash(error.message, "danger")
 
 
+def arg_int(raw: str | None) -> int | None:
+    """A positive whole number from a query-string value, or None for anything else."""
+    return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
+
+
+def arg_date(raw: str | None) -> date | None:
+    """An ISO date (YYYY-MM-DD) from a query-string value, or None for anything else."""
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
 def safe_next(target: str | None, default: str) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target

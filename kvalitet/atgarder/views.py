@@ -4,7 +4,6 @@ detail with edit, what was done, effect follow-up and conscious deferral."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -23,8 +22,8 @@ from kvalitet.items.export import export_response
 from kvalitet.items.models import Item, QualityArea
 from kvalitet.items.queries import detail_url, in_subtree, load_item, paginate, text_match
 from kvalitet.org.models import Unit, User
-from kvalitet.org.operations import unit_choices
-from kvalitet.web import apply_operation_error
+from kvalitet.org.operations import people_near, unit_choices
+from kvalitet.web import apply_operation_error, arg_date, arg_int
 
 bp = Blueprint("atgarder", __name__, url_prefix="/atgarder")
 
@@ -36,25 +35,14 @@ SORTS: dict[str, tuple[str, Callable[[], list[Any]]]] = {
 }
 
 
-def _date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
-
-
 def list_filters(args: Any) -> dict[str, Any]:
     return {
-        "enhet": _int(args.get("enhet")),
+        "enhet": arg_int(args.get("enhet")),
         "typ": args.get("typ") if args.get("typ") in set(AtgardTyp) else "",
         "status": args.get("status") if args.get("status") in WORKFLOW.states else "",
-        "kvalitetsomrade": _int(args.get("kvalitetsomrade")),
-        "fran": _date(args.get("fran")),
-        "till": _date(args.get("till")),
+        "kvalitetsomrade": arg_int(args.get("kvalitetsomrade")),
+        "fran": arg_date(args.get("fran")),
+        "till": arg_date(args.get("till")),
         "q": (args.get("q") or "").strip()[:100],
         "sortering": args.get("sortering") if args.get("sortering") in SORTS else "forfaller",
         "mina": args.get("mina") == "1",
@@ -161,22 +149,6 @@ def _creatable_units() -> list[Unit]:
     )
 
 
-def _people(unit: Unit) -> list[tuple[int, str]]:
-    top = unit
-    while top.parent is not None and top.depth > 2:
-        top = top.parent
-    users = db.session.scalars(
-        select(User)
-        .join(Unit, Unit.id == User.home_unit_id)
-        .where(User.active.is_(True), Unit.path.startswith(top.path))
-        .order_by(User.name)
-    ).all()
-    choices = [(u.id, u.display) for u in users]
-    if current_user.id not in {u.id for u in users}:
-        choices.insert(0, (current_user.id, current_user.display))
-    return [(0, "– ingen ännu –"), *choices]
-
-
 def new_atgard_form(
     unit: Unit, prefix: str = "", units: list[Unit] | None = None, obj: Any = None
 ) -> AtgardForm:
@@ -186,7 +158,7 @@ def new_atgard_form(
         unit_choices(units=units) if units else all_units
     )
     form.units_concerned.choices = all_units  # type: ignore[assignment]
-    form.owner_id.choices = _people(unit)  # type: ignore[assignment]
+    form.owner_id.choices = [(0, "– ingen ännu –"), *people_near(unit, current_user)]  # type: ignore[assignment]
     form.quality_area_ids.choices = [  # type: ignore[assignment]
         (q.id, q.name)
         for q in db.session.scalars(

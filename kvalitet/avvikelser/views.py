@@ -4,7 +4,7 @@ the chef's handling (investigator, analysis, severity, linked actions), statisti
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -42,8 +42,8 @@ from kvalitet.items.export import export_response
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import in_subtree, load_item, paginate, text_match
 from kvalitet.org.models import CHEF_ROLES, Role, Unit, User
-from kvalitet.org.operations import unit_choices
-from kvalitet.web import apply_operation_error
+from kvalitet.org.operations import people_near, unit_choices
+from kvalitet.web import apply_operation_error, arg_date, arg_int
 
 bp = Blueprint("avvikelser", __name__, url_prefix="/avvikelser")
 
@@ -71,26 +71,15 @@ SORTS: dict[str, tuple[str, Callable[[], list[Any]]]] = {
 STATS_ROLES = (*CHEF_ROLES, Role.KVALITETSUTVECKLARE, Role.MAS, Role.SAS, Role.LASARE)
 
 
-def _parse_date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
-
-
 def list_filters(args: Any) -> dict[str, Any]:
     return {
-        "enhet": _int(args.get("enhet")),
-        "kategori": _int(args.get("kategori")),
+        "enhet": arg_int(args.get("enhet")),
+        "kategori": arg_int(args.get("kategori")),
         "status": args.get("status") if args.get("status") in WORKFLOW.states else "",
         "allvarlighet": args.get("allvarlighet") if args.get("allvarlighet") in SEVERITY_FILTER
         else "",
-        "fran": _parse_date(args.get("fran")),
-        "till": _parse_date(args.get("till")),
+        "fran": arg_date(args.get("fran")),
+        "till": arg_date(args.get("till")),
         "q": (args.get("q") or "").strip()[:100],
         "sortering": args.get("sortering") if args.get("sortering") in SORTS else "nyast",
         "oppna": args.get("oppna") == "1",
@@ -219,26 +208,11 @@ def receipt(ref: str) -> Any:
     return render_template("avvikelser/receipt.html", item=item)
 
 
-def _candidates(unit: Unit) -> list[tuple[int, str]]:
-    """People who may be made investigator: staff and chefs of the unit's avdelning subtree."""
-    top = unit.parent if unit.parent is not None and unit.depth > 2 else unit
-    users = db.session.scalars(
-        select(User)
-        .join(Unit, Unit.id == User.home_unit_id)
-        .where(User.active.is_(True), Unit.path.startswith(top.path))
-        .order_by(User.name)
-    ).all()
-    choices = [(u.id, u.display) for u in users]
-    if current_user.id not in {u.id for u in users}:
-        choices.insert(0, (current_user.id, current_user.display))
-    return choices
-
-
 def _detail_forms(item: Avvikelse) -> dict[str, Any]:
     from kvalitet.atgarder.views import new_atgard_form
 
     assign = AssignForm(prefix="utredare")
-    assign.owner_id.choices = _candidates(item.unit)  # type: ignore[assignment]
+    assign.owner_id.choices = people_near(item.unit, current_user)  # type: ignore[assignment]
     assign.owner_id.data = item.owner_id or current_user.id
     analysis = AnalysisForm(prefix="analys")
     if request.method == "GET":
@@ -408,7 +382,7 @@ def is_read_only(user: User, root: Unit) -> bool:
 
 
 def stats_period(args: Any) -> Period:
-    start, end = _parse_date(args.get("fran")), _parse_date(args.get("till"))
+    start, end = arg_date(args.get("fran")), arg_date(args.get("till"))
     if start and end and start <= end:
         return custom_period(start, end)
     return parse_quality_year(args.get("ar")) or current_quality_year()
@@ -423,7 +397,7 @@ def stats() -> Any:
     from kvalitet.core.permissions import holds_role_over
 
     root = roots[0]
-    wanted = db.session.get(Unit, _int(request.args.get("enhet")) or 0)
+    wanted = db.session.get(Unit, arg_int(request.args.get("enhet")) or 0)
     if wanted is not None and holds_role_over(current_user, STATS_ROLES, wanted):
         root = wanted
     period = stats_period(request.args)

@@ -38,16 +38,12 @@ from kvalitet.items.models import Item
 from kvalitet.items.queries import in_subtree, load_item, paginate
 from kvalitet.org.models import CHEF_ROLES, Role, Unit
 from kvalitet.org.operations import unit_choices
-from kvalitet.web import apply_operation_error
+from kvalitet.web import apply_operation_error, arg_int
 
 bp = Blueprint("egenkontroll", __name__, url_prefix="/egenkontroll")
 
 PLAN_VIEW_ROLES = (*ops.PLAN_ROLES, Role.SAS, Role.MAS)
 STATS_ROLES = (*CHEF_ROLES, Role.KVALITETSUTVECKLARE, Role.SAS, Role.MAS, Role.LASARE)
-
-
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
 
 
 # --- occurrences ------------------------------------------------------------------------
@@ -67,7 +63,7 @@ def index() -> Any:
         query = query.where(
             Egenkontroll.planned_date >= period.start, Egenkontroll.planned_date <= period.end
         )
-    unit = db.session.get(Unit, _int(request.args.get("enhet")) or 0)
+    unit = db.session.get(Unit, arg_int(request.args.get("enhet")) or 0)
     if unit is not None:
         query = query.where(in_subtree(unit))
     if request.args.get("mina"):
@@ -101,7 +97,7 @@ def _item(ref: str) -> Egenkontroll:
 
 
 def _version() -> int | None:
-    return _int(request.form.get("version"))
+    return arg_int(request.form.get("version"))
 
 
 def _answers_from_form(item: Egenkontroll, case_count: int) -> dict[tuple[int, int], str | None]:
@@ -237,7 +233,7 @@ def finding_to(ref: str, fynd_id: int, target: str) -> Any:
             created = ops.finding_to_atgard(current_user, fynd)
         else:
             created = ops.finding_to_avvikelse(
-                current_user, fynd, _int(request.form.get("category_id"))
+                current_user, fynd, arg_int(request.form.get("category_id"))
             )
     except OperationError as exc:
         flash(exc.message, "danger")
@@ -518,7 +514,7 @@ def stats() -> Any:
         abort(403)
     roots = db.session.scalars(select(Unit).where(Unit.path.in_(paths)).order_by(Unit.path)).all()
     root = roots[0]
-    wanted = db.session.get(Unit, _int(request.args.get("enhet")) or 0)
+    wanted = db.session.get(Unit, arg_int(request.args.get("enhet")) or 0)
     if wanted is not None and holds_role_over(current_user, STATS_ROLES, wanted):
         root = wanted
     period = parse_quality_year(request.args.get("ar")) or current_quality_year()

@@ -418,3 +418,22 @@ def all_holders_over(unit: Unit, roles: list[str]) -> list[User]:
             .order_by(User.id)
         )
     )
+
+
+def people_near(unit: Unit, always: User | None = None) -> list[tuple[int, str]]:
+    """(id, "Name, title") of active people working in the avdelning around `unit` (or the
+    unit itself when it is at avdelning level or above), for owner and investigator pickers.
+    `always` (the current user) is included even when they work elsewhere."""
+    top = unit
+    while top.parent is not None and top.depth > 2:
+        top = top.parent
+    users = db.session.scalars(
+        select(User)
+        .join(Unit, Unit.id == User.home_unit_id)
+        .where(User.active.is_(True), Unit.path.startswith(top.path))
+        .order_by(User.name)
+    ).all()
+    choices = [(u.id, u.display) for u in users]
+    if always is not None and always.id not in {u.id for u in users}:
+        choices.insert(0, (always.id, always.display))
+    return choices

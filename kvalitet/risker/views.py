@@ -18,18 +18,14 @@ from kvalitet.items.export import export_response
 from kvalitet.items.models import Item
 from kvalitet.items.queries import in_subtree, load_item, paginate, text_match
 from kvalitet.org.models import Unit, User
-from kvalitet.org.operations import unit_choices
+from kvalitet.org.operations import people_near, unit_choices
 from kvalitet.risker import operations as ops
 from kvalitet.risker.forms import RiskForm
 from kvalitet.risker.kinds import MANAGERS, SPEC, WORKFLOW
 from kvalitet.risker.models import Risk
-from kvalitet.web import apply_operation_error
+from kvalitet.web import apply_operation_error, arg_int
 
 bp = Blueprint("risker", __name__, url_prefix="/risker")
-
-
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
 
 
 def _scope_units() -> list[Unit]:
@@ -47,7 +43,7 @@ def _scope_units() -> list[Unit]:
 
 def filtered_query(user: User, args: Any) -> tuple[Select[Any], dict[str, Any]]:
     f = {
-        "enhet": _int(args.get("enhet")),
+        "enhet": arg_int(args.get("enhet")),
         "status": args.get("status") if args.get("status") in WORKFLOW.states else "",
         "oppna": args.get("oppna", "1") == "1",
         "q": (args.get("q") or "").strip()[:100],
@@ -122,26 +118,10 @@ def index() -> Any:
     )
 
 
-def _people(unit: Unit) -> list[tuple[int, str]]:
-    top = unit
-    while top.parent is not None and top.depth > 2:
-        top = top.parent
-    users = db.session.scalars(
-        select(User)
-        .join(Unit, Unit.id == User.home_unit_id)
-        .where(User.active.is_(True), Unit.path.startswith(top.path))
-        .order_by(User.name)
-    ).all()
-    choices = [(u.id, u.display) for u in users]
-    if current_user.id not in {u.id for u in users}:
-        choices.insert(0, (current_user.id, current_user.display))
-    return [(0, "– ingen –"), *choices]
-
-
 def _form(unit: Unit, units: list[Unit], obj: Risk | None = None) -> RiskForm:
     form = RiskForm(obj=obj if request.method == "GET" else None)
     form.unit_id.choices = unit_choices(units=units)  # type: ignore[assignment]
-    form.owner_id.choices = _people(unit)  # type: ignore[assignment]
+    form.owner_id.choices = [(0, "– ingen –"), *people_near(unit, current_user)]  # type: ignore[assignment]
     if request.method == "GET":
         form.unit_id.data = obj.unit_id if obj else unit.id
         form.owner_id.data = (obj.owner_id or 0) if obj else current_user.id
@@ -174,7 +154,7 @@ def new() -> Any:
     units = _scope_units()
     if not units:
         abort(403)
-    preset = db.session.get(Unit, _int(request.args.get("enhet")) or 0)
+    preset = db.session.get(Unit, arg_int(request.args.get("enhet")) or 0)
     home = preset if preset in units else (
         current_user.home_unit if current_user.home_unit in units else units[0])  # fmt: skip
     form = _form(home, units)
