@@ -457,7 +457,28 @@ def _egenkontroll_actions() -> list[KindAction]:
     ]
 
 
+# --- Kvalitetsberättelse: the narrative texts chefs write -------------------------------------
+
+
+def _berattelsetext_actions() -> list[KindAction]:
+    from kvalitet.rapport import operations as ops
+
+    def update(user: User, item: Any, body: dict[str, Any]) -> Item:
+        version = _pop_version(body)
+        return ops.save_text(user, item, body["text"], expected_version=version)
+
+    return [
+        KindAction(
+            "update",
+            "Skriv eller ändra texten (ett första sparande gör den till utkast)",
+            obj({"text": text(20000), "expected_version": VERSION}, ["text"]),
+            update,
+        ),
+    ]
+
+
 BUILDERS: dict[str, Callable[[], list[KindAction]]] = {
+    "KBN": _berattelsetext_actions,
     "AVV": _avvikelse_actions,
     "ATG": _atgard_actions,
     "SYN": _synpunkt_actions,

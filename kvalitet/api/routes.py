@@ -648,6 +648,69 @@ def openapi(user: Any, query: Any, body: Any) -> dict[str, Any]:
     return openapi_document(ROUTES, COMPONENTS)
 
 
+# --- lex Sarah spreading: the chef's part, without access to the case itself ------------------
+
+SPREADING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "case_ref", "unit", "lessons", "confirmed_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "case_ref": {"type": "string"},
+        "unit": UNIT_SCHEMA,
+        "lessons": {"type": "string"},
+        "confirmed_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+
+def _spreading_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "case_ref": row.arende.ref,
+        "unit": _unit_json(row.unit),
+        "lessons": row.arende.spread_text or "",
+        "confirmed_at": row.confirmed_at.isoformat() if row.confirmed_at else None,
+    }
+
+
+def list_spreading(user: User, query: Any, body: Any) -> list[dict[str, Any]]:
+    from kvalitet.lexsarah.operations import pending_confirmations
+
+    return [_spreading_json(row) for row in pending_confirmations(user)]
+
+
+def confirm_spreading(user: User, query: Any, body: Any, row_id: str) -> dict[str, Any]:
+    from kvalitet.core.errors import NotFound
+    from kvalitet.lexsarah import operations as lexsarah_ops
+    from kvalitet.lexsarah.models import Spridning
+
+    row = db.session.get(Spridning, int(row_id))
+    if row is None or not lexsarah_ops.may_confirm(user, row):
+        raise NotFound()
+    lexsarah_ops.confirm_spreading(row, user, (body or {}).get("note", ""))
+    return _spreading_json(row)
+
+
+def _spreading_routes() -> None:
+    add_route(Route(
+        "GET", "/lexsarah-spridning", "lexsarah_spreading_list",
+        "Lex Sarah-spridning att bekräfta för mina enheter", "Lex Sarah", list_spreading,
+        errors=(), response={"type": "array", "items": SPREADING_SCHEMA},
+        description="Chefen ser lärdomarna och bekräftar att åtgärderna är kända och "
+        "tillämpade, utan tillgång till själva ärendet.",
+    ))  # fmt: skip
+    add_route(Route(
+        "POST", "/lexsarah-spridning/{row_id}/confirm", "lexsarah_spreading_confirm",
+        "Bekräfta att åtgärderna är kända och tillämpade vid enheten", "Lex Sarah",
+        confirm_spreading,
+        params=[Param("row_id", {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
+                      "Spridningsradens id", location="path", required=True)],
+        body={"type": "object", "properties": {"note": {"type": "string", "maxLength": 2000}},
+              "additionalProperties": False},
+        response=SPREADING_SCHEMA, errors=(404, 409, 422),
+    ))  # fmt: skip
+
+
 def build() -> None:
     """Declare every route (once per process; the blueprint is registered on every app)."""
     add_route(Route("GET", "/openapi.json", "openapi", "Det här OpenAPI-dokumentet", "API",
@@ -679,6 +742,7 @@ def build() -> None:
             response={"type": "array", "items": {"type": "object"}},
         )
     )
+    _spreading_routes()
     for spec in all_kinds():
         _kind_routes(spec)
         statistics = _stats_module(spec)

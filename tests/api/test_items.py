@@ -398,3 +398,67 @@ def test_transfer_to_lexsarah_and_action_from_a_synpunkt(org, api_as):
     hidden = chef.post("/api/v1/atgarder", json={"title": "x", "unit_id": org.a1.id,
                                                   "source": "AVV-1900-0001"})  # fmt: skip
     assert hidden.status_code == 422 and "source" in hidden.get_json()["error"]["fields"]
+
+
+def test_chef_writes_report_text_through_the_api(org, api_as):
+    """The chef's part of the kvalitetsberättelse: write the avdelning's text, mark it klar."""
+    from kvalitet.api.serialize import slug
+    from kvalitet.items.registry import kind_spec
+    from kvalitet.rapport import operations as rapport_ops
+    from kvalitet.rapport.models import Berattelsetext
+
+    rapport_ops.start_report(org.kvalitet, org.forv, 2025)
+    block = db.session.scalars(
+        select(Berattelsetext).where(Berattelsetext.owner_id == org.avdchef_a.id)
+    ).first()
+    assert block is not None
+    path = f"/api/v1/{slug(kind_spec('KBN'))}/{block.ref}"
+    chef = api_as(org.avdchef_a)
+    response = chef.patch(path, json={"text": "Dokumentationen har blivit bättre."})
+    assert response.status_code == 200, response.get_json()
+    db.session.refresh(block)
+    assert block.text == "Dokumentationen har blivit bättre." and block.status == "utkast"
+    refused = chef.patch(path, json={"text": "Gäller 811218-9876"})
+    assert refused.status_code == 422 and "personnummer" in str(refused.get_json())
+    # A chef of another avdelning cannot even see it.
+    other = api_as(org.chef_b1).patch(path, json={"text": "x"})
+    assert other.status_code == 404
+    db.session.refresh(block)
+    assert block.text == "Dokumentationen har blivit bättre."
+
+
+def test_chef_confirms_lexsarah_spreading_through_the_api(org, api_as):
+    """The chef's part of a lex Sarah case: confirm that the lessons are known and applied at
+    the unit, without access to the case itself."""
+    from kvalitet.lexsarah import operations as ls_ops
+    from kvalitet.lexsarah.models import Spridning
+    from tests.lexsarah.helpers import investigate, make_case
+
+    case = make_case(org)
+    ls_ops.assess(case, org.sas, "missforhallande", "Utreds.")
+    investigate(case, org.sas)
+    ls_ops.decide(case, org.sas, outcome="missforhallande", allvarligt=False,
+                  decision_maker_id=org.avdchef_a.id, decision_date=date.today(),
+                  reason="Rutin saknades.")  # fmt: skip
+    assert case.status == "spridning"
+    ls_ops.set_spreading(case, org.sas, unit_ids=[org.a2.id],
+                         spread_text="Inför dubbelkontroll av delgivning.",
+                         ledningsgrupp_date=date.today())  # fmt: skip
+    chef = api_as(org.chef_a2)
+    pending = chef.get("/api/v1/lexsarah-spridning").get_json()
+    assert [(p["case_ref"], p["lessons"], p["confirmed_at"]) for p in pending] == [
+        (case.ref, "Inför dubbelkontroll av delgivning.", None)
+    ]
+    assert chef.get(f"/api/v1/lexsarah/{case.ref}").status_code == 404  # no need to know
+    row_id = pending[0]["id"]
+    # The chef of another unit neither sees nor confirms it.
+    outsider = api_as(org.chef_b1)
+    assert outsider.get("/api/v1/lexsarah-spridning").get_json() == []
+    assert outsider.post(f"/api/v1/lexsarah-spridning/{row_id}/confirm", json={}).status_code == 404
+    done = chef.post(f"/api/v1/lexsarah-spridning/{row_id}/confirm", json={"note": "APT 3/12"})
+    assert done.status_code == 200, done.get_json()
+    row = db.session.get(Spridning, row_id)
+    db.session.refresh(row)
+    assert row.confirmed_by_id == org.chef_a2.id and row.confirm_note == "APT 3/12"
+    again = chef.post(f"/api/v1/lexsarah-spridning/{row_id}/confirm", json={})
+    assert again.status_code == 422 and "Redan bekräftat" in str(again.get_json())
