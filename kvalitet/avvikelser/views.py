@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from kvalitet.admin.views import register_list
 from kvalitet.avvikelser import operations as ops
@@ -148,7 +149,14 @@ def index() -> Any:
     query = filtered_query(current_user, f)
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
-        items = db.session.scalars(query.limit(100_000))
+        # Load the related rows in a few queries, not one per exported row.
+        items = db.session.scalars(
+            query.options(
+                selectinload(Avvikelse.owner),
+                selectinload(Avvikelse.category),
+                selectinload(Avvikelse.causes),
+            ).limit(100_000)
+        )
         return export_response(fmt, items, EXPORT_COLUMNS, f"avvikelser-{clock.today()}")
     return render_template(
         "avvikelser/list.html",
