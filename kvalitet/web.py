@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, jsonify, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
@@ -154,12 +153,9 @@ def page_url(page: int) -> str:
 def unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
-    try:
-        from kvalitet.notify.operations import unread_count as count
+    from kvalitet.notify.operations import unread_count as count
 
-        return count(current_user)
-    except ImportError:
-        return 0
+    return count(current_user)
 
 
 def nav_entries() -> list[dict[str, Any]]:
@@ -179,13 +175,6 @@ def nav_entries() -> list[dict[str, Any]]:
         entries.extend(module.nav(current_user))
     entries.sort(key=lambda e: e.get("order", 100))
     return entries
-
-
-def form_errors_flash(form: Any) -> None:
-    for field_name, errors in form.errors.items():
-        for error in errors:
-            label = getattr(getattr(form, field_name, None), "label", None)
-            flash(f"{label.text if label else field_name}: {error}", "danger")
 
 
 def apply_operation_error(form: Any, error: OperationError) -> None:
@@ -214,14 +203,6 @@ def safe_next(target: str | None, default: str) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
     return default
-
-
-def redirect_next(default_endpoint: str, **values: Any) -> Any:
-    return redirect(safe_next(request.args.get("next"), url_for(default_endpoint, **values)))
-
-
-def markup(text: str) -> Markup:
-    return Markup(text)
 
 
 def _item_globals(app: Flask) -> None:

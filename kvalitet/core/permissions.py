@@ -49,10 +49,6 @@ def units_under(paths: Iterable[str]) -> Select[tuple[int]]:
     return select(Unit.id).where(or_(*conditions) if conditions else false())
 
 
-def unit_ids_in_scope(user: User, roles: Iterable[str]) -> list[int]:
-    return list(db.session.scalars(units_under(role_paths(user, roles))))
-
-
 def kind_clause(user: User, spec: KindSpec) -> ColumnElement[bool] | None:
     from kvalitet.items.models import Item
 

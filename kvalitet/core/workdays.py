@@ -32,19 +32,6 @@ def _closed_days(year: int, de_facto: bool) -> frozenset[date]:
     return frozenset(days)
 
 
-def holiday_name(day: date) -> str | None:
-    public = holidays.country_holidays("SE", years=day.year, include_sundays=False, language="sv")
-    if day in public:
-        return str(public[day])
-    extra = holidays.country_holidays(
-        "SE", years=day.year, include_sundays=False, language="sv", categories=("de_facto",)
-    )
-    name = extra.get(day)
-    if name in _DE_FACTO_CLOSED and _include_de_facto():
-        return str(name)
-    return None
-
-
 def is_working_day(day: date) -> bool:
     if day.weekday() >= 5:
         return False

@@ -8,7 +8,7 @@ import hashlib
 import mimetypes
 import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -205,8 +205,7 @@ def link_items(
         summary=f"Kopplade {target.ref} ({LINK_LABELS[LinkType(link_type)]})",
     )
     if commit:
-        with transaction():
-            pass
+        db.session.commit()
     return link
 
 
@@ -300,15 +299,3 @@ def add_attachment(item: Item, actor: User, filename: str, stream: IO[bytes]) ->
 
 def attachment_path(attachment: Attachment) -> Path:
     return attachment_dir() / os.path.basename(attachment.stored_name)
-
-
-def guarded(fn: Callable[..., T]) -> Callable[..., T]:
-    """Decorator for operations: roll back on any error."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        with transaction():
-            return fn(*args, **kwargs)
-
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper

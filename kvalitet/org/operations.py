@@ -254,12 +254,6 @@ def _tree_sort_key(unit: Unit, units: list[Unit]) -> list[str]:
     return [names.get(i, str(i)) for i in unit.ancestor_ids()]
 
 
-def subtree_units(root: Unit) -> list[Unit]:
-    return list(
-        db.session.scalars(select(Unit).where(Unit.path.startswith(root.path)).order_by(Unit.path))
-    )
-
-
 # --- users and roles --------------------------------------------------------------------
 
 
