@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
+from kvalitet.admin import operations as list_operations
 from kvalitet.core.errors import OperationError
 from kvalitet.extensions import db
 from kvalitet.items.models import AuditEntry, Item, ListEntry, QualityArea
@@ -306,34 +307,17 @@ def register_list(key: str, title: str) -> None:
 @lists_required
 def lists() -> Any:
     if request.method == "POST":
-        from flask_wtf import FlaskForm
-
-        if not FlaskForm().validate_on_submit():
-            abort(400)
-        key = request.form.get("list_key", "")
-        label = (request.form.get("label") or "").strip()
-        if key == "quality_area":
-            if not label or len(label) > 120:
-                flash("Ange ett namn (högst 120 tecken).", "danger")
-            elif db.session.scalar(select(QualityArea).where(QualityArea.name == label)):
-                flash("Det kvalitetsområdet finns redan.", "danger")
-            else:
-                db.session.add(QualityArea(name=label, sort_order=100))
-                db.session.commit()
-                flash("Kvalitetsområdet är tillagt.", "success")
-        elif key in LIST_TITLES:
-            if not label or len(label) > 200:
-                flash("Ange ett värde (högst 200 tecken).", "danger")
-            elif db.session.scalar(
-                select(ListEntry).where(ListEntry.list_key == key, ListEntry.label == label)
-            ):
-                flash("Värdet finns redan i listan.", "danger")
-            else:
-                db.session.add(ListEntry(list_key=key, label=label, sort_order=100))
-                db.session.commit()
-                flash("Värdet är tillagt.", "success")
+        try:
+            list_operations.add_list_value(
+                current_user,
+                request.form.get("list_key", ""),
+                request.form.get("label", ""),
+                set(LIST_TITLES),
+            )
+        except OperationError as exc:
+            flash(exc.message, "danger")
         else:
-            abort(400)
+            flash("Värdet är tillagt.", "success")
         return redirect(url_for("admin.lists"))
     entries: dict[str, list[ListEntry]] = {key: [] for key in LIST_TITLES}
     for entry in db.session.scalars(select(ListEntry).order_by(ListEntry.sort_order, ListEntry.id)):
@@ -345,12 +329,7 @@ def lists() -> Any:
 @bp.route("/listor/<kind>/<int:entry_id>/aktiv", methods=["POST"])
 @lists_required
 def list_toggle(kind: str, entry_id: int) -> Any:
-    from flask_wtf import FlaskForm
-
-    if not FlaskForm().validate_on_submit():
-        abort(400)
-    obj = _get_or_404(QualityArea if kind == "quality_area" else ListEntry, entry_id)
-    obj.active = not obj.active
-    db.session.commit()
+    value = _get_or_404(QualityArea if kind == "quality_area" else ListEntry, entry_id)
+    list_operations.toggle_list_value(current_user, value)
     flash("Ändringen är sparad.", "success")
     return redirect(url_for("admin.lists"))

@@ -162,3 +162,29 @@ def test_unexpected_error_gives_swedish_500_and_saves_nothing(app, org, login_as
     assert "Något gick fel" in response.get_data(as_text=True)
     db.session.rollback()
     assert db.session.scalar(select(Unit).where(Unit.name == "Halvsparad")) is None
+
+
+def test_configurable_lists_add_and_deactivate_with_audit(app, org, login_as):
+    from kvalitet.items.models import ListEntry, QualityArea
+
+    assert login_as(org.chef_a1).get("/admin/listor").status_code == 403
+    client = login_as(org.kvalitet)
+    page = client.get("/admin/listor").get_data(as_text=True)
+    assert "Trygghet och säkerhet" in page  # the seeded quality areas
+    client.post("/admin/listor", {"list_key": "quality_area", "label": "Delaktighet"})
+    again = client.post(
+        "/admin/listor", {"list_key": "quality_area", "label": "Delaktighet"}, follow_redirects=True
+    )
+    assert "finns redan" in again.get_data(as_text=True)
+    area = db.session.scalar(select(QualityArea).where(QualityArea.name == "Delaktighet"))
+    assert area is not None and area.active
+    client.post(f"/admin/listor/quality_area/{area.id}/aktiv")
+    db.session.refresh(area)
+    assert area.active is False
+    unknown = client.post("/admin/listor", {"list_key": "finns_inte", "label": "x"},
+                          follow_redirects=True)  # fmt: skip
+    assert "Okänd lista" in unknown.get_data(as_text=True)
+    assert db.session.scalar(select(ListEntry).where(ListEntry.label == "x")) is None
+    actions = set(db.session.scalars(select(AuditEntry.action).where(
+        AuditEntry.target == "list:quality_area")))  # fmt: skip
+    assert actions == {"list_added", "list_deactivated"}
