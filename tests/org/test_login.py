@@ -82,9 +82,11 @@ def test_passwords_are_argon2(app, org):
     assert org.chef_a1.password_hash.startswith("$argon2id$")
 
 
-def test_session_cookie_settings(app):
-    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
-    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+def test_session_cookie_is_httponly_and_samesite(app, org, client: Client):
+    response = client.login(org.chef_a1.email)
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
 
 
 def test_missing_csrf_gives_friendly_page(app, org, client: Client):
