@@ -199,6 +199,12 @@ def arg_date(raw: str | None) -> date | None:
         return None
 
 
+def form_version() -> int | None:
+    """The item version a form was rendered with (hidden field "version"), for the stale-save
+    check; None when absent or not a number."""
+    return arg_int(request.form.get("version"))
+
+
 def safe_next(target: str | None, default: str) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target

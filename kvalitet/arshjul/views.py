@@ -22,7 +22,7 @@ from kvalitet.extensions import db
 from kvalitet.items.queries import load_item
 from kvalitet.org.models import ROLE_LABELS, Unit
 from kvalitet.org.operations import unit_choices
-from kvalitet.web import apply_operation_error
+from kvalitet.web import apply_operation_error, form_version
 
 bp = Blueprint("arshjul", __name__, url_prefix="/arshjul")
 
@@ -168,14 +168,8 @@ def task(ref: str) -> Any:
         if not can(current_user, "edit", item):
             abort(403)
         if form.validate_on_submit():
-            version = request.form.get("version", "")
             try:
-                operations.set_due_date(
-                    current_user,
-                    item,
-                    form.due_date.data,
-                    int(version) if version.isdigit() else None,
-                )
+                operations.set_due_date(current_user, item, form.due_date.data, form_version())
             except OperationError as error:
                 apply_operation_error(form, error)
             else:

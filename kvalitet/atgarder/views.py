@@ -23,7 +23,7 @@ from kvalitet.items.models import Item, QualityArea
 from kvalitet.items.queries import detail_url, in_subtree, load_item, paginate, text_match
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import people_near, unit_choices
-from kvalitet.web import apply_operation_error, arg_date, arg_int
+from kvalitet.web import apply_operation_error, arg_date, arg_int, form_version
 
 bp = Blueprint("atgarder", __name__, url_prefix="/atgarder")
 
@@ -259,11 +259,6 @@ def detail(ref: str) -> Any:
     return _render_detail(item)
 
 
-def _version() -> int | None:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
-
-
 @bp.route("/<ref>/andra", methods=["GET", "POST"])
 @login_required
 def edit(ref: str) -> Any:
@@ -273,7 +268,7 @@ def edit(ref: str) -> Any:
     form = new_atgard_form(item.unit, obj=item if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            ops.update_atgard(current_user, item, expected_version=_version(),
+            ops.update_atgard(current_user, item, expected_version=form_version(),
                               **atgard_fields(form))  # fmt: skip
         except OperationError as exc:
             db.session.rollback()
@@ -293,7 +288,7 @@ def done(ref: str) -> Any:
     form = DoneForm(prefix="gjort")
     if form.validate_on_submit():
         try:
-            ops.update_atgard(current_user, item, expected_version=_version(),
+            ops.update_atgard(current_user, item, expected_version=form_version(),
                               done_text=form.done_text.data)  # fmt: skip
         except OperationError as exc:
             db.session.rollback()
@@ -311,8 +306,13 @@ def effect(ref: str) -> Any:
     form = EffectForm(prefix="effekt")
     if form.validate_on_submit():
         try:
-            ops.follow_up_effect(current_user, item, form.effect_text.data or "",
-                                 form.effect_date.data, expected_version=_version())  # fmt: skip
+            ops.follow_up_effect(
+                current_user,
+                item,
+                form.effect_text.data or "",
+                form.effect_date.data,
+                expected_version=form_version(),
+            )
         except OperationError as exc:
             db.session.rollback()
             apply_operation_error(form, exc)
@@ -332,7 +332,7 @@ def defer(ref: str) -> Any:
     deferred = request.form.get("deferred") == "1"
     try:
         ops.set_deferred(current_user, item, deferred, form.reason.data or "",
-                         expected_version=_version())  # fmt: skip
+                         expected_version=form_version())  # fmt: skip
     except OperationError as exc:
         flash(exc.message, "danger")
     else:

@@ -44,7 +44,7 @@ from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import in_subtree, load_item, paginate, text_match
 from kvalitet.org.models import CHEF_ROLES, Role, Unit, User
 from kvalitet.org.operations import people_near, unit_choices
-from kvalitet.web import apply_operation_error, arg_date, arg_int
+from kvalitet.web import apply_operation_error, arg_date, arg_int, form_version
 
 bp = Blueprint("avvikelser", __name__, url_prefix="/avvikelser")
 
@@ -259,11 +259,6 @@ def detail(ref: str) -> Any:
     return _render_detail(item)
 
 
-def _version() -> int | None:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
-
-
 @bp.route("/<ref>/utredare", methods=["POST"])
 @login_required
 def assign(ref: str) -> Any:
@@ -273,7 +268,7 @@ def assign(ref: str) -> Any:
         abort(400)
     try:
         ops.assign_investigator(current_user, item, form.owner_id.data,
-                                expected_version=_version())  # fmt: skip
+                                expected_version=form_version())  # fmt: skip
     except OperationError as exc:
         flash(exc.message, "danger")
     else:
@@ -295,7 +290,7 @@ def analyse(ref: str) -> Any:
                 causes=list(form.causes.data or []),
                 consequence=int(form.consequence.data) if form.consequence.data else None,
                 likelihood=int(form.likelihood.data) if form.likelihood.data else None,
-                expected_version=_version(),
+                expected_version=form_version(),
             )
         except OperationError as exc:
             db.session.rollback()
@@ -348,7 +343,7 @@ def edit(ref: str) -> Any:
             ops.update_avvikelse(
                 current_user,
                 item,
-                expected_version=_version(),
+                expected_version=form_version(),
                 unit=form.unit_id.data,
                 category_id=form.category_id.data,
                 event_at=aware(form.event_at.data),

@@ -26,6 +26,7 @@ from kvalitet.items.queries import (
 from kvalitet.notify.models import Notification
 from kvalitet.notify.operations import mark_read
 from kvalitet.org.models import CHEF_ROLES, Role
+from kvalitet.web import form_version
 
 bp = Blueprint("items", __name__)
 
@@ -71,11 +72,6 @@ def open_ref(ref: str) -> Any:
 
 def _back(item: Item) -> Any:
     return redirect(detail_url(item))
-
-
-def _version() -> int | None:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
 
 
 @bp.route("/arende/<int:item_id>/kommentar", methods=["POST"])
@@ -159,7 +155,7 @@ def download(attachment_id: int) -> Any:
 def cancel(item_id: int) -> Any:
     item: Item = load_item(item_id, current_user)
     try:
-        operations.cancel_item(item, current_user, request.form.get("reason", ""), _version())
+        operations.cancel_item(item, current_user, request.form.get("reason", ""), form_version())
     except OperationError as exc:
         flash(exc.message, "danger")
     else:
@@ -173,7 +169,11 @@ def transition(item_id: int, name: str) -> Any:
     item: Item = load_item(item_id, current_user)
     try:
         run_transition(
-            item, name, current_user, reason=request.form.get("reason"), expected_version=_version()
+            item,
+            name,
+            current_user,
+            reason=request.form.get("reason"),
+            expected_version=form_version(),
         )
     except OperationError as exc:
         flash(exc.message, "danger")

@@ -35,6 +35,7 @@ from kvalitet.lexsarah.models import SEKTION_LABELS, LexSarahArende, Sektion, Sp
 from kvalitet.lexsarah.models import LexSarahStatus as S
 from kvalitet.org.models import CHEF_ROLES, Role, Unit, UnitKind
 from kvalitet.org.operations import unit_choices
+from kvalitet.web import form_version
 
 bp = Blueprint("lexsarah", __name__, url_prefix="/lexsarah")
 
@@ -47,11 +48,6 @@ def _fail(form: FlaskForm, exc: OperationError) -> None:
         target.errors = [*list(target.errors), exc.message]
     else:
         form.form_errors.append(exc.message)
-
-
-def _version() -> int | None:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
 
 
 def _is_sas(item: LexSarahArende) -> bool:
@@ -247,7 +243,7 @@ def immediate(ref: str) -> Any:
             current_user,
             f.immediate_measures.data,
             forms.aware(f.immediate_measures_at.data),
-            _version(),
+            form_version(),
         ),
         "De omedelbara åtgärderna är sparade.",
     )
@@ -261,7 +257,7 @@ def assess(ref: str) -> Any:
         "assess",
         lambda i: forms.AssessForm(prefix="bedomning"),
         lambda i, f: operations.assess(
-            i, current_user, f.assessment.data, f.assessment_text.data, _version()
+            i, current_user, f.assessment.data, f.assessment_text.data, form_version()
         ),
         "Bedömningen är sparad och utredningen har startat.",
     )
@@ -302,7 +298,7 @@ def decide(ref: str) -> Any:
             decision_maker_id=f.decision_maker_id.data or None,
             decision_date=f.decision_date.data,
             reason=f.decision_reason.data,
-            expected_version=_version(),
+            expected_version=form_version(),
         ),
         "Beslutet är registrerat.",
     )
@@ -323,7 +319,7 @@ def ivo(ref: str) -> Any:
             region=f.region.data,
             attached=bool(f.attached.data),
             diarienummer=f.diarienummer.data or "",
-            expected_version=_version(),
+            expected_version=form_version(),
         ),
         "Anmälan till IVO är registrerad.",
     )
@@ -336,7 +332,9 @@ def sent(ref: str) -> Any:
         ref,
         "sent",
         lambda i: forms.SentForm(prefix="skickad"),
-        lambda i, f: operations.investigation_sent(i, current_user, f.sent_date.data, _version()),
+        lambda i, f: operations.investigation_sent(
+            i, current_user, f.sent_date.data, form_version()
+        ),
         "Datumet då utredningen skickades till IVO är sparat.",
     )
 
@@ -354,7 +352,7 @@ def spread(ref: str) -> Any:
             unit_ids=list(f.unit_ids.data or []),
             spread_text=f.spread_text.data or "",
             ledningsgrupp_date=f.ledningsgrupp_date.data,
-            expected_version=_version(),
+            expected_version=form_version(),
         ),
         "Spridningen är sparad. Cheferna på de valda enheterna har fått besked.",
     )
@@ -381,7 +379,7 @@ def close(ref: str) -> Any:
         ref,
         "close",
         lambda i: forms.CloseForm(prefix="avslut"),
-        lambda i, f: operations.close(i, current_user, f.closing_note.data or "", _version()),
+        lambda i, f: operations.close(i, current_user, f.closing_note.data or "", form_version()),
         "Ärendet är avslutat.",
     )
 

@@ -23,7 +23,7 @@ from kvalitet.risker import operations as ops
 from kvalitet.risker.forms import RiskForm
 from kvalitet.risker.kinds import MANAGERS, SPEC, WORKFLOW
 from kvalitet.risker.models import Risk
-from kvalitet.web import apply_operation_error, arg_int
+from kvalitet.web import apply_operation_error, arg_int, form_version
 
 bp = Blueprint("risker", __name__, url_prefix="/risker")
 
@@ -193,10 +193,8 @@ def edit(ref: str) -> Any:
         abort(403)
     form = _form(item.unit, [item.unit], item)
     if form.validate_on_submit():
-        raw = request.form.get("version", "")
         try:
-            ops.update_risk(current_user, item, expected_version=int(raw) if raw.isdigit()
-                            else None, **_fields(form))  # fmt: skip
+            ops.update_risk(current_user, item, expected_version=form_version(), **_fields(form))
         except OperationError as exc:
             db.session.rollback()
             apply_operation_error(form, exc)

@@ -42,6 +42,7 @@ from kvalitet.synpunkter.models import (
     SynpunktStatus,
 )
 from kvalitet.synpunkter.stats import statistics, suppress
+from kvalitet.web import form_version
 
 bp = Blueprint("synpunkter", __name__, url_prefix="/synpunkter")
 
@@ -79,11 +80,6 @@ def apply_errors(form: Any, exc: OperationError) -> None:
         )
     else:
         flash(exc.message, "danger")
-
-
-def _version() -> int | None:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
 
 
 def _date_arg(name: str) -> date | None:
@@ -309,7 +305,7 @@ def acknowledge(ref: str) -> Any:
         try:
             ops.acknowledge(item, current_user, method=form.ack_method.data,
                             on=form.acknowledged_date.data,
-                            expected_version=_version())  # fmt: skip
+                            expected_version=form_version())  # fmt: skip
         except OperationError as exc:
             item = load_item(ref, current_user, Synpunkt)
             apply_errors(form, exc)
@@ -328,7 +324,7 @@ def answer(ref: str) -> Any:
         try:
             ops.answer(item, current_user, text=form.answer_text.data,
                        explanation=form.explanation.data or "", method=form.answer_method.data,
-                       on=form.answered_date.data, expected_version=_version())  # fmt: skip
+                       on=form.answered_date.data, expected_version=form_version())  # fmt: skip
         except OperationError as exc:
             item = load_item(ref, current_user, Synpunkt)
             apply_errors(form, exc)
@@ -343,7 +339,7 @@ def answer(ref: str) -> Any:
 def route(ref: str) -> Any:
     item = load_item(ref, current_user, Synpunkt)
     try:
-        ops.route(item, current_user, expected_version=_version())
+        ops.route(item, current_user, expected_version=form_version())
     except OperationError as exc:
         flash(exc.message, "danger")
     else:
@@ -366,7 +362,7 @@ def edit(ref: str) -> Any:
     if form.validate_on_submit():
         changes = {name: getattr(form, name).data for name in ops.CLASSIFY_FIELDS}
         try:
-            ops.classify(item, current_user, expected_version=_version(), **changes)
+            ops.classify(item, current_user, expected_version=form_version(), **changes)
         except OperationError as exc:
             db.session.rollback()
             apply_errors(form, exc)
