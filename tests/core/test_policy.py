@@ -18,7 +18,7 @@ WEB_STATS = {"AVV": "/avvikelser/statistik", "LXS": "/lexsarah/statistik",
 
 
 @pytest.mark.parametrize("kind", sorted(WEB_STATS))
-def test_web_and_api_statistics_agree_for_every_role(org, login_as, api_as, kind):
+def test_web_and_api_statistics_agree_for_every_role(org, login_as, api_as, kind):  # noqa: F811
     from kvalitet.api.serialize import slug
     from kvalitet.core.registry import kind_spec as spec_of
 
