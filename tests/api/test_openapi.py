@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from kvalitet.extensions import db
 from tests.api.conftest import ApiClient, category_id
 
 
