@@ -44,6 +44,7 @@ def test_inactive_user_may_do_nothing_and_sees_no_list(app, org):
     item = action(org)
     org.chef_a1.active = False
     db.session.commit()
+    assert role_paths(org.chef_a1, ["enhetschef"]) == []  # menus and scopes ask this
     assert not can(org.chef_a1, "view", item)
     assert visible_ids(org.chef_a1) == set()
     with pytest.raises(NotFound):
@@ -70,6 +71,10 @@ def test_cancelled_item_cannot_be_edited_attached_linked_or_stepped(app, org):
 
 
 def test_owner_may_edit_a_stranger_may_not(app, org):
+    seen = action(org, owner=org.chef_a1, reporter_id=org.med_a1.id)
+    assert can(org.med_a1, "view", seen) and can(org.med_a1, "comment", seen)
+    for verb in ("edit", "attach", "link", "cancel", "delete", "anything"):
+        assert not can(org.med_a1, verb, seen), verb  # seeing is not owning
     item = action(org, owner=org.med_a1)
     assert can(org.med_a1, "edit", item)  # owner
     assert not can(org.med_a1, "cancel", item)  # cancelling is for managers
