@@ -189,7 +189,12 @@ def check_integrity(url: str, created: list[str], instance: Path) -> list[str]:
     problems = []
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
-        found = dict(db.session.execute(select(Item.ref, Item.id).where(Item.ref.in_(created))))
+        found = {
+            ref: item_id
+            for ref, item_id in db.session.execute(
+                select(Item.ref, Item.id).where(Item.ref.in_(created))
+            )
+        }
         missing = sorted(set(created) - set(found))
         if missing:
             problems.append(f"{len(missing)} reported avvikelser are missing: {missing[:5]}")
