@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from kvalitet.core import clock
-from kvalitet.core.errors import OperationError
+from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.extensions import db
 from kvalitet.items.queries import load_item
 from kvalitet.lexmaria import forms, operations
@@ -85,6 +85,8 @@ def start() -> Any:
         )
     except OperationError as exc:
         db.session.rollback()
+        if isinstance(exc, Forbidden):
+            abort(403)
         flash(exc.message, "danger")
         return redirect(url_for("psb.index"))
     flash("Patientsäkerhetsberättelsen är startad och texterna är beställda.", "success")
