@@ -16,5 +16,5 @@ def nav(user: Any) -> list[dict[str, Any]]:
         ]  # fmt: skip
     if role_paths(user, [Role.MAS, Role.KVALITETSUTVECKLARE, Role.ADMIN, Role.LASARE]):
         entries.append({"label": "Patientsäkerhetsberättelse", "endpoint": "psb.index",
-                        "order": 61, "group": "rapport"})  # fmt: skip
+                        "order": 71, "group": "plan"})  # fmt: skip
     return entries
