@@ -23,55 +23,102 @@ PSL = "patientsäkerhetslagen (2010:659)"
 
 # key -> (what it is for, [(valid from, wording), ...] oldest first)
 REFERENCES: dict[str, tuple[str, list[tuple[date, str]]]] = {
-    "sol": ("Socialtjänstlagen", [
-        (date(2002, 1, 1), OLD_SOL),
-        (date(2025, 7, 1), NEW_SOL),
-    ]),
-    "sol_lex_sarah": ("Lex Sarah i socialtjänstlagen", [
-        (date(2011, 7, 1), f"14 kap. 3–7 §§ {OLD_SOL}"),
-        (date(2025, 7, 1), f"bestämmelserna om lex Sarah i {NEW_SOL}"),
-    ]),
-    "lss": ("LSS", [
-        (date(1994, 1, 1), "lagen (1993:387) om stöd och service till vissa funktionshindrade "
-                           "(LSS)"),
-    ]),
-    "lss_lex_sarah": ("Lex Sarah i LSS", [
-        (date(2011, 7, 1), "24 a–24 g §§ lagen (1993:387) om stöd och service till vissa "
-                           "funktionshindrade (LSS)"),
-    ]),
-    "lex_sarah": ("Lagrum i lex Sarah-sammanställningen till IVO", [
-        (date(2011, 7, 1), f"14 kap. 3–7 §§ {OLD_SOL}, 24 a–24 g §§ LSS och Socialstyrelsens "
-                           "föreskrifter och allmänna råd (SOSFS 2011:5) om lex Sarah"),
-        (date(2025, 7, 1), f"{NEW_SOL} om rapportering av missförhållanden och påtaglig risk "
-                           "för missförhållanden, 24 a–24 g §§ LSS och SOSFS 2011:5"),
-    ]),
-    "sosfs_2011_5": ("Socialstyrelsens föreskrifter om lex Sarah", [
-        (date(2011, 7, 1), "SOSFS 2011:5"),
-    ]),
-    "sosfs_2011_9": ("Ledningssystem för systematiskt kvalitetsarbete", [
-        (date(2012, 1, 1), "SOSFS 2011:9"),
-        (date(2024, 1, 1), "SOSFS 2011:9 (ändrad genom HSLF-FS 2023:27)"),
-    ]),
-    "sosfs_2011_9_berattelse": ("Kvalitetsberättelsen i SOSFS 2011:9", [
-        (date(2012, 1, 1), "SOSFS 2011:9, 7 kap. 1 §"),
-        (date(2024, 1, 1), "SOSFS 2011:9 (ändrad genom HSLF-FS 2023:27), 7 kap. 1 §"),
-    ]),
+    "sol": (
+        "Socialtjänstlagen",
+        [
+            (date(2002, 1, 1), OLD_SOL),
+            (date(2025, 7, 1), NEW_SOL),
+        ],
+    ),
+    "sol_lex_sarah": (
+        "Lex Sarah i socialtjänstlagen",
+        [
+            (date(2011, 7, 1), f"14 kap. 3–7 §§ {OLD_SOL}"),
+            (date(2025, 7, 1), f"bestämmelserna om lex Sarah i {NEW_SOL}"),
+        ],
+    ),
+    "lss": (
+        "LSS",
+        [
+            (
+                date(1994, 1, 1),
+                "lagen (1993:387) om stöd och service till vissa funktionshindrade (LSS)",
+            ),
+        ],
+    ),
+    "lss_lex_sarah": (
+        "Lex Sarah i LSS",
+        [
+            (
+                date(2011, 7, 1),
+                "24 a–24 g §§ lagen (1993:387) om stöd och service till vissa "
+                "funktionshindrade (LSS)",
+            ),
+        ],
+    ),
+    "lex_sarah": (
+        "Lagrum i lex Sarah-sammanställningen till IVO",
+        [
+            (
+                date(2011, 7, 1),
+                f"14 kap. 3–7 §§ {OLD_SOL}, 24 a–24 g §§ LSS och Socialstyrelsens "
+                "föreskrifter och allmänna råd (SOSFS 2011:5) om lex Sarah",
+            ),
+            (
+                date(2025, 7, 1),
+                f"{NEW_SOL} om rapportering av missförhållanden och påtaglig risk "
+                "för missförhållanden, 24 a–24 g §§ LSS och SOSFS 2011:5",
+            ),
+        ],
+    ),
+    "sosfs_2011_5": (
+        "Socialstyrelsens föreskrifter om lex Sarah",
+        [
+            (date(2011, 7, 1), "SOSFS 2011:5"),
+        ],
+    ),
+    "sosfs_2011_9": (
+        "Ledningssystem för systematiskt kvalitetsarbete",
+        [
+            (date(2012, 1, 1), "SOSFS 2011:9"),
+            (date(2024, 1, 1), "SOSFS 2011:9 (ändrad genom HSLF-FS 2023:27)"),
+        ],
+    ),
+    "sosfs_2011_9_berattelse": (
+        "Kvalitetsberättelsen i SOSFS 2011:9",
+        [
+            (date(2012, 1, 1), "SOSFS 2011:9, 7 kap. 1 §"),
+            (date(2024, 1, 1), "SOSFS 2011:9 (ändrad genom HSLF-FS 2023:27), 7 kap. 1 §"),
+        ],
+    ),
     "psl": ("Patientsäkerhetslagen", [(date(2011, 1, 1), PSL)]),
     "psl_lex_maria": ("Lex Maria: anmälan till IVO", [(date(2011, 1, 1), f"3 kap. 5 § {PSL}")]),
-    "psl_information": ("Information till patienten efter en vårdskada", [
-        (date(2011, 1, 1), f"3 kap. 8 § {PSL}"),
-    ]),
+    "psl_information": (
+        "Information till patienten efter en vårdskada",
+        [
+            (date(2011, 1, 1), f"3 kap. 8 § {PSL}"),
+        ],
+    ),
     "psl_berattelse": ("Patientsäkerhetsberättelsen", [(date(2011, 1, 1), f"3 kap. 10 § {PSL}")]),
-    "hslf_2017_40": ("Socialstyrelsens föreskrifter om lex Maria", [
-        (date(2018, 1, 1), "HSLF-FS 2017:40"),
-    ]),
-    "hslf_2016_40": ("Journalföring och behandling av personuppgifter i hälso- och sjukvården", [
-        (date(2017, 3, 1), "HSLF-FS 2016:40"),
-    ]),
-    "osl_sekretess": ("Sekretess inom socialtjänsten", [
-        (date(2009, 6, 30), "26 kap. 1 § offentlighets- och sekretesslagen (2009:400)"),
-    ]),
-}  # fmt: skip
+    "hslf_2017_40": (
+        "Socialstyrelsens föreskrifter om lex Maria",
+        [
+            (date(2018, 1, 1), "HSLF-FS 2017:40"),
+        ],
+    ),
+    "hslf_2016_40": (
+        "Journalföring och behandling av personuppgifter i hälso- och sjukvården",
+        [
+            (date(2017, 3, 1), "HSLF-FS 2016:40"),
+        ],
+    ),
+    "osl_sekretess": (
+        "Sekretess inom socialtjänsten",
+        [
+            (date(2009, 6, 30), "26 kap. 1 § offentlighets- och sekretesslagen (2009:400)"),
+        ],
+    ),
+}
 
 
 def _day(on_date: date | datetime | None) -> date:

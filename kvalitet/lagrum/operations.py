@@ -54,9 +54,9 @@ def add_lagrum(
         raise OperationError("Det finns redan en lydelse från det datumet.", field="valid_from")
     description = (description or "").strip()[:300]
     if not description:
-        description = db.session.scalar(
-            select(Lagrum.description).where(Lagrum.key == key).limit(1)
-        ) or ""
+        description = (
+            db.session.scalar(select(Lagrum.description).where(Lagrum.key == key).limit(1)) or ""
+        )
     with transaction():
         row = Lagrum(
             key=key,

@@ -19,8 +19,13 @@ if TYPE_CHECKING:
     from kvalitet.lexmaria.models import LexMariaArende
 
 __all__ = [
-    "DEFAULTS", "STEP_LABELS", "ivo_utredning_due", "ivo_utredning_late", "is_late", "step_due",
-]  # fmt: skip
+    "DEFAULTS",
+    "STEP_LABELS",
+    "is_late",
+    "ivo_utredning_due",
+    "ivo_utredning_late",
+    "step_due",
+]
 
 DEFAULTS = {
     "LEXMARIA_BEDOMNING_DAGAR": 2,  # the MAS's assessment after the report

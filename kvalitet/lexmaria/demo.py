@@ -53,13 +53,27 @@ def seed(ctx: DemoContext) -> None:
 def _seed(ctx: DemoContext, mas, avd) -> None:  # type: ignore[no-untyped-def]
     unit = create_unit(None, "Hemsjukvården", UnitKind.ENHET, avd, commit=False)
     ctx.units[unit.name] = unit
-    chef = create_user(None, name="Helena Hemsjukvårdschef", email="chef.hemsjukvard@demo.kvalitet.se",
-                       title="Enhetschef hemsjukvård", password=DEMO_PASSWORD, home_unit=unit,
-                       is_demo=True, commit=False)  # fmt: skip
+    chef = create_user(
+        None,
+        name="Helena Hemsjukvårdschef",
+        email="chef.hemsjukvard@demo.kvalitet.se",
+        title="Enhetschef hemsjukvård",
+        password=DEMO_PASSWORD,
+        home_unit=unit,
+        is_demo=True,
+        commit=False,
+    )
     grant_role(None, chef, Role.ENHETSCHEF, unit, commit=False)
-    nurse = create_user(None, name="Nora Sjuksköterska", email="sjukskoterska@demo.kvalitet.se",
-                        title="Distriktssköterska", password=DEMO_PASSWORD, home_unit=unit,
-                        is_demo=True, commit=False)  # fmt: skip
+    nurse = create_user(
+        None,
+        name="Nora Sjuksköterska",
+        email="sjukskoterska@demo.kvalitet.se",
+        title="Distriktssköterska",
+        password=DEMO_PASSWORD,
+        home_unit=unit,
+        is_demo=True,
+        commit=False,
+    )
     grant_role(None, nurse, Role.MEDARBETARE, unit, commit=False)
     ctx.chefs[unit.name] = chef
     ctx.staff[unit.name] = [nurse]
@@ -68,66 +82,123 @@ def _seed(ctx: DemoContext, mas, avd) -> None:  # type: ignore[no-untyped-def]
         select(ListEntry.id).where(ListEntry.list_key == CATEGORY_LIST, ListEntry.label == "Fall")
     )
     medicine = db.session.scalar(
-        select(ListEntry.id).where(ListEntry.list_key == CATEGORY_LIST, ListEntry.label == "Läkemedel")
+        select(ListEntry.id).where(
+            ListEntry.list_key == CATEGORY_LIST, ListEntry.label == "Läkemedel"
+        )
     )
 
     last_year = ctx.today.year - 1
     day = date(last_year, 10, 14)
     clock.freeze(_at(day, 9))
     avvikelse = avvikelser_operations.report_avvikelse(
-        nurse, unit=unit, category_id=fall, health_care=True,
+        nurse,
+        unit=unit,
+        category_id=fall,
+        health_care=True,
         title="Fall vid förflyttning i hemsjukvården",
         description="Patienten föll vid förflyttning från säng till rullstol.",
         event_at=_at(day, 7) + timedelta(minutes=40),
         consequence_actual="Misstänkt höftfraktur; patienten fördes till akuten.",
         immediate_action="Sjuksköterska tillkallades och ambulans beställdes.",
-    )  # fmt: skip
+    )
     clock.freeze(_at(day, 13))
     case = avvikelser_operations.transfer_to_lexmaria(mas, avvikelse)
-    ops.assess(case, mas, "allvarlig_vardskada",
-               "Fraktur efter fall där ordinerad hjälp av två personer inte gavs.")  # fmt: skip
+    ops.assess(
+        case,
+        mas,
+        "allvarlig_vardskada",
+        "Fraktur efter fall där ordinerad hjälp av två personer inte gavs.",
+    )
     clock.freeze(_at(day + timedelta(days=2), 10))
     for section, text in FALL_TEXTS.items():
-        ops.add_entry(case, mas, section=section, entry_date=clock.today(),
-                      source="Samtal med personal och journalgranskning",
-                      karaktar="bedomning" if section in (Sektion.ORSAKER, Sektion.SLUTSATS)
-                      else "fakta", text=text)  # fmt: skip
-    ops.decide(case, mas, ivo_anmalan=True, decision_maker_id=mas.id, decision_date=clock.today(),
-               reason="Händelsen har medfört en allvarlig vårdskada.")  # fmt: skip
+        ops.add_entry(
+            case,
+            mas,
+            section=section,
+            entry_date=clock.today(),
+            source="Samtal med personal och journalgranskning",
+            karaktar="bedomning" if section in (Sektion.ORSAKER, Sektion.SLUTSATS) else "fakta",
+            text=text,
+        )
+    ops.decide(
+        case,
+        mas,
+        ivo_anmalan=True,
+        decision_maker_id=mas.id,
+        decision_date=clock.today(),
+        reason="Händelsen har medfört en allvarlig vårdskada.",
+    )
     clock.freeze(_at(day + timedelta(days=3), 10))
-    ops.file_ivo(case, mas, filed_date=clock.today(), channel="etjanst",
-                 region="IVO Region Öst", attached=True)  # fmt: skip
-    ops.record_information(case, mas, informed_date=clock.today(), who="narstaende",
-                           how="telefon", points={"info_handelse": True, "info_atgarder": True,
-                                                  "info_klagomal": True, "info_anmalan": True},
-                           note="Dottern informerades; hon har fått kontaktuppgifter till "
-                           "patientnämnden.")  # fmt: skip
-    ops.create_action(case, mas, title="Arbetsplaner stäms av mot ordinationer varje vecka",
-                      unit_id=unit.id, due_date=day + timedelta(days=60))  # fmt: skip
+    ops.file_ivo(
+        case,
+        mas,
+        filed_date=clock.today(),
+        channel="etjanst",
+        region="IVO Region Öst",
+        attached=True,
+    )
+    ops.record_information(
+        case,
+        mas,
+        informed_date=clock.today(),
+        who="narstaende",
+        how="telefon",
+        points={
+            "info_handelse": True,
+            "info_atgarder": True,
+            "info_klagomal": True,
+            "info_anmalan": True,
+        },
+        note="Dottern informerades; hon har fått kontaktuppgifter till patientnämnden.",
+    )
+    ops.create_action(
+        case,
+        mas,
+        title="Arbetsplaner stäms av mot ordinationer varje vecka",
+        unit_id=unit.id,
+        due_date=day + timedelta(days=60),
+    )
     ops.close(case, mas, "Åtgärder beslutade och IVO underrättad.")
 
     # This year: a medication event under investigation.
     this_day = max(ctx.today - timedelta(days=12), date(ctx.today.year, 1, 2))
     clock.freeze(_at(this_day, 10))
     avvikelse = avvikelser_operations.report_avvikelse(
-        nurse, unit=unit, category_id=medicine, health_care=True,
+        nurse,
+        unit=unit,
+        category_id=medicine,
+        health_care=True,
         title="Dubbel dos av blodförtunnande",
         description="Kvällsdosen gavs två gånger efter byte av dosett.",
         consequence_possible="Risk för allvarlig blödning.",
-    )  # fmt: skip
+    )
     case = avvikelser_operations.transfer_to_lexmaria(mas, avvikelse)
     ops.assess(case, mas, "risk_allvarlig", "Hade kunnat medföra allvarlig blödning.")
-    ops.add_entry(case, mas, section=REQUIRED_SECTIONS[0], entry_date=clock.today(),
-                  source="Läkemedelslista och signeringslista", karaktar="fakta",
-                  text="Dosen signerades av två personer samma kväll.")  # fmt: skip
+    ops.add_entry(
+        case,
+        mas,
+        section=REQUIRED_SECTIONS[0],
+        entry_date=clock.today(),
+        source="Läkemedelslista och signeringslista",
+        karaktar="fakta",
+        text="Dosen signerades av två personer samma kväll.",
+    )
 
     # Last year's patientsäkerhetsberättelse, started in January, with two texts written.
     clock.freeze(_at(ctx.today, 9))
     forv = ctx.units["Socialförvaltning Centrum"]
     berattelse = ops.start_berattelse(mas, forv, last_year)
     texts = texts_of(berattelse)
-    ops.save_psb_text(mas, texts[PsbAvsnitt.LEXMARIA], "Ett fall i hemsjukvården ledde till en "
-                      "allvarlig vårdskada och anmäldes till IVO. Arbetsplanerna stäms nu av "
-                      "mot ordinationerna varje vecka.")  # fmt: skip
-    ops.save_psb_text(mas, texts[PsbAvsnitt.AVVIKELSER], "Avvikelser i hälso- och sjukvården "
-                      "rapporteras till MAS, som följer upp fall och läkemedelshändelser.")  # fmt: skip
+    ops.save_psb_text(
+        mas,
+        texts[PsbAvsnitt.LEXMARIA],
+        "Ett fall i hemsjukvården ledde till en "
+        "allvarlig vårdskada och anmäldes till IVO. Arbetsplanerna stäms nu av "
+        "mot ordinationerna varje vecka.",
+    )
+    ops.save_psb_text(
+        mas,
+        texts[PsbAvsnitt.AVVIKELSER],
+        "Avvikelser i hälso- och sjukvården "
+        "rapporteras till MAS, som följer upp fall och läkemedelshändelser.",
+    )

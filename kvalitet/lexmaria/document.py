@@ -60,9 +60,7 @@ def text_due(year: int) -> date:
 
 def texts_of(berattelse: Patientsakerhetsberattelse) -> dict[str, PsbText]:
     rows = db.session.scalars(
-        select(PsbText).where(
-            PsbText.berattelse_id == berattelse.id, Item.cancelled_at.is_(None)
-        )
+        select(PsbText).where(PsbText.berattelse_id == berattelse.id, Item.cancelled_at.is_(None))
     )
     return {t.avsnitt: t for t in rows}
 
@@ -89,42 +87,56 @@ def _hsl_avvikelser(root: Unit, period: Period) -> ColumnElement[bool]:
 
 def avvikelse_figures(root: Unit, period: Period) -> dict[str, Any]:
     where = _hsl_avvikelser(root, period)
-    per_category = dict(
+    per_category: dict[Any, int] = dict(
         db.session.execute(
             select(ListEntry.label, func.count(Avvikelse.id))
             .join(ListEntry, ListEntry.id == Avvikelse.category_id)
             .where(where)
             .group_by(ListEntry.label)
             .order_by(ListEntry.label)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     ids = select(Avvikelse.id).where(where)
     return {
         "totalt": _count(Avvikelse, where),
         "analyserade": _count(Avvikelse, where, func.length(Avvikelse.analysis) > 0),
         "avslutade": _count(Avvikelse, where, Item.closed_at.is_not(None)),
-        "med_atgard": int(db.session.scalar(
-            select(func.count(func.distinct(ItemLink.source_id))).where(
-                ItemLink.source_id.in_(ids), ItemLink.link_type == str(LinkType.ATGARD))
-        ) or 0),
-        "till_lex_maria": int(db.session.scalar(
-            select(func.count(func.distinct(ItemLink.source_id)))
-            .join(Item, Item.id == ItemLink.target_id)
-            .where(ItemLink.source_id.in_(ids), ItemLink.link_type == str(LinkType.HARLEDD),
-                   Item.kind == "LXM")
-        ) or 0),
+        "med_atgard": int(
+            db.session.scalar(
+                select(func.count(func.distinct(ItemLink.source_id))).where(
+                    ItemLink.source_id.in_(ids), ItemLink.link_type == str(LinkType.ATGARD)
+                )
+            )
+            or 0
+        ),
+        "till_lex_maria": int(
+            db.session.scalar(
+                select(func.count(func.distinct(ItemLink.source_id)))
+                .join(Item, Item.id == ItemLink.target_id)
+                .where(
+                    ItemLink.source_id.in_(ids),
+                    ItemLink.link_type == str(LinkType.HARLEDD),
+                    Item.kind == "LXM",
+                )
+            )
+            or 0
+        ),
         "per_kategori": per_category,
-    }  # fmt: skip
+    }
 
 
 def lexmaria_figures(root: Unit, period: Period) -> dict[str, Any]:
     where = _in(root, period)
-    by_assessment = dict(
+    by_assessment: dict[Any, int] = dict(
         db.session.execute(
             select(LexMariaArende.assessment, func.count(LexMariaArende.id))
             .where(where)
             .group_by(LexMariaArende.assessment)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     return {
         "handelser": _count(LexMariaArende, where),
@@ -141,14 +153,18 @@ def lexmaria_rows(root: Unit, period: Period) -> list[list[str]]:
     cases = db.session.scalars(
         select(LexMariaArende).where(_in(root, period)).order_by(Item.ref)
     ).all()
-    actions = dict(
+    actions: dict[Any, int] = dict(
         db.session.execute(
             select(ItemLink.source_id, func.count())
-            .where(ItemLink.source_id.in_([c.id for c in cases] or [-1]),
-                   ItemLink.link_type == str(LinkType.ATGARD))
+            .where(
+                ItemLink.source_id.in_([c.id for c in cases] or [-1]),
+                ItemLink.link_type == str(LinkType.ATGARD),
+            )
             .group_by(ItemLink.source_id)
-        ).all()
-    )  # fmt: skip
+        )
+        .tuples()
+        .all()
+    )
     return [
         [
             c.ref,
@@ -166,21 +182,28 @@ def lexmaria_rows(root: Unit, period: Period) -> list[list[str]]:
 
 def klagomal_figures(root: Unit, period: Period) -> dict[str, Any]:
     where = and_(_in(root, period), Synpunkt.health_care.is_(True))
-    per_typ = dict(
+    per_typ: dict[Any, int] = dict(
         db.session.execute(
             select(Synpunkt.typ, func.count(Synpunkt.id)).where(where).group_by(Synpunkt.typ)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     owed = and_(where, Synpunkt.answer_due.is_not(None))
     return {
         "totalt": _count(Synpunkt, where),
         "besvarade": _count(Synpunkt, where, Synpunkt.answered_date.is_not(None)),
         "besvarade_i_tid": _count(
-            Synpunkt, owed, Synpunkt.answered_date.is_not(None),
+            Synpunkt,
+            owed,
+            Synpunkt.answered_date.is_not(None),
             Synpunkt.answered_date <= Synpunkt.answer_due,
-        ),  # fmt: skip
-        "per_typ": {label: int(per_typ.get(str(k), 0)) for k, label in TYP_LABELS.items()
-                    if isinstance(k, SynpunktTyp)},  # fmt: skip
+        ),
+        "per_typ": {
+            label: int(per_typ.get(str(k), 0))
+            for k, label in TYP_LABELS.items()
+            if isinstance(k, SynpunktTyp)
+        },
     }
 
 
@@ -189,16 +212,22 @@ def atgard_figures(root: Unit, period: Period) -> dict[str, int]:
     cases, by status."""
     sources = select(Item.id).where(
         _in(root, period),
-        or_(Item.kind == "LXM",
-            Item.id.in_(select(Avvikelse.id).where(Avvikelse.health_care.is_(True)))),
-    )  # fmt: skip
+        or_(
+            Item.kind == "LXM",
+            Item.id.in_(select(Avvikelse.id).where(Avvikelse.health_care.is_(True))),
+        ),
+    )
     rows = db.session.execute(
         select(Item.status, func.count(func.distinct(Item.id)))
         .join(ItemLink, ItemLink.target_id == Item.id)
-        .where(ItemLink.source_id.in_(sources), ItemLink.link_type == str(LinkType.ATGARD),
-               Item.kind == "ATG", Item.cancelled_at.is_(None))
+        .where(
+            ItemLink.source_id.in_(sources),
+            ItemLink.link_type == str(LinkType.ATGARD),
+            Item.kind == "ATG",
+            Item.cancelled_at.is_(None),
+        )
         .group_by(Item.status)
-    ).all()  # fmt: skip
+    ).all()
     found = {status: int(n) for status, n in rows}
     return {label: found.get(state, 0) for state, label in ATGARD_WORKFLOW.states.items()}
 
@@ -217,8 +246,9 @@ LABELS = {
 }
 
 
-def _figure_table(caption: str, now: dict[str, Any], before: dict[str, Any],
-                  labels: tuple[str, str]) -> Block:  # fmt: skip
+def _figure_table(
+    caption: str, now: dict[str, Any], before: dict[str, Any], labels: tuple[str, str]
+) -> Block:
     rows = [
         [LABELS.get(k, k), fmt(v), fmt(before.get(k)), change(v, before.get(k))]
         for k, v in now.items()
@@ -227,13 +257,15 @@ def _figure_table(caption: str, now: dict[str, Any], before: dict[str, Any],
     return table(caption, ["Mått", labels[0], labels[1], "Förändring"], rows)
 
 
-def _breakdown(caption: str, head: str, now: dict[str, int], before: dict[str, int],
-               labels: tuple[str, str]) -> Block:  # fmt: skip
+def _breakdown(
+    caption: str, head: str, now: dict[str, int], before: dict[str, int], labels: tuple[str, str]
+) -> Block:
     keys = list(now) + [k for k in before if k not in now]
-    rows = [[k, fmt(now.get(k, 0)), fmt(before.get(k, 0)), change(now.get(k, 0),
-             before.get(k, 0))] for k in keys]  # fmt: skip
-    return table(caption, [head, labels[0], labels[1], "Förändring"], rows,
-                 empty="Inga uppgifter.")  # fmt: skip
+    rows = [
+        [k, fmt(now.get(k, 0)), fmt(before.get(k, 0)), change(now.get(k, 0), before.get(k, 0))]
+        for k in keys
+    ]
+    return table(caption, [head, labels[0], labels[1], "Förändring"], rows, empty="Inga uppgifter.")
 
 
 # --- the document -----------------------------------------------------------------------------
@@ -258,76 +290,147 @@ def compile_document(
         blocks.extend(made)
 
     blocks.append(h(1, "Inledning", "psb-inledning"))
-    blocks.append(p(
-        f"Enligt {lagrum('psl_berattelse', on)} ska vårdgivaren varje år, senast den 1 mars, "
-        f"upprätta en patientsäkerhetsberättelse. Den här berättelsen gäller {root.name} som "
-        f"vårdgivare för kommunal hälso- och sjukvård under kalenderåret {period.label} "
-        f"({period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}) och jämför med {prev.label}. "
-        f"Patientsäkerhetsarbetet bedrivs inom ledningssystemet enligt "
-        f"{lagrum('sosfs_2011_9', on)}."
-    ))  # fmt: skip
-    for avsnitt in (PsbAvsnitt.MAL, PsbAvsnitt.ANSVAR, PsbAvsnitt.UPPFOLJNING,
-                    PsbAvsnitt.SAMVERKAN, PsbAvsnitt.RISKANALYS, PsbAvsnitt.EGENKONTROLL):
-        chapter(avsnitt)  # fmt: skip
+    blocks.append(
+        p(
+            f"Enligt {lagrum('psl_berattelse', on)} ska vårdgivaren varje år, senast den 1 mars, "
+            f"upprätta en patientsäkerhetsberättelse. Den här berättelsen gäller {root.name} som "
+            f"vårdgivare för kommunal hälso- och sjukvård under kalenderåret {period.label} "
+            f"({period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}) och jämför med {prev.label}. "
+            f"Patientsäkerhetsarbetet bedrivs inom ledningssystemet enligt "
+            f"{lagrum('sosfs_2011_9', on)}."
+        )
+    )
+    for avsnitt in (
+        PsbAvsnitt.MAL,
+        PsbAvsnitt.ANSVAR,
+        PsbAvsnitt.UPPFOLJNING,
+        PsbAvsnitt.SAMVERKAN,
+        PsbAvsnitt.RISKANALYS,
+        PsbAvsnitt.EGENKONTROLL,
+    ):
+        chapter(avsnitt)
 
     chapter(PsbAvsnitt.AVVIKELSER)
     avv_now, avv_old = avvikelse_figures(root, period), avvikelse_figures(root, prev)
     blocks.append(_figure_table("Avvikelser i hälso- och sjukvården", avv_now, avv_old, labels))
-    blocks.append(_breakdown("Avvikelser i hälso- och sjukvården per kategori", "Kategori",
-                             avv_now["per_kategori"], avv_old["per_kategori"], labels))  # fmt: skip
+    blocks.append(
+        _breakdown(
+            "Avvikelser i hälso- och sjukvården per kategori",
+            "Kategori",
+            avv_now["per_kategori"],
+            avv_old["per_kategori"],
+            labels,
+        )
+    )
 
     chapter(PsbAvsnitt.LEXMARIA)
     lxm_now, lxm_old = lexmaria_figures(root, period), lexmaria_figures(root, prev)
-    blocks.append(p(
-        f"Händelser som har medfört eller hade kunnat medföra en allvarlig vårdskada anmäls "
-        f"till IVO enligt {lagrum('psl_lex_maria', on)} och {lagrum('hslf_2017_40', on)}. "
-        f"Patienten eller närstående informeras enligt {lagrum('psl_information', on)}."
-    ))  # fmt: skip
+    blocks.append(
+        p(
+            f"Händelser som har medfört eller hade kunnat medföra en allvarlig vårdskada anmäls "
+            f"till IVO enligt {lagrum('psl_lex_maria', on)} och {lagrum('hslf_2017_40', on)}. "
+            f"Patienten eller närstående informeras enligt {lagrum('psl_information', on)}."
+        )
+    )
     blocks.append(_figure_table("Lex Maria", lxm_now, lxm_old, labels))
-    blocks.append(_breakdown("Lex Maria: MAS bedömning", "Bedömning", lxm_now["per_bedomning"],
-                             lxm_old["per_bedomning"], labels))  # fmt: skip
-    blocks.append(table(
-        "Lex Maria-ärenden under året",
-        ["Ärende", "Enhet", "Bedömning", "Anmäld till IVO", "Informerad", "Förbättringsåtgärder"],
-        lexmaria_rows(root, period),
-        empty="Inga lex Maria-ärenden under året.",
-    ))  # fmt: skip
+    blocks.append(
+        _breakdown(
+            "Lex Maria: MAS bedömning",
+            "Bedömning",
+            lxm_now["per_bedomning"],
+            lxm_old["per_bedomning"],
+            labels,
+        )
+    )
+    blocks.append(
+        table(
+            "Lex Maria-ärenden under året",
+            [
+                "Ärende",
+                "Enhet",
+                "Bedömning",
+                "Anmäld till IVO",
+                "Informerad",
+                "Förbättringsåtgärder",
+            ],
+            lexmaria_rows(root, period),
+            empty="Inga lex Maria-ärenden under året.",
+        )
+    )
 
     chapter(PsbAvsnitt.KLAGOMAL)
     kl_now, kl_old = klagomal_figures(root, period), klagomal_figures(root, prev)
-    blocks.append(_figure_table("Synpunkter och klagomål om hälso- och sjukvården", kl_now,
-                                kl_old, labels))  # fmt: skip
-    blocks.append(_breakdown("Synpunkter och klagomål om hälso- och sjukvården per typ", "Typ",
-                             kl_now["per_typ"], kl_old["per_typ"], labels))  # fmt: skip
+    blocks.append(
+        _figure_table("Synpunkter och klagomål om hälso- och sjukvården", kl_now, kl_old, labels)
+    )
+    blocks.append(
+        _breakdown(
+            "Synpunkter och klagomål om hälso- och sjukvården per typ",
+            "Typ",
+            kl_now["per_typ"],
+            kl_old["per_typ"],
+            labels,
+        )
+    )
 
     chapter(PsbAvsnitt.RESULTAT)
-    blocks.append(table(
-        "Resultat i siffror",
-        ["Mått", labels[0], labels[1], "Förändring"],
-        [
-            ["Avvikelser i hälso- och sjukvården", fmt(avv_now["totalt"]),
-             fmt(avv_old["totalt"]), change(avv_now["totalt"], avv_old["totalt"])],
-            ["Lex Maria-händelser", fmt(lxm_now["handelser"]), fmt(lxm_old["handelser"]),
-             change(lxm_now["handelser"], lxm_old["handelser"])],
-            ["Anmälda till IVO", fmt(lxm_now["anmalda"]), fmt(lxm_old["anmalda"]),
-             change(lxm_now["anmalda"], lxm_old["anmalda"])],
-            ["Klagomål och synpunkter", fmt(kl_now["totalt"]), fmt(kl_old["totalt"]),
-             change(kl_now["totalt"], kl_old["totalt"])],
-        ],
-    ))  # fmt: skip
+    blocks.append(
+        table(
+            "Resultat i siffror",
+            ["Mått", labels[0], labels[1], "Förändring"],
+            [
+                [
+                    "Avvikelser i hälso- och sjukvården",
+                    fmt(avv_now["totalt"]),
+                    fmt(avv_old["totalt"]),
+                    change(avv_now["totalt"], avv_old["totalt"]),
+                ],
+                [
+                    "Lex Maria-händelser",
+                    fmt(lxm_now["handelser"]),
+                    fmt(lxm_old["handelser"]),
+                    change(lxm_now["handelser"], lxm_old["handelser"]),
+                ],
+                [
+                    "Anmälda till IVO",
+                    fmt(lxm_now["anmalda"]),
+                    fmt(lxm_old["anmalda"]),
+                    change(lxm_now["anmalda"], lxm_old["anmalda"]),
+                ],
+                [
+                    "Klagomål och synpunkter",
+                    fmt(kl_now["totalt"]),
+                    fmt(kl_old["totalt"]),
+                    change(kl_now["totalt"], kl_old["totalt"]),
+                ],
+            ],
+        )
+    )
     atg_now, atg_old = atgard_figures(root, period), atgard_figures(root, prev)
-    blocks.append(_breakdown("Förbättringsåtgärder från årets händelser, per status", "Status",
-                             atg_now, atg_old, labels))  # fmt: skip
+    blocks.append(
+        _breakdown(
+            "Förbättringsåtgärder från årets händelser, per status",
+            "Status",
+            atg_now,
+            atg_old,
+            labels,
+        )
+    )
 
     chapter(PsbAvsnitt.KOMMANDE)
 
     missing = [
-        {"ref": t.ref, "unit": t.unit.name, "heading": t.heading,
-         "owner": t.owner.name if t.owner else "", "status": t.status_label,
-         "due": t.due_date.isoformat() if t.due_date else ""}
+        {
+            "ref": t.ref,
+            "unit": t.unit.name,
+            "heading": t.heading,
+            "owner": t.owner.name if t.owner else "",
+            "status": t.status_label,
+            "due": t.due_date.isoformat() if t.due_date else "",
+        }
         for t in sorted(texts.values(), key=lambda t: list(PsbAvsnitt).index(PsbAvsnitt(t.avsnitt)))
         if t.status != TextStatus.KLAR
-    ]  # fmt: skip
+    ]
     return {
         "title": f"{TITLE} {period.label}",
         "unit": root.name,

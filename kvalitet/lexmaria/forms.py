@@ -36,9 +36,19 @@ from kvalitet.lexsarah.forms import (
 )
 
 __all__ = [
-    "ActionForm", "AssessForm", "CloseForm", "DecisionForm", "ImmediateForm", "InformForm",
-    "IvoForm", "MariaEntryForm", "PsbStartForm", "ReportForm", "SentForm", "aware",
-]  # fmt: skip
+    "ActionForm",
+    "AssessForm",
+    "CloseForm",
+    "DecisionForm",
+    "ImmediateForm",
+    "InformForm",
+    "IvoForm",
+    "MariaEntryForm",
+    "PsbStartForm",
+    "ReportForm",
+    "SentForm",
+    "aware",
+]
 
 
 class AssessForm(FlaskForm):
@@ -65,10 +75,12 @@ class MariaEntryForm(EntryForm):
 class DecisionForm(FlaskForm):
     ivo_anmalan = RadioField(
         "Ska händelsen anmälas till IVO?",
-        choices=[("ja", "Ja, händelsen har medfört eller hade kunnat medföra en allvarlig "
-                  "vårdskada"), ("nej", "Nej")],
+        choices=[
+            ("ja", "Ja, händelsen har medfört eller hade kunnat medföra en allvarlig vårdskada"),
+            ("nej", "Nej"),
+        ],
         validators=[DataRequired("Välj om händelsen ska anmälas.")],
-    )  # fmt: skip
+    )
     decision_maker_id = SelectField("Beslutsfattare", coerce=int, validate_choice=False)
     decision_date = DateField("Beslutsdatum", validators=[DataRequired("Ange beslutsdatum.")])
     decision_reason = TextAreaField(
@@ -95,9 +107,10 @@ class InformForm(FlaskForm):
     info_klagomal = BooleanField(INFO_POINTS["info_klagomal"])
     info_anmalan = BooleanField(INFO_POINTS["info_anmalan"])
     informed_note = TextAreaField(
-        "Anteckning (frivillig)", validators=[Optional(), Length(max=2000)],
+        "Anteckning (frivillig)",
+        validators=[Optional(), Length(max=2000)],
         render_kw={"rows": 2},
-    )  # fmt: skip
+    )
     not_informed_reason = TextAreaField(
         "Om ingen kunde informeras: varför",
         validators=[Optional(), Length(max=2000)],
@@ -113,9 +126,7 @@ class PsbStartForm(FlaskForm):
 
 
 class PsbTextForm(FlaskForm):
-    text = TextAreaField(
-        "Text", validators=[Optional(), Length(max=20000)], render_kw={"rows": 12}
-    )
+    text = TextAreaField("Text", validators=[Optional(), Length(max=20000)], render_kw={"rows": 12})
     version = HiddenField("version", validators=[Optional()])
 
 

@@ -72,8 +72,11 @@ def _set_due(item: Item, user: Any, data: dict[str, Any]) -> None:
     item.due_date = deadlines.step_due(item)
 
 
-DECISION = (("ivo_anmalan", "beslut om anmälan"), ("decision_maker_id", "beslutsfattare"),
-            ("decision_date", "beslutsdatum"))  # fmt: skip
+DECISION = (
+    ("ivo_anmalan", "beslut om anmälan"),
+    ("decision_maker_id", "beslutsfattare"),
+    ("decision_date", "beslutsdatum"),
+)
 
 WORKFLOW = Workflow(
     states={
@@ -86,31 +89,62 @@ WORKFLOW = Workflow(
     initial=S.RAPPORTERAD,
     closed_states=frozenset({S.AVSLUTAD}),
     transitions=[
-        Transition("bedom", "Spara bedömning och starta händelseanalys", (S.RAPPORTERAD,),
-                   S.UTREDNING, MAS,
-                   required=(("assessment", "bedömning"), ("assessment_text", "motivering")),
-                   effects=(_set_due,)),
-        Transition("besluta", "Besluta: anmäls inte till IVO", (S.UTREDNING,), S.ATGARDER, MAS,
-                   required=DECISION, guards=(_sections_guard, _not_to_report),
-                   effects=(_set_due,)),
-        Transition("besluta_anmal", "Besluta: anmäls till IVO", (S.UTREDNING,), S.ANMALAN, MAS,
-                   required=DECISION, guards=(_sections_guard, _to_report),
-                   effects=(_set_due,)),
-        Transition("anmal", "Registrera anmälan till IVO", (S.ANMALAN,), S.ATGARDER, MAS,
-                   required=(("ivo_filed_date", "datum för anmälan"), ("ivo_channel", "kanal")),
-                   effects=(_set_due,)),
-        Transition("avsluta", "Avsluta ärendet", (S.ATGARDER,), S.AVSLUTAD, MAS,
-                   guards=(_closing_guard,), effects=(_set_due,), style="success"),
+        Transition(
+            "bedom",
+            "Spara bedömning och starta händelseanalys",
+            (S.RAPPORTERAD,),
+            S.UTREDNING,
+            MAS,
+            required=(("assessment", "bedömning"), ("assessment_text", "motivering")),
+            effects=(_set_due,),
+        ),
+        Transition(
+            "besluta",
+            "Besluta: anmäls inte till IVO",
+            (S.UTREDNING,),
+            S.ATGARDER,
+            MAS,
+            required=DECISION,
+            guards=(_sections_guard, _not_to_report),
+            effects=(_set_due,),
+        ),
+        Transition(
+            "besluta_anmal",
+            "Besluta: anmäls till IVO",
+            (S.UTREDNING,),
+            S.ANMALAN,
+            MAS,
+            required=DECISION,
+            guards=(_sections_guard, _to_report),
+            effects=(_set_due,),
+        ),
+        Transition(
+            "anmal",
+            "Registrera anmälan till IVO",
+            (S.ANMALAN,),
+            S.ATGARDER,
+            MAS,
+            required=(("ivo_filed_date", "datum för anmälan"), ("ivo_channel", "kanal")),
+            effects=(_set_due,),
+        ),
+        Transition(
+            "avsluta",
+            "Avsluta ärendet",
+            (S.ATGARDER,),
+            S.AVSLUTAD,
+            MAS,
+            guards=(_closing_guard,),
+            effects=(_set_due,),
+            style="success",
+        ),
     ],
     action_roles={S.RAPPORTERAD: MAS, S.UTREDNING: MAS, S.ANMALAN: MAS, S.ATGARDER: MAS},
-)  # fmt: skip
+)
 
 
 def decision_maker_sees(user: User) -> ColumnElement[bool] | None:
     """Besides the MAS in scope (view_roles): the decision maker of the case."""
-    return Item.id.in_(
-        select(LexMariaArende.id).where(LexMariaArende.decision_maker_id == user.id)
-    )
+    return Item.id.in_(select(LexMariaArende.id).where(LexMariaArende.decision_maker_id == user.id))
 
 
 SPEC = register_kind(

@@ -11,10 +11,20 @@ def nav(user: Any) -> list[dict[str, Any]]:
     if role_paths(user, [Role.MAS]):
         entries += [
             {"label": "Lex Maria", "endpoint": "lexmaria.board", "order": 22, "group": "arenden"},
-            {"label": "Loggkontroll lex Maria", "endpoint": "lexmaria.log_review", "order": 23,
-             "group": "arenden"},
-        ]  # fmt: skip
+            {
+                "label": "Loggkontroll lex Maria",
+                "endpoint": "lexmaria.log_review",
+                "order": 23,
+                "group": "arenden",
+            },
+        ]
     if role_paths(user, [Role.MAS, Role.KVALITETSUTVECKLARE, Role.ADMIN, Role.LASARE]):
-        entries.append({"label": "Patientsäkerhetsberättelse", "endpoint": "psb.index",
-                        "order": 71, "group": "plan"})  # fmt: skip
+        entries.append(
+            {
+                "label": "Patientsäkerhetsberättelse",
+                "endpoint": "psb.index",
+                "order": 71,
+                "group": "plan",
+            }
+        )
     return entries

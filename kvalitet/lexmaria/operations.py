@@ -91,8 +91,11 @@ def report(
     noticed_how = clean_text(noticed_how, "noticed_how", "hur det uppmärksammades", False)
     consequences = clean_text(consequences, "consequences", "konsekvenser", False)
     immediate = clean_text(immediate_measures, "immediate_measures", "åtgärder", False)
-    for value, field in ((happened_at, "happened_at"), (noticed_at, "noticed_at"),
-                         (immediate_measures_at, "immediate_measures_at")):  # fmt: skip
+    for value, field in (
+        (happened_at, "happened_at"),
+        (noticed_at, "noticed_at"),
+        (immediate_measures_at, "immediate_measures_at"),
+    ):
         not_future(value, field)
     if immediate and immediate_measures_at is None:
         raise OperationError(
@@ -162,7 +165,9 @@ def transfer_from_avvikelse(avvikelse: Item, actor: User) -> LexMariaArende:
     if not can(actor, "view", avvikelse):
         raise NotFound()
     if not may_transfer(actor, avvikelse):
-        raise Forbidden("Bara MAS kan överföra en avvikelse i hälso- och sjukvården till lex Maria.")
+        raise Forbidden(
+            "Bara MAS kan överföra en avvikelse i hälso- och sjukvården till lex Maria."
+        )
     if transferred_case(avvikelse) is not None:
         raise OperationError("Avvikelsen är redan överförd till lex Maria.")
     fields: dict[str, Any] = {}
@@ -170,11 +175,16 @@ def transfer_from_avvikelse(avvikelse: Item, actor: User) -> LexMariaArende:
         value = getattr(avvikelse, attr, None)
         if isinstance(value, datetime):
             fields[name] = value
-    consequences = [str(getattr(avvikelse, a, "") or "").strip()
-                    for a in ("consequence_actual", "consequence_possible")]  # fmt: skip
+    consequences = [
+        str(getattr(avvikelse, a, "") or "").strip()
+        for a in ("consequence_actual", "consequence_possible")
+    ]
     if any(consequences):
         fields["consequences"] = "\n".join(c for c in consequences if c)
-    for attr, name in (("noticed_how_text", "noticed_how"), ("immediate_action", "immediate_measures")):
+    for attr, name in (
+        ("noticed_how_text", "noticed_how"),
+        ("immediate_action", "immediate_measures"),
+    ):
         value = getattr(avvikelse, attr, None)
         if isinstance(value, str) and value.strip():
             fields[name] = value
@@ -189,9 +199,13 @@ def transfer_from_avvikelse(avvikelse: Item, actor: User) -> LexMariaArende:
             **fields,
         )
         db.session.add(
-            ItemLink(source_id=avvikelse.id, target_id=item.id,
-                     link_type=str(LinkType.HARLEDD), created_by_id=actor.id)
-        )  # fmt: skip
+            ItemLink(
+                source_id=avvikelse.id,
+                target_id=item.id,
+                link_type=str(LinkType.HARLEDD),
+                created_by_id=actor.id,
+            )
+        )
         audit.record(actor, "link", item=avvikelse, summary=f"Överförd till lex Maria ({item.ref})")
         audit.record(actor, "link", item=item, summary=f"Skapad utifrån {avvikelse.ref}")
     return item
@@ -222,8 +236,9 @@ def assess(
         if item.owner_id is None:
             item.owner_id = actor.id
         run_transition(item, "bedom", actor, commit=False)
-        audit.record(actor, "bedomning", item=item,
-                     summary=f"Bedömning: {Bedomning(assessment).label}")  # fmt: skip
+        audit.record(
+            actor, "bedomning", item=item, summary=f"Bedömning: {Bedomning(assessment).label}"
+        )
 
 
 def add_entry(
@@ -255,8 +270,13 @@ def add_entry(
         db.session.add(entry)
         db.session.flush()
         db.session.expire(item, ["entries"])
-        audit.record(actor, "utredning", item=item, summary=f"Händelseanalys: {Sektion(section).label}",
-                     target=f"lexmariapost:{entry.id}")  # fmt: skip
+        audit.record(
+            actor,
+            "utredning",
+            item=item,
+            summary=f"Händelseanalys: {Sektion(section).label}",
+            target=f"lexmariapost:{entry.id}",
+        )
     return entry
 
 
@@ -293,11 +313,20 @@ def decide(
         item.decision_reason = reason
         name = "besluta_anmal" if ivo_anmalan and not item.ivo_filed_date else "besluta"
         run_transition(item, name, actor, commit=False)
-        audit.record(actor, "beslut", item=item, summary="Beslut: "
-                     + ("anmäls till IVO" if ivo_anmalan else "anmäls inte till IVO"))  # fmt: skip
+        audit.record(
+            actor,
+            "beslut",
+            item=item,
+            summary="Beslut: " + ("anmäls till IVO" if ivo_anmalan else "anmäls inte till IVO"),
+        )
         if decision_maker_id != actor.id:
-            notify([decision_maker_id], f"Du är beslutsfattare i lex Maria-ärende {item.ref}.",
-                   item=item, url=_url(item), purpose="lexmaria")  # fmt: skip
+            notify(
+                [decision_maker_id],
+                f"Du är beslutsfattare i lex Maria-ärende {item.ref}.",
+                item=item,
+                url=_url(item),
+                purpose="lexmaria",
+            )
 
 
 def file_ivo(
@@ -343,10 +372,17 @@ def file_ivo(
             item.ivo_utredning_due = deadlines.ivo_utredning_due(filed_date)
         if item.status == S.ANMALAN:
             run_transition(item, "anmal", actor, commit=False)
-        audit.record(actor, "ivo", item=item,
-                     summary=f"Anmäld till IVO ({Kanal(channel).label})",
-                     after={"datum": filed_date, "utredning bifogad": attached,
-                            "utredningen senast": item.ivo_utredning_due})  # fmt: skip
+        audit.record(
+            actor,
+            "ivo",
+            item=item,
+            summary=f"Anmäld till IVO ({Kanal(channel).label})",
+            after={
+                "datum": filed_date,
+                "utredning bifogad": attached,
+                "utredningen senast": item.ivo_utredning_due,
+            },
+        )
 
 
 def investigation_sent(
@@ -363,8 +399,13 @@ def investigation_sent(
     with transaction():
         check_version(item, expected_version)
         item.ivo_utredning_sent_date = sent_date
-        audit.record(actor, "ivo", item=item, summary="Utredningen skickad till IVO",
-                     after={"datum": sent_date})  # fmt: skip
+        audit.record(
+            actor,
+            "ivo",
+            item=item,
+            summary="Utredningen skickad till IVO",
+            after={"datum": sent_date},
+        )
 
 
 def record_information(
@@ -403,17 +444,21 @@ def record_information(
         if not any(points.values()):
             raise OperationError("Ange vad informationen omfattade.", field="info_handelse")
         if points.get("info_anmalan") and not item.ivo_filed_date:
-            raise OperationError(
-                "Händelsen är inte anmäld till IVO ännu.", field="info_anmalan"
-            )
+            raise OperationError("Händelsen är inte anmäld till IVO ännu.", field="info_anmalan")
         changes = {
-            "informed_date": informed_date, "informed_who": who, "informed_how": how,
-            "informed_by_id": actor.id, "informed_by_name": actor.name,
-            "informed_by_title": actor.title or "", "informed_note": note,
+            "informed_date": informed_date,
+            "informed_who": who,
+            "informed_how": how,
+            "informed_by_id": actor.id,
+            "informed_by_name": actor.name,
+            "informed_by_title": actor.title or "",
+            "informed_note": note,
             "not_informed_reason": "",
-            **{k: bool(points.get(k)) for k in ("info_handelse", "info_atgarder",
-                                                 "info_klagomal", "info_anmalan")},
-        }  # fmt: skip
+            **{
+                k: bool(points.get(k))
+                for k in ("info_handelse", "info_atgarder", "info_klagomal", "info_anmalan")
+            },
+        }
     with transaction():
         check_version(item, expected_version)
         before = audit.snapshot(item, list(changes))
@@ -424,8 +469,14 @@ def record_information(
             if changes.get("informed_date")
             else "Information kunde inte lämnas"
         )
-        audit.record(actor, "information", item=item, summary=summary, before=before,
-                     after=audit.snapshot(item, list(changes)))  # fmt: skip
+        audit.record(
+            actor,
+            "information",
+            item=item,
+            summary=summary,
+            before=before,
+            after=audit.snapshot(item, list(changes)),
+        )
 
 
 def create_action(
@@ -469,7 +520,9 @@ def actions_of(item: LexMariaArende) -> list[Item]:
     )
 
 
-def close(item: LexMariaArende, actor: User, note: str, expected_version: int | None = None) -> None:
+def close(
+    item: LexMariaArende, actor: User, note: str, expected_version: int | None = None
+) -> None:
     _require_mas(item, actor)
     note = clean_text(note, "closing_note", "en avslutande kommentar", required=False)
     with transaction():
@@ -506,7 +559,7 @@ def may_view_psb_frozen(user: User | None, berattelse: Patientsakerhetsberattels
 
 
 def _psb_owner(unit: Unit, avsnitt: PsbAvsnitt, fallback: User) -> User:
-    roles = [[Role.AVDELNINGSCHEF], [Role.KVALITETSUTVECKLARE], [Role.MAS]]
+    roles: list[list[str]] = [[Role.AVDELNINGSCHEF], [Role.KVALITETSUTVECKLARE], [Role.MAS]]
     if avsnitt not in LEDNING_AVSNITT:
         roles = [[Role.MAS], [Role.KVALITETSUTVECKLARE]]
     for wanted in roles:
@@ -540,8 +593,12 @@ def start_berattelse(actor: User, unit: Unit | None, year: int) -> Patientsakerh
             )
             db.session.add(berattelse)
             db.session.flush()
-            audit.record(actor, "psb_skapad", summary=f"Startade patientsäkerhetsberättelse "
-                         f"{year} för {unit.name}", target=f"psb:{berattelse.id}")  # fmt: skip
+            audit.record(
+                actor,
+                "psb_skapad",
+                summary=f"Startade patientsäkerhetsberättelse {year} för {unit.name}",
+                target=f"psb:{berattelse.id}",
+            )
         existing = texts_of(berattelse)
         due = text_due(int(year))
         created: dict[int, int] = {}
@@ -563,9 +620,13 @@ def start_berattelse(actor: User, unit: Unit | None, year: int) -> Patientsakerh
             created[owner.id] = created.get(owner.id, 0) + 1
         for owner_id, count in created.items():
             if owner_id != actor.id:
-                notify([owner_id], f"Du har {count} texter att skriva i patientsäkerhets"
-                       f"berättelsen {year}, klart senast {due:%Y-%m-%d}.", url=_psb_url(berattelse),
-                       purpose="patientsakerhetsberattelse")  # fmt: skip
+                notify(
+                    [owner_id],
+                    f"Du har {count} texter att skriva i patientsäkerhets"
+                    f"berättelsen {year}, klart senast {due:%Y-%m-%d}.",
+                    url=_psb_url(berattelse),
+                    purpose="patientsakerhetsberattelse",
+                )
     return berattelse
 
 
@@ -585,8 +646,9 @@ def save_psb_text(
     if not can(actor, "edit", block):
         raise Forbidden()
     if block.status == TextStatus.KLAR:
-        raise OperationError("Texten är markerad som klar. Öppna den för ändring först.",
-                             field="text")  # fmt: skip
+        raise OperationError(
+            "Texten är markerad som klar. Öppna den för ändring först.", field="text"
+        )
     text = clean_text(text, "text", "texten", required=False)
     with transaction():
         check_version(block, expected_version)
@@ -594,8 +656,14 @@ def save_psb_text(
         block.text = text
         if block.status == TextStatus.EJ_PABORJAD:
             block.status = TextStatus.UTKAST
-        audit.record(actor, "edit", item=block, summary="Skrev text till patientsäkerhets"
-                     "berättelsen", before=before, after={"status": block.status, "text": text})  # fmt: skip
+        audit.record(
+            actor,
+            "edit",
+            item=block,
+            summary="Skrev text till patientsäkerhetsberättelsen",
+            before=before,
+            after={"status": block.status, "text": text},
+        )
     return block
 
 
@@ -609,8 +677,12 @@ def freeze_berattelse(
     comment = clean_text(comment, "comment", "kommentar", required=False, limit=500)
     content = compile_document(berattelse, actor)
     with transaction():
-        number = (db.session.scalar(select(func.max(PsbVersion.number)).where(
-            PsbVersion.berattelse_id == berattelse.id)) or 0) + 1  # fmt: skip
+        number = (
+            db.session.scalar(
+                select(func.max(PsbVersion.number)).where(PsbVersion.berattelse_id == berattelse.id)
+            )
+            or 0
+        ) + 1
         content["version"] = number
         content_json = canonical(content)
         version = PsbVersion(
@@ -624,9 +696,13 @@ def freeze_berattelse(
         )
         db.session.add(version)
         db.session.flush()
-        audit.record(actor, "psb_fryst", summary=f"Frös version {number} av patientsäkerhets"
-                     f"berättelsen {berattelse.year} ({version.sha256[:12]})",
-                     target=f"psb:{berattelse.id}")  # fmt: skip
+        audit.record(
+            actor,
+            "psb_fryst",
+            summary=f"Frös version {number} av patientsäkerhets"
+            f"berättelsen {berattelse.year} ({version.sha256[:12]})",
+            target=f"psb:{berattelse.id}",
+        )
     return version
 
 

@@ -8,7 +8,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -29,13 +39,15 @@ bp = Blueprint("psb", __name__, url_prefix="/patientsakerhetsberattelse")
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-
 def _berattelse(psb_id: int, manage: bool = True) -> Patientsakerhetsberattelse:
     berattelse = db.session.get(Patientsakerhetsberattelse, psb_id)
     if berattelse is None:
         abort(404)
-    allowed = (operations.may_manage_psb(current_user, berattelse.unit) if manage
-               else operations.may_view_psb_frozen(current_user, berattelse))  # fmt: skip
+    allowed = (
+        operations.may_manage_psb(current_user, berattelse.unit)
+        if manage
+        else operations.may_view_psb_frozen(current_user, berattelse)
+    )
     if not allowed:
         abort(404)
     return berattelse
@@ -43,9 +55,10 @@ def _berattelse(psb_id: int, manage: bool = True) -> Patientsakerhetsberattelse:
 
 def _psb_units() -> list[Unit]:
     units = db.session.scalars(
-        select(Unit).where(Unit.kind == UnitKind.FORVALTNING, Unit.active.is_(True))
+        select(Unit)
+        .where(Unit.kind == UnitKind.FORVALTNING, Unit.active.is_(True))
         .order_by(Unit.name)
-    ).all()  # fmt: skip
+    ).all()
     return [u for u in units if operations.may_manage_psb(current_user, u)]
 
 
@@ -53,10 +66,12 @@ def _psb_units() -> list[Unit]:
 @login_required
 def index() -> Any:
     reports = [
-        r for r in db.session.scalars(
+        r
+        for r in db.session.scalars(
             select(Patientsakerhetsberattelse).order_by(Patientsakerhetsberattelse.year.desc())
-        ) if operations.may_view_psb_frozen(current_user, r)
-    ]  # fmt: skip
+        )
+        if operations.may_view_psb_frozen(current_user, r)
+    ]
     units = _psb_units()
     if not reports and not units:
         abort(403)
@@ -66,10 +81,13 @@ def index() -> Any:
     form.year.choices = [(y, str(y)) for y in range(last + 1, last - 4, -1)]
     form.year.data = last
     return render_template(
-        "lexmaria/psb_index.html", reports=reports, form=form, may_start=bool(units),
+        "lexmaria/psb_index.html",
+        reports=reports,
+        form=form,
+        may_start=bool(units),
         versions={r.id: operations.psb_versions(r) for r in reports},
         manage={r.id: operations.may_manage_psb(current_user, r.unit) for r in reports},
-    )  # fmt: skip
+    )
 
 
 @bp.route("/ny", methods=["POST"])
@@ -99,12 +117,18 @@ def draft(psb_id: int) -> Any:
     berattelse = _berattelse(psb_id)
     doc = compile_psb(berattelse, current_user)
     return render_template(
-        "lexmaria/psb_draft.html", b=berattelse, doc=doc, toc=toc(doc),
-        texts=sorted(texts_of(berattelse).values(),
-                     key=lambda t: list(PsbAvsnitt).index(PsbAvsnitt(t.avsnitt))),
-        versions=operations.psb_versions(berattelse), form=forms.PsbFreezeForm(),
+        "lexmaria/psb_draft.html",
+        b=berattelse,
+        doc=doc,
+        toc=toc(doc),
+        texts=sorted(
+            texts_of(berattelse).values(),
+            key=lambda t: list(PsbAvsnitt).index(PsbAvsnitt(t.avsnitt)),
+        ),
+        versions=operations.psb_versions(berattelse),
+        form=forms.PsbFreezeForm(),
         chart_uri=chart_data_uri,
-    )  # fmt: skip
+    )
 
 
 def _render_file(doc: dict[str, Any], fmt: str, version: PsbVersion | None) -> bytes:
@@ -133,8 +157,11 @@ def _file(doc: dict[str, Any], fmt: str, suffix: str, version: PsbVersion | None
                 temporary.write_bytes(data)
                 temporary.replace(path)
     name = f"patientsakerhetsberattelse-{doc['period']['label']}-{suffix}.{fmt}"
-    return Response(data, mimetype=DOCX_TYPE if fmt == "docx" else "application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return Response(
+        data,
+        mimetype=DOCX_TYPE if fmt == "docx" else "application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.route("/<int:psb_id>/utkast.<fmt>")
@@ -173,10 +200,15 @@ def version(version_id: int) -> Any:
     v = _version(version_id)
     doc = operations.psb_version_content(v)
     return render_template(
-        "lexmaria/psb_version.html", v=v, doc=doc, toc=toc(doc), ok=operations.psb_verify(v),
-        versions=operations.psb_versions(v.berattelse), chart_uri=chart_data_uri,
+        "lexmaria/psb_version.html",
+        v=v,
+        doc=doc,
+        toc=toc(doc),
+        ok=operations.psb_verify(v),
+        versions=operations.psb_versions(v.berattelse),
+        chart_uri=chart_data_uri,
         draft=operations.may_manage_psb(current_user, v.berattelse.unit),
-    )  # fmt: skip
+    )
 
 
 @bp.route("/version/<int:version_id>.<fmt>")
@@ -198,8 +230,9 @@ def text(ref: str) -> Any:
         if form.validate_on_submit():
             raw = form.version.data or ""
             try:
-                operations.save_psb_text(current_user, block, form.text.data or "",
-                                         int(raw) if raw.isdigit() else None)  # fmt: skip
+                operations.save_psb_text(
+                    current_user, block, form.text.data or "", int(raw) if raw.isdigit() else None
+                )
             except OperationError as exc:
                 db.session.rollback()
                 block = load_item(ref, current_user, PsbText)
@@ -208,10 +241,10 @@ def text(ref: str) -> Any:
                 flash("Texten är sparad.", "success")
                 return redirect(url_for("psb.text", ref=block.ref))
     return render_template(
-        "lexmaria/psb_text.html", item=block, form=form,
+        "lexmaria/psb_text.html",
+        item=block,
+        form=form,
         may_edit=operations.can(current_user, "edit", block),
         draft=operations.may_manage_psb(current_user, block.berattelse.unit),
         hide_generic_steps=False,
-    ), status  # fmt: skip
-
-
+    ), status

@@ -5,17 +5,13 @@ health-care avvikelse, the read logs (HSLF-FS 2016:40), and the patientsäkerhet
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -36,23 +32,15 @@ from kvalitet.extensions import db
 from kvalitet.items.models import AuditEntry, Item, ListEntry
 from kvalitet.items.queries import detail_url, load_item, log_read_if_needed, paginate, read_log
 from kvalitet.lexmaria import deadlines, forms, operations, psb_views
-from kvalitet.lexmaria.document import plain_text, texts_of
-from kvalitet.lexmaria.document import compile_document as compile_psb
 from kvalitet.lexmaria.kinds import SPEC, missing_sections
 from kvalitet.lexmaria.models import (
     INFO_POINTS,
     LexMariaArende,
-    Patientsakerhetsberattelse,
-    PsbAvsnitt,
-    PsbText,
-    PsbVersion,
     Sektion,
 )
 from kvalitet.lexmaria.models import LexMariaStatus as S
-from kvalitet.org.models import Role, Unit, UnitKind, User
+from kvalitet.org.models import Role, Unit, User
 from kvalitet.org.operations import unit_choices
-from kvalitet.rapport.document import toc
-from kvalitet.rapport.render import chart_data_uri, docx_bytes, pdf_bytes
 from kvalitet.web import form_version
 
 bp = Blueprint("lexmaria", __name__, url_prefix="/lexmaria")
@@ -82,8 +70,11 @@ def _mas_paths() -> list[str]:
 
 def _mas_units() -> list[tuple[int, str]]:
     paths = _mas_paths()
-    return [(u, n) for u, n in unit_choices()
-            if any((db.session.get(Unit, u) or Unit(path="")).path.startswith(p) for p in paths)]  # fmt: skip
+    return [
+        (u, n)
+        for u, n in unit_choices()
+        if any((db.session.get(Unit, u) or Unit(path="")).path.startswith(p) for p in paths)
+    ]
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -238,98 +229,137 @@ def _step(
 @login_required
 def assess(ref: str) -> Any:
     return _step(
-        ref, "assess", lambda i: forms.AssessForm(prefix="bedomning"),
-        lambda i, f: operations.assess(i, current_user, f.assessment.data,
-                                       f.assessment_text.data, form_version()),
+        ref,
+        "assess",
+        lambda i: forms.AssessForm(prefix="bedomning"),
+        lambda i, f: operations.assess(
+            i, current_user, f.assessment.data, f.assessment_text.data, form_version()
+        ),
         "Bedömningen är sparad och händelseanalysen har startat.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/utredning", methods=["POST"])
 @login_required
 def entry(ref: str) -> Any:
     return _step(
-        ref, "entry", lambda i: forms.MariaEntryForm(prefix="post"),
+        ref,
+        "entry",
+        lambda i: forms.MariaEntryForm(prefix="post"),
         lambda i, f: operations.add_entry(
-            i, current_user, section=f.section.data, entry_date=f.entry_date.data,
-            source=f.source.data, karaktar=f.karaktar.data, text=f.text.data),
+            i,
+            current_user,
+            section=f.section.data,
+            entry_date=f.entry_date.data,
+            source=f.source.data,
+            karaktar=f.karaktar.data,
+            text=f.text.data,
+        ),
         "Uppgiften är sparad i händelseanalysen.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/beslut", methods=["POST"])
 @login_required
 def decide(ref: str) -> Any:
     return _step(
-        ref, "decision", _decision_form,
+        ref,
+        "decision",
+        _decision_form,
         lambda i, f: operations.decide(
-            i, current_user, ivo_anmalan={"ja": True, "nej": False}.get(f.ivo_anmalan.data),
+            i,
+            current_user,
+            ivo_anmalan={"ja": True, "nej": False}.get(f.ivo_anmalan.data),
             decision_maker_id=f.decision_maker_id.data or None,
-            decision_date=f.decision_date.data, reason=f.decision_reason.data,
-            expected_version=form_version()),
+            decision_date=f.decision_date.data,
+            reason=f.decision_reason.data,
+            expected_version=form_version(),
+        ),
         "Beslutet är registrerat.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/ivo", methods=["POST"])
 @login_required
 def ivo(ref: str) -> Any:
     return _step(
-        ref, "ivo", lambda i: _ivo_form(),
+        ref,
+        "ivo",
+        lambda i: _ivo_form(),
         lambda i, f: operations.file_ivo(
-            i, current_user, filed_date=f.filed_date.data, channel=f.channel.data,
-            region=f.region.data or "", attached=bool(f.attached.data),
-            diarienummer=f.diarienummer.data or "", expected_version=form_version()),
+            i,
+            current_user,
+            filed_date=f.filed_date.data,
+            channel=f.channel.data,
+            region=f.region.data or "",
+            attached=bool(f.attached.data),
+            diarienummer=f.diarienummer.data or "",
+            expected_version=form_version(),
+        ),
         "Anmälan till IVO är registrerad.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/ivo/utredning-skickad", methods=["POST"])
 @login_required
 def sent(ref: str) -> Any:
     return _step(
-        ref, "sent", lambda i: forms.SentForm(prefix="skickad"),
-        lambda i, f: operations.investigation_sent(i, current_user, f.sent_date.data,
-                                                   form_version()),
+        ref,
+        "sent",
+        lambda i: forms.SentForm(prefix="skickad"),
+        lambda i, f: operations.investigation_sent(
+            i, current_user, f.sent_date.data, form_version()
+        ),
         "Datumet då utredningen skickades till IVO är sparat.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/information", methods=["POST"])
 @login_required
 def inform(ref: str) -> Any:
     return _step(
-        ref, "inform", lambda i: forms.InformForm(prefix="info"),
+        ref,
+        "inform",
+        lambda i: forms.InformForm(prefix="info"),
         lambda i, f: operations.record_information(
-            i, current_user, informed_date=f.informed_date.data,
-            who=f.informed_who.data or "", how=f.informed_how.data or "",
+            i,
+            current_user,
+            informed_date=f.informed_date.data,
+            who=f.informed_who.data or "",
+            how=f.informed_how.data or "",
             points={k: bool(getattr(f, k).data) for k in INFO_POINTS},
-            note=f.informed_note.data or "", not_informed_reason=f.not_informed_reason.data or "",
-            expected_version=form_version()),
+            note=f.informed_note.data or "",
+            not_informed_reason=f.not_informed_reason.data or "",
+            expected_version=form_version(),
+        ),
         "Informationen till patienten eller närstående är registrerad.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/atgard", methods=["POST"])
 @login_required
 def action(ref: str) -> Any:
     return _step(
-        ref, "action", _action_form,
-        lambda i, f: operations.create_action(i, current_user, title=f.title.data,
-                                              unit_id=f.unit_id.data, due_date=f.due_date.data),
+        ref,
+        "action",
+        _action_form,
+        lambda i, f: operations.create_action(
+            i, current_user, title=f.title.data, unit_id=f.unit_id.data, due_date=f.due_date.data
+        ),
         "Förbättringsåtgärden är skapad och enhetens chef har fått besked.",
-    )  # fmt: skip
+    )
 
 
 @bp.route("/<ref>/avsluta", methods=["POST"])
 @login_required
 def close(ref: str) -> Any:
     return _step(
-        ref, "close", lambda i: forms.CloseForm(prefix="avslut"),
-        lambda i, f: operations.close(i, current_user, f.closing_note.data or "",
-                                      form_version()),
+        ref,
+        "close",
+        lambda i: forms.CloseForm(prefix="avslut"),
+        lambda i, f: operations.close(i, current_user, f.closing_note.data or "", form_version()),
         "Ärendet är avslutat.",
-    )  # fmt: skip
+    )
 
 
 # --- read logs (HSLF-FS 2016:40) ---------------------------------------------------------------
@@ -378,12 +408,18 @@ def log_review() -> Any:
     pagination = paginate(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), 50)
     readers = db.session.execute(
         select(User.id, User.name)
-        .where(User.id.in_(select(AuditEntry.user_id).join(Item, Item.id == AuditEntry.item_id)
-                           .where(AuditEntry.action == "read", Item.kind == SPEC.code)))
+        .where(
+            User.id.in_(
+                select(AuditEntry.user_id)
+                .join(Item, Item.id == AuditEntry.item_id)
+                .where(AuditEntry.action == "read", Item.kind == SPEC.code)
+            )
+        )
         .order_by(User.name)
-    ).all()  # fmt: skip
-    return render_template("lexmaria/log_review.html", pagination=pagination, readers=readers,
-                           args=request.args)  # fmt: skip
+    ).all()
+    return render_template(
+        "lexmaria/log_review.html", pagination=pagination, readers=readers, args=request.args
+    )
 
 
 # --- the MAS's board ---------------------------------------------------------------------------
@@ -418,13 +454,18 @@ def board() -> Any:
     elif step == "oppna":
         query = query.where(Item.status.in_(SPEC.workflow.open_states))
     query = query.order_by(
-        case((_late_clause(), 0), else_=1), Item.due_date.is_(None), Item.due_date,
+        case((_late_clause(), 0), else_=1),
+        Item.due_date.is_(None),
+        Item.due_date,
         L.reported_at.desc(),
-    )  # fmt: skip
-    scope = _scope_query().subquery()
-    per_step = dict(
-        db.session.execute(select(scope.c.status, func.count()).group_by(scope.c.status)).all()
     )
+    scope = _scope_query().subquery()
+    per_step: dict[Any, int] = {
+        status: count
+        for status, count in db.session.execute(
+            select(scope.c.status, func.count()).group_by(scope.c.status)
+        )
+    }
     late_count = db.session.scalar(
         select(func.count()).select_from(_scope_query().where(_late_clause()).subquery())
     )

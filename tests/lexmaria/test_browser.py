@@ -76,8 +76,12 @@ def test_fall_in_hemsjukvarden_to_patientsakerhetsberattelse(app, org, live_serv
     form = page.get_by_test_id("information-form")
     form.get_by_label("Närstående").check()
     form.get_by_label("Hur informationen gavs").select_option("telefon")
-    for label in ("Vad som har hänt", "Vilka åtgärder som har vidtagits",
-                  "Möjligheten att klaga", "Att händelsen har anmälts till IVO"):
+    for label in (
+        "Vad som har hänt",
+        "Vilka åtgärder som har vidtagits",
+        "Möjligheten att klaga",
+        "Att händelsen har anmälts till IVO",
+    ):
         form.get_by_label(re.compile("^" + label)).check()
     form.get_by_role("button", name="Spara informationen").click()
     page.get_by_text("Informationen till patienten eller närstående är registrerad.").wait_for()

@@ -68,10 +68,13 @@ def test_transfer_assess_investigate_report_inform_act_close(org, login_as):
     assert mas.get(f"/lexmaria/{ref}").status_code == 200
     assert _reads(case) == before + 1  # every read is logged
 
-    r = mas.post(f"/lexmaria/{ref}/bedomning", {
-        "bedomning-assessment": "allvarlig_vardskada",
-        "bedomning-assessment_text": "Fraktur efter fall där ordinerad hjälp inte gavs.",
-    })  # fmt: skip
+    r = mas.post(
+        f"/lexmaria/{ref}/bedomning",
+        {
+            "bedomning-assessment": "allvarlig_vardskada",
+            "bedomning-assessment_text": "Fraktur efter fall där ordinerad hjälp inte gavs.",
+        },
+    )
     assert r.status_code == 302
     assert _case().status == "utredning"
 
@@ -85,16 +88,28 @@ def test_transfer_assess_investigate_report_inform_act_close(org, login_as):
     assert refused.status_code == 422 and "Händelseanalysen saknar uppgifter om" in refused.text
     assert _case().decision_date is None  # nothing half-saved
 
-    bad = mas.post(f"/lexmaria/{ref}/utredning", {"post-section": "handelse",
-                   "post-entry_date": "2026-03-03", "post-source": "", "post-karaktar": "fakta",
-                   "post-text": "x"})  # fmt: skip
+    bad = mas.post(
+        f"/lexmaria/{ref}/utredning",
+        {
+            "post-section": "handelse",
+            "post-entry_date": "2026-03-03",
+            "post-source": "",
+            "post-karaktar": "fakta",
+            "post-text": "x",
+        },
+    )
     assert bad.status_code == 422 and "Ange källa" in bad.text
     for section in REQUIRED_SECTIONS:
-        r = mas.post(f"/lexmaria/{ref}/utredning", {
-            "post-section": section.value, "post-entry_date": "2026-03-03",
-            "post-source": "Samtal med undersköterskor", "post-karaktar": "fakta",
-            "post-text": f"{section.label}: enligt genomgången.",
-        })  # fmt: skip
+        r = mas.post(
+            f"/lexmaria/{ref}/utredning",
+            {
+                "post-section": section.value,
+                "post-entry_date": "2026-03-03",
+                "post-source": "Samtal med undersköterskor",
+                "post-karaktar": "fakta",
+                "post-text": f"{section.label}: enligt genomgången.",
+            },
+        )
         assert r.status_code == 302
     entries = _case().entries
     assert len(entries) == 3 and all(e.author_name == org.mas.name for e in entries)
@@ -109,12 +124,15 @@ def test_transfer_assess_investigate_report_inform_act_close(org, login_as):
     assert login_as(org.avdchef_a).get(f"/lexmaria/{ref}").status_code == 200
     assert login_as(org.chef_a2).get(f"/lexmaria/{ref}").status_code == 404
 
-    refused = mas.post(f"/lexmaria/{ref}/ivo", {"ivo-filed_date": "2026-03-04",
-                       "ivo-channel": "epost"})  # fmt: skip
+    refused = mas.post(
+        f"/lexmaria/{ref}/ivo", {"ivo-filed_date": "2026-03-04", "ivo-channel": "epost"}
+    )
     assert refused.status_code == 422 and _case().ivo_filed_date is None
     clock.freeze(datetime(2026, 3, 4, 9, 0, tzinfo=STOCKHOLM))
-    r = mas.post(f"/lexmaria/{ref}/ivo", {"ivo-filed_date": "2026-03-04",
-                 "ivo-channel": "etjanst", "ivo-attached": "y"})  # fmt: skip
+    r = mas.post(
+        f"/lexmaria/{ref}/ivo",
+        {"ivo-filed_date": "2026-03-04", "ivo-channel": "etjanst", "ivo-attached": "y"},
+    )
     assert r.status_code == 302
     case = _case()
     assert case.status == "atgarder" and case.ivo_filed_date == date(2026, 3, 4)
@@ -122,28 +140,52 @@ def test_transfer_assess_investigate_report_inform_act_close(org, login_as):
     # Closing is refused until the närstående has been informed.
     refused = mas.post(f"/lexmaria/{ref}/avsluta", {})
     assert refused.status_code == 422 and "informerades" in refused.text
-    missing_how = mas.post(f"/lexmaria/{ref}/information", {"info-informed_date": "2026-03-04",
-                           "info-informed_who": "narstaende", "info-info_handelse": "y"})  # fmt: skip
+    missing_how = mas.post(
+        f"/lexmaria/{ref}/information",
+        {
+            "info-informed_date": "2026-03-04",
+            "info-informed_who": "narstaende",
+            "info-info_handelse": "y",
+        },
+    )
     assert missing_how.status_code == 422 and "Välj hur informationen gavs" in missing_how.text
-    r = mas.post(f"/lexmaria/{ref}/information", {
-        "info-informed_date": "2026-03-04", "info-informed_who": "narstaende",
-        "info-informed_how": "telefon", "info-info_handelse": "y", "info-info_atgarder": "y",
-        "info-info_klagomal": "y", "info-info_anmalan": "y",
-    })  # fmt: skip
+    r = mas.post(
+        f"/lexmaria/{ref}/information",
+        {
+            "info-informed_date": "2026-03-04",
+            "info-informed_who": "narstaende",
+            "info-informed_how": "telefon",
+            "info-info_handelse": "y",
+            "info-info_atgarder": "y",
+            "info-info_klagomal": "y",
+            "info-info_anmalan": "y",
+        },
+    )
     assert r.status_code == 302
     case = _case()
     assert case.informed_who == "narstaende" and case.informed_how == "telefon"
     assert case.informed_by_name == org.mas.name and case.informed_by_title == org.mas.title
     assert len(case.info_points_given) == 4
 
-    r = mas.post(f"/lexmaria/{ref}/atgard", {"atgard-title": "Rutin för förflyttning med två "
-                 "personer ses över", "atgard-unit_id": org.a1.id,
-                 "atgard-due_date": "2026-04-30"})  # fmt: skip
+    r = mas.post(
+        f"/lexmaria/{ref}/atgard",
+        {
+            "atgard-title": "Rutin för förflyttning med två personer ses över",
+            "atgard-unit_id": org.a1.id,
+            "atgard-due_date": "2026-04-30",
+        },
+    )
     assert r.status_code == 302
     action = db.session.scalars(select(Atgard)).one()
     assert action.owner_id == org.chef_a1.id
-    assert db.session.scalar(select(ItemLink.link_type).where(
-        ItemLink.source_id == case.id, ItemLink.target_id == action.id)) == LinkType.ATGARD  # fmt: skip
+    assert (
+        db.session.scalar(
+            select(ItemLink.link_type).where(
+                ItemLink.source_id == case.id, ItemLink.target_id == action.id
+            )
+        )
+        == LinkType.ATGARD
+    )
     # The chef owns the action but still cannot open the case.
     assert login_as(org.chef_a1).get(f"/lexmaria/{ref}").status_code == 404
 
@@ -163,11 +205,19 @@ def test_board_shows_late_cases_first(org, login_as):
     clock.freeze(datetime(2026, 3, 3, 10, 0, tzinfo=STOCKHOLM))
     from kvalitet.lexmaria import operations as ops
 
-    old = ops.report(org.mas, unit=org.a1, title="Läkemedel gavs till fel patient",
-                     description="Fel dosett gavs på kvällen.")  # fmt: skip
+    old = ops.report(
+        org.mas,
+        unit=org.a1,
+        title="Läkemedel gavs till fel patient",
+        description="Fel dosett gavs på kvällen.",
+    )
     clock.freeze(datetime(2026, 3, 20, 10, 0, tzinfo=STOCKHOLM))
-    new = ops.report(org.mas, unit=org.a2, title="Trycksår upptäcktes sent",
-                     description="Trycksår grad 2 upptäcktes vid dusch.")  # fmt: skip
+    new = ops.report(
+        org.mas,
+        unit=org.a2,
+        title="Trycksår upptäcktes sent",
+        description="Trycksår grad 2 upptäcktes vid dusch.",
+    )
     board = login_as(org.mas).get("/lexmaria/")
     assert board.status_code == 200
     assert board.text.index(old.ref) < board.text.index(new.ref)
@@ -178,11 +228,19 @@ def test_board_shows_late_cases_first(org, login_as):
 def test_only_mas_registers_directly_and_bad_input_is_refused(org, login_as):
     assert login_as(org.med_a1).get("/lexmaria/ny").status_code == 403
     mas = login_as(org.mas)
-    bad = mas.post("/lexmaria/ny", {"unit_id": org.a1.id, "title": "Fall",
-                   "description": "Patient 19121212-1212 föll."})  # fmt: skip
+    bad = mas.post(
+        "/lexmaria/ny",
+        {"unit_id": org.a1.id, "title": "Fall", "description": "Patient 19121212-1212 föll."},
+    )
     assert bad.status_code == 422
     assert db.session.scalars(select(LexMariaArende)).first() is None
-    ok = mas.post("/lexmaria/ny", {"unit_id": org.a1.id, "title": "Fall i badrummet",
-                  "description": "Patienten föll i badrummet."})  # fmt: skip
+    ok = mas.post(
+        "/lexmaria/ny",
+        {
+            "unit_id": org.a1.id,
+            "title": "Fall i badrummet",
+            "description": "Patienten föll i badrummet.",
+        },
+    )
     assert ok.status_code == 302
     assert _case().owner_id == org.mas.id

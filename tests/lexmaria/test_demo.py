@@ -15,7 +15,11 @@ def test_demo_fall_in_hemsjukvarden_reaches_the_patientsakerhetsberattelse(app, 
     cases = db.session.scalars(select(LexMariaArende).order_by(LexMariaArende.id)).all()
     assert [c.status for c in cases] == ["avslutad", "utredning"]
     fall = cases[0]
-    assert fall.ivo_filed_date and fall.informed_who == "narstaende" and fall.unit.name == "Hemsjukvården"
+    assert (
+        fall.ivo_filed_date
+        and fall.informed_who == "narstaende"
+        and fall.unit.name == "Hemsjukvården"
+    )
     berattelse = db.session.scalars(select(Patientsakerhetsberattelse)).one()
     assert berattelse.year == ctx.today.year - 1
     text = plain_text(compile_document(berattelse))

@@ -37,8 +37,15 @@ def test_the_law_of_the_date(app):
     # Every built-in reference is seeded as rows.
     keys = set(db.session.scalars(select(Lagrum.key).distinct()))
     assert keys == set(REFERENCES)
-    for key in ("lss", "psl_lex_maria", "psl_information", "psl_berattelse", "hslf_2017_40",
-                "hslf_2016_40", "sosfs_2011_5"):  # fmt: skip
+    for key in (
+        "lss",
+        "psl_lex_maria",
+        "psl_information",
+        "psl_berattelse",
+        "hslf_2017_40",
+        "hslf_2016_40",
+        "sosfs_2011_5",
+    ):
         assert lagrum(key)
 
 
@@ -47,23 +54,39 @@ def test_administrator_adds_and_corrects_a_wording(org, login_as):
     admin = login_as(org.admin)
     page = admin.get("/admin/lagrum/")
     assert page.status_code == 200 and "socialtjänstlagen (2025:400)" in page.text
-    r = admin.post("/admin/lagrum/", {"key": "psl_lex_maria", "valid_from": "2027-01-01",
-                   "text": "3 kap. 5 § patientsäkerhetslagen (2026:999)"})  # fmt: skip
+    r = admin.post(
+        "/admin/lagrum/",
+        {
+            "key": "psl_lex_maria",
+            "valid_from": "2027-01-01",
+            "text": "3 kap. 5 § patientsäkerhetslagen (2026:999)",
+        },
+    )
     assert r.status_code == 302
-    assert lagrum("psl_lex_maria", date(2026, 12, 31)) == "3 kap. 5 § patientsäkerhetslagen (2010:659)"
-    assert lagrum("psl_lex_maria", date(2027, 1, 1)) == "3 kap. 5 § patientsäkerhetslagen (2026:999)"
+    assert (
+        lagrum("psl_lex_maria", date(2026, 12, 31)) == "3 kap. 5 § patientsäkerhetslagen (2010:659)"
+    )
+    assert (
+        lagrum("psl_lex_maria", date(2027, 1, 1)) == "3 kap. 5 § patientsäkerhetslagen (2026:999)"
+    )
     # The same date twice, or no text: a message at the field, nothing saved.
-    again = admin.post("/admin/lagrum/", {"key": "psl_lex_maria", "valid_from": "2027-01-01",
-                       "text": "x"})  # fmt: skip
+    again = admin.post(
+        "/admin/lagrum/", {"key": "psl_lex_maria", "valid_from": "2027-01-01", "text": "x"}
+    )
     assert again.status_code == 422 and "redan en lydelse från det datumet" in again.text
-    bad = admin.post("/admin/lagrum/", {"key": "Ogiltig nyckel!", "valid_from": "2027-01-01",
-                     "text": "x"})  # fmt: skip
+    bad = admin.post(
+        "/admin/lagrum/", {"key": "Ogiltig nyckel!", "valid_from": "2027-01-01", "text": "x"}
+    )
     assert bad.status_code == 422 and "små bokstäver" in bad.text
-    row = db.session.scalars(select(Lagrum).where(Lagrum.key == "sol", Lagrum.valid_from == date(2025, 7, 1))).one()
+    row = db.session.scalars(
+        select(Lagrum).where(Lagrum.key == "sol", Lagrum.valid_from == date(2025, 7, 1))
+    ).one()
     empty = admin.post(f"/admin/lagrum/{row.id}", {"valid_from": "2025-07-01", "text": ""})
     assert empty.status_code == 422
-    r = admin.post(f"/admin/lagrum/{row.id}", {"valid_from": "2025-07-01",
-                   "text": "socialtjänstlagen (SFS 2025:400)"})  # fmt: skip
+    r = admin.post(
+        f"/admin/lagrum/{row.id}",
+        {"valid_from": "2025-07-01", "text": "socialtjänstlagen (SFS 2025:400)"},
+    )
     assert r.status_code == 302
     db.session.expire_all()
     assert lagrum("sol", date(2026, 1, 1)) == "socialtjänstlagen (SFS 2025:400)"
@@ -84,13 +107,18 @@ def test_lex_sarah_summary_prints_the_law_of_the_report_date(org, login_as):
     from kvalitet.lexsarah import operations as lxs
 
     clock.freeze(datetime(2024, 3, 4, 10, 0, tzinfo=STOCKHOLM))
-    case = lxs.report(org.med_a1, unit=org.a1, title="Insats uteblev",
-                      description="Beviljad insats utfördes inte.")  # fmt: skip
+    case = lxs.report(
+        org.med_a1,
+        unit=org.a1,
+        title="Insats uteblev",
+        description="Beviljad insats utfördes inte.",
+    )
     clock.freeze(None)
     pdf = login_as(org.sas).get(f"/lexsarah/{case.ref}/ivo-sammanstallning.pdf")
     assert pdf.status_code == 200
-    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True,
-                          check=True).stdout.decode()  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True
+    ).stdout.decode()
     flat = " ".join(text.split())
     assert "14 kap. 3–7 §§ socialtjänstlagen (2001:453)" in flat
     assert "2025:400" not in flat
@@ -99,4 +127,7 @@ def test_lex_sarah_summary_prints_the_law_of_the_report_date(org, login_as):
 
 def test_the_footer_prints_the_current_wording(org, login_as):
     page = login_as(org.med_a1).get("/")
-    assert "systematiskt kvalitetsarbete enligt SOSFS 2011:9 (ändrad genom HSLF-FS 2023:27)" in page.text
+    assert (
+        "systematiskt kvalitetsarbete enligt SOSFS 2011:9 (ändrad genom HSLF-FS 2023:27)"
+        in page.text
+    )
