@@ -10,8 +10,8 @@ from sqlalchemy import select
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.permissions import is_admin
+from kvalitet.core.uow import transaction
 from kvalitet.extensions import db
-from kvalitet.items.operations import transaction
 from kvalitet.lagrum.models import Lagrum
 from kvalitet.org.models import User
 

@@ -13,13 +13,14 @@ from kvalitet.avvikelser import operations as avvikelser_operations
 from kvalitet.avvikelser.models import CATEGORY_LIST
 from kvalitet.core import clock
 from kvalitet.core.clock import STOCKHOLM
+from kvalitet.core.roles import Role
 from kvalitet.demo import DEMO_PASSWORD, DemoContext
 from kvalitet.extensions import db
 from kvalitet.items.models import ListEntry
 from kvalitet.lexmaria import operations as ops
 from kvalitet.lexmaria.document import texts_of
 from kvalitet.lexmaria.models import REQUIRED_SECTIONS, PsbAvsnitt, Sektion
-from kvalitet.org.models import Role, UnitKind
+from kvalitet.org.models import UnitKind
 from kvalitet.org.operations import create_unit, create_user, grant_role
 
 FALL_TEXTS = {
@@ -51,7 +52,7 @@ def seed(ctx: DemoContext) -> None:
 
 
 def _seed(ctx: DemoContext, mas, avd) -> None:  # type: ignore[no-untyped-def]
-    unit = create_unit(None, "Hemsjukvården", UnitKind.ENHET, avd, commit=False)
+    unit = create_unit(None, "Hemsjukvården", UnitKind.ENHET, avd)
     ctx.units[unit.name] = unit
     chef = create_user(
         None,
@@ -61,9 +62,8 @@ def _seed(ctx: DemoContext, mas, avd) -> None:  # type: ignore[no-untyped-def]
         password=DEMO_PASSWORD,
         home_unit=unit,
         is_demo=True,
-        commit=False,
     )
-    grant_role(None, chef, Role.ENHETSCHEF, unit, commit=False)
+    grant_role(None, chef, Role.ENHETSCHEF, unit)
     nurse = create_user(
         None,
         name="Nora Sjuksköterska",
@@ -72,12 +72,11 @@ def _seed(ctx: DemoContext, mas, avd) -> None:  # type: ignore[no-untyped-def]
         password=DEMO_PASSWORD,
         home_unit=unit,
         is_demo=True,
-        commit=False,
     )
-    grant_role(None, nurse, Role.MEDARBETARE, unit, commit=False)
+    grant_role(None, nurse, Role.MEDARBETARE, unit)
     ctx.chefs[unit.name] = chef
     ctx.staff[unit.name] = [nurse]
-    db.session.commit()
+    db.session.flush()
     fall = db.session.scalar(
         select(ListEntry.id).where(ListEntry.list_key == CATEGORY_LIST, ListEntry.label == "Fall")
     )

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, select
 
+from kvalitet.core.registry import KindSpec, register_kind
+from kvalitet.core.roles import Role
 from kvalitet.core.workflow import Transition, Workflow
 from kvalitet.items.models import Item
-from kvalitet.items.registry import KindSpec, register_kind
 from kvalitet.lexmaria import deadlines
 from kvalitet.lexmaria.models import REQUIRED_SECTIONS, LexMariaArende, PsbText
 from kvalitet.lexmaria.models import LexMariaStatus as S
-from kvalitet.org.models import Role
 from kvalitet.rapport.kinds import WORKFLOW as TEXT_WORKFLOW
 
 if TYPE_CHECKING:

@@ -15,10 +15,12 @@ from kvalitet.atgarder.operations import create_atgard
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, NotFound, OperationError
 from kvalitet.core.permissions import can, holds_role_over, is_admin, role_paths
+from kvalitet.core.roles import CHEF_ROLES, Role
+from kvalitet.core.uow import check_version, transaction
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ItemLink, LinkType
-from kvalitet.items.operations import check_version, new_item, transaction
+from kvalitet.items.operations import new_item
 from kvalitet.items.provenance import clean_text, entry_fields, not_future
 from kvalitet.lexmaria import deadlines
 from kvalitet.lexmaria.document import compile_document, text_due, texts_of
@@ -37,7 +39,7 @@ from kvalitet.lexmaria.models import (
 from kvalitet.lexmaria.models import LexMariaStatus as S
 from kvalitet.lexsarah.models import Kanal
 from kvalitet.notify.operations import notify
-from kvalitet.org.models import CHEF_ROLES, Role, Unit, UnitKind, User
+from kvalitet.org.models import Unit, UnitKind, User
 from kvalitet.org.operations import all_holders_over, chefs_of, holders_over
 from kvalitet.rapport.models import TextStatus
 from kvalitet.rapport.operations import canonical, checksum
@@ -235,7 +237,7 @@ def assess(
         item.assessed_by_id = actor.id
         if item.owner_id is None:
             item.owner_id = actor.id
-        run_transition(item, "bedom", actor, commit=False)
+        run_transition(item, "bedom", actor)
         audit.record(
             actor, "bedomning", item=item, summary=f"Bedömning: {Bedomning(assessment).label}"
         )
@@ -312,7 +314,7 @@ def decide(
         item.decision_date = decision_date
         item.decision_reason = reason
         name = "besluta_anmal" if ivo_anmalan and not item.ivo_filed_date else "besluta"
-        run_transition(item, name, actor, commit=False)
+        run_transition(item, name, actor)
         audit.record(
             actor,
             "beslut",
@@ -371,7 +373,7 @@ def file_ivo(
         else:
             item.ivo_utredning_due = deadlines.ivo_utredning_due(filed_date)
         if item.status == S.ANMALAN:
-            run_transition(item, "anmal", actor, commit=False)
+            run_transition(item, "anmal", actor)
         audit.record(
             actor,
             "ivo",
@@ -528,7 +530,7 @@ def close(
     with transaction():
         check_version(item, expected_version)
         item.closing_note = note
-        run_transition(item, "avsluta", actor, commit=False)
+        run_transition(item, "avsluta", actor)
 
 
 # --- patientsäkerhetsberättelse ------------------------------------------------------------

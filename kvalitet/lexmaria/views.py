@@ -25,11 +25,14 @@ from sqlalchemy.orm import selectinload
 
 from kvalitet.avvikelser import operations as avvikelser_operations
 from kvalitet.avvikelser.models import Avvikelse
-from kvalitet.core import clock
+from kvalitet.core import clock, uow
+from kvalitet.core.audit import AuditEntry
 from kvalitet.core.errors import Forbidden, NotFound, OperationError
 from kvalitet.core.permissions import holds_role_over, role_paths, units_under, visible_clause
+from kvalitet.core.roles import Role
+from kvalitet.core.web import form_version
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry, Item, ListEntry
+from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import detail_url, load_item, log_read_if_needed, paginate, read_log
 from kvalitet.lexmaria import deadlines, forms, operations, psb_views
 from kvalitet.lexmaria.kinds import SPEC, missing_sections
@@ -39,9 +42,8 @@ from kvalitet.lexmaria.models import (
     Sektion,
 )
 from kvalitet.lexmaria.models import LexMariaStatus as S
-from kvalitet.org.models import Role, Unit, User
+from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import unit_choices
-from kvalitet.web import form_version
 
 bp = Blueprint("lexmaria", __name__, url_prefix="/lexmaria")
 
@@ -197,6 +199,7 @@ def _render(
 
 
 @bp.route("/<ref>")
+@uow.writes  # writes the read log
 @login_required
 def detail(ref: str) -> Any:
     return _render(load_item(ref, current_user, LexMariaArende))

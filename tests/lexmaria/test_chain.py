@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from kvalitet.atgarder.models import Atgard
 from kvalitet.core import clock
+from kvalitet.core.audit import AuditEntry
 from kvalitet.core.clock import STOCKHOLM
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry, ItemLink, LinkType
+from kvalitet.items.models import ItemLink, LinkType
 from kvalitet.lexmaria.models import REQUIRED_SECTIONS, LexMariaArende
 from tests.lexmaria.helpers import fall_avvikelse
 

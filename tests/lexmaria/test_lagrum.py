@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from kvalitet.core import clock
+from kvalitet.core.audit import AuditEntry
 from kvalitet.core.clock import STOCKHOLM
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry
 from kvalitet.lagrum.lookup import REFERENCES, lagrum
 from kvalitet.lagrum.models import Lagrum
 from kvalitet.rapport import operations as rapport_ops
