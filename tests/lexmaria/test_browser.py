@@ -116,3 +116,31 @@ def test_fall_in_hemsjukvarden_to_patientsakerhetsberattelse(app, org, live_serv
     page.get_by_text(re.compile(r"Version 1 är fryst")).wait_for()
     assert len(page.get_by_test_id("sha256").inner_text()) == 64
     assert ref in page.get_by_test_id("psb-dokument").inner_text()
+
+
+def test_case_page_on_phone_is_keyboard_usable_and_fits(app, org, live_server, phone_page):
+    from kvalitet.lexmaria import operations as ops
+    from tests.lexmaria.helpers import fall_avvikelse
+
+    case = ops.transfer_from_avvikelse(fall_avvikelse(org), org.mas)
+    ops.assess(case, org.mas, "risk_allvarlig", "Hade kunnat leda till fraktur.")
+    db.session.commit()
+    browser_login(phone_page, live_server, org.mas.email)
+    phone_page.goto(f"{live_server}/lexmaria/{case.ref}")
+    form = phone_page.get_by_test_id("utredning-form")
+    assert form.is_visible() and phone_page.get_by_test_id("information-form").is_visible()
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Every field of the information form has a label (found by its label text).
+    info = phone_page.get_by_test_id("information-form")
+    for label in ("Datum då informationen gavs", "Hur informationen gavs", "Patienten"):
+        assert info.get_by_label(label).count() == 1
+    # Keyboard: fill and send an entry without the mouse.
+    form.get_by_label("Källa").focus()
+    phone_page.keyboard.type("Journalgranskning")
+    form.get_by_label("Fakta", exact=True).focus()
+    phone_page.keyboard.press("Space")
+    form.get_by_label("Uppgift").focus()
+    phone_page.keyboard.type("Patienten hittades på golvet.")
+    form.get_by_role("button", name="Spara uppgift").focus()
+    phone_page.keyboard.press("Enter")
+    phone_page.get_by_text("Uppgiften är sparad i händelseanalysen.").wait_for()
