@@ -71,12 +71,9 @@ def _mas_paths() -> list[str]:
 
 
 def _mas_units() -> list[tuple[int, str]]:
-    paths = _mas_paths()
-    return [
-        (u, n)
-        for u, n in unit_choices()
-        if any((db.session.get(Unit, u) or Unit(path="")).path.startswith(p) for p in paths)
-    ]
+    """The units the MAS may register a händelse for (their subtrees)."""
+    allowed = set(db.session.scalars(units_under(_mas_paths())))
+    return [(u, n) for u, n in unit_choices() if u in allowed]
 
 
 @bp.route("/ny", methods=["GET", "POST"])
