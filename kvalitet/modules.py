@@ -6,6 +6,7 @@ MODULES = [
     "org",
     "items",
     "notify",
+    "lagrum",
     "atgarder",
     "avvikelser",
     "risker",
@@ -14,6 +15,7 @@ MODULES = [
     "egenkontroll",
     "arshjul",
     "rapport",
+    "lexmaria",
     "api",
     "admin",
 ]

@@ -411,11 +411,6 @@ def ivo_pdf(ref: str) -> Any:
         "lexsarah/ivo_pdf.html",
         item=item,
         sections=list(Sektion),
-        lagrum=current_app.config.get(
-            "LEXSARAH_LAGRUM",
-            "Socialtjänstlagen (2025:400) om rapportering av missförhållanden och påtaglig "
-            "risk för missförhållanden, LSS 24 a–g §§, SOSFS 2011:5",
-        ),
         huvudman=current_app.config.get("ORGANISATION_NAME", ""),
         printed_by=current_user,
         printed_at=clock.now(),

@@ -29,6 +29,7 @@ from kvalitet.core import clock
 from kvalitet.core.periods import Period, quality_year
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, QualityArea, item_quality_area
+from kvalitet.lagrum.lookup import lagrum
 from kvalitet.org.models import Unit, UnitKind, User
 from kvalitet.rapport.models import Berattelsetext, BlockTyp, Kvalitetsberattelse, TextStatus
 
@@ -607,7 +608,8 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
         f"Kvalitetsberättelsen beskriver hur {root.name} under kvalitetsåret {period.label} "
         "har arbetat för att systematiskt och fortlöpande utveckla och säkra verksamhetens "
         "kvalitet enligt Socialstyrelsens föreskrifter och allmänna råd om ledningssystem för "
-        "systematiskt kvalitetsarbete (SOSFS 2011:9, 7 kap. 1 §). Den bygger på avvikelser, "
+        f"systematiskt kvalitetsarbete ({lagrum('sosfs_2011_9_berattelse', period.end)}). "
+        "Den bygger på avvikelser, "
         "lex Sarah-rapporter, synpunkter och klagomål, egenkontroller och "
         "förbättringsåtgärder som har registrerats under året."
     )

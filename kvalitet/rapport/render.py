@@ -210,7 +210,8 @@ def docx_bytes(document: dict[str, Any], version: Any | None = None) -> bytes:
     title.alignment = WD_ALIGN_PARAGRAPH.LEFT
     doc.add_paragraph(document["unit"], style="Subtitle")
     period = document["period"]
-    doc.add_paragraph(f"Kvalitetsår {period['label']}: {period['start']} – {period['end']}")
+    noun = period.get("noun", "Kvalitetsår")  # "Kalenderår": the patientsäkerhetsberättelse
+    doc.add_paragraph(f"{noun} {period['label']}: {period['start']} – {period['end']}")
     status = (
         f"Fryst version {version.number}, {document['compiled_at'][:16].replace('T', ' ')} UTC, "
         f"{document['compiled_by']}. Kontrollsumma (SHA-256): {version.sha256}"

@@ -1,0 +1,169 @@
+"""`lagrum(key, on_date)`: the wording of a legal reference that applied on a date.
+
+The rows live in the `lagrum` table (editable by an administrator under Admin › Lagrum).
+REFERENCES below is what every installation starts with (reference.py seeds it) and what is
+used for a key that has no row yet. The dates are the dates the wording took effect; where
+a regulation was amended, a later row carries the amended wording.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import g, has_app_context, has_request_context
+from sqlalchemy import select
+
+from kvalitet.core import clock
+from kvalitet.extensions import db
+from kvalitet.lagrum.models import Lagrum
+
+OLD_SOL = "socialtjänstlagen (2001:453)"
+NEW_SOL = "socialtjänstlagen (2025:400)"
+PSL = "patientsäkerhetslagen (2010:659)"
+
+# key -> (what it is for, [(valid from, wording), ...] oldest first)
+REFERENCES: dict[str, tuple[str, list[tuple[date, str]]]] = {
+    "sol": (
+        "Socialtjänstlagen",
+        [
+            (date(2002, 1, 1), OLD_SOL),
+            (date(2025, 7, 1), NEW_SOL),
+        ],
+    ),
+    "sol_lex_sarah": (
+        "Lex Sarah i socialtjänstlagen",
+        [
+            (date(2011, 7, 1), f"14 kap. 3–7 §§ {OLD_SOL}"),
+            (date(2025, 7, 1), f"bestämmelserna om lex Sarah i {NEW_SOL}"),
+        ],
+    ),
+    "lss": (
+        "LSS",
+        [
+            (
+                date(1994, 1, 1),
+                "lagen (1993:387) om stöd och service till vissa funktionshindrade (LSS)",
+            ),
+        ],
+    ),
+    "lss_lex_sarah": (
+        "Lex Sarah i LSS",
+        [
+            (
+                date(2011, 7, 1),
+                "24 a–24 g §§ lagen (1993:387) om stöd och service till vissa "
+                "funktionshindrade (LSS)",
+            ),
+        ],
+    ),
+    "lex_sarah": (
+        "Lagrum i lex Sarah-sammanställningen till IVO",
+        [
+            (
+                date(2011, 7, 1),
+                f"14 kap. 3–7 §§ {OLD_SOL}, 24 a–24 g §§ LSS och Socialstyrelsens "
+                "föreskrifter och allmänna råd (SOSFS 2011:5) om lex Sarah",
+            ),
+            (
+                date(2025, 7, 1),
+                f"{NEW_SOL} om rapportering av missförhållanden och påtaglig risk "
+                "för missförhållanden, 24 a–24 g §§ LSS och SOSFS 2011:5",
+            ),
+        ],
+    ),
+    "sosfs_2011_5": (
+        "Socialstyrelsens föreskrifter om lex Sarah",
+        [
+            (date(2011, 7, 1), "SOSFS 2011:5"),
+        ],
+    ),
+    "sosfs_2011_9": (
+        "Ledningssystem för systematiskt kvalitetsarbete",
+        [
+            (date(2012, 1, 1), "SOSFS 2011:9"),
+            (date(2024, 1, 1), "SOSFS 2011:9 (ändrad genom HSLF-FS 2023:27)"),
+        ],
+    ),
+    "sosfs_2011_9_berattelse": (
+        "Kvalitetsberättelsen i SOSFS 2011:9",
+        [
+            (date(2012, 1, 1), "SOSFS 2011:9, 7 kap. 1 §"),
+            (date(2024, 1, 1), "SOSFS 2011:9 (ändrad genom HSLF-FS 2023:27), 7 kap. 1 §"),
+        ],
+    ),
+    "psl": ("Patientsäkerhetslagen", [(date(2011, 1, 1), PSL)]),
+    "psl_lex_maria": ("Lex Maria: anmälan till IVO", [(date(2011, 1, 1), f"3 kap. 5 § {PSL}")]),
+    "psl_information": (
+        "Information till patienten efter en vårdskada",
+        [
+            (date(2011, 1, 1), f"3 kap. 8 § {PSL}"),
+        ],
+    ),
+    "psl_berattelse": ("Patientsäkerhetsberättelsen", [(date(2011, 1, 1), f"3 kap. 10 § {PSL}")]),
+    "hslf_2017_40": (
+        "Socialstyrelsens föreskrifter om lex Maria",
+        [
+            (date(2018, 1, 1), "HSLF-FS 2017:40"),
+        ],
+    ),
+    "hslf_2016_40": (
+        "Journalföring och behandling av personuppgifter i hälso- och sjukvården",
+        [
+            (date(2017, 3, 1), "HSLF-FS 2016:40"),
+        ],
+    ),
+    "osl_sekretess": (
+        "Sekretess inom socialtjänsten",
+        [
+            (date(2009, 6, 30), "26 kap. 1 § offentlighets- och sekretesslagen (2009:400)"),
+        ],
+    ),
+}
+
+
+def _day(on_date: date | datetime | None) -> date:
+    if on_date is None:
+        return clock.today()
+    if isinstance(on_date, datetime):
+        local = clock.to_local(on_date)
+        assert local is not None
+        return local.date()
+    return on_date
+
+
+def _from_code(key: str, day: date) -> str:
+    rows = REFERENCES[key][1]
+    applying = [text for valid_from, text in rows if valid_from <= day]
+    return applying[-1] if applying else rows[0][1]
+
+
+def lagrum(key: str, on_date: date | datetime | None = None) -> str:
+    """The wording of reference `key` that applied on `on_date` (default today). Before the
+    first row's date the earliest wording is used. An unknown key is a programming error
+    (KeyError) unless an administrator has added rows for it."""
+    day = _day(on_date)
+    cache: dict[tuple[str, date], str] = (
+        g.setdefault("_lagrum_cache", {}) if has_request_context() else {}
+    )
+    if (key, day) in cache:
+        return cache[(key, day)]
+    text = None
+    if has_app_context():
+        rows = db.session.execute(
+            select(Lagrum.valid_from, Lagrum.text)
+            .where(Lagrum.key == key)
+            .order_by(Lagrum.valid_from)
+        ).all()
+        if rows:
+            applying = [t for valid_from, t in rows if valid_from <= day]
+            text = applying[-1] if applying else rows[0][1]
+    if text is None:
+        text = _from_code(key, day)
+    cache[(key, day)] = text
+    return text
+
+
+def keys() -> list[str]:
+    """Every known key: the built-in ones and any an administrator added."""
+    stored = db.session.scalars(select(Lagrum.key).distinct()).all()
+    return sorted(set(REFERENCES) | set(stored))

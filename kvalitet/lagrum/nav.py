@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from typing import Any
+
+from kvalitet.core.roles import Role
+
+
+def nav(user: Any) -> list[dict[str, Any]]:
+    if not user.has_role(Role.ADMIN):
+        return []
+    return [{"label": "Lagrum", "endpoint": "lagrum.index", "order": 204, "group": "admin"}]
