@@ -14,6 +14,7 @@ MODULES = [
     "egenkontroll",
     "arshjul",
     "rapport",
+    "mal",
     "api",
     "admin",
 ]

@@ -1,0 +1,325 @@
+"""The follow-up report of a plan for a period (tertialrapport, delårsrapport,
+verksamhetsberättelse, or any date range): per goal the table Nr | Mål | Indikator |
+Målvärde | Resultat | Bedömning | Ansvarig, the samlad bedömning with orsak, analys and
+åtgärder, then the statistics chapters Kvalitet compiles for the same period.
+
+The document is the kvalitetsberättelse's plain block format (kvalitet.rapport.document),
+so the rapport module's renderers draw it as HTML, PDF and Word, and a frozen version is the
+same canonical JSON with a SHA-256 checksum.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from docx import Document
+from markupsafe import escape
+from sqlalchemy import select
+
+from kvalitet.core import clock
+from kvalitet.core.periods import Period, custom_period
+from kvalitet.extensions import db
+from kvalitet.mal import periods
+from kvalitet.mal.models import Bedomning, Indikator, Mal, MalRapportVersion, Utfall, Verksamhetsplan
+from kvalitet.mal.queries import (
+    bedomning_of,
+    earlier_value,
+    fmt_value,
+    goal_tree,
+    plan_periods,
+    reaches_target,
+    target_text,
+    utfall_map,
+)
+from kvalitet.org.models import User
+from kvalitet.rapport import render
+from kvalitet.rapport.document import STAT_SOURCES, h, load_stats, note, p, shield, stats_blocks, table
+from kvalitet.rapport.operations import checksum
+
+Block = dict[str, Any]
+COLUMNS = ["Nr", "Mål", "Indikator", "Målvärde", "Resultat", "Bedömning", "Ansvarig"]
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """What a report covers: a period code of the plan's year, or a date range."""
+
+    key: str  # "T2" or "2026-01-01_2026-06-30"
+    period: Period
+    codes: list[str]  # measured periods shown (ending within the range), in order
+    title: str
+
+    @property
+    def last_code(self) -> str | None:
+        return self.codes[-1] if self.codes else None
+
+
+def report_title(code: str, year: int) -> str:
+    if code == "T1":
+        return f"Tertialrapport 1 {year}"
+    if code == "T2":
+        return f"Delårsrapport {year} (tertial 2)"
+    if code in ("T3", "AR", "H2"):
+        return f"Verksamhetsberättelse {year}"
+    if code == "H1":
+        return f"Halvårsrapport {year}"
+    return f"Uppföljning {periods.label(code, year).lower()}"
+
+
+def report_period(plan: Verksamhetsplan, key: str | None) -> ReportPeriod | None:
+    """The period of `key` (a code, or "YYYY-MM-DD_YYYY-MM-DD"); None if it is not valid."""
+    measured = plan_periods(plan)
+    key = (key or "").strip()
+    if key.upper() in periods.ALL_CODES:
+        code = key.upper()
+        period = periods.period_of(plan.year, code)
+        shown = [c for c in measured if periods.period_of(plan.year, c).end <= period.end]
+        return ReportPeriod(code, period, shown, report_title(code, plan.year))
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})", key)
+    if not match:
+        return None
+    try:
+        start, end = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
+    except ValueError:
+        return None
+    if end < start:
+        return None
+    period = custom_period(start, end)
+    shown = [c for c in measured
+             if start <= periods.period_of(plan.year, c).end <= end]  # fmt: skip
+    return ReportPeriod(key, period, shown, f"Uppföljning {start:%Y-%m-%d} – {end:%Y-%m-%d}")
+
+
+def _sex_text(ind: Indikator, u: Utfall) -> str:
+    if not ind.by_sex or (u.value_k is None and u.value_m is None):
+        return ""
+    women, men = ind.kon.labels
+    parts = []
+    for label, value, n in ((women, u.value_k, u.n_k), (men, u.value_m, u.n_m)):
+        size = n if n is not None else (value if ind.unit_of_measure == "antal" else None)
+        if isinstance(size, int | float) and shield(size) == "<5":
+            parts.append(f"{label.lower()} <5")
+        else:
+            parts.append(f"{label.lower()} {fmt_value(value, ind.unit_of_measure)}")
+    return " (" + ", ".join(parts) + ")"
+
+
+def result_text(ind: Indikator, codes: list[str], values: dict[tuple[int, str], Utfall]) -> str:
+    """The results of the shown periods and last year's value, e.g.
+    "2025: 71 %; T1: 72 %; T2: 75 % (kvinnor 70 %, män 80 %)"."""
+    parts = []
+    last_year = (ind.history or {}).get(str(ind.mal.plan.year - 1))
+    if isinstance(last_year, int | float):
+        parts.append(f"{ind.mal.plan.year - 1}: {fmt_value(float(last_year), ind.unit_of_measure)}")
+    elif ind.baseline is not None:
+        parts.append(f"Utgångsläge: {fmt_value(ind.baseline, ind.unit_of_measure)}")
+    for code in codes:
+        if code not in ind.periods:
+            continue
+        u = values.get((ind.id, code))
+        if u is None or u.value is None:
+            parts.append(f"{periods.label(code)}: ej rapporterat")
+            continue
+        parts.append(f"{periods.label(code)}: {fmt_value(u.value, ind.unit_of_measure)}"
+                     + _sex_text(ind, u))  # fmt: skip
+    return "; ".join(parts) or "–"
+
+
+def status_text(verdict: bool | None) -> str:
+    if verdict is True:
+        return "● Målvärdet nått"
+    if verdict is False:
+        return "○ Målvärdet inte nått"
+    return "– Kan inte bedömas"
+
+
+def bedomning_text(value: str | None) -> str:
+    if value in set(Bedomning):
+        b = Bedomning(value)  # type: ignore[arg-type]
+        return f"{b.symbol} {b.label}"
+    return "Ej bedömt"
+
+
+def _paragraphs(label: str, text: str) -> list[Block]:
+    text = (text or "").strip()
+    if not text:
+        return []
+    parts = [x.strip() for x in re.split(r"\n\s*\n", text) if x.strip()]
+    return [p(f"{label}: {parts[0]}"), *[p(x) for x in parts[1:]]]
+
+
+def goal_blocks(goal: Mal, depth: int, rp: ReportPeriod,
+                values: dict[tuple[int, str], Utfall]) -> list[Block]:  # fmt: skip
+    blocks: list[Block] = [h(min(depth + 2, 3), f"{goal.nr} {goal.name}".strip(),
+                             f"mal-{goal.id}")]  # fmt: skip
+    plan = goal.plan
+    meta = [plan.level_name(goal.level)]
+    if goal.areas:
+        meta.append("Kvalitetsområden: " + ", ".join(a.name for a in goal.areas))
+    if goal.owner:
+        meta.append(f"Ansvarig: {goal.owner.name}")
+    blocks.append(p(". ".join(meta) + "."))
+    if goal.description.strip():
+        blocks.append(p(goal.description.strip()))
+    last = rp.last_code
+    rows = []
+    for ind in goal.indikatorer:
+        shown = [c for c in rp.codes if c in ind.periods]
+        verdict = None
+        if shown:
+            u = values.get((ind.id, shown[-1]))
+            verdict = reaches_target(ind, u.value if u else None,
+                                     earlier_value(ind, shown[-1], values))  # fmt: skip
+        rows.append([ind.nr, goal.name, ind.name + (f" ({ind.source})" if ind.source else ""),
+                     target_text(ind), result_text(ind, rp.codes, values), status_text(verdict),
+                     ind.responsible.name if ind.responsible else ""])  # fmt: skip
+    if rows:
+        blocks.append(table(f"Indikatorer för {goal.nr} {goal.name}".strip(), COLUMNS, rows,
+                            empty="Inga indikatorer."))  # fmt: skip
+    assessment = bedomning_of(goal, last) if last else None
+    if assessment is not None or goal.indikatorer:
+        blocks.append(h(min(depth + 3, 4), f"Samlad bedömning {goal.nr}".strip(),
+                        f"bedomning-{goal.id}"))  # fmt: skip
+        if assessment is None or not assessment.value:
+            blocks.append(note("Målet är inte bedömt för perioden."))
+        else:
+            blocks.append(p(bedomning_text(assessment.value)))
+            blocks += _paragraphs("Orsak", assessment.orsak)
+            blocks += _paragraphs("Analys", assessment.analys)
+            blocks += _paragraphs("Åtgärd", assessment.atgarder_text)
+            if assessment.atgarder:
+                blocks.append(table(
+                    "Förbättringsåtgärder", ["Nummer", "Åtgärd", "Status", "Klart senast"],
+                    [[a.ref, a.title, a.status_label,
+                      a.due_date.isoformat() if a.due_date else ""] for a in assessment.atgarder],
+                ))  # fmt: skip
+            who = assessment.confirmed_by.name if assessment.confirmed_by else ""
+            blocks.append(note(f"Bedömd av {who}. Regelns förslag: "
+                               f"{bedomning_text(assessment.proposed)}."))  # fmt: skip
+    return blocks
+
+
+def compile_report(plan: Verksamhetsplan, rp: ReportPeriod, user: User | None = None
+                   ) -> dict[str, Any]:  # fmt: skip
+    """The report as plain data (JSON-serialisable), ready to render or freeze."""
+    tree = goal_tree(plan)
+    inds = [i for goal, _ in tree for i in goal.indikatorer]
+    values = utfall_map(inds)
+    period = rp.period
+    blocks: list[Block] = [h(1, "Inledning", "inledning")]
+    blocks.append(p(
+        f"Rapporten följer upp {plan.name} för {plan.unit.name} och avser perioden "
+        f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}. För varje mål redovisas "
+        "indikatorerna med målvärde och resultat, resultat per kön där det är relevant, och "
+        "en samlad bedömning med orsak, analys och åtgärder."
+    ))  # fmt: skip
+    if plan.description.strip():
+        blocks.append(p(plan.description.strip()))
+    blocks.append(p("Bedömningen visas med symbol och text: ● uppnått, ◐ delvis uppnått, "
+                    "○ inte uppnått, – går ej att bedöma."))  # fmt: skip
+
+    blocks.append(h(1, "Måluppfyllelse i sammanfattning", "sammanfattning"))
+    last = rp.last_code
+    summary = []
+    for goal, _depth in tree:
+        assessment = bedomning_of(goal, last) if last else None
+        summary.append([goal.nr, goal.name, plan.level_name(goal.level),
+                        bedomning_text(assessment.value if assessment else None)])  # fmt: skip
+    blocks.append(table("Mål och samlad bedömning", ["Nr", "Mål", "Nivå", "Bedömning"], summary,
+                        empty="Planen har inga mål."))  # fmt: skip
+    if not rp.codes:
+        blocks.append(note("Inga indikatorer mäts under perioden."))
+
+    blocks.append(h(1, "Mål och indikatorer", "mal"))
+    for goal, depth in tree:
+        blocks += goal_blocks(goal, depth, rp, values)
+
+    blocks.append(h(1, f"Statistik för perioden {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}",
+                    "statistik"))  # fmt: skip
+    prev = period.previous_year()
+    labels = (period.label, prev.label)
+    for module, title in STAT_SOURCES:
+        function = load_stats(module)
+        blocks.append(h(2, title, f"statistik-{module}"))
+        if function is None:
+            blocks.append(note("Uppgifterna finns inte ännu."))
+            continue
+        blocks += stats_blocks(title, function(plan.unit, period), function(plan.unit, prev),
+                               labels)  # fmt: skip
+    return {
+        "title": rp.title,
+        "unit": plan.unit.name,
+        "plan": plan.name,
+        "plan_id": plan.id,
+        "period": {"key": rp.key, "label": period.label, "start": period.start.isoformat(),
+                   "end": period.end.isoformat(), "previous": prev.label},  # fmt: skip
+        "compiled_at": clock.now().isoformat(timespec="seconds"),
+        "compiled_by": user.name if user else "Systemet",
+        "blocks": blocks,
+        "missing": [],
+    }
+
+
+# --- rendering: the rapport module's renderers --------------------------------------------------
+
+
+def period_line(document: dict[str, Any]) -> str:
+    period = document["period"]
+    return f"{document['plan']}. Period {period['start']} – {period['end']}."
+
+
+def print_html(document: dict[str, Any], version: MalRapportVersion | None = None) -> str:
+    """The kvalitetsberättelse's print page (rapport.render.print_html) with this report's
+    period line in place of "Kvalitetsår …"."""
+    html = render.print_html(document, version=version)
+    return re.sub(r"Kvalitetsår [^<]*?\.<br>", escape(period_line(document)) + "<br>", html,
+                  count=1)  # fmt: skip
+
+
+def pdf_bytes(document: dict[str, Any], version: MalRapportVersion | None = None) -> bytes:
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    # As rapport.render.pdf_bytes: nothing but the inline chart images may be loaded.
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    return bytes(HTML(string=print_html(document, version), url_fetcher=fetcher).write_pdf())
+
+
+def docx_bytes(document: dict[str, Any], version: MalRapportVersion | None = None) -> bytes:
+    """The kvalitetsberättelse's Word renderer, with the period line of this report in
+    place of its "Kvalitetsår …" line."""
+    data = render.docx_bytes(document, version)
+    doc = Document(io.BytesIO(data))
+    for para in doc.paragraphs[:6]:
+        if para.text.startswith("Kvalitetsår "):
+            for run in para.runs[1:]:
+                run.text = ""
+            if para.runs:
+                para.runs[0].text = period_line(document)
+            break
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def versions(plan: Verksamhetsplan) -> list[MalRapportVersion]:
+    return list(
+        db.session.scalars(
+            select(MalRapportVersion)
+            .where(MalRapportVersion.plan_id == plan.id)
+            .order_by(MalRapportVersion.frozen_at.desc(), MalRapportVersion.id.desc())
+        )
+    )
+
+
+def version_content(version: MalRapportVersion) -> dict[str, Any]:
+    return dict(json.loads(version.content))
+
+
+def verify(version: MalRapportVersion) -> bool:
+    return checksum(version.content) == version.sha256
