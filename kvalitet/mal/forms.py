@@ -54,16 +54,19 @@ class IndikatorForm(FlaskForm):
     name = StringField("Indikator: vad mäts", validators=[Length(max=300)])
     description = TextAreaField("Hur mäts det (metod, urval)", validators=[Optional()],
                                 render_kw={"rows": 3})  # fmt: skip
-    method = SelectField("Mätmetod", choices=[(str(k), v) for k, v in METOD_LABELS.items()])
+    method = SelectField("Mätmetod", choices=[(str(k), v) for k, v in METOD_LABELS.items()],
+                          validate_choice=False)
     measure = SelectField("Mått i Kvalitet (fylls i av sig själv när perioden är slut)",
                           choices=[("", "Inget: utfallet rapporteras för hand"),
-                                   *measure_choices()])  # fmt: skip
+                                   *measure_choices()], validate_choice=False)  # fmt: skip
     source = StringField("Källa (t.ex. brukarundersökning 2026, Procapita)",
                          validators=[Length(max=300)])  # fmt: skip
-    unit_of_measure = SelectField("Enhet", choices=[(str(k), v) for k, v in ENHET_LABELS.items()])
+    unit_of_measure = SelectField("Enhet", choices=[(str(k), v) for k, v in ENHET_LABELS.items()],
+                          validate_choice=False)
     scale_max = StringField("Skalans högsta värde (bara för skala)")
     direction = SelectField("Riktning", choices=[("", "Ingen vald"),
-                                                 *[(str(k), v) for k, v in RIKTNING_LABELS.items()]])  # fmt: skip
+                                                 *[(str(k), v) for k, v in RIKTNING_LABELS.items()]],
+                            validate_choice=False)  # fmt: skip
     target = StringField("Målvärde (lägsta värde vid intervall)")
     target_high = StringField("Högsta värde (bara vid intervall)")
     baseline = StringField("Utgångsläge")
@@ -73,7 +76,8 @@ class IndikatorForm(FlaskForm):
     responsible_id = SelectField("Ansvarig för mätningen", coerce=int, validate_choice=False)
     by_sex = BooleanField("Redovisas per kön")
     sex_labels = SelectField("Könsindelning", choices=[(Kon.KVINNOR_MAN, "Kvinnor och män"),
-                                                       (Kon.FLICKOR_POJKAR, "Flickor och pojkar")])  # fmt: skip
+                                                       (Kon.FLICKOR_POJKAR, "Flickor och pojkar")],
+                             validate_choice=False)  # fmt: skip
 
 
 class UtfallForm(FlaskForm):
@@ -114,5 +118,6 @@ class FreezeForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     what = SelectField("Vad filen innehåller", choices=[("utfall", "Utfall"),
-                                                         ("struktur", "Mål och indikatorer")])  # fmt: skip
+                                                         ("struktur", "Mål och indikatorer")],
+                       validate_choice=False)  # fmt: skip
     file = FileField("Fil (CSV eller Excel)")

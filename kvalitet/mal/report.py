@@ -277,7 +277,7 @@ def print_html(document: dict[str, Any], version: MalRapportVersion | None = Non
     """The kvalitetsberättelse's print page (rapport.render.print_html) with this report's
     period line in place of "Kvalitetsår …"."""
     html = render.print_html(document, version=version)
-    return re.sub(r"Kvalitetsår [^<]*?\.<br>", escape(period_line(document)) + "<br>", html,
+    return re.sub(r"Kvalitetsår [^<]*?\.<br>", str(escape(period_line(document))) + "<br>", html,
                   count=1)  # fmt: skip
 
 

@@ -58,6 +58,18 @@ def mal_bedomning(value: str | None) -> dict[str, str]:
     return {"symbol": "?", "text": "Ej bedömt", "css": "mal-ej-bedomt"}
 
 
+@bp.app_template_global()
+def mal_periods(codes: list[str]) -> str:
+    """"T1, T2, Helår"; twelve months as "Varje månad"."""
+    months = [c for c in codes if c in periods.MONTHS]
+    rest = [periods.label(c) for c in codes if c not in periods.MONTHS]
+    if len(months) == 12:
+        rest.append("varje månad")
+    else:
+        rest.extend(periods.label(c) for c in months)
+    return ", ".join(rest)
+
+
 def _error_status() -> int:
     return 422 if request.method == "POST" else 200
 
