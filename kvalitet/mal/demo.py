@@ -178,8 +178,6 @@ def _report_values(ctx: Any, plan: Verksamhetsplan, year_offset: int, skip: set[
 
 def _assess(ctx: Any, plan: Verksamhetsplan) -> None:
     for goal in plan.goals:
-        if goal.parent_id is not None:
-            continue
         for code in queries.plan_periods(plan):
             if periods.period_of(plan.year, code).end >= ctx.today or code == "AR":
                 continue

@@ -345,14 +345,9 @@ def task_rows(task: Uppfoljningsuppgift) -> list[BoardRow]:
 
 
 def history_rows(ind: Indikator) -> list[dict[str, Any]]:
-    """Every value of the indikator across years: earlier years' values entered on the
-    indikator, the baseline, and the utfall of this plan and of the plans it was copied
-    from (same nr), oldest first."""
-    out: list[dict[str, Any]] = []
-    for year, value in sorted((ind.history or {}).items()):
-        if isinstance(value, int | float):
-            out.append({"label": f"Helår {year}", "year": int(year), "code": "AR",
-                        "value": float(value), "utfall": None})  # fmt: skip
+    """Every value of the indikator across years, oldest first: the utfall of this plan and
+    of the plans it was copied from (same nr and name), and earlier years' values entered on
+    the indikator for years before those plans. Each row says whether it met the målvärde."""
     chain: list[Indikator] = []
     plan: Verksamhetsplan | None = ind.mal.plan
     current: Indikator | None = ind
@@ -368,14 +363,20 @@ def history_rows(ind: Indikator) -> list[dict[str, Any]]:
                 .join(Mal, Mal.id == Indikator.mal_id)
                 .where(Mal.plan_id == plan.id, Indikator.nr == ind.nr, Indikator.name == ind.name)
             )
-    seen_years = {r["year"] for r in out}
+    covered = {item.mal.plan.year for item in chain}
+    out: list[dict[str, Any]] = []
+    for year, value in sorted((ind.history or {}).items()):
+        if isinstance(value, int | float) and int(year) not in covered:
+            out.append({"label": f"Helår {year}", "year": int(year), "code": "AR",
+                        "value": float(value), "utfall": None, "verdict": None,
+                        "current": False})  # fmt: skip
     for item in reversed(chain):
         year = item.mal.plan.year
         values = utfall_map([item])
         for code in sorted(item.periods, key=periods.sort_key):
             u = values.get((item.id, code))
-            if code == "AR" and year in seen_years and u is None:
-                continue
             out.append({"label": periods.label(code, year), "year": year, "code": code,
-                        "value": u.value if u else None, "utfall": u})  # fmt: skip
+                        "value": u.value if u else None, "utfall": u,
+                        "verdict": indicator_status(item, code, values),
+                        "current": item.id == ind.id})  # fmt: skip
     return out

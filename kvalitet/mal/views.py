@@ -81,8 +81,8 @@ def _people(unit: Unit) -> list[tuple[int, str]]:
 def _default_period(plan: Verksamhetsplan) -> str | None:
     codes = queries.plan_periods(plan)
     today = clock.today()
-    started = [c for c in codes if periods.period_of(plan.year, c).start <= today]
-    return (started or codes or [None])[-1]
+    ended = [c for c in codes if periods.period_of(plan.year, c).end < today]
+    return (ended or codes or [None])[-1] if ended else (codes[0] if codes else None)
 
 
 def _period_arg(plan: Verksamhetsplan) -> str | None:

@@ -162,7 +162,9 @@ def test_copy_to_next_year_keeps_structure_and_targets(org: Any) -> None:
         ops.copy_to_next_year(org.kvalitet, data["plan"])
     assert error.value.field == "year"
     rows = queries.history_rows(inds["Antal SIP"])
-    assert [(r["label"], r["value"]) for r in rows][:1] == [(f"Helår {YEAR}", 14.0)]
+    assert [(r["label"], r["value"], r["current"]) for r in rows] == [
+        (f"T2 {YEAR}", None, False), (f"Helår {YEAR}", 14.0, False),
+        (f"T2 {YEAR + 1}", None, True), (f"Helår {YEAR + 1}", None, True)]
 
 
 def test_lower_unit_adopts_goals_and_adds_its_own(org: Any) -> None:
