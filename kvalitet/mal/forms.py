@@ -34,8 +34,9 @@ class PlanForm(FlaskForm):
     year = StringField("År", validators=[Length(max=4)])
     name = StringField("Planens namn", validators=[Length(max=200)])
     description = TextAreaField("Beskrivning", validators=[Optional()], render_kw={"rows": 3})
-    levels = TextAreaField("Målnivåer, en per rad (högst tre; indikatorn är nivån under)",
-                           render_kw={"rows": 3})  # fmt: skip
+    levels = TextAreaField(
+        "Målnivåer, en per rad (högst tre; indikatorn är nivån under)", render_kw={"rows": 3}
+    )
 
 
 class GoalForm(FlaskForm):
@@ -44,29 +45,38 @@ class GoalForm(FlaskForm):
     description = TextAreaField("Beskrivning", validators=[Optional()], render_kw={"rows": 3})
     area_ids = MultiCheckboxField("Kvalitetsområden", coerce=int, validate_choice=False)
     processes = StringField("Processer eller verksamhetsområden", validators=[Length(max=500)])
-    unit_ids = SelectMultipleField("Enheter som berörs", coerce=int, validate_choice=False,
-                                   render_kw={"size": 6})  # fmt: skip
+    unit_ids = SelectMultipleField(
+        "Enheter som berörs", coerce=int, validate_choice=False, render_kw={"size": 6}
+    )
     owner_id = SelectField("Ansvarig för målet", coerce=int, validate_choice=False)
 
 
 class IndikatorForm(FlaskForm):
     nr = StringField("Nummer", validators=[Length(max=20)])
     name = StringField("Indikator: vad mäts", validators=[Length(max=300)])
-    description = TextAreaField("Hur mäts det (metod, urval)", validators=[Optional()],
-                                render_kw={"rows": 3})  # fmt: skip
-    method = SelectField("Mätmetod", choices=[(str(k), v) for k, v in METOD_LABELS.items()],
-                          validate_choice=False)
-    measure = SelectField("Mått i Kvalitet (fylls i av sig själv när perioden är slut)",
-                          choices=[("", "Inget: utfallet rapporteras för hand"),
-                                   *measure_choices()], validate_choice=False)  # fmt: skip
-    source = StringField("Källa (t.ex. brukarundersökning 2026, Procapita)",
-                         validators=[Length(max=300)])  # fmt: skip
-    unit_of_measure = SelectField("Enhet", choices=[(str(k), v) for k, v in ENHET_LABELS.items()],
-                          validate_choice=False)
+    description = TextAreaField(
+        "Hur mäts det (metod, urval)", validators=[Optional()], render_kw={"rows": 3}
+    )
+    method = SelectField(
+        "Mätmetod", choices=[(str(k), v) for k, v in METOD_LABELS.items()], validate_choice=False
+    )
+    measure = SelectField(
+        "Mått i Kvalitet (fylls i av sig själv när perioden är slut)",
+        choices=[("", "Inget: utfallet rapporteras för hand"), *measure_choices()],
+        validate_choice=False,
+    )
+    source = StringField(
+        "Källa (t.ex. brukarundersökning 2026, Procapita)", validators=[Length(max=300)]
+    )
+    unit_of_measure = SelectField(
+        "Enhet", choices=[(str(k), v) for k, v in ENHET_LABELS.items()], validate_choice=False
+    )
     scale_max = StringField("Skalans högsta värde (bara för skala)")
-    direction = SelectField("Riktning", choices=[("", "Ingen vald"),
-                                                 *[(str(k), v) for k, v in RIKTNING_LABELS.items()]],
-                            validate_choice=False)  # fmt: skip
+    direction = SelectField(
+        "Riktning",
+        choices=[("", "Ingen vald"), *[(str(k), v) for k, v in RIKTNING_LABELS.items()]],
+        validate_choice=False,
+    )
     target = StringField("Målvärde (lägsta värde vid intervall)")
     target_high = StringField("Högsta värde (bara vid intervall)")
     baseline = StringField("Utgångsläge")
@@ -75,9 +85,11 @@ class IndikatorForm(FlaskForm):
     periods = MultiCheckboxField("Mäts", choices=CHOICES, validate_choice=False)
     responsible_id = SelectField("Ansvarig för mätningen", coerce=int, validate_choice=False)
     by_sex = BooleanField("Redovisas per kön")
-    sex_labels = SelectField("Könsindelning", choices=[(Kon.KVINNOR_MAN, "Kvinnor och män"),
-                                                       (Kon.FLICKOR_POJKAR, "Flickor och pojkar")],
-                             validate_choice=False)  # fmt: skip
+    sex_labels = SelectField(
+        "Könsindelning",
+        choices=[(Kon.KVINNOR_MAN, "Kvinnor och män"), (Kon.FLICKOR_POJKAR, "Flickor och pojkar")],
+        validate_choice=False,
+    )
 
 
 class UtfallForm(FlaskForm):
@@ -98,8 +110,9 @@ class BedomningForm(FlaskForm):
     orsak = TextAreaField("Orsak (siffrorna, vad som hänt)", render_kw={"rows": 3})
     analys = TextAreaField("Analys", render_kw={"rows": 3})
     atgarder_text = TextAreaField("Åtgärder (vad görs, av vem)", render_kw={"rows": 3})
-    atgard_refs = StringField("Koppla befintliga förbättringsåtgärder (nummer, t.ex. "
-                              "ATG-2026-0004)")  # fmt: skip
+    atgard_refs = StringField(
+        "Koppla befintliga förbättringsåtgärder (nummer, t.ex. ATG-2026-0004)"
+    )
 
 
 class NewAtgardForm(FlaskForm):
@@ -117,7 +130,9 @@ class FreezeForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    what = SelectField("Vad filen innehåller", choices=[("utfall", "Utfall"),
-                                                         ("struktur", "Mål och indikatorer")],
-                       validate_choice=False)  # fmt: skip
+    what = SelectField(
+        "Vad filen innehåller",
+        choices=[("utfall", "Utfall"), ("struktur", "Mål och indikatorer")],
+        validate_choice=False,
+    )
     file = FileField("Fil (CSV eller Excel)")

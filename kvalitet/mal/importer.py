@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -24,33 +23,92 @@ from kvalitet.org.models import User
 
 # Column names (normalised) → field, per import.
 UTFALL_COLUMNS = {
-    "indikator": "indikator", "nr": "indikator", "period": "period", "värde": "value",
-    "varde": "value", "utfall": "value", "kvinnor": "value_k", "flickor": "value_k",
-    "män": "value_m", "man": "value_m", "pojkar": "value_m", "antal kvinnor": "n_k",
-    "antal män": "n_m", "kommentar": "comment",
-}  # fmt: skip
+    "indikator": "indikator",
+    "nr": "indikator",
+    "period": "period",
+    "värde": "value",
+    "varde": "value",
+    "utfall": "value",
+    "kvinnor": "value_k",
+    "flickor": "value_k",
+    "män": "value_m",
+    "man": "value_m",
+    "pojkar": "value_m",
+    "antal kvinnor": "n_k",
+    "antal män": "n_m",
+    "kommentar": "comment",
+}
 STRUKTUR_COLUMNS = {
-    "typ": "typ", "nr": "nr", "namn": "name", "mål": "name", "indikator": "name",
-    "överordnat": "parent", "overordnat": "parent", "beskrivning": "description",
-    "enhet": "unit_of_measure", "riktning": "direction", "målvärde": "target",
-    "malvarde": "target", "högsta": "target_high", "utgångsläge": "baseline", "mäts": "periods",
-    "ansvarig": "responsible", "per kön": "by_sex", "källa": "source", "metod": "method",
+    "typ": "typ",
+    "nr": "nr",
+    "namn": "name",
+    "mål": "name",
+    "indikator": "name",
+    "överordnat": "parent",
+    "overordnat": "parent",
+    "beskrivning": "description",
+    "enhet": "unit_of_measure",
+    "riktning": "direction",
+    "målvärde": "target",
+    "malvarde": "target",
+    "högsta": "target_high",
+    "utgångsläge": "baseline",
+    "mäts": "periods",
+    "ansvarig": "responsible",
+    "per kön": "by_sex",
+    "källa": "source",
+    "metod": "method",
     "mått": "measure",
-}  # fmt: skip
+}
 # Values people write, mapped to the stored values.
-UNIT_WORDS = {"procent": "procent", "%": "procent", "andel": "procent", "antal": "antal",
-              "dagar": "dagar", "ja/nej": "janej", "janej": "janej", "skala": "skala"}  # fmt: skip
-DIRECTION_WORDS = {"högre": "hogre", "hogre": "hogre", "öka": "hogre", "lägre": "lagre",
-                   "lagre": "lagre", "minska": "lagre", "exakt": "exakt",
-                   "intervall": "intervall", "inom intervall": "intervall"}  # fmt: skip
-FIELD_LABELS = {"indikator": "Indikator", "period": "Period", "value": "Värde",
-                "value_k": "Kvinnor", "value_m": "Män", "n_k": "Antal kvinnor",
-                "n_m": "Antal män", "comment": "Kommentar", "name": "Namn", "nr": "Nr",
-                "parent": "Överordnat", "parent_id": "Överordnat", "typ": "Typ",
-                "unit_of_measure": "Enhet", "direction": "Riktning", "target": "Målvärde",
-                "target_high": "Högsta", "periods": "Mäts", "responsible": "Ansvarig",
-                "responsible_id": "Ansvarig", "measure": "Mått", "method": "Metod",
-                "baseline": "Utgångsläge", "source": "Källa", "description": "Beskrivning"}  # fmt: skip
+UNIT_WORDS = {
+    "procent": "procent",
+    "%": "procent",
+    "andel": "procent",
+    "antal": "antal",
+    "dagar": "dagar",
+    "ja/nej": "janej",
+    "janej": "janej",
+    "skala": "skala",
+}
+DIRECTION_WORDS = {
+    "högre": "hogre",
+    "hogre": "hogre",
+    "öka": "hogre",
+    "lägre": "lagre",
+    "lagre": "lagre",
+    "minska": "lagre",
+    "exakt": "exakt",
+    "intervall": "intervall",
+    "inom intervall": "intervall",
+}
+FIELD_LABELS = {
+    "indikator": "Indikator",
+    "period": "Period",
+    "value": "Värde",
+    "value_k": "Kvinnor",
+    "value_m": "Män",
+    "n_k": "Antal kvinnor",
+    "n_m": "Antal män",
+    "comment": "Kommentar",
+    "name": "Namn",
+    "nr": "Nr",
+    "parent": "Överordnat",
+    "parent_id": "Överordnat",
+    "typ": "Typ",
+    "unit_of_measure": "Enhet",
+    "direction": "Riktning",
+    "target": "Målvärde",
+    "target_high": "Högsta",
+    "periods": "Mäts",
+    "responsible": "Ansvarig",
+    "responsible_id": "Ansvarig",
+    "measure": "Mått",
+    "method": "Metod",
+    "baseline": "Utgångsläge",
+    "source": "Källa",
+    "description": "Beskrivning",
+}
 
 
 @dataclass
@@ -76,8 +134,9 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", (text or "").strip().lower())
 
 
-def _records(headers: list[str], rows: list[list[str]], columns: dict[str, str]
-             ) -> tuple[list[tuple[int, dict[str, str]]], dict[str, str]]:  # fmt: skip
+def _records(
+    headers: list[str], rows: list[list[str]], columns: dict[str, str]
+) -> tuple[list[tuple[int, dict[str, str]]], dict[str, str]]:
     index: dict[str, int] = {}
     names: dict[str, str] = {}
     for i, header in enumerate(headers):
@@ -95,33 +154,46 @@ def _records(headers: list[str], rows: list[list[str]], columns: dict[str, str]
 def _column(names: dict[str, str], name: str | None) -> str:
     if name is None:
         return "–"
-    key = {"owner_id": "responsible", "responsible_id": "responsible",
-           "parent_id": "parent"}.get(name, name)  # fmt: skip
+    key = {"owner_id": "responsible", "responsible_id": "responsible", "parent_id": "parent"}.get(
+        name, name
+    )
     return names.get(key) or FIELD_LABELS.get(key, key)
 
 
-def _utfall_row(actor: User, plan: Verksamhetsplan, values: dict[str, str],
-                by_nr: dict[str, Indikator]) -> None:  # fmt: skip
+def _utfall_row(
+    actor: User, plan: Verksamhetsplan, values: dict[str, str], by_nr: dict[str, Indikator]
+) -> None:
     nr = values.get("indikator", "")
     ind = by_nr.get(nr)
     if ind is None:
-        raise OperationError(f"Planen har ingen indikator med nummer {nr or '(tomt)'}.",
-                             field="indikator")  # fmt: skip
-    ops.save_utfall(actor, ind, values.get("period", ""),
-                    **{k: values.get(k) for k in ("value", "value_k", "value_m", "n_k", "n_m",
-                                                  "comment")})  # fmt: skip
+        raise OperationError(
+            f"Planen har ingen indikator med nummer {nr or '(tomt)'}.", field="indikator"
+        )
+    ops.save_utfall(
+        actor,
+        ind,
+        values.get("period", ""),
+        **{k: values.get(k) for k in ("value", "value_k", "value_m", "n_k", "n_m", "comment")},
+    )
 
 
-def _struktur_row(actor: User, plan: Verksamhetsplan, values: dict[str, str],
-                  goals: dict[str, Mal]) -> None:  # fmt: skip
+def _struktur_row(
+    actor: User, plan: Verksamhetsplan, values: dict[str, str], goals: dict[str, Mal]
+) -> None:
     typ = _norm(values.get("typ", ""))
     parent_nr = values.get("parent", "")
     parent = goals.get(parent_nr) if parent_nr else None
     if parent_nr and parent is None:
         raise OperationError(f"Det finns inget mål med nummer {parent_nr}.", field="parent")
     if typ in ("mål", "mal"):
-        goal = ops.create_goal(actor, plan, parent, nr=values.get("nr"), name=values.get("name"),
-                               description=values.get("description"))  # fmt: skip
+        goal = ops.create_goal(
+            actor,
+            plan,
+            parent,
+            nr=values.get("nr"),
+            name=values.get("name"),
+            description=values.get("description"),
+        )
         goals[goal.nr] = goal
         return
     if typ != "indikator":
@@ -133,21 +205,29 @@ def _struktur_row(actor: User, plan: Verksamhetsplan, values: dict[str, str],
     if email:
         responsible = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
         if responsible is None:
-            raise OperationError(f"Ingen användare har e-postadressen {email}.",
-                                 field="responsible")  # fmt: skip
+            raise OperationError(
+                f"Ingen användare har e-postadressen {email}.", field="responsible"
+            )
     uom = values.get("unit_of_measure", "")
     direction = values.get("direction", "")
     ops.create_indikator(
-        actor, parent, nr=values.get("nr"), name=values.get("name"),
-        description=values.get("description"), source=values.get("source"),
+        actor,
+        parent,
+        nr=values.get("nr"),
+        name=values.get("name"),
+        description=values.get("description"),
+        source=values.get("source"),
         unit_of_measure=UNIT_WORDS.get(_norm(uom), uom),
         direction=DIRECTION_WORDS.get(_norm(direction), direction),
-        target=values.get("target"), target_high=values.get("target_high"),
-        baseline=values.get("baseline"), periods=values.get("periods", ""),
+        target=values.get("target"),
+        target_high=values.get("target_high"),
+        baseline=values.get("baseline"),
+        periods=values.get("periods", ""),
         responsible_id=responsible.id if responsible else None,
         by_sex=_norm(values.get("by_sex", "")) in ("ja", "j", "1", "x"),
-        measure=values.get("measure") or None, method=values.get("method") or None,
-    )  # fmt: skip
+        measure=values.get("measure") or None,
+        method=values.get("method") or None,
+    )
 
 
 def run(actor: User, plan: Verksamhetsplan, what: str, filename: str, data: bytes) -> ImportResult:
@@ -176,14 +256,19 @@ def run(actor: User, plan: Verksamhetsplan, what: str, filename: str, data: byte
                             _struktur_row(actor, plan, values, goals)
                     result.created += 1
                 except OperationError as error:
-                    result.errors.append(RowError(number, _column(names, error.field),
-                                                  error.message))  # fmt: skip
+                    result.errors.append(
+                        RowError(number, _column(names, error.field), error.message)
+                    )
             if result.errors:
                 raise MalImportFailed(
                     f"Inget importerades: {len(result.errors)} fel i filen.", result.errors
                 )
-            audit.record(actor, "import", target=f"mal_plan:{plan.id}",
-                         summary=f"Importerade {result.created} rader ({what}) från {filename}")  # fmt: skip
+            audit.record(
+                actor,
+                "import",
+                target=f"mal_plan:{plan.id}",
+                summary=f"Importerade {result.created} rader ({what}) från {filename}",
+            )
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -33,12 +33,26 @@ WORKFLOW = Workflow(
     initial=S.ATT_RAPPORTERA,
     closed_states=frozenset({S.RAPPORTERAD}),
     transitions=[
-        Transition("rapportera", "Markera som rapporterad", (S.ATT_RAPPORTERA,), S.RAPPORTERAD,
-                   (OWNER, *MANAGERS), guards=(_all_reported,), style="success"),
-        Transition("ateroppna", "Återöppna", (S.RAPPORTERAD,), S.ATT_RAPPORTERA,
-                   (OWNER, *MANAGERS), needs_reason=True, style="outline-secondary"),
+        Transition(
+            "rapportera",
+            "Markera som rapporterad",
+            (S.ATT_RAPPORTERA,),
+            S.RAPPORTERAD,
+            (OWNER, *MANAGERS),
+            guards=(_all_reported,),
+            style="success",
+        ),
+        Transition(
+            "ateroppna",
+            "Återöppna",
+            (S.RAPPORTERAD,),
+            S.ATT_RAPPORTERA,
+            (OWNER, *MANAGERS),
+            needs_reason=True,
+            style="outline-secondary",
+        ),
     ],
-)  # fmt: skip
+)
 
 SPEC = register_kind(
     KindSpec(

@@ -55,7 +55,9 @@ def _pct(part: int, whole: int) -> float | None:
 
 def _synpunkter_ack(root: Unit, period: Period) -> Result:
     s = synpunkter_stats.statistics(root, period)
-    return Result(_pct(s["ack_in_time"], s["ack_owed"]), basis=f"{s['ack_in_time']} av {s['ack_owed']}")
+    return Result(
+        _pct(s["ack_in_time"], s["ack_owed"]), basis=f"{s['ack_in_time']} av {s['ack_owed']}"
+    )
 
 
 def _synpunkter_answer(root: Unit, period: Period) -> Result:
@@ -76,14 +78,16 @@ def _avvikelser_antal(root: Unit, period: Period) -> Result:
     by_sex = s.get("by_sex") or {}
     women = int(by_sex.get(KON_LABELS[Kon.KVINNA], 0))
     men = int(by_sex.get(KON_LABELS[Kon.MAN], 0))
-    return Result(float(s["total"]), float(women), float(men), women, men,
-                  basis=f"{s['total']} rapporterade")  # fmt: skip
+    return Result(
+        float(s["total"]), float(women), float(men), women, men, basis=f"{s['total']} rapporterade"
+    )
 
 
 def _egenkontroll_done(root: Unit, period: Period) -> Result:
     s = egenkontroll_stats.statistics(root, period)
-    return Result(_pct(s["genomforda"], s["planerade"]),
-                  basis=f"{s['genomforda']} av {s['planerade']}")  # fmt: skip
+    return Result(
+        _pct(s["genomforda"], s["planerade"]), basis=f"{s['genomforda']} av {s['planerade']}"
+    )
 
 
 def _egenkontroll_results(root: Unit, period: Period) -> Result:
@@ -115,8 +119,9 @@ def _lexsarah_in_time(root: Unit, period: Period) -> Result:
         )
     ).all()
     days = target_days("LEXSARAH_UTREDNING_DAGAR")
-    in_time = sum(1 for assessed, decided in rows
-                  if decided <= add_working_days(_local_day(assessed), days))  # fmt: skip
+    in_time = sum(
+        1 for assessed, decided in rows if decided <= add_working_days(_local_day(assessed), days)
+    )
     return Result(_pct(in_time, len(rows)), basis=f"{in_time} av {len(rows)}")
 
 
@@ -130,32 +135,76 @@ def _atgarder_in_time(root: Unit, period: Period) -> Result:
             Atgard.due_date <= period.end,
         )
     ).all()
-    done = sum(1 for status, closed, due in rows
-               if status == AtgardStatus.GENOMFORD and closed and _local_day(closed) <= due)  # fmt: skip
+    done = sum(
+        1
+        for status, closed, due in rows
+        if status == AtgardStatus.GENOMFORD and closed and _local_day(closed) <= due
+    )
     return Result(_pct(done, len(rows)), basis=f"{done} av {len(rows)}")
 
 
 MEASURES: dict[str, Measure] = {
     m.key: m
     for m in [
-        Measure("synpunkter_bekraftade_i_tid", "Andel synpunkter och klagomål bekräftade i tid",
-                "procent", "hogre", _synpunkter_ack),
-        Measure("synpunkter_besvarade_i_tid", "Andel synpunkter och klagomål besvarade i tid",
-                "procent", "hogre", _synpunkter_answer),
-        Measure("avvikelser_median_dagar", "Median antal dagar till avslutad avvikelse",
-                "dagar", "lagre", _avvikelser_median),
-        Measure("avvikelser_antal", "Antal rapporterade avvikelser", "antal", "hogre",
-                _avvikelser_antal, per_sex=True),
-        Measure("egenkontroller_genomforda", "Andel egenkontroller genomförda enligt plan",
-                "procent", "hogre", _egenkontroll_done),
-        Measure("egenkontroller_resultat", "Andel uppfyllda kontrollpunkter i egenkontroller "
-                "(n av N)", "procent", "hogre", _egenkontroll_results),
-        Measure("lexsarah_utredningar_i_tid", "Andel lex Sarah-utredningar klara inom målet",
-                "procent", "hogre", _lexsarah_in_time),
-        Measure("atgarder_i_tid", "Andel förbättringsåtgärder genomförda i tid", "procent",
-                "hogre", _atgarder_in_time),
+        Measure(
+            "synpunkter_bekraftade_i_tid",
+            "Andel synpunkter och klagomål bekräftade i tid",
+            "procent",
+            "hogre",
+            _synpunkter_ack,
+        ),
+        Measure(
+            "synpunkter_besvarade_i_tid",
+            "Andel synpunkter och klagomål besvarade i tid",
+            "procent",
+            "hogre",
+            _synpunkter_answer,
+        ),
+        Measure(
+            "avvikelser_median_dagar",
+            "Median antal dagar till avslutad avvikelse",
+            "dagar",
+            "lagre",
+            _avvikelser_median,
+        ),
+        Measure(
+            "avvikelser_antal",
+            "Antal rapporterade avvikelser",
+            "antal",
+            "hogre",
+            _avvikelser_antal,
+            per_sex=True,
+        ),
+        Measure(
+            "egenkontroller_genomforda",
+            "Andel egenkontroller genomförda enligt plan",
+            "procent",
+            "hogre",
+            _egenkontroll_done,
+        ),
+        Measure(
+            "egenkontroller_resultat",
+            "Andel uppfyllda kontrollpunkter i egenkontroller (n av N)",
+            "procent",
+            "hogre",
+            _egenkontroll_results,
+        ),
+        Measure(
+            "lexsarah_utredningar_i_tid",
+            "Andel lex Sarah-utredningar klara inom målet",
+            "procent",
+            "hogre",
+            _lexsarah_in_time,
+        ),
+        Measure(
+            "atgarder_i_tid",
+            "Andel förbättringsåtgärder genomförda i tid",
+            "procent",
+            "hogre",
+            _atgarder_in_time,
+        ),
     ]
-}  # fmt: skip
+}
 
 
 def measure_choices() -> list[tuple[str, str]]:
@@ -164,4 +213,3 @@ def measure_choices() -> list[tuple[str, str]]:
 
 def compute(key: str, root: Unit, period: Period) -> Result:
     return MEASURES[key].compute(root, period)
-

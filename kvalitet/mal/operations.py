@@ -91,8 +91,9 @@ def parse_count(raw: Any, field: str) -> int | None:
     return int(value)
 
 
-def parse_value(raw: Any, unit_of_measure: str, field: str, *, scale_max: float | None = None
-                ) -> float | None:  # fmt: skip
+def parse_value(
+    raw: Any, unit_of_measure: str, field: str, *, scale_max: float | None = None
+) -> float | None:
     """A value in the indikator's unit of measure; a Swedish message for the wrong type."""
     if unit_of_measure == Enhetstyp.JANEJ:
         if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -199,9 +200,7 @@ def _unique_plan(unit: Unit, year: int) -> None:
         )
     )
     if exists:
-        raise OperationError(
-            f"{unit.name} har redan en verksamhetsplan för {year}.", field="year"
-        )
+        raise OperationError(f"{unit.name} har redan en verksamhetsplan för {year}.", field="year")
 
 
 def create_plan(actor: User | None, **fields: Any) -> Verksamhetsplan:
@@ -217,14 +216,24 @@ def create_plan(actor: User | None, **fields: Any) -> Verksamhetsplan:
     levels = _levels(fields.get("levels") or ["Nämndmål", "Utvecklingsområde"])
     _unique_plan(unit, year)
     with transaction():
-        plan = Verksamhetsplan(unit_id=unit.id, unit=unit, year=year, name=name,
-                               description=description, levels=levels,
-                               created_by_id=actor.id if actor else None)  # fmt: skip
+        plan = Verksamhetsplan(
+            unit_id=unit.id,
+            unit=unit,
+            year=year,
+            name=name,
+            description=description,
+            levels=levels,
+            created_by_id=actor.id if actor else None,
+        )
         db.session.add(plan)
         db.session.flush()
-        audit.record(actor, "mal_plan", target=f"mal_plan:{plan.id}",
-                     summary=f"Ny verksamhetsplan {year}: {name} ({unit.name})",
-                     after={"levels": levels})  # fmt: skip
+        audit.record(
+            actor,
+            "mal_plan",
+            target=f"mal_plan:{plan.id}",
+            summary=f"Ny verksamhetsplan {year}: {name} ({unit.name})",
+            after={"levels": levels},
+        )
     return plan
 
 
@@ -242,18 +251,32 @@ def update_plan(actor: User, plan: Verksamhetsplan, **fields: Any) -> Verksamhet
         before = {"name": plan.name, "levels": list(plan.levels)}
         plan.name, plan.description, plan.levels = name, description, levels
         old, new = audit.changed(before, {"name": name, "levels": levels})
-        audit.record(actor, "mal_plan", target=f"mal_plan:{plan.id}",
-                     summary=f"Ändrade verksamhetsplanen {plan.name}", before=old,
-                     after=new)  # fmt: skip
+        audit.record(
+            actor,
+            "mal_plan",
+            target=f"mal_plan:{plan.id}",
+            summary=f"Ändrade verksamhetsplanen {plan.name}",
+            before=old,
+            after=new,
+        )
     return plan
 
 
 def _copy_goal(goal: Mal, plan: Verksamhetsplan, parent: Mal | None, *, adopt: bool) -> Mal:
     areas, units = list(goal.areas), list(goal.units)
-    copy = Mal(plan_id=plan.id, plan=plan, parent=parent, level=goal.level, nr=goal.nr,
-               name=goal.name, description=goal.description, processes=goal.processes,
-               owner_id=goal.owner_id, sort_order=goal.sort_order,
-               adopted_from_id=goal.id if adopt else goal.adopted_from_id)  # fmt: skip
+    copy = Mal(
+        plan_id=plan.id,
+        plan=plan,
+        parent=parent,
+        level=goal.level,
+        nr=goal.nr,
+        name=goal.name,
+        description=goal.description,
+        processes=goal.processes,
+        owner_id=goal.owner_id,
+        sort_order=goal.sort_order,
+        adopted_from_id=goal.id if adopt else goal.adopted_from_id,
+    )
     db.session.add(copy)
     copy.areas, copy.units = areas, units
     return copy
@@ -270,14 +293,28 @@ def _copy_indikator(ind: Indikator, goal: Mal, history_year: int | None) -> Indi
                 break
         if last is not None:
             history[str(history_year)] = last
-    copy = Indikator(mal=goal, nr=ind.nr, name=ind.name, description=ind.description,
-                     method=ind.method, source=ind.source, unit_of_measure=ind.unit_of_measure,
-                     scale_max=ind.scale_max, direction=ind.direction, target=ind.target,
-                     target_high=ind.target_high, baseline=ind.baseline,
-                     baseline_year=ind.baseline_year, history=history,
-                     periods=list(ind.periods), responsible_id=ind.responsible_id,
-                     by_sex=ind.by_sex, sex_labels=ind.sex_labels, measure=ind.measure,
-                     sort_order=ind.sort_order)  # fmt: skip
+    copy = Indikator(
+        mal=goal,
+        nr=ind.nr,
+        name=ind.name,
+        description=ind.description,
+        method=ind.method,
+        source=ind.source,
+        unit_of_measure=ind.unit_of_measure,
+        scale_max=ind.scale_max,
+        direction=ind.direction,
+        target=ind.target,
+        target_high=ind.target_high,
+        baseline=ind.baseline,
+        baseline_year=ind.baseline_year,
+        history=history,
+        periods=list(ind.periods),
+        responsible_id=ind.responsible_id,
+        by_sex=ind.by_sex,
+        sex_labels=ind.sex_labels,
+        measure=ind.measure,
+        sort_order=ind.sort_order,
+    )
     db.session.add(copy)
     return copy
 
@@ -290,11 +327,17 @@ def copy_to_next_year(actor: User, plan: Verksamhetsplan) -> Verksamhetsplan:
     year = plan.year + 1
     _unique_plan(plan.unit, year)
     with transaction():
-        new = Verksamhetsplan(unit_id=plan.unit_id, unit=plan.unit, year=year,
-                              name=plan.name.replace(str(plan.year), str(year)),
-                              description=plan.description, levels=list(plan.levels),
-                              copied_from_id=plan.id, parent_plan_id=plan.parent_plan_id,
-                              created_by_id=actor.id)  # fmt: skip
+        new = Verksamhetsplan(
+            unit_id=plan.unit_id,
+            unit=plan.unit,
+            year=year,
+            name=plan.name.replace(str(plan.year), str(year)),
+            description=plan.description,
+            levels=list(plan.levels),
+            copied_from_id=plan.id,
+            parent_plan_id=plan.parent_plan_id,
+            created_by_id=actor.id,
+        )
         db.session.add(new)
         db.session.flush()
         mapping: dict[int, Mal] = {}
@@ -305,8 +348,12 @@ def copy_to_next_year(actor: User, plan: Verksamhetsplan) -> Verksamhetsplan:
             for ind in inds:
                 _copy_indikator(ind, copy, plan.year)
         db.session.flush()
-        audit.record(actor, "mal_plan", target=f"mal_plan:{new.id}",
-                     summary=f"Kopierade verksamhetsplanen {plan.year} till {year}")  # fmt: skip
+        audit.record(
+            actor,
+            "mal_plan",
+            target=f"mal_plan:{new.id}",
+            summary=f"Kopierade verksamhetsplanen {plan.year} till {year}",
+        )
     return new
 
 
@@ -325,10 +372,15 @@ def adopt_plan(actor: User, parent: Verksamhetsplan, unit: Unit) -> Verksamhetsp
     )
     with transaction():
         if plan is None:
-            plan = Verksamhetsplan(unit_id=unit.id, unit=unit, year=parent.year,
-                                   name=f"Verksamhetsplan {parent.year} – {unit.name}",
-                                   levels=list(parent.levels), parent_plan_id=parent.id,
-                                   created_by_id=actor.id)  # fmt: skip
+            plan = Verksamhetsplan(
+                unit_id=unit.id,
+                unit=unit,
+                year=parent.year,
+                name=f"Verksamhetsplan {parent.year} – {unit.name}",
+                levels=list(parent.levels),
+                parent_plan_id=parent.id,
+                created_by_id=actor.id,
+            )
             db.session.add(plan)
             db.session.flush()
         plan.parent_plan_id = parent.id
@@ -338,12 +390,15 @@ def adopt_plan(actor: User, parent: Verksamhetsplan, unit: Unit) -> Verksamhetsp
         for goal in sorted(list(parent.goals), key=lambda g: g.level):
             if goal.id in already:
                 continue
-            mapping[goal.id] = _copy_goal(goal, plan, mapping.get(goal.parent_id or 0),
-                                          adopt=True)  # fmt: skip
+            mapping[goal.id] = _copy_goal(goal, plan, mapping.get(goal.parent_id or 0), adopt=True)
             made += 1
         db.session.flush()
-        audit.record(actor, "mal_plan", target=f"mal_plan:{plan.id}",
-                     summary=f"Antog {made} mål från {parent.unit.name}s plan {parent.year}")  # fmt: skip
+        audit.record(
+            actor,
+            "mal_plan",
+            target=f"mal_plan:{plan.id}",
+            summary=f"Antog {made} mål från {parent.unit.name}s plan {parent.year}",
+        )
     return plan
 
 
@@ -362,8 +417,9 @@ def _goal_fields(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def create_goal(actor: User | None, plan: Verksamhetsplan, parent: Mal | None = None,
-                **fields: Any) -> Mal:  # fmt: skip
+def create_goal(
+    actor: User | None, plan: Verksamhetsplan, parent: Mal | None = None, **fields: Any
+) -> Mal:
     _require_edit(actor, plan.unit)
     if parent is not None and parent.plan_id != plan.id:
         raise OperationError("Överordnat mål hör till en annan plan.", field="parent_id")
@@ -376,16 +432,27 @@ def create_goal(actor: User | None, plan: Verksamhetsplan, parent: Mal | None = 
     values = _goal_fields(fields)
     with transaction():
         order = db.session.scalar(select(func.count(Mal.id)).where(Mal.plan_id == plan.id)) or 0
-        goal = Mal(plan_id=plan.id, plan=plan, parent=parent, level=level,
-                   name=values["name"], nr=values["nr"] or _next_nr(plan, parent),
-                   description=values["description"], processes=values["processes"],
-                   owner_id=values["owner"].id if values["owner"] else None,
-                   sort_order=int(order) + 1)  # fmt: skip
+        goal = Mal(
+            plan_id=plan.id,
+            plan=plan,
+            parent=parent,
+            level=level,
+            name=values["name"],
+            nr=values["nr"] or _next_nr(plan, parent),
+            description=values["description"],
+            processes=values["processes"],
+            owner_id=values["owner"].id if values["owner"] else None,
+            sort_order=int(order) + 1,
+        )
         goal.areas, goal.units = values["areas"], values["units"]
         db.session.add(goal)
         db.session.flush()
-        audit.record(actor, "mal_mal", target=f"mal_mal:{goal.id}",
-                     summary=f"Nytt {plan.level_name(level).lower()}: {goal.nr} {goal.name}")  # fmt: skip
+        audit.record(
+            actor,
+            "mal_mal",
+            target=f"mal_mal:{goal.id}",
+            summary=f"Nytt {plan.level_name(level).lower()}: {goal.nr} {goal.name}",
+        )
     return goal
 
 
@@ -405,10 +472,15 @@ def update_goal(actor: User, goal: Mal, **fields: Any) -> Mal:
         goal.nr, goal.processes = values["nr"] or goal.nr, values["processes"]
         goal.owner_id = values["owner"].id if values["owner"] else None
         goal.areas, goal.units = values["areas"], values["units"]
-        old, new = audit.changed(before, {"name": goal.name, "nr": goal.nr,
-                                          "owner": goal.owner_id})  # fmt: skip
-        audit.record(actor, "mal_mal", target=f"mal_mal:{goal.id}",
-                     summary=f"Ändrade målet {goal.nr} {goal.name}", before=old, after=new)  # fmt: skip
+        old, new = audit.changed(before, {"name": goal.name, "nr": goal.nr, "owner": goal.owner_id})
+        audit.record(
+            actor,
+            "mal_mal",
+            target=f"mal_mal:{goal.id}",
+            summary=f"Ändrade målet {goal.nr} {goal.name}",
+            before=old,
+            after=new,
+        )
     return goal
 
 
@@ -438,8 +510,9 @@ def _indikator_fields(fields: dict[str, Any]) -> dict[str, Any]:
     if measure and not uom:
         uom = measures.MEASURES[measure].unit_of_measure
     if uom not in set(Enhetstyp):
-        raise OperationError("Välj enhet: procent, antal, dagar, ja/nej eller skala.",
-                             field="unit_of_measure")  # fmt: skip
+        raise OperationError(
+            "Välj enhet: procent, antal, dagar, ja/nej eller skala.", field="unit_of_measure"
+        )
     out["unit_of_measure"] = uom
     out["scale_max"] = parse_number(fields.get("scale_max"), "scale_max")
     if uom == Enhetstyp.SKALA and (out["scale_max"] is None or out["scale_max"] <= 0):
@@ -456,19 +529,23 @@ def _indikator_fields(fields: dict[str, Any]) -> dict[str, Any]:
         )
     if direction == Riktning.INTERVALL:
         if target is None or high is None:
-            raise OperationError("Ange både lägsta och högsta värde för intervallet.",
-                                 field="target_high")  # fmt: skip
+            raise OperationError(
+                "Ange både lägsta och högsta värde för intervallet.", field="target_high"
+            )
         if high < target:
-            raise OperationError("Högsta värdet kan inte vara lägre än lägsta.",
-                                 field="target_high")  # fmt: skip
+            raise OperationError(
+                "Högsta värdet kan inte vara lägre än lägsta.", field="target_high"
+            )
     elif high is not None:
-        raise OperationError("Ett högsta värde anges bara för riktningen inom intervall.",
-                             field="target_high")  # fmt: skip
+        raise OperationError(
+            "Ett högsta värde anges bara för riktningen inom intervall.", field="target_high"
+        )
     if direction in (Riktning.EXAKT,) and target is None:
         raise OperationError("Ange målvärdet.", field="target")
     out.update(direction=direction, target=target, target_high=high)
-    out["baseline"] = parse_value(fields.get("baseline"), uom, "baseline",
-                                  scale_max=out["scale_max"])  # fmt: skip
+    out["baseline"] = parse_value(
+        fields.get("baseline"), uom, "baseline", scale_max=out["scale_max"]
+    )
     baseline_year = fields.get("baseline_year")
     out["baseline_year"] = _year(baseline_year) if baseline_year not in (None, "") else None
     history = fields.get("history") or {}
@@ -487,8 +564,10 @@ def _indikator_fields(fields: dict[str, Any]) -> dict[str, Any]:
         raw_periods = [p.strip().upper() for p in re.split(r"[,; ]+", raw_periods) if p.strip()]
     unknown = [p for p in raw_periods if p != "M" and p not in periods.ALL_CODES]
     if unknown:
-        raise OperationError(f"Okänd period: {', '.join(unknown)}. Använd T1, T2, T3, H1, H2, "
-                             "M01–M12 eller AR.", field="periods")  # fmt: skip
+        raise OperationError(
+            f"Okänd period: {', '.join(unknown)}. Använd T1, T2, T3, H1, H2, M01–M12 eller AR.",
+            field="periods",
+        )
     codes = periods.expand(list(raw_periods))
     if not codes:
         raise OperationError("Välj minst en period då indikatorn mäts.", field="periods")
@@ -522,17 +601,38 @@ def _parse_history(text: str) -> dict[str, str]:
 
 
 def _apply_indikator(ind: Indikator, values: dict[str, Any]) -> None:
-    for key in ("name", "nr", "description", "source", "measure", "method", "unit_of_measure",
-                "scale_max", "direction", "target", "target_high", "baseline", "baseline_year",
-                "history", "periods", "by_sex", "sex_labels"):  # fmt: skip
+    for key in (
+        "name",
+        "nr",
+        "description",
+        "source",
+        "measure",
+        "method",
+        "unit_of_measure",
+        "scale_max",
+        "direction",
+        "target",
+        "target_high",
+        "baseline",
+        "baseline_year",
+        "history",
+        "periods",
+        "by_sex",
+        "sex_labels",
+    ):
         setattr(ind, key, values[key])
     ind.responsible_id = values["responsible"].id if values["responsible"] else None
 
 
 def _snapshot(ind: Indikator) -> dict[str, Any]:
-    return {"name": ind.name, "target": ind.target, "direction": ind.direction,
-            "periods": list(ind.periods or []), "measure": ind.measure,
-            "responsible": ind.responsible_id}  # fmt: skip
+    return {
+        "name": ind.name,
+        "target": ind.target,
+        "direction": ind.direction,
+        "periods": list(ind.periods or []),
+        "measure": ind.measure,
+        "responsible": ind.responsible_id,
+    }
 
 
 def create_indikator(actor: User | None, goal: Mal, **fields: Any) -> Indikator:
@@ -545,8 +645,13 @@ def create_indikator(actor: User | None, goal: Mal, **fields: Any) -> Indikator:
             ind.nr = f"{goal.nr}.{len(goal.indikatorer)}" if goal.nr else ""
         db.session.add(ind)
         db.session.flush()
-        audit.record(actor, "mal_indikator", target=f"mal_indikator:{ind.id}",
-                     summary=f"Ny indikator {ind.nr} {ind.name}", after=_snapshot(ind))  # fmt: skip
+        audit.record(
+            actor,
+            "mal_indikator",
+            target=f"mal_indikator:{ind.id}",
+            summary=f"Ny indikator {ind.nr} {ind.name}",
+            after=_snapshot(ind),
+        )
     return ind
 
 
@@ -556,7 +661,8 @@ def update_indikator(actor: User, ind: Indikator, **fields: Any) -> Indikator:
     dropped = {u.period for u in ind.utfall} - set(values["periods"])
     if dropped:
         raise OperationError(
-            "Det finns utfall för " + ", ".join(sorted(dropped, key=periods.sort_key))
+            "Det finns utfall för "
+            + ", ".join(sorted(dropped, key=periods.sort_key))
             + "; de perioderna kan inte tas bort.",
             field="periods",
         )
@@ -564,8 +670,14 @@ def update_indikator(actor: User, ind: Indikator, **fields: Any) -> Indikator:
         before = _snapshot(ind)
         _apply_indikator(ind, values)
         old, new = audit.changed(before, _snapshot(ind))
-        audit.record(actor, "mal_indikator", target=f"mal_indikator:{ind.id}",
-                     summary=f"Ändrade indikatorn {ind.nr} {ind.name}", before=old, after=new)  # fmt: skip
+        audit.record(
+            actor,
+            "mal_indikator",
+            target=f"mal_indikator:{ind.id}",
+            summary=f"Ändrade indikatorn {ind.nr} {ind.name}",
+            before=old,
+            after=new,
+        )
     return ind
 
 
@@ -601,8 +713,9 @@ def save_utfall(actor: User, ind: Indikator, code: str, **fields: Any) -> Utfall
         raise OperationError("Indikatorn redovisas inte per kön.", field="value_k")
     comment = _text(fields, "comment", 5000)
     if value is None and not comment:
-        raise OperationError("Ange ett värde, eller skriv i kommentaren varför det saknas.",
-                             field="value")  # fmt: skip
+        raise OperationError(
+            "Ange ett värde, eller skriv i kommentaren varför det saknas.", field="value"
+        )
     with transaction():
         utfall = db.session.scalar(
             select(Utfall).where(Utfall.indikator_id == ind.id, Utfall.period == code)
@@ -618,10 +731,14 @@ def save_utfall(actor: User, ind: Indikator, code: str, **fields: Any) -> Utfall
         utfall.computed = bool(fields.get("computed", False))
         utfall.reported_by_id, utfall.reported_at = actor.id, clock.now()
         db.session.flush()
-        audit.record(actor, "mal_utfall", target=f"mal_indikator:{ind.id}",
-                     summary=f"Utfall {periods.label(code, ind.mal.plan.year)} för {ind.nr} "
-                     f"{ind.name}", before=before,
-                     after={"value": value, "value_k": value_k, "value_m": value_m})  # fmt: skip
+        audit.record(
+            actor,
+            "mal_utfall",
+            target=f"mal_indikator:{ind.id}",
+            summary=f"Utfall {periods.label(code, ind.mal.plan.year)} för {ind.nr} {ind.name}",
+            before=before,
+            after={"value": value, "value_k": value_k, "value_m": value_m},
+        )
         _close_task_if_done(actor, ind, code)
     return utfall
 
@@ -656,8 +773,9 @@ def refresh_measure(actor: User | None, ind: Indikator, code: str) -> Utfall:
     """Compute the indikator's Kvalitet measure for the period and the plan's unit subtree
     and store it as the utfall (the comment is kept)."""
     if ind.measure is None:
-        raise OperationError("Indikatorn är inte kopplad till ett mått i Kvalitet.",
-                             field="measure")  # fmt: skip
+        raise OperationError(
+            "Indikatorn är inte kopplad till ett mått i Kvalitet.", field="measure"
+        )
     if actor is not None and not may_report(actor, ind):
         raise Forbidden()
     code = _check_period(ind, code)
@@ -682,9 +800,13 @@ def refresh_measure(actor: User | None, ind: Indikator, code: str) -> Utfall:
         utfall.reported_by_id = actor.id if actor else None
         utfall.reported_at = clock.now()
         db.session.flush()
-        audit.record(actor, "mal_utfall", target=f"mal_indikator:{ind.id}",
-                     summary=f"Kvalitet beräknade utfall {periods.label(code, plan.year)} för "
-                     f"{ind.nr} {ind.name}: {result.value}")  # fmt: skip
+        audit.record(
+            actor,
+            "mal_utfall",
+            target=f"mal_indikator:{ind.id}",
+            summary=f"Kvalitet beräknade utfall {periods.label(code, plan.year)} för "
+            f"{ind.nr} {ind.name}: {result.value}",
+        )
         _close_task_if_done(actor, ind, code)
     return utfall
 
@@ -723,8 +845,9 @@ def save_bedomning(actor: User, goal: Mal, code: str, **fields: Any) -> MalBedom
         raise Forbidden("Du har inte behörighet att bedöma målet.")
     code = str(code or "").strip().upper()
     if code not in plan_periods(goal.plan):
-        raise OperationError(f"Planen följs inte upp för {code or '(ingen period)'}.",
-                             field="period")  # fmt: skip
+        raise OperationError(
+            f"Planen följs inte upp för {code or '(ingen period)'}.", field="period"
+        )
     value = str(fields.get("value") or "")
     if value not in set(Bedomning):
         raise OperationError(
@@ -735,8 +858,7 @@ def save_bedomning(actor: User, goal: Mal, code: str, **fields: Any) -> MalBedom
     analys = _text(fields, "analys", 10000)
     atgarder_text = _text(fields, "atgarder_text", 10000)
     if value != Bedomning.UPPNATT and not (orsak or analys):
-        raise OperationError("Skriv orsak eller analys när målet inte är uppnått.",
-                             field="orsak")  # fmt: skip
+        raise OperationError("Skriv orsak eller analys när målet inte är uppnått.", field="orsak")
     linked = _atgard_items(actor, fields.get("atgard_refs") or [])
     with transaction():
         row = db.session.scalar(
@@ -755,10 +877,15 @@ def save_bedomning(actor: User, goal: Mal, code: str, **fields: Any) -> MalBedom
                 row.atgarder.append(item)
         row.confirmed_by_id, row.confirmed_at = actor.id, clock.now()
         db.session.flush()
-        audit.record(actor, "mal_bedomning", target=f"mal_mal:{goal.id}",
-                     summary=f"Bedömning {periods.label(code, goal.plan.year)} av {goal.nr} "
-                     f"{goal.name}: {Bedomning(value).label}", before=before,
-                     after={"value": value, "proposed": row.proposed})  # fmt: skip
+        audit.record(
+            actor,
+            "mal_bedomning",
+            target=f"mal_mal:{goal.id}",
+            summary=f"Bedömning {periods.label(code, goal.plan.year)} av {goal.nr} "
+            f"{goal.name}: {Bedomning(value).label}",
+            before=before,
+            after={"value": value, "proposed": row.proposed},
+        )
     return row
 
 
@@ -800,8 +927,12 @@ def new_atgard_for_goal(actor: User, goal: Mal, code: str, **fields: Any) -> Atg
     atgard = atgarder_ops.create_atgard(actor, **fields)
     with transaction():
         row.atgarder.append(atgard)
-        audit.record(actor, "mal_bedomning", target=f"mal_mal:{goal.id}",
-                     summary=f"Kopplade förbättringsåtgärd {atgard.ref} till {goal.nr}")  # fmt: skip
+        audit.record(
+            actor,
+            "mal_bedomning",
+            target=f"mal_mal:{goal.id}",
+            summary=f"Kopplade förbättringsåtgärd {atgard.ref} till {goal.nr}",
+        )
     return atgard
 
 
@@ -844,10 +975,13 @@ def _tasks_for(p: Verksamhetsplan, code: str, *, only_due: bool) -> int:
             person = responsible_for(ind)
             if code in ind.periods and person is not None and person not in people:
                 people.append(person)
-    existing = set(db.session.scalars(
-        select(Uppfoljningsuppgift.person_id).where(
-            Uppfoljningsuppgift.plan_id == p.id, Uppfoljningsuppgift.period == code)
-    ))  # fmt: skip
+    existing = set(
+        db.session.scalars(
+            select(Uppfoljningsuppgift.person_id).where(
+                Uppfoljningsuppgift.plan_id == p.id, Uppfoljningsuppgift.period == code
+            )
+        )
+    )
     made = 0
     for person_id in people:
         if person_id in existing:
@@ -855,18 +989,28 @@ def _tasks_for(p: Verksamhetsplan, code: str, *, only_due: bool) -> int:
         try:
             with db.session.begin_nested():
                 task = new_item(
-                    Uppfoljningsuppgift, None,
+                    Uppfoljningsuppgift,
+                    None,
                     title=f"Måluppföljning {periods.label(code, p.year)}: {p.name}"[:300],
                     description="Rapportera utfall, analys och bedömning för dina "
                     f"indikatorer i {p.name} ({p.unit.name}).",
-                    unit_id=p.unit_id, owner_id=person_id, plan_id=p.id, period=code,
-                    person_id=person_id, deadline=due, due_date=due,
-                )  # fmt: skip
+                    unit_id=p.unit_id,
+                    owner_id=person_id,
+                    plan_id=p.id,
+                    period=code,
+                    person_id=person_id,
+                    deadline=due,
+                    due_date=due,
+                )
                 db.session.flush()
         except IntegrityError:
             continue
-        notify([person_id], f"Ny måluppföljning {task.ref}, klar senast {due:%Y-%m-%d}",
-               item=task, purpose="task")  # fmt: skip
+        notify(
+            [person_id],
+            f"Ny måluppföljning {task.ref}, klar senast {due:%Y-%m-%d}",
+            item=task,
+            purpose="task",
+        )
         made += 1
     return made
 
@@ -874,26 +1018,42 @@ def _tasks_for(p: Verksamhetsplan, code: str, *, only_due: bool) -> int:
 # --- frozen reports --------------------------------------------------------------------------
 
 
-def freeze_report(actor: User, plan: Verksamhetsplan, period_key: str, content: dict[str, Any],
-                  comment: str = "") -> MalRapportVersion:  # fmt: skip
+def freeze_report(
+    actor: User, plan: Verksamhetsplan, period_key: str, content: dict[str, Any], comment: str = ""
+) -> MalRapportVersion:
     """Store the compiled follow-up report as an immutable version with its checksum (the
     same canonical JSON and SHA-256 as the kvalitetsberättelse)."""
     _require_edit(actor, plan.unit)
     comment = _text({"comment": comment}, "comment", 500)
     with transaction():
-        number = (db.session.scalar(
-            select(func.max(MalRapportVersion.number)).where(
-                MalRapportVersion.plan_id == plan.id, MalRapportVersion.period == period_key)
-        ) or 0) + 1  # fmt: skip
+        number = (
+            db.session.scalar(
+                select(func.max(MalRapportVersion.number)).where(
+                    MalRapportVersion.plan_id == plan.id, MalRapportVersion.period == period_key
+                )
+            )
+            or 0
+        ) + 1
         content = dict(content, version=number)
         text = canonical(content)
-        version = MalRapportVersion(plan_id=plan.id, period=period_key, unit_id=plan.unit_id,
-                                    number=number, content=text, sha256=checksum(text),
-                                    comment=comment, frozen_at=clock.now(),
-                                    frozen_by_id=actor.id)  # fmt: skip
+        version = MalRapportVersion(
+            plan_id=plan.id,
+            period=period_key,
+            unit_id=plan.unit_id,
+            number=number,
+            content=text,
+            sha256=checksum(text),
+            comment=comment,
+            frozen_at=clock.now(),
+            frozen_by_id=actor.id,
+        )
         db.session.add(version)
         db.session.flush()
-        audit.record(actor, "mal_rapport_fryst", target=f"mal_plan:{plan.id}",
-                     summary=f"Frös {content.get('title', 'rapporten')} version {number} "
-                     f"({version.sha256[:12]})")  # fmt: skip
+        audit.record(
+            actor,
+            "mal_rapport_fryst",
+            target=f"mal_plan:{plan.id}",
+            summary=f"Frös {content.get('title', 'rapporten')} version {number} "
+            f"({version.sha256[:12]})",
+        )
     return version

@@ -21,13 +21,38 @@ HALVAR = ("H1", "H2")
 MONTHS = tuple(f"M{m:02d}" for m in range(1, 13))
 ALL_CODES = (*TERTIALS, *HALVAR, *MONTHS, "AR")
 # Codes offered as choices, in display order ("M" = every month).
-CHOICES = [("T1", "T1 (jan–apr)"), ("T2", "T2 (maj–aug)"), ("T3", "T3 (sep–dec)"),
-           ("H1", "Halvår 1"), ("H2", "Halvår 2"), ("AR", "Helår"), ("M", "Varje månad")]  # fmt: skip
-MONTH_NAMES = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-               "september", "oktober", "november", "december"]  # fmt: skip
+CHOICES = [
+    ("T1", "T1 (jan–apr)"),
+    ("T2", "T2 (maj–aug)"),
+    ("T3", "T3 (sep–dec)"),
+    ("H1", "Halvår 1"),
+    ("H2", "Halvår 2"),
+    ("AR", "Helår"),
+    ("M", "Varje månad"),
+]
+MONTH_NAMES = [
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 
-DEFAULT_DEADLINES = {"T1": "05-15", "T2": "09-15", "T3": "+01-31", "H1": "08-15",
-                     "H2": "+01-31", "AR": "+01-31"}  # fmt: skip
+DEFAULT_DEADLINES = {
+    "T1": "05-15",
+    "T2": "09-15",
+    "T3": "+01-31",
+    "H1": "08-15",
+    "H2": "+01-31",
+    "AR": "+01-31",
+}
 _BOUNDS = {"T1": (1, 4), "T2": (5, 8), "T3": (9, 12), "H1": (1, 6), "H2": (7, 12), "AR": (1, 12)}
 
 
@@ -37,7 +62,7 @@ def _config(key: str, default: object) -> object:
 
 def expand(codes: list[str]) -> list[str]:
     """Form choices to period codes ("M" becomes the twelve months), in calendar order."""
-    out = set()
+    out: set[str] = set()
     for code in codes:
         if code == "M":
             out.update(MONTHS)

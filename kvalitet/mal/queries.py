@@ -124,11 +124,13 @@ def editable_units(user: User) -> list[Unit]:
     return list(
         db.session.scalars(
             select(Unit)
-            .where(or_(*[Unit.path.startswith(p, autoescape=True) for p in paths]),
-                   Unit.active.is_(True))
+            .where(
+                or_(*[Unit.path.startswith(p, autoescape=True) for p in paths]),
+                Unit.active.is_(True),
+            )
             .order_by(Unit.path)
         )
-    )  # fmt: skip
+    )
 
 
 # --- values and targets ----------------------------------------------------------------------
@@ -207,7 +209,9 @@ def earlier_value(ind: Indikator, code: str, values: dict[tuple[int, str], Utfal
     return float(last) if isinstance(last, int | float) else None
 
 
-def indicator_status(ind: Indikator, code: str, values: dict[tuple[int, str], Utfall]) -> bool | None:
+def indicator_status(
+    ind: Indikator, code: str, values: dict[tuple[int, str], Utfall]
+) -> bool | None:
     u = values.get((ind.id, code))
     return reaches_target(ind, u.value if u else None, earlier_value(ind, code, values))
 
@@ -301,7 +305,9 @@ class BoardRow:
 
     @property
     def state_label(self) -> str:
-        return {"rapporterad": "Rapporterad", "saknas": "Saknas", "forsenad": "Försenad"}[self.state]
+        return {"rapporterad": "Rapporterad", "saknas": "Saknas", "forsenad": "Försenad"}[
+            self.state
+        ]
 
     @property
     def symbol(self) -> str:
@@ -335,13 +341,17 @@ def responsible_for(ind: Indikator) -> int | None:
 
 def missing_for_task(task: Uppfoljningsuppgift) -> list[Indikator]:
     rows = board(task.plan, task.period)
-    return [r.indikator for r in rows
-            if r.state != "rapporterad" and responsible_for(r.indikator) == task.person_id]  # fmt: skip
+    return [
+        r.indikator
+        for r in rows
+        if r.state != "rapporterad" and responsible_for(r.indikator) == task.person_id
+    ]
 
 
 def task_rows(task: Uppfoljningsuppgift) -> list[BoardRow]:
-    return [r for r in board(task.plan, task.period)
-            if responsible_for(r.indikator) == task.person_id]  # fmt: skip
+    return [
+        r for r in board(task.plan, task.period) if responsible_for(r.indikator) == task.person_id
+    ]
 
 
 def history_rows(ind: Indikator) -> list[dict[str, Any]]:
@@ -365,18 +375,33 @@ def history_rows(ind: Indikator) -> list[dict[str, Any]]:
             )
     covered = {item.mal.plan.year for item in chain}
     out: list[dict[str, Any]] = []
-    for year, value in sorted((ind.history or {}).items()):
-        if isinstance(value, int | float) and int(year) not in covered:
-            out.append({"label": f"Helår {year}", "year": int(year), "code": "AR",
-                        "value": float(value), "utfall": None, "verdict": None,
-                        "current": False})  # fmt: skip
+    for year_text, value in sorted((ind.history or {}).items()):
+        if isinstance(value, int | float) and int(year_text) not in covered:
+            out.append(
+                {
+                    "label": f"Helår {year_text}",
+                    "year": int(year_text),
+                    "code": "AR",
+                    "value": float(value),
+                    "utfall": None,
+                    "verdict": None,
+                    "current": False,
+                }
+            )
     for item in reversed(chain):
         year = item.mal.plan.year
         values = utfall_map([item])
         for code in sorted(item.periods, key=periods.sort_key):
             u = values.get((item.id, code))
-            out.append({"label": periods.label(code, year), "year": year, "code": code,
-                        "value": u.value if u else None, "utfall": u,
-                        "verdict": indicator_status(item, code, values),
-                        "current": item.id == ind.id})  # fmt: skip
+            out.append(
+                {
+                    "label": periods.label(code, year),
+                    "year": year,
+                    "code": code,
+                    "value": u.value if u else None,
+                    "utfall": u,
+                    "verdict": indicator_status(item, code, values),
+                    "current": item.id == ind.id,
+                }
+            )
     return out

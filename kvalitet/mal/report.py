@@ -25,7 +25,14 @@ from kvalitet.core import clock
 from kvalitet.core.periods import Period, custom_period
 from kvalitet.extensions import db
 from kvalitet.mal import periods
-from kvalitet.mal.models import Bedomning, Indikator, Mal, MalRapportVersion, Utfall, Verksamhetsplan
+from kvalitet.mal.models import (
+    Bedomning,
+    Indikator,
+    Mal,
+    MalRapportVersion,
+    Utfall,
+    Verksamhetsplan,
+)
 from kvalitet.mal.queries import (
     bedomning_of,
     earlier_value,
@@ -38,7 +45,16 @@ from kvalitet.mal.queries import (
 )
 from kvalitet.org.models import User
 from kvalitet.rapport import render
-from kvalitet.rapport.document import STAT_SOURCES, h, load_stats, note, p, shield, stats_blocks, table
+from kvalitet.rapport.document import (
+    STAT_SOURCES,
+    h,
+    load_stats,
+    note,
+    p,
+    shield,
+    stats_blocks,
+    table,
+)
 from kvalitet.rapport.operations import checksum
 
 Block = dict[str, Any]
@@ -90,8 +106,7 @@ def report_period(plan: Verksamhetsplan, key: str | None) -> ReportPeriod | None
     if end < start:
         return None
     period = custom_period(start, end)
-    shown = [c for c in measured
-             if start <= periods.period_of(plan.year, c).end <= end]  # fmt: skip
+    shown = [c for c in measured if start <= periods.period_of(plan.year, c).end <= end]
     return ReportPeriod(key, period, shown, f"Uppföljning {start:%Y-%m-%d} – {end:%Y-%m-%d}")
 
 
@@ -125,8 +140,9 @@ def result_text(ind: Indikator, codes: list[str], values: dict[tuple[int, str], 
         if u is None or u.value is None:
             parts.append(f"{periods.label(code)}: ej rapporterat")
             continue
-        parts.append(f"{periods.label(code)}: {fmt_value(u.value, ind.unit_of_measure)}"
-                     + _sex_text(ind, u))  # fmt: skip
+        parts.append(
+            f"{periods.label(code)}: {fmt_value(u.value, ind.unit_of_measure)}" + _sex_text(ind, u)
+        )
     return "; ".join(parts) or "–"
 
 
@@ -153,10 +169,10 @@ def _paragraphs(label: str, text: str) -> list[Block]:
     return [p(f"{label}: {parts[0]}"), *[p(x) for x in parts[1:]]]
 
 
-def goal_blocks(goal: Mal, depth: int, rp: ReportPeriod,
-                values: dict[tuple[int, str], Utfall]) -> list[Block]:  # fmt: skip
-    blocks: list[Block] = [h(min(depth + 2, 3), f"{goal.nr} {goal.name}".strip(),
-                             f"mal-{goal.id}")]  # fmt: skip
+def goal_blocks(
+    goal: Mal, depth: int, rp: ReportPeriod, values: dict[tuple[int, str], Utfall]
+) -> list[Block]:
+    blocks: list[Block] = [h(min(depth + 2, 3), f"{goal.nr} {goal.name}".strip(), f"mal-{goal.id}")]
     plan = goal.plan
     meta = [plan.level_name(goal.level)]
     if goal.areas:
@@ -173,18 +189,34 @@ def goal_blocks(goal: Mal, depth: int, rp: ReportPeriod,
         verdict = None
         if shown:
             u = values.get((ind.id, shown[-1]))
-            verdict = reaches_target(ind, u.value if u else None,
-                                     earlier_value(ind, shown[-1], values))  # fmt: skip
-        rows.append([ind.nr, goal.name, ind.name + (f" ({ind.source})" if ind.source else ""),
-                     target_text(ind), result_text(ind, rp.codes, values), status_text(verdict),
-                     ind.responsible.name if ind.responsible else ""])  # fmt: skip
+            verdict = reaches_target(
+                ind, u.value if u else None, earlier_value(ind, shown[-1], values)
+            )
+        rows.append(
+            [
+                ind.nr,
+                goal.name,
+                ind.name + (f" ({ind.source})" if ind.source else ""),
+                target_text(ind),
+                result_text(ind, rp.codes, values),
+                status_text(verdict),
+                ind.responsible.name if ind.responsible else "",
+            ]
+        )
     if rows:
-        blocks.append(table(f"Indikatorer för {goal.nr} {goal.name}".strip(), COLUMNS, rows,
-                            empty="Inga indikatorer."))  # fmt: skip
+        blocks.append(
+            table(
+                f"Indikatorer för {goal.nr} {goal.name}".strip(),
+                COLUMNS,
+                rows,
+                empty="Inga indikatorer.",
+            )
+        )
     assessment = bedomning_of(goal, last) if last else None
     if assessment is not None or goal.indikatorer:
-        blocks.append(h(min(depth + 3, 4), f"Samlad bedömning {goal.nr}".strip(),
-                        f"bedomning-{goal.id}"))  # fmt: skip
+        blocks.append(
+            h(min(depth + 3, 4), f"Samlad bedömning {goal.nr}".strip(), f"bedomning-{goal.id}")
+        )
         if assessment is None or not assessment.value:
             blocks.append(note("Målet är inte bedömt för perioden."))
         else:
@@ -193,45 +225,75 @@ def goal_blocks(goal: Mal, depth: int, rp: ReportPeriod,
             blocks += _paragraphs("Analys", assessment.analys)
             blocks += _paragraphs("Åtgärd", assessment.atgarder_text)
             if assessment.atgarder:
-                blocks.append(table(
-                    "Förbättringsåtgärder", ["Nummer", "Åtgärd", "Status", "Klart senast"],
-                    [[a.ref, a.title, a.status_label,
-                      a.due_date.isoformat() if a.due_date else ""] for a in assessment.atgarder],
-                ))  # fmt: skip
+                blocks.append(
+                    table(
+                        "Förbättringsåtgärder",
+                        ["Nummer", "Åtgärd", "Status", "Klart senast"],
+                        [
+                            [
+                                a.ref,
+                                a.title,
+                                a.status_label,
+                                a.due_date.isoformat() if a.due_date else "",
+                            ]
+                            for a in assessment.atgarder
+                        ],
+                    )
+                )
             who = assessment.confirmed_by.name if assessment.confirmed_by else ""
-            blocks.append(note(f"Bedömd av {who}. Regelns förslag: "
-                               f"{bedomning_text(assessment.proposed)}."))  # fmt: skip
+            blocks.append(
+                note(f"Bedömd av {who}. Regelns förslag: {bedomning_text(assessment.proposed)}.")
+            )
     return blocks
 
 
-def compile_report(plan: Verksamhetsplan, rp: ReportPeriod, user: User | None = None
-                   ) -> dict[str, Any]:  # fmt: skip
+def compile_report(
+    plan: Verksamhetsplan, rp: ReportPeriod, user: User | None = None
+) -> dict[str, Any]:
     """The report as plain data (JSON-serialisable), ready to render or freeze."""
     tree = goal_tree(plan)
     inds = [i for goal, _ in tree for i in goal.indikatorer]
     values = utfall_map(inds)
     period = rp.period
     blocks: list[Block] = [h(1, "Inledning", "inledning")]
-    blocks.append(p(
-        f"Rapporten följer upp {plan.name} för {plan.unit.name} och avser perioden "
-        f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}. För varje mål redovisas "
-        "indikatorerna med målvärde och resultat, resultat per kön där det är relevant, och "
-        "en samlad bedömning med orsak, analys och åtgärder."
-    ))  # fmt: skip
+    blocks.append(
+        p(
+            f"Rapporten följer upp {plan.name} för {plan.unit.name} och avser perioden "
+            f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}. För varje mål redovisas "
+            "indikatorerna med målvärde och resultat, resultat per kön där det är relevant, och "
+            "en samlad bedömning med orsak, analys och åtgärder."
+        )
+    )
     if plan.description.strip():
         blocks.append(p(plan.description.strip()))
-    blocks.append(p("Bedömningen visas med symbol och text: ● uppnått, ◐ delvis uppnått, "
-                    "○ inte uppnått, – går ej att bedöma."))  # fmt: skip
+    blocks.append(
+        p(
+            "Bedömningen visas med symbol och text: ● uppnått, ◐ delvis uppnått, "
+            "○ inte uppnått, – går ej att bedöma."
+        )
+    )
 
     blocks.append(h(1, "Måluppfyllelse i sammanfattning", "sammanfattning"))
     last = rp.last_code
     summary = []
     for goal, _depth in tree:
         assessment = bedomning_of(goal, last) if last else None
-        summary.append([goal.nr, goal.name, plan.level_name(goal.level),
-                        bedomning_text(assessment.value if assessment else None)])  # fmt: skip
-    blocks.append(table("Mål och samlad bedömning", ["Nr", "Mål", "Nivå", "Bedömning"], summary,
-                        empty="Planen har inga mål."))  # fmt: skip
+        summary.append(
+            [
+                goal.nr,
+                goal.name,
+                plan.level_name(goal.level),
+                bedomning_text(assessment.value if assessment else None),
+            ]
+        )
+    blocks.append(
+        table(
+            "Mål och samlad bedömning",
+            ["Nr", "Mål", "Nivå", "Bedömning"],
+            summary,
+            empty="Planen har inga mål.",
+        )
+    )
     if not rp.codes:
         blocks.append(note("Inga indikatorer mäts under perioden."))
 
@@ -239,8 +301,9 @@ def compile_report(plan: Verksamhetsplan, rp: ReportPeriod, user: User | None = 
     for goal, depth in tree:
         blocks += goal_blocks(goal, depth, rp, values)
 
-    blocks.append(h(1, f"Statistik för perioden {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}",
-                    "statistik"))  # fmt: skip
+    blocks.append(
+        h(1, f"Statistik för perioden {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}", "statistik")
+    )
     prev = period.previous_year()
     labels = (period.label, prev.label)
     for module, title in STAT_SOURCES:
@@ -249,15 +312,21 @@ def compile_report(plan: Verksamhetsplan, rp: ReportPeriod, user: User | None = 
         if function is None:
             blocks.append(note("Uppgifterna finns inte ännu."))
             continue
-        blocks += stats_blocks(title, function(plan.unit, period), function(plan.unit, prev),
-                               labels)  # fmt: skip
+        blocks += stats_blocks(
+            title, function(plan.unit, period), function(plan.unit, prev), labels
+        )
     return {
         "title": rp.title,
         "unit": plan.unit.name,
         "plan": plan.name,
         "plan_id": plan.id,
-        "period": {"key": rp.key, "label": period.label, "start": period.start.isoformat(),
-                   "end": period.end.isoformat(), "previous": prev.label},  # fmt: skip
+        "period": {
+            "key": rp.key,
+            "label": period.label,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "previous": prev.label,
+        },
         "compiled_at": clock.now().isoformat(timespec="seconds"),
         "compiled_by": user.name if user else "Systemet",
         "blocks": blocks,
@@ -277,8 +346,9 @@ def print_html(document: dict[str, Any], version: MalRapportVersion | None = Non
     """The kvalitetsberättelse's print page (rapport.render.print_html) with this report's
     period line in place of "Kvalitetsår …"."""
     html = render.print_html(document, version=version)
-    return re.sub(r"Kvalitetsår [^<]*?\.<br>", str(escape(period_line(document))) + "<br>", html,
-                  count=1)  # fmt: skip
+    return re.sub(
+        r"Kvalitetsår [^<]*?\.<br>", str(escape(period_line(document))) + "<br>", html, count=1
+    )
 
 
 def pdf_bytes(document: dict[str, Any], version: MalRapportVersion | None = None) -> bytes:

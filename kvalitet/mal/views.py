@@ -60,7 +60,7 @@ def mal_bedomning(value: str | None) -> dict[str, str]:
 
 @bp.app_template_global()
 def mal_periods(codes: list[str]) -> str:
-    """"T1, T2, Helår"; twelve months as "Varje månad"."""
+    """ "T1, T2, Helår"; twelve months as "Varje månad"."""
     months = [c for c in codes if c in periods.MONTHS]
     rest = [periods.label(c) for c in codes if c not in periods.MONTHS]
     if len(months) == 12:
@@ -82,7 +82,9 @@ def _default_period(plan: Verksamhetsplan) -> str | None:
     codes = queries.plan_periods(plan)
     today = clock.today()
     ended = [c for c in codes if periods.period_of(plan.year, c).end < today]
-    return (ended or codes or [None])[-1] if ended else (codes[0] if codes else None)
+    if ended:
+        return ended[-1]
+    return codes[0] if codes else None
 
 
 def _period_arg(plan: Verksamhetsplan) -> str | None:
@@ -98,8 +100,12 @@ def _period_arg(plan: Verksamhetsplan) -> str | None:
 def index() -> Any:
     plans = queries.visible_plans(current_user)
     editable = queries.editable_units(current_user)
-    return render_template("mal/index.html", plans=plans, may_create=bool(editable),
-                           may_edit=lambda p: queries.may_edit_plan(current_user, p.unit))  # fmt: skip
+    return render_template(
+        "mal/index.html",
+        plans=plans,
+        may_create=bool(editable),
+        may_edit=lambda p: queries.may_edit_plan(current_user, p.unit),
+    )
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -116,9 +122,14 @@ def new_plan() -> Any:
         form.unit_id.data = units[0].id
     if form.validate_on_submit():
         try:
-            plan = ops.create_plan(current_user, unit=form.unit_id.data, year=form.year.data,
-                                   name=form.name.data, description=form.description.data,
-                                   levels=form.levels.data)  # fmt: skip
+            plan = ops.create_plan(
+                current_user,
+                unit=form.unit_id.data,
+                year=form.year.data,
+                name=form.name.data,
+                description=form.description.data,
+                levels=form.levels.data,
+            )
         except OperationError as error:
             db.session.rollback()
             apply_operation_error(form, error)
@@ -141,8 +152,13 @@ def edit_plan(plan_id: int) -> Any:
         form.year.data = str(plan.year)
     if form.validate_on_submit():
         try:
-            ops.update_plan(current_user, plan, name=form.name.data,
-                            description=form.description.data, levels=form.levels.data)  # fmt: skip
+            ops.update_plan(
+                current_user,
+                plan,
+                name=form.name.data,
+                description=form.description.data,
+                levels=form.levels.data,
+            )
         except OperationError as error:
             db.session.rollback()
             apply_operation_error(form, error)
@@ -163,15 +179,24 @@ def plan(plan_id: int) -> Any:
     assessments = {g.id: queries.bedomning_of(g, code) for g, _ in tree} if code else {}
     lower = [p for p in queries.visible_plans(current_user) if p.parent_plan_id == plan.id]
     return render_template(
-        "mal/plan.html", plan=plan, tree=tree, values=values, code=code,
-        codes=queries.plan_periods(plan), assessments=assessments, lower=lower,
+        "mal/plan.html",
+        plan=plan,
+        tree=tree,
+        values=values,
+        code=code,
+        codes=queries.plan_periods(plan),
+        assessments=assessments,
+        lower=lower,
         may_edit=queries.may_edit_plan(current_user, plan.unit),
         may_report=lambda i: queries.may_report(current_user, i),
         may_assess=lambda g: queries.may_assess(current_user, g),
         status=lambda i: queries.indicator_status(i, code, values) if code else None,
-        fmt=queries.fmt_value, target_text=queries.target_text, periods=periods,
-        adopt_form=AdoptForm(), copy_form=FreezeForm(),
-    )  # fmt: skip
+        fmt=queries.fmt_value,
+        target_text=queries.target_text,
+        periods=periods,
+        adopt_form=AdoptForm(),
+        copy_form=FreezeForm(),
+    )
 
 
 @bp.route("/plan/<int:plan_id>/kopiera", methods=["POST"])
@@ -194,8 +219,11 @@ def copy_plan(plan_id: int) -> Any:
 @login_required
 def adopt(plan_id: int) -> Any:
     plan = queries.load_plan(plan_id, current_user)
-    units = [u for u in queries.editable_units(current_user)
-             if u.is_within(plan.unit) and u.id != plan.unit_id]  # fmt: skip
+    units = [
+        u
+        for u in queries.editable_units(current_user)
+        if u.is_within(plan.unit) and u.id != plan.unit_id
+    ]
     if not units:
         abort(403)
     form = AdoptForm()
@@ -210,8 +238,10 @@ def adopt(plan_id: int) -> Any:
             db.session.rollback()
             apply_operation_error(form, error)
         else:
-            flash(f"{unit.name} har antagit målen. Lägg till egna mål och indikatorer under dem.",
-                  "success")  # fmt: skip
+            flash(
+                f"{unit.name} har antagit målen. Lägg till egna mål och indikatorer under dem.",
+                "success",
+            )
             return redirect(url_for("mal.plan", plan_id=lower.id))
     return render_template("mal/adopt.html", form=form, plan=plan), _error_status()
 
@@ -226,8 +256,11 @@ def _goal_form(plan: Verksamhetsplan, goal: Mal | None) -> GoalForm:
     )
     form.area_ids.choices = [(a.id, a.name) for a in areas]  # type: ignore[assignment]
     form.unit_ids.choices = unit_choices(  # type: ignore[assignment]
-        units=list(db.session.scalars(select(Unit).where(
-            Unit.path.startswith(plan.unit.path), Unit.active.is_(True))))  # fmt: skip
+        units=list(
+            db.session.scalars(
+                select(Unit).where(Unit.path.startswith(plan.unit.path), Unit.active.is_(True))
+            )
+        )
     )
     form.owner_id.choices = _people(plan.unit)  # type: ignore[assignment]
     if request.method == "GET" and goal is not None:
@@ -238,9 +271,15 @@ def _goal_form(plan: Verksamhetsplan, goal: Mal | None) -> GoalForm:
 
 
 def _goal_fields(form: GoalForm) -> dict[str, Any]:
-    return {"nr": form.nr.data, "name": form.name.data, "description": form.description.data,
-            "processes": form.processes.data, "owner_id": form.owner_id.data or None,
-            "area_ids": form.area_ids.data or [], "unit_ids": form.unit_ids.data or []}  # fmt: skip
+    return {
+        "nr": form.nr.data,
+        "name": form.name.data,
+        "description": form.description.data,
+        "processes": form.processes.data,
+        "owner_id": form.owner_id.data or None,
+        "area_ids": form.area_ids.data or [],
+        "unit_ids": form.unit_ids.data or [],
+    }
 
 
 @bp.route("/plan/<int:plan_id>/mal/ny", methods=["GET", "POST"])
@@ -266,8 +305,14 @@ def new_goal(plan_id: int) -> Any:
             flash(f"Målet {goal.nr} är tillagt.", "success")
             return redirect(url_for("mal.plan", plan_id=plan.id) + f"#mal-{goal.id}")
     level = parent.level + 1 if parent else 1
-    return render_template("mal/goal_form.html", form=form, plan=plan, goal=None, parent=parent,
-                           level_name=plan.level_name(level)), _error_status()  # fmt: skip
+    return render_template(
+        "mal/goal_form.html",
+        form=form,
+        plan=plan,
+        goal=None,
+        parent=parent,
+        level_name=plan.level_name(level),
+    ), _error_status()
 
 
 @bp.route("/mal/<int:mal_id>/andra", methods=["GET", "POST"])
@@ -287,9 +332,14 @@ def edit_goal(mal_id: int) -> Any:
         else:
             flash("Målet är sparat.", "success")
             return redirect(url_for("mal.plan", plan_id=plan.id) + f"#mal-{goal.id}")
-    return render_template("mal/goal_form.html", form=form, plan=plan, goal=goal,
-                           parent=goal.parent, level_name=plan.level_name(goal.level)
-                           ), _error_status()  # fmt: skip
+    return render_template(
+        "mal/goal_form.html",
+        form=form,
+        plan=plan,
+        goal=goal,
+        parent=goal.parent,
+        level_name=plan.level_name(goal.level),
+    ), _error_status()
 
 
 # --- indikatorer -----------------------------------------------------------------------------
@@ -318,14 +368,31 @@ def _indikator_form(goal: Mal, ind: Indikator | None) -> IndikatorForm:
             form.history.data = "\n".join(f"{y}: {_num(v)}" for y, v in sorted(ind.history.items()))
             months = [c for c in ind.periods if c.startswith("M")]
             form.periods.data = [c for c in ind.periods if not c.startswith("M")] + (
-                ["M"] if len(months) == 12 else months)  # fmt: skip
+                ["M"] if len(months) == 12 else months
+            )
     return form
 
 
 def _indikator_fields(form: IndikatorForm) -> dict[str, Any]:
-    names = ("nr", "name", "description", "method", "measure", "source", "unit_of_measure",
-             "scale_max", "direction", "target", "target_high", "baseline", "baseline_year",
-             "history", "periods", "by_sex", "sex_labels")  # fmt: skip
+    names = (
+        "nr",
+        "name",
+        "description",
+        "method",
+        "measure",
+        "source",
+        "unit_of_measure",
+        "scale_max",
+        "direction",
+        "target",
+        "target_high",
+        "baseline",
+        "baseline_year",
+        "history",
+        "periods",
+        "by_sex",
+        "sex_labels",
+    )
     fields = {n: getattr(form, n).data for n in names}
     fields["responsible_id"] = form.responsible_id.data or None
     return fields
@@ -347,8 +414,9 @@ def new_indikator(mal_id: int) -> Any:
         else:
             flash(f"Indikatorn {ind.nr} är tillagd.", "success")
             return redirect(url_for("mal.plan", plan_id=goal.plan_id) + f"#mal-{goal.id}")
-    return render_template("mal/indikator_form.html", form=form, goal=goal, ind=None
-                           ), _error_status()  # fmt: skip
+    return render_template(
+        "mal/indikator_form.html", form=form, goal=goal, ind=None
+    ), _error_status()
 
 
 @bp.route("/indikator/<int:ind_id>/andra", methods=["GET", "POST"])
@@ -368,8 +436,9 @@ def edit_indikator(ind_id: int) -> Any:
         else:
             flash("Indikatorn är sparad.", "success")
             return redirect(url_for("mal.indikator", ind_id=ind.id))
-    return render_template("mal/indikator_form.html", form=form, goal=goal, ind=ind
-                           ), _error_status()  # fmt: skip
+    return render_template(
+        "mal/indikator_form.html", form=form, goal=goal, ind=ind
+    ), _error_status()
 
 
 @bp.route("/indikator/<int:ind_id>")
@@ -386,17 +455,22 @@ def indikator(ind_id: int) -> Any:
         series: list[tuple[str, list[float]]] = [("Utfall", [float(r["value"]) for r in plotted])]
         if ind.target is not None:
             series.append(("Målvärde", [float(ind.target)] * len(plotted)))
-        chart = bar_chart_svg([r["label"] for r in plotted], series,
-                              f"{ind.nr} {ind.name}".strip())  # fmt: skip
+        chart = bar_chart_svg([r["label"] for r in plotted], series, f"{ind.nr} {ind.name}".strip())
     return render_template(
-        "mal/indikator.html", ind=ind, rows=rows, chart=chart, values=values,
+        "mal/indikator.html",
+        ind=ind,
+        rows=rows,
+        chart=chart,
+        values=values,
         may_report=queries.may_report(current_user, ind),
         may_edit=queries.may_edit_plan(current_user, ind.mal.plan.unit),
-        fmt=queries.fmt_value, target_text=queries.target_text, periods=periods,
+        fmt=queries.fmt_value,
+        target_text=queries.target_text,
+        periods=periods,
         labels={"metod": METOD_LABELS, "enhet": ENHET_LABELS, "riktning": RIKTNING_LABELS},
         measure=MEASURES.get(ind.measure or ""),
         status=lambda code: queries.indicator_status(ind, code, values),
-    )  # fmt: skip
+    )
 
 
 @bp.route("/indikator/<int:ind_id>/utfall/<period>", methods=["GET", "POST"])
@@ -424,8 +498,9 @@ def utfall(ind_id: int, period: str) -> Any:
         try:
             fields = {n: getattr(form, n).data for n in ("value", "comment")}
             if ind.by_sex:
-                fields.update({n: getattr(form, n).data for n in ("value_k", "value_m", "n_k",
-                                                                  "n_m")})  # fmt: skip
+                fields.update(
+                    {n: getattr(form, n).data for n in ("value_k", "value_m", "n_k", "n_m")}
+                )
             ops.save_utfall(current_user, ind, code, **fields)
         except OperationError as error:
             db.session.rollback()
@@ -435,21 +510,29 @@ def utfall(ind_id: int, period: str) -> Any:
                 apply_operation_error(form, error)
         else:
             flash(f"Utfallet för {periods.label(code, ind.mal.plan.year)} är sparat.", "success")
-            return redirect(request.args.get("next") if (request.args.get("next") or "").startswith("/mal/")
-                            else url_for("mal.indikator", ind_id=ind.id))  # fmt: skip
+            target = request.args.get("next") or ""
+            if not target.startswith("/mal/"):
+                target = url_for("mal.indikator", ind_id=ind.id)
+            return redirect(target)
     if code not in ind.periods:
         period_error = period_error or (
-            f"Indikatorn mäts inte för {periods.label(code) if code in periods.ALL_CODES else code}."
-            f" Den mäts: {', '.join(periods.label(c) for c in ind.periods)}."
+            f"Indikatorn mäts inte för {periods.label(code) if code in periods.ALL_CODES else code}"
+            f". Den mäts: {', '.join(periods.label(c) for c in ind.periods)}."
         )
     status = 422 if request.method == "POST" else (404 if code not in periods.ALL_CODES else 200)
     if status == 404:
         abort(404)
-    return render_template("mal/utfall_form.html", form=form, ind=ind, code=code,
-                           existing=existing, period_error=period_error,
-                           label=periods.label(code, ind.mal.plan.year),
-                           measure=MEASURES.get(ind.measure or ""),
-                           target_text=queries.target_text), status  # fmt: skip
+    return render_template(
+        "mal/utfall_form.html",
+        form=form,
+        ind=ind,
+        code=code,
+        existing=existing,
+        period_error=period_error,
+        label=periods.label(code, ind.mal.plan.year),
+        measure=MEASURES.get(ind.measure or ""),
+        target_text=queries.target_text,
+    ), status
 
 
 def _utfall_text(value: float | None, ind: Indikator) -> str:
@@ -500,9 +583,14 @@ def bedomning(mal_id: int, period: str) -> Any:
     if request.method == "POST" and request.form.get("action") == "atgard":
         if atgard_form.validate_on_submit():
             try:
-                atg = ops.new_atgard_for_goal(current_user, goal, code, title=atgard_form.title.data,
-                                              owner=atgard_form.owner_id.data or None,
-                                              due_date=atgard_form.due_date.data)  # fmt: skip
+                atg = ops.new_atgard_for_goal(
+                    current_user,
+                    goal,
+                    code,
+                    title=atgard_form.title.data,
+                    owner=atgard_form.owner_id.data or None,
+                    due_date=atgard_form.due_date.data,
+                )
             except OperationError as error:
                 db.session.rollback()
                 apply_operation_error(atgard_form, error)
@@ -511,27 +599,42 @@ def bedomning(mal_id: int, period: str) -> Any:
                 return redirect(url_for("mal.bedomning", mal_id=goal.id, period=code))
     elif form.validate_on_submit():
         try:
-            ops.save_bedomning(current_user, goal, code, value=form.value.data,
-                               orsak=form.orsak.data, analys=form.analys.data,
-                               atgarder_text=form.atgarder_text.data,
-                               atgard_refs=form.atgard_refs.data)  # fmt: skip
+            ops.save_bedomning(
+                current_user,
+                goal,
+                code,
+                value=form.value.data,
+                orsak=form.orsak.data,
+                analys=form.analys.data,
+                atgarder_text=form.atgarder_text.data,
+                atgard_refs=form.atgard_refs.data,
+            )
         except OperationError as error:
             db.session.rollback()
             apply_operation_error(form, error)
         else:
             flash("Bedömningen är sparad.", "success")
-            return redirect(url_for("mal.plan", plan_id=goal.plan_id, period=code)
-                            + f"#mal-{goal.id}")  # fmt: skip
+            return redirect(
+                url_for("mal.plan", plan_id=goal.plan_id, period=code) + f"#mal-{goal.id}"
+            )
     inds = queries.goal_indikatorer(goal)
     values = queries.utfall_map(inds)
     return render_template(
-        "mal/bedomning_form.html", form=form, atgard_form=atgard_form, goal=goal, code=code,
-        existing=existing, proposal=proposal, inds=[i for i in inds if code in i.periods],
-        values=values, label=periods.label(code, goal.plan.year), fmt=queries.fmt_value,
+        "mal/bedomning_form.html",
+        form=form,
+        atgard_form=atgard_form,
+        goal=goal,
+        code=code,
+        existing=existing,
+        proposal=proposal,
+        inds=[i for i in inds if code in i.periods],
+        values=values,
+        label=periods.label(code, goal.plan.year),
+        fmt=queries.fmt_value,
         target_text=queries.target_text,
         status=lambda i: queries.indicator_status(i, code, values),
         thresholds=queries.rule_thresholds(),
-    ), _error_status()  # fmt: skip
+    ), _error_status()
 
 
 # --- follow-up board and tasks -----------------------------------------------------------------
@@ -547,22 +650,41 @@ def board(plan_id: int) -> Any:
         if not may_edit or not FreezeForm().validate_on_submit() or code is None:
             abort(403)
         made = ops.generate_tasks(plan, code)
-        flash(f"{made} uppföljningsuppgifter skapades." if made else
-              "Alla ansvariga har redan sin uppgift för perioden.", "success")  # fmt: skip
+        flash(
+            f"{made} uppföljningsuppgifter skapades."
+            if made
+            else "Alla ansvariga har redan sin uppgift för perioden.",
+            "success",
+        )
         return redirect(url_for("mal.board", plan_id=plan.id, period=code))
     rows = queries.board(plan, code) if code else []
-    tasks = list(db.session.scalars(
-        select(Uppfoljningsuppgift).where(Uppfoljningsuppgift.plan_id == plan.id,
-                                          Uppfoljningsuppgift.period == code)
-    )) if code else []  # fmt: skip
+    tasks = (
+        list(
+            db.session.scalars(
+                select(Uppfoljningsuppgift).where(
+                    Uppfoljningsuppgift.plan_id == plan.id, Uppfoljningsuppgift.period == code
+                )
+            )
+        )
+        if code
+        else []
+    )
     goals = [g for g, _ in queries.goal_tree(plan)]
     return render_template(
-        "mal/board.html", plan=plan, code=code, codes=queries.plan_periods(plan), rows=rows,
-        counts=queries.board_counts(rows), tasks=tasks, may_edit=may_edit,
-        deadline=periods.deadline(plan.year, code) if code else None, periods=periods,
+        "mal/board.html",
+        plan=plan,
+        code=code,
+        codes=queries.plan_periods(plan),
+        rows=rows,
+        counts=queries.board_counts(rows),
+        tasks=tasks,
+        may_edit=may_edit,
+        deadline=periods.deadline(plan.year, code) if code else None,
+        periods=periods,
         assessments=[(g, queries.bedomning_of(g, code)) for g in goals] if code else [],
-        fmt=queries.fmt_value, form=FreezeForm(),
-    )  # fmt: skip
+        fmt=queries.fmt_value,
+        form=FreezeForm(),
+    )
 
 
 @bp.route("/uppgift/<ref>")
@@ -571,9 +693,14 @@ def task(ref: str) -> Any:
     item = load_item(ref, current_user, Uppfoljningsuppgift)
     rows = queries.task_rows(item)
     goals = {r.indikator.mal_id: r.indikator.mal for r in rows}
-    return render_template("mal/task.html", item=item, rows=rows, goals=list(goals.values()),
-                           label=periods.label(item.period, item.plan.year),
-                           fmt=queries.fmt_value)  # fmt: skip
+    return render_template(
+        "mal/task.html",
+        item=item,
+        rows=rows,
+        goals=list(goals.values()),
+        label=periods.label(item.period, item.plan.year),
+        fmt=queries.fmt_value,
+    )
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -591,15 +718,19 @@ def _report_period(plan: Verksamhetsplan) -> report.ReportPeriod:
 
 
 def _file(data: bytes, filename: str, mimetype: str) -> Response:
-    return Response(data, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _render(document: dict[str, Any], version: MalRapportVersion | None, fmt: str | None,
-            name: str) -> Response | None:  # fmt: skip
+def _render(
+    document: dict[str, Any], version: MalRapportVersion | None, fmt: str | None, name: str
+) -> Response | None:
     if fmt == "docx":
         return _file(report.docx_bytes(document, version), f"{name}.docx", DOCX)
     if fmt == "pdf":
@@ -620,25 +751,34 @@ def rapport(plan_id: int) -> Any:
             abort(403)
         if form.validate_on_submit():
             try:
-                version = ops.freeze_report(current_user, plan, rp.key, document,
-                                            form.comment.data or "")  # fmt: skip
+                version = ops.freeze_report(
+                    current_user, plan, rp.key, document, form.comment.data or ""
+                )
             except OperationError as error:
                 db.session.rollback()
                 apply_operation_error(form, error)
             else:
-                flash(f"Version {version.number} är fryst. Kontrollsumma {version.sha256[:12]}…",
-                      "success")  # fmt: skip
+                flash(
+                    f"Version {version.number} är fryst. Kontrollsumma {version.sha256[:12]}…",
+                    "success",
+                )
                 return redirect(url_for("mal.version", version_id=version.id))
     name = f"{document['title']} {plan.unit.name}".replace(" ", "-").replace("/", "-")
     out = _render(document, None, request.args.get("format"), name)
     if out is not None:
         return out
     return render_template(
-        "mal/rapport.html", plan=plan, doc=document, rp=rp, form=form, may_edit=may_edit,
-        codes=queries.plan_periods(plan), periods=periods,
+        "mal/rapport.html",
+        plan=plan,
+        doc=document,
+        rp=rp,
+        form=form,
+        may_edit=may_edit,
+        codes=queries.plan_periods(plan),
+        periods=periods,
         versions=[v for v in report.versions(plan) if v.period == rp.key],
         chart_uri=report.render.chart_data_uri,
-    ), (422 if request.method == "POST" else 200)  # fmt: skip
+    ), (422 if request.method == "POST" else 200)
 
 
 @bp.route("/rapport/version/<int:version_id>")
@@ -653,8 +793,14 @@ def version(version_id: int) -> Any:
     out = _render(document, row, request.args.get("format"), name)
     if out is not None:
         return out
-    return render_template("mal/version.html", plan=plan, doc=document, version=row,
-                           verified=report.verify(row), chart_uri=report.render.chart_data_uri)  # fmt: skip
+    return render_template(
+        "mal/version.html",
+        plan=plan,
+        doc=document,
+        version=row,
+        verified=report.verify(row),
+        chart_uri=report.render.chart_data_uri,
+    )
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -673,8 +819,9 @@ def import_(plan_id: int) -> Any:
         try:
             if upload is None or not upload.filename:
                 raise OperationError("Välj en fil.", field="file")
-            result = importer.run(current_user, plan, form.what.data or "", upload.filename,
-                                  upload.read())  # fmt: skip
+            result = importer.run(
+                current_user, plan, form.what.data or "", upload.filename, upload.read()
+            )
         except importer.MalImportFailed as error:
             errors = error.row_errors
             flash(error.message, "danger")
@@ -684,5 +831,6 @@ def import_(plan_id: int) -> Any:
         else:
             flash(f"{result.created} rader importerades.", "success")
             return redirect(url_for("mal.plan", plan_id=plan.id))
-    return render_template("mal/import.html", plan=plan, form=form, errors=errors
-                           ), (422 if request.method == "POST" else 200)  # fmt: skip
+    return render_template("mal/import.html", plan=plan, form=form, errors=errors), (
+        422 if request.method == "POST" else 200
+    )

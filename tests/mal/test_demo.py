@@ -8,19 +8,28 @@ from sqlalchemy import select
 from kvalitet.core import clock
 from kvalitet.extensions import db
 from kvalitet.mal import queries, report
-from kvalitet.mal.models import MalBedomning, MalRapportVersion, Uppfoljningsuppgift, Utfall, Verksamhetsplan
+from kvalitet.mal.models import (
+    MalBedomning,
+    MalRapportVersion,
+    Uppfoljningsuppgift,
+    Utfall,
+    Verksamhetsplan,
+)
 
 
 def test_demo_has_two_years_of_follow_up(app: Any, monkeypatch: Any) -> None:
     import kvalitet.demo as demo
 
     clock.freeze(datetime(2026, 12, 1, 9, 0))
-    monkeypatch.setattr(demo, "MODULES", ["atgarder", "avvikelser", "lexsarah", "synpunkter",
-                                          "egenkontroll", "mal"])  # fmt: skip
+    monkeypatch.setattr(
+        demo, "MODULES", ["atgarder", "avvikelser", "lexsarah", "synpunkter", "egenkontroll", "mal"]
+    )
     demo.build()
     plans = db.session.scalars(select(Verksamhetsplan).order_by(Verksamhetsplan.year)).all()
-    assert [(p.year, p.unit.name) for p in plans][:2] == [(2025, "Socialförvaltning Centrum"),
-                                                          (2026, "Socialförvaltning Centrum")]  # fmt: skip
+    assert [(p.year, p.unit.name) for p in plans][:2] == [
+        (2025, "Socialförvaltning Centrum"),
+        (2026, "Socialförvaltning Centrum"),
+    ]
     assert any(p.parent_plan_id == plans[1].id for p in plans)
     inds = queries.all_indikatorer(plans[1])
     assert {i.unit_of_measure for i in inds} == {"procent", "antal", "dagar", "janej", "skala"}

@@ -26,8 +26,11 @@ INDEPENDENT = text(
 def hand_count(root: Any, period: Any, sex: str = "") -> int:
     start = period.start_utc().astimezone(UTC).replace(tzinfo=None)
     end = period.end_utc().astimezone(UTC).replace(tzinfo=None)
-    return int(db.session.execute(INDEPENDENT, {"path": root.path + "%", "start": start,
-                                                 "end": end, "sex": sex}).scalar_one())  # fmt: skip
+    return int(
+        db.session.execute(
+            INDEPENDENT, {"path": root.path + "%", "start": start, "end": end, "sex": sex}
+        ).scalar_one()
+    )
 
 
 def at(day: str) -> None:
@@ -61,17 +64,26 @@ def test_measure_equals_independent_sql_count(org: Any) -> None:
     whole = measures.compute("avvikelser_antal", org.forv, t1)
     assert whole.value == hand_count(org.forv, t1) == 6
     t2 = periods.period_of(2026, "T2")
-    assert measures.compute("avvikelser_antal", org.avd_a, t2).value == hand_count(org.avd_a, t2) == 1
+    assert (
+        measures.compute("avvikelser_antal", org.avd_a, t2).value == hand_count(org.avd_a, t2) == 1
+    )
 
 
 def test_utfall_fills_in_when_the_period_closes(org: Any) -> None:
     seed(org)
     plan = ops.create_plan(org.avdchef_a, unit=org.avd_a, year=2026)
     goal = ops.create_goal(org.avdchef_a, plan, None, name="Avvikelser rapporteras")
-    ind = ops.create_indikator(org.avdchef_a, goal, name="Antal rapporterade avvikelser",
-                               measure="avvikelser_antal", direction="hogre", target="4",
-                               periods=["T1", "T2"], by_sex=True,
-                               responsible_id=org.chef_a1.id)  # fmt: skip
+    ind = ops.create_indikator(
+        org.avdchef_a,
+        goal,
+        name="Antal rapporterade avvikelser",
+        measure="avvikelser_antal",
+        direction="hogre",
+        target="4",
+        periods=["T1", "T2"],
+        by_sex=True,
+        responsible_id=org.chef_a1.id,
+    )
     assert (ind.method, ind.unit_of_measure) == ("kvalitet", "antal")
     at("2026-04-30T12:00")
     assert jobs.fill_measures() == 0  # T1 has not ended
@@ -83,8 +95,15 @@ def test_utfall_fills_in_when_the_period_closes(org: Any) -> None:
     assert "5 rapporterade" in u.comment
     assert queries.indicator_status(ind, "T1", queries.utfall_map([ind])) is True
     # The responsible person writes the analysis; the figure stays.
-    ops.save_utfall(org.chef_a1, ind, "T1", value=u.value, value_k=2, value_m=2,
-                    comment="Fler rapporter efter APT i februari.")  # fmt: skip
+    ops.save_utfall(
+        org.chef_a1,
+        ind,
+        "T1",
+        value=u.value,
+        value_k=2,
+        value_m=2,
+        comment="Fler rapporter efter APT i februari.",
+    )
     clock.freeze(None)
 
 

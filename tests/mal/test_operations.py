@@ -38,8 +38,14 @@ def test_malvarde_without_direction_is_refused_and_nothing_saved(org: Any) -> No
     data = plan_with_goal(org)
     before = count(Indikator)
     with pytest.raises(OperationError) as error:
-        ops.create_indikator(org.kvalitet, data["goal"], name="Väntetid", unit_of_measure="dagar",
-                             target="14", periods=["T1"])  # fmt: skip
+        ops.create_indikator(
+            org.kvalitet,
+            data["goal"],
+            name="Väntetid",
+            unit_of_measure="dagar",
+            target="14",
+            periods=["T1"],
+        )
     assert error.value.field == "direction"
     assert "riktning" in error.value.message.lower()
     assert count(Indikator) == before
@@ -48,16 +54,18 @@ def test_malvarde_without_direction_is_refused_and_nothing_saved(org: Any) -> No
 @pytest.mark.parametrize(
     ("fields", "field", "text"),
     [
-        ({"unit_of_measure": "procent", "direction": "hogre", "target": "120"}, "target",
-         "0–100"),
+        ({"unit_of_measure": "procent", "direction": "hogre", "target": "120"}, "target", "0–100"),
         ({"unit_of_measure": "antal", "direction": "hogre", "target": "tre"}, "target", "tal"),
-        ({"unit_of_measure": "procent", "direction": "intervall", "target": "60"},
-         "target_high", "intervall"),
+        (
+            {"unit_of_measure": "procent", "direction": "intervall", "target": "60"},
+            "target_high",
+            "intervall",
+        ),
         ({"unit_of_measure": "procent", "periods": ["T4"]}, "periods", "T4"),
         ({"unit_of_measure": "procent", "periods": []}, "periods", "period"),
         ({"unit_of_measure": "meter"}, "unit_of_measure", "procent"),
     ],
-)  # fmt: skip
+)
 def test_bad_indikator_input(org: Any, fields: dict[str, Any], field: str, text: str) -> None:
     data = plan_with_goal(org)
     fields.setdefault("periods", ["T1"])
@@ -78,7 +86,10 @@ def test_utfall_for_unmeasured_period_and_wrong_type(org: Any) -> None:
     assert error.value.message == "Indikatorn mäts inte för T1. Den mäts: T2, Helår."
     with pytest.raises(OperationError) as error:
         ops.save_utfall(org.chef_a1, share, "T2", value="hög")
-    assert (error.value.field, error.value.message) == ("value", "Ange ett tal, t.ex. 72 eller 72,5.")
+    assert (error.value.field, error.value.message) == (
+        "value",
+        "Ange ett tal, t.ex. 72 eller 72,5.",
+    )
     with pytest.raises(OperationError) as error:
         ops.save_utfall(org.chef_a1, count_ind, "T2", value="2,5")
     assert error.value.field == "value" and "heltal" in error.value.message
@@ -91,9 +102,24 @@ def test_utfall_for_unmeasured_period_and_wrong_type(org: Any) -> None:
 def test_utfall_per_sex_and_proposal(org: Any) -> None:
     data = plan_with_goal(org)
     share, count_ind, goal = data["share"], data["count"], data["goal"]
-    saved = ops.save_utfall(org.chef_a1, share, "T2", value="82,5", value_k="85", value_m="78",
-                            n_k="24", n_m="73", comment="Brukarenkät maj.")  # fmt: skip
-    assert (saved.value, saved.value_k, saved.value_m, saved.n_k, saved.n_m) == (82.5, 85, 78, 24, 73)
+    saved = ops.save_utfall(
+        org.chef_a1,
+        share,
+        "T2",
+        value="82,5",
+        value_k="85",
+        value_m="78",
+        n_k="24",
+        n_m="73",
+        comment="Brukarenkät maj.",
+    )
+    assert (saved.value, saved.value_k, saved.value_m, saved.n_k, saved.n_m) == (
+        82.5,
+        85,
+        78,
+        24,
+        73,
+    )
     assert queries.propose(goal, "T2") == Bedomning.UPPNATT  # the count has no value yet
     # The count "ska öka" needs an earlier value: the baseline.
     count_ind.baseline = 10
@@ -103,7 +129,11 @@ def test_utfall_per_sex_and_proposal(org: Any) -> None:
     ops.save_utfall(org.chef_a1, count_ind, "T2", value=12)
     assert queries.propose(goal, "T2") == Bedomning.UPPNATT
     row = ops.save_bedomning(org.avdchef_a, goal, "T2", value="uppnatt", orsak="", analys="Bra.")
-    assert (row.value, row.proposed, row.confirmed_by_id) == ("uppnatt", "uppnatt", org.avdchef_a.id)
+    assert (row.value, row.proposed, row.confirmed_by_id) == (
+        "uppnatt",
+        "uppnatt",
+        org.avdchef_a.id,
+    )
 
 
 def test_only_the_responsible_or_editors_report(org: Any) -> None:
@@ -132,17 +162,20 @@ def test_assessment_links_new_atgard(org: Any) -> None:
     data = plan_with_goal(org)
     goal = data["goal"]
     ops.save_bedomning(org.avdchef_a, goal, "T2", value="delvis", orsak="Lägre i mottagningen.")
-    atgard = ops.new_atgard_for_goal(org.avdchef_a, goal, "T2", title="Utbildning i bemötande",
-                                     owner=org.chef_a1)  # fmt: skip
+    atgard = ops.new_atgard_for_goal(
+        org.avdchef_a, goal, "T2", title="Utbildning i bemötande", owner=org.chef_a1
+    )
     row = queries.bedomning_of(goal, "T2")
     assert row is not None and [a.ref for a in row.atgarder] == [atgard.ref]
     assert atgard.kind == "ATG" and atgard.owner_id == org.chef_a1.id
-    again = ops.save_bedomning(org.avdchef_a, goal, "T2", value="delvis", orsak="x",
-                               atgard_refs=[atgard.ref])  # fmt: skip
+    again = ops.save_bedomning(
+        org.avdchef_a, goal, "T2", value="delvis", orsak="x", atgard_refs=[atgard.ref]
+    )
     assert len(again.atgarder) == 1
     with pytest.raises(OperationError) as error:
-        ops.save_bedomning(org.avdchef_a, goal, "T2", value="delvis", orsak="x",
-                           atgard_refs=["ATG-1999-0001"])  # fmt: skip
+        ops.save_bedomning(
+            org.avdchef_a, goal, "T2", value="delvis", orsak="x", atgard_refs=["ATG-1999-0001"]
+        )
     assert error.value.field == "atgard_refs"
 
 
@@ -155,7 +188,10 @@ def test_copy_to_next_year_keeps_structure_and_targets(org: Any) -> None:
     goals = {g.name: g for g in new.goals}
     assert goals["Delmål"].parent_id == goals["Brukarna är nöjda med bemötandet"].id
     inds = {i.name: i for i in goals["Brukarna är nöjda med bemötandet"].indikatorer}
-    assert inds["Andel nöjda brukare"].target == 80 and inds["Andel nöjda brukare"].direction == "hogre"
+    assert (
+        inds["Andel nöjda brukare"].target == 80
+        and inds["Andel nöjda brukare"].direction == "hogre"
+    )
     assert inds["Antal SIP"].history == {str(YEAR): 14.0}
     assert db.session.scalar(select(func.count()).select_from(Utfall)) == 1
     with pytest.raises(OperationError) as error:
@@ -163,8 +199,11 @@ def test_copy_to_next_year_keeps_structure_and_targets(org: Any) -> None:
     assert error.value.field == "year"
     rows = queries.history_rows(inds["Antal SIP"])
     assert [(r["label"], r["value"], r["current"]) for r in rows] == [
-        (f"T2 {YEAR}", None, False), (f"Helår {YEAR}", 14.0, False),
-        (f"T2 {YEAR + 1}", None, True), (f"Helår {YEAR + 1}", None, True)]
+        (f"T2 {YEAR}", None, False),
+        (f"Helår {YEAR}", 14.0, False),
+        (f"T2 {YEAR + 1}", None, True),
+        (f"Helår {YEAR + 1}", None, True),
+    ]
 
 
 def test_lower_unit_adopts_goals_and_adds_its_own(org: Any) -> None:

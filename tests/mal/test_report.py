@@ -22,15 +22,31 @@ from tests.mal.helpers import plan_with_goal
 
 def filled(org: Any) -> dict[str, Any]:
     data = plan_with_goal(org)
-    ops.save_utfall(org.chef_a1, data["share"], "T1", value=78, value_k=80, value_m=75,
-                    n_k=20, n_m=3)  # fmt: skip
-    ops.save_utfall(org.chef_a1, data["share"], "T2", value="82,5", value_k=85, value_m=80,
-                    n_k=24, n_m=30, comment="Enkät i maj.")  # fmt: skip
+    ops.save_utfall(
+        org.chef_a1, data["share"], "T1", value=78, value_k=80, value_m=75, n_k=20, n_m=3
+    )
+    ops.save_utfall(
+        org.chef_a1,
+        data["share"],
+        "T2",
+        value="82,5",
+        value_k=85,
+        value_m=80,
+        n_k=24,
+        n_m=30,
+        comment="Enkät i maj.",
+    )
     data["count"].baseline = 10
     ops.save_utfall(org.chef_a1, data["count"], "T2", value=9)
-    ops.save_bedomning(org.avdchef_a, data["goal"], "T2", value="delvis",
-                       orsak="SIP ökar inte.", analys="Samverkan med regionen saknas.",
-                       atgarder_text="Gemensam rutin för SIP.")  # fmt: skip
+    ops.save_bedomning(
+        org.avdchef_a,
+        data["goal"],
+        "T2",
+        value="delvis",
+        orsak="SIP ökar inte.",
+        analys="Samverkan med regionen saknas.",
+        atgarder_text="Gemensam rutin för SIP.",
+    )
     ops.new_atgard_for_goal(org.avdchef_a, data["goal"], "T2", title="Rutin för SIP")
     return data
 
@@ -38,7 +54,9 @@ def filled(org: Any) -> dict[str, Any]:
 def test_goal_table_and_assessment(org: Any) -> None:
     data = filled(org)
     rp = report.report_period(data["plan"], "T2")
-    assert rp is not None and rp.codes == ["T1", "T2"] and rp.title == "Delårsrapport 2026 (tertial 2)"
+    assert (
+        rp is not None and rp.codes == ["T1", "T2"] and rp.title == "Delårsrapport 2026 (tertial 2)"
+    )
     doc = report.compile_report(data["plan"], rp, org.kvalitet)
     tables = [b for b in doc["blocks"] if b["t"] == "table"]
     goal_table = next(t for t in tables if t["columns"] == report.COLUMNS)
@@ -57,22 +75,29 @@ def test_goal_table_and_assessment(org: Any) -> None:
 
 def test_statistics_chapter_for_a_tertial_matches_hand_counts(org: Any) -> None:
     data = plan_with_goal(org)
-    for day, unit in (("2026-01-15", org.a1), ("2026-03-02", org.b1), ("2026-04-30", org.a2),
-                      ("2026-05-01", org.a1), ("2025-12-31", org.a1)):  # fmt: skip
+    for day, unit in (
+        ("2026-01-15", org.a1),
+        ("2026-03-02", org.b1),
+        ("2026-04-30", org.a2),
+        ("2026-05-01", org.a1),
+        ("2025-12-31", org.a1),
+    ):
         clock.freeze(datetime.fromisoformat(day + "T12:00"))
         report_avvikelse(org.med_a1, unit)
     clock.freeze(None)
     doc = report.compile_report(data["plan"], report.report_period(data["plan"], "T1"))  # type: ignore[arg-type]
-    figures = next(b for b in doc["blocks"] if b["t"] == "table"
-                   and b["caption"] == "Avvikelser: nyckeltal")  # fmt: skip
+    figures = next(
+        b for b in doc["blocks"] if b["t"] == "table" and b["caption"] == "Avvikelser: nyckeltal"
+    )
     total = next(r for r in figures["rows"] if r[0] == "Totalt")
     assert total[1] == "3"  # 15 Jan, 2 Mar, 30 Apr; not 31 Dec or 1 May
     assert total[2] == "0"  # T1 2025
     custom = report.report_period(data["plan"], "2026-04-30_2026-05-01")
     assert custom is not None
     doc = report.compile_report(data["plan"], custom)
-    figures = next(b for b in doc["blocks"] if b["t"] == "table"
-                   and b["caption"] == "Avvikelser: nyckeltal")  # fmt: skip
+    figures = next(
+        b for b in doc["blocks"] if b["t"] == "table" and b["caption"] == "Avvikelser: nyckeltal"
+    )
     assert next(r for r in figures["rows"] if r[0] == "Totalt")[1] == "2"
 
 
@@ -88,13 +113,17 @@ def test_word_and_pdf_hold_the_table(org: Any, tmp_path: Any) -> None:
     header = [c.text for c in word.tables[1].rows[0].cells] if len(word.tables) > 1 else []
     assert any([c.text for c in t.rows[0].cells] == report.COLUMNS for t in word.tables), header
     pdf = report.pdf_bytes(doc)
-    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+    text = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages
+    )
     assert "Delårsrapport 2026" in text and "Andel nöjda brukare" in text, text[:3000]
     assert "Kvalitetsår 2026" not in text and "<br>" not in text
     path = tmp_path / "rapport.pdf"
     path.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "2", str(path),
-                    str(tmp_path / "sida")], check=True)  # fmt: skip
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "2", str(path), str(tmp_path / "sida")],
+        check=True,
+    )
     assert (tmp_path / "sida-1.png").exists()
 
 
