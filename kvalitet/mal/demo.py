@@ -373,13 +373,11 @@ def seed(ctx: Any) -> None:
     first = _build(ctx, this_year - 1, None)
     _report_values(ctx, first, 1, set())
     ops.fill_closed_periods()
-    db.session.commit()
     _assess(ctx, first)
     current = _build(ctx, this_year, first)
     ops.generate_tasks()  # the tasks of the tertials that have passed
     _report_values(ctx, current, 0, {"Rättssäkra uppföljningar av öppna insatser"})
     ops.fill_closed_periods()
-    db.session.commit()
     _assess(ctx, current)
     goal = next(g for g in current.goals if g.nr == "1")
     if queries.bedomning_of(goal, "T2") is not None:

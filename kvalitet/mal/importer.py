@@ -3,7 +3,9 @@ none. Every row goes through the same operation as the web form and the API; the
 collected per row and column and, if there is any, nothing is saved.
 
 The file is read by the API module's import reader (kvalitet.api.importer.read_table) and
-the rows run inside its single_transaction, so the operations only flush until the end.
+each row is an operation (its own savepoint); the unit of work commits the import once, and
+on any error the whole import is rolled back. Notifications are dropped (no_notices): an
+import is not news.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from kvalitet.api.importer import ImportFailed, read_table, single_transaction
+from kvalitet.api.importer import ImportFailed, no_notices, read_table
 from kvalitet.core import audit
 from kvalitet.core.errors import OperationError
 from kvalitet.extensions import db
@@ -245,32 +247,26 @@ def run(actor: User, plan: Verksamhetsplan, what: str, filename: str, data: byte
     result = ImportResult()
     goals = {g.nr: g for g in plan.goals if g.nr}
     by_nr = {i.nr: i for g in plan.goals for i in g.indikatorer if i.nr}
-    try:
-        with single_transaction():
-            for number, values in records:
-                try:
-                    with db.session.begin_nested():
-                        if what == "utfall":
-                            _utfall_row(actor, plan, values, by_nr)
-                        else:
-                            _struktur_row(actor, plan, values, goals)
-                    result.created += 1
-                except OperationError as error:
-                    result.errors.append(
-                        RowError(number, _column(names, error.field), error.message)
-                    )
-            if result.errors:
-                raise MalImportFailed(
-                    f"Inget importerades: {len(result.errors)} fel i filen.", result.errors
-                )
-            audit.record(
-                actor,
-                "import",
-                target=f"mal_plan:{plan.id}",
-                summary=f"Importerade {result.created} rader ({what}) från {filename}",
+    # One savepoint for the whole file: any error rolls back every row, and only the rows
+    # (what the caller's unit did before stays for its boundary to commit or roll back).
+    with db.session.begin_nested(), no_notices():
+        for number, values in records:
+            try:
+                if what == "utfall":
+                    _utfall_row(actor, plan, values, by_nr)
+                else:
+                    _struktur_row(actor, plan, values, goals)
+                result.created += 1
+            except OperationError as error:
+                result.errors.append(RowError(number, _column(names, error.field), error.message))
+        if result.errors:
+            raise MalImportFailed(
+                f"Inget importerades: {len(result.errors)} fel i filen.", result.errors
             )
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+        audit.record(
+            actor,
+            "import",
+            target=f"mal_plan:{plan.id}",
+            summary=f"Importerade {result.created} rader ({what}) från {filename}",
+        )
     return result

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kvalitet.extensions import db
 from kvalitet.mal.operations import fill_closed_periods, generate_tasks
 
 
 def fill_measures() -> int:
-    made = fill_closed_periods()
-    db.session.commit()
-    return made
+    return fill_closed_periods()
 
 
 JOBS: list[dict[str, Any]] = [

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from kvalitet.core.registry import KindSpec, register_kind
+from kvalitet.core.roles import Role
 from kvalitet.core.workflow import OWNER, Transition, Workflow
-from kvalitet.items.registry import KindSpec, register_kind
 from kvalitet.mal.models import Uppfoljningsuppgift, UppfStatus
-from kvalitet.org.models import Role
 
 if TYPE_CHECKING:
     from kvalitet.items.models import Item

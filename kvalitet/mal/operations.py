@@ -19,10 +19,11 @@ from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, NotFound, OperationError
 from kvalitet.core.permissions import can, role_paths
 from kvalitet.core.pii import check_text
+from kvalitet.core.uow import transaction
 from kvalitet.core.workflow import check_transition, run_transition
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, QualityArea
-from kvalitet.items.operations import new_item, transaction
+from kvalitet.items.operations import new_item
 from kvalitet.mal import measures, periods
 from kvalitet.mal.kinds import WORKFLOW
 from kvalitet.mal.models import (
@@ -766,7 +767,7 @@ def _close_task_if_done(actor: User | None, ind: Indikator, code: str) -> None:
         if owner is None or check_transition(owner, task, transition):
             return
         who = owner
-    run_transition(task, "rapportera", who, commit=False)
+    run_transition(task, "rapportera", who)
 
 
 def refresh_measure(actor: User | None, ind: Indikator, code: str) -> Utfall:
@@ -959,7 +960,6 @@ def generate_tasks(plan: Verksamhetsplan | None = None, code: str | None = None)
             if code is not None and code_ != code:
                 continue
             made += _tasks_for(p, code_, only_due=plan is None)
-    db.session.commit()
     return made
 
 

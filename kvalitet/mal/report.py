@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from kvalitet.core import clock
 from kvalitet.core.periods import Period, custom_period
+from kvalitet.core.permissions import suppress_small
 from kvalitet.extensions import db
 from kvalitet.mal import periods
 from kvalitet.mal.models import (
@@ -51,7 +52,6 @@ from kvalitet.rapport.document import (
     load_stats,
     note,
     p,
-    shield,
     stats_blocks,
     table,
 )
@@ -110,18 +110,24 @@ def report_period(plan: Verksamhetsplan, key: str | None) -> ReportPeriod | None
     return ReportPeriod(key, period, shown, f"Uppföljning {start:%Y-%m-%d} – {end:%Y-%m-%d}")
 
 
+def sex_value(ind: Indikator, value: float | None, n: int | None) -> str:
+    """One sex's figure, or "<5" when fewer than five (but some) persons are behind it: the
+    small-group rule (kvalitet.core.permissions.suppress_small). For a count the value is the
+    number of persons."""
+    size = n if n is not None else (value if ind.unit_of_measure == "antal" else None)
+    if size is not None and suppress_small(int(size), top=False) != int(size):
+        return str(suppress_small(int(size), top=False))
+    return fmt_value(value, ind.unit_of_measure)
+
+
 def _sex_text(ind: Indikator, u: Utfall) -> str:
     if not ind.by_sex or (u.value_k is None and u.value_m is None):
         return ""
     women, men = ind.kon.labels
-    parts = []
-    for label, value, n in ((women, u.value_k, u.n_k), (men, u.value_m, u.n_m)):
-        size = n if n is not None else (value if ind.unit_of_measure == "antal" else None)
-        if isinstance(size, int | float) and shield(size) == "<5":
-            parts.append(f"{label.lower()} <5")
-        else:
-            parts.append(f"{label.lower()} {fmt_value(value, ind.unit_of_measure)}")
-    return " (" + ", ".join(parts) + ")"
+    return (
+        f" ({women.lower()} {sex_value(ind, u.value_k, u.n_k)}, "
+        f"{men.lower()} {sex_value(ind, u.value_m, u.n_m)})"
+    )
 
 
 def result_text(ind: Indikator, codes: list[str], values: dict[tuple[int, str], Utfall]) -> str:

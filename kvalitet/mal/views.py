@@ -13,6 +13,7 @@ from sqlalchemy import select
 from kvalitet.core import clock
 from kvalitet.core.charts import bar_chart_svg
 from kvalitet.core.errors import NotFound, OperationError
+from kvalitet.core.web import apply_operation_error
 from kvalitet.extensions import db
 from kvalitet.items.models import QualityArea
 from kvalitet.items.queries import load_item
@@ -44,7 +45,6 @@ from kvalitet.mal.models import (
 )
 from kvalitet.org.models import Unit
 from kvalitet.org.operations import people_near, unit_choices
-from kvalitet.web import apply_operation_error
 
 bp = Blueprint("mal", __name__, url_prefix="/mal")
 
@@ -469,7 +469,7 @@ def indikator(ind_id: int) -> Any:
         periods=periods,
         labels={"metod": METOD_LABELS, "enhet": ENHET_LABELS, "riktning": RIKTNING_LABELS},
         measure=MEASURES.get(ind.measure or ""),
-        status=lambda code: queries.indicator_status(ind, code, values),
+        sex_value=report.sex_value,
     )
 
 
