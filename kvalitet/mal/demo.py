@@ -408,6 +408,21 @@ def seed(ctx: Any) -> None:
         sex_labels="flickor_pojkar",
         responsible_id=ctx.users["chef"].id,
     )
+    # The internkontrollplan: two of the egenkontroll controls, with risk and recipient.
+    for (kontroll_id, _label), (process, s, k) in zip(
+        queries.kontroll_choices(current),
+        [("Dataskydd och sekretess", 3, 4), ("Handläggning och dokumentation", 2, 3)],
+        strict=False,
+    ):
+        ops.add_internkontroll(
+            ctx.users["kvalitet"],
+            current,
+            kontroll_id=kontroll_id,
+            process=process,
+            sannolikhet=s,
+            konsekvens=k,
+            rapporteras_till="Socialnämnden",
+        )
     rp = report.report_period(current, "T2")
     if rp is not None and periods.period_of(current.year, "T2").end < ctx.today:
         document = report.compile_report(current, rp, ctx.users["kvalitet"])

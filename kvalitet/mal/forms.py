@@ -136,3 +136,17 @@ class ImportForm(FlaskForm):
         validate_choice=False,
     )
     file = FileField("Fil (CSV eller Excel)")
+
+
+class InternkontrollForm(FlaskForm):
+    kontroll_id = SelectField(
+        "Kontrollmoment (ur en egenkontrollplan)", coerce=int, validate_choice=False
+    )
+    process_name = StringField("Process eller rutin", validators=[Length(max=300)])
+    sannolikhet = SelectField(
+        "Sannolikhet (1–4)", choices=[(str(i), str(i)) for i in range(1, 5)], validate_choice=False
+    )
+    konsekvens = SelectField(
+        "Konsekvens (1–4)", choices=[(str(i), str(i)) for i in range(1, 5)], validate_choice=False
+    )
+    rapporteras_till = StringField("Rapporteras till", validators=[Length(max=200)])

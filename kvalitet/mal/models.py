@@ -377,3 +377,30 @@ def _refuse_changes(session: Session, flush_context: object, instances: object) 
 
 if not event.contains(Session, "before_flush", _refuse_changes):
     event.listen(Session, "before_flush", _refuse_changes)
+
+
+class Internkontroll(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    """A kontrollmoment of the nämnd's internkontrollplan (kommunallagen 6 kap. 6 §).
+
+    The control itself is an egenkontroll control (kvalitet.egenkontroll `Kontroll`: what is
+    checked, method, frequency, who performs it, its occurrences as tasks and their n/N
+    results); this row adds what the internkontrollplan needs beside it: the process or
+    rutin, the risk (sannolikhet × konsekvens, 1–4 each) and to whom the result is reported.
+    """
+
+    __tablename__ = "mal_internkontroll"
+    __table_args__ = (UniqueConstraint("plan_id", "kontroll_id", name="mal_ik_kontroll"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("mal_plan.id"), index=True)
+    kontroll_id: Mapped[int] = mapped_column(ForeignKey("egk_kontroll.id"), index=True)
+    process: Mapped[str] = mapped_column(String(300), default="")
+    sannolikhet: Mapped[int] = mapped_column(Integer)
+    konsekvens: Mapped[int] = mapped_column(Integer)
+    rapporteras_till: Mapped[str] = mapped_column(String(200), default="")
+
+    plan: Mapped[Verksamhetsplan] = relationship()
+
+    @property
+    def risk_value(self) -> int:
+        return self.sannolikhet * self.konsekvens

@@ -21,6 +21,7 @@ from kvalitet.core.permissions import can, role_paths
 from kvalitet.core.pii import check_text
 from kvalitet.core.uow import transaction
 from kvalitet.core.workflow import check_transition, run_transition
+from kvalitet.egenkontroll.models import Kontroll
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, QualityArea
 from kvalitet.items.operations import new_item
@@ -31,6 +32,7 @@ from kvalitet.mal.models import (
     Bedomning,
     Enhetstyp,
     Indikator,
+    Internkontroll,
     Kon,
     Mal,
     MalBedomning,
@@ -1013,6 +1015,60 @@ def _tasks_for(p: Verksamhetsplan, code: str, *, only_due: bool) -> int:
         )
         made += 1
     return made
+
+
+# --- intern kontroll ------------------------------------------------------------------------
+
+
+def add_internkontroll(actor: User, plan: Verksamhetsplan, **fields: Any) -> Internkontroll:
+    """Put an egenkontroll control into the plan's internkontrollplan with its process, risk
+    (sannolikhet and konsekvens 1–4) and "rapporteras till". Fields: kontroll_id, process,
+    sannolikhet, konsekvens, rapporteras_till."""
+    _require_edit(actor, plan.unit)
+    raw = fields.get("kontroll_id")
+    kontroll = db.session.get(Kontroll, int(str(raw))) if str(raw or "").isdigit() else None
+    if kontroll is None or not (
+        kontroll.plan.scope_unit.is_within(plan.unit)
+        or plan.unit.is_within(kontroll.plan.scope_unit)
+    ):
+        raise OperationError("Välj ett kontrollmoment ur en egenkontrollplan.", field="kontroll_id")
+    risk = {}
+    for name, label in (("sannolikhet", "Sannolikhet"), ("konsekvens", "Konsekvens")):
+        value = fields.get(name)
+        if isinstance(value, bool) or str(value or "") not in ("1", "2", "3", "4"):
+            raise OperationError(f"{label} anges 1–4.", field=name)
+        risk[name] = int(str(value))
+    process = _text(fields, "process", 300)
+    reported_to = _text(
+        fields,
+        "rapporteras_till",
+        200,
+        required="Ange till vem resultatet rapporteras, t.ex. socialnämnden.",
+    )
+    exists = db.session.scalar(
+        select(Internkontroll.id).where(
+            Internkontroll.plan_id == plan.id, Internkontroll.kontroll_id == kontroll.id
+        )
+    )
+    if exists:
+        raise OperationError("Kontrollmomentet finns redan i planen.", field="kontroll_id")
+    with transaction():
+        row = Internkontroll(
+            plan=plan,
+            kontroll_id=kontroll.id,
+            process=process,
+            rapporteras_till=reported_to,
+            **risk,
+        )
+        db.session.add(row)
+        db.session.flush()
+        audit.record(
+            actor,
+            "mal_internkontroll",
+            target=f"mal_plan:{plan.id}",
+            summary=f"Internkontroll: {kontroll.title} (risk {row.risk_value})",
+        )
+    return row
 
 
 # --- frozen reports --------------------------------------------------------------------------

@@ -14,12 +14,14 @@ from kvalitet.core import clock
 from kvalitet.core.errors import NotFound
 from kvalitet.core.permissions import RIGHTS, may, role_paths
 from kvalitet.core.roles import Role
+from kvalitet.egenkontroll.models import EgenkontrollPlan, Kontroll
 from kvalitet.extensions import db
 from kvalitet.mal import periods
 from kvalitet.mal.models import (
     Bedomning,
     Enhetstyp,
     Indikator,
+    Internkontroll,
     Mal,
     MalBedomning,
     Riktning,
@@ -409,3 +411,28 @@ def history_rows(ind: Indikator) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+def kontroll_choices(plan: Verksamhetsplan) -> list[tuple[int, str]]:
+    """Egenkontroll controls of plans whose scope is the plan's unit, above or below it."""
+    ancestors = plan.unit.ancestor_ids()
+    rows = db.session.execute(
+        select(Kontroll.id, Kontroll.title, EgenkontrollPlan.name)
+        .join(EgenkontrollPlan, EgenkontrollPlan.id == Kontroll.plan_id)
+        .join(Unit, Unit.id == EgenkontrollPlan.scope_unit_id)
+        .where(
+            or_(Unit.path.startswith(plan.unit.path, autoescape=True), Unit.id.in_(ancestors)),
+            Kontroll.active.is_(True),
+        )
+        .order_by(EgenkontrollPlan.name, Kontroll.title)
+    ).all()
+    return [(kid, f"{title} ({name})") for kid, title, name in rows]
+
+
+def internkontroller(plan: Verksamhetsplan) -> list[tuple[Internkontroll, Kontroll]]:
+    rows = db.session.execute(
+        select(Internkontroll, Kontroll)
+        .join(Kontroll, Kontroll.id == Internkontroll.kontroll_id)
+        .where(Internkontroll.plan_id == plan.id)
+    ).all()
+    return sorted(((r, k) for r, k in rows), key=lambda rk: -rk[0].risk_value)

@@ -24,11 +24,17 @@ from sqlalchemy import select
 from kvalitet.core import clock
 from kvalitet.core.periods import Period, custom_period
 from kvalitet.core.permissions import suppress_small
+from kvalitet.core.recurrence import describe
+from kvalitet.core.roles import ROLE_LABELS, Role
+from kvalitet.egenkontroll import stats as egenkontroll_stats
+from kvalitet.egenkontroll.models import METOD_LABELS, Egenkontroll, Kontroll, Metod
 from kvalitet.extensions import db
+from kvalitet.items.models import Item, ItemLink
 from kvalitet.mal import periods
 from kvalitet.mal.models import (
     Bedomning,
     Indikator,
+    Internkontroll,
     Mal,
     MalRapportVersion,
     Utfall,
@@ -306,6 +312,7 @@ def compile_report(
     blocks.append(h(1, "Mål och indikatorer", "mal"))
     for goal, depth in tree:
         blocks += goal_blocks(goal, depth, rp, values)
+    blocks += internkontroll_blocks(plan, period)
 
     blocks.append(
         h(1, f"Statistik för perioden {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}", "statistik")
@@ -338,6 +345,78 @@ def compile_report(
         "blocks": blocks,
         "missing": [],
     }
+
+
+IK_COLUMNS = [
+    "Process/rutin",
+    "Risk (S × K)",
+    "Kontrollmoment",
+    "Metod och frekvens",
+    "Kontrollant",
+    "Rapporteras till",
+    "Resultat",
+    "Avvikelser",
+    "Åtgärder",
+]
+
+
+def internkontroll_blocks(plan: Verksamhetsplan, period: Period) -> list[Block]:
+    """ "Uppföljning av intern kontroll": each kontrollmoment with its risk, the egenkontroll
+    occurrences planned and performed in the period, their n/N result, and the avvikelser
+    and förbättringsåtgärder that came from them (links from the occurrences)."""
+    rows = list(db.session.scalars(select(Internkontroll).where(Internkontroll.plan_id == plan.id)))
+    if not rows:
+        return []
+    figures = egenkontroll_stats.statistics(plan.unit, period)
+    per_kontroll = {r["kontroll_id"]: r for r in figures["per_kontroll"]}
+    out = []
+    for row in sorted(rows, key=lambda r: -r.risk_value):
+        kontroll = db.session.get(Kontroll, row.kontroll_id)
+        assert kontroll is not None
+        counts = per_kontroll.get(kontroll.id, {"planerade": 0, "genomforda": 0, "missade": 0})
+        answers = [f for f in figures["fragor"] if f["kontroll"] == kontroll.title]
+        n, total = sum(f["n"] for f in answers), sum(f["N"] for f in answers)
+        result = f"{counts['genomforda']} av {counts['planerade']} genomförda"
+        if total:
+            result += f"; {n} av {total} kontrollpunkter uppfyllda"
+        egk = Egenkontroll.__table__  # the occurrence table alone: the target is the Item
+        found = db.session.execute(
+            select(Item.kind, Item.ref)
+            .join(ItemLink, ItemLink.target_id == Item.id)
+            .join(egk, egk.c.id == ItemLink.source_id)
+            .where(
+                egk.c.kontroll_id == kontroll.id,
+                egk.c.planned_date >= period.start,
+                egk.c.planned_date <= period.end,
+                Item.kind.in_(["AVV", "ATG"]),
+            )
+            .order_by(Item.ref)
+        ).all()
+        out.append(
+            [
+                row.process,
+                f"{row.risk_value} ({row.sannolikhet} × {row.konsekvens})",
+                kontroll.title,
+                f"{METOD_LABELS.get(Metod(kontroll.method), kontroll.method)}, "
+                f"{describe(kontroll.rule).lower()}",
+                ROLE_LABELS.get(Role(kontroll.responsible_role), kontroll.responsible_role)
+                if kontroll.responsible_role in set(Role)
+                else kontroll.responsible_role,
+                row.rapporteras_till,
+                result,
+                ", ".join(ref for kind, ref in found if kind == "AVV") or "Inga",
+                ", ".join(ref for kind, ref in found if kind == "ATG") or "Inga",
+            ]
+        )
+    return [
+        h(1, "Uppföljning av intern kontroll", "intern-kontroll"),
+        p(
+            "Internkontrollplanen enligt kommunallagen 6 kap. 6 §: kontrollmomenten med risk "
+            "(sannolikhet × konsekvens, 1–4 vardera), utförda kontroller under perioden och "
+            "det de ledde till."
+        ),
+        table("Intern kontroll", IK_COLUMNS, out),
+    ]
 
 
 # --- rendering: the rapport module's renderers --------------------------------------------------

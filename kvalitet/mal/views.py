@@ -27,6 +27,7 @@ from kvalitet.mal.forms import (
     GoalForm,
     ImportForm,
     IndikatorForm,
+    InternkontrollForm,
     NewAtgardForm,
     PlanForm,
     UtfallForm,
@@ -801,6 +802,48 @@ def version(version_id: int) -> Any:
         verified=report.verify(row),
         chart_uri=report.render.chart_data_uri,
     )
+
+
+# --- intern kontroll ---------------------------------------------------------------------------
+
+
+@bp.route("/plan/<int:plan_id>/internkontroll", methods=["GET", "POST"])
+@login_required
+def internkontroll(plan_id: int) -> Any:
+    """The plan's internkontrollplan: egenkontroll controls with process, risk and
+    "rapporteras till"."""
+    plan = queries.load_plan(plan_id, current_user)
+    may_edit = queries.may_edit_plan(current_user, plan.unit)
+    form = InternkontrollForm()
+    choices = queries.kontroll_choices(plan)
+    form.kontroll_id.choices = [(0, "– välj –"), *choices]  # type: ignore[assignment]
+    if request.method == "POST":
+        if not may_edit:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                ops.add_internkontroll(
+                    current_user,
+                    plan,
+                    kontroll_id=form.kontroll_id.data,
+                    process=form.process_name.data,
+                    sannolikhet=form.sannolikhet.data,
+                    konsekvens=form.konsekvens.data,
+                    rapporteras_till=form.rapporteras_till.data,
+                )
+            except OperationError as error:
+                db.session.rollback()
+                apply_operation_error(form, error)
+            else:
+                flash("Kontrollmomentet är tillagt i internkontrollplanen.", "success")
+                return redirect(url_for("mal.internkontroll", plan_id=plan.id))
+    return render_template(
+        "mal/internkontroll.html",
+        plan=plan,
+        form=form,
+        may_edit=may_edit,
+        rows=queries.internkontroller(plan),
+    ), _error_status()
 
 
 # --- import ----------------------------------------------------------------------------------

@@ -44,4 +44,5 @@ def test_demo_has_two_years_of_follow_up(app: Any, monkeypatch: Any) -> None:
     board = queries.board_counts(queries.board(plans[1], "T2"))
     assert board["rapporterad"] > 0 and board["forsenad"] == 1
     assert db.session.scalar(select(Uppfoljningsuppgift)) is not None
+    assert queries.internkontroller(plans[1])
     clock.freeze(None)

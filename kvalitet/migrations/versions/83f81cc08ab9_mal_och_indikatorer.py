@@ -1,8 +1,8 @@
 """mal och indikatorer
 
-Revision ID: 91195b38ebf2
+Revision ID: 83f81cc08ab9
 Revises: 2540228357a2
-Create Date: 2026-12-01 09:19:16.666875
+Create Date: 2026-12-01 10:03:26.580945
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import kvalitet.core.base
 
 
-revision = '91195b38ebf2'
+revision = '83f81cc08ab9'
 down_revision = '2540228357a2'
 branch_labels = None
 depends_on = None
@@ -158,6 +158,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mal_indikator_mal_id'), ['mal_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_mal_indikator_responsible_id'), ['responsible_id'], unique=False)
 
+    op.create_table('mal_internkontroll',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('kontroll_id', sa.Integer(), nullable=False),
+    sa.Column('process', sa.String(length=300), nullable=False),
+    sa.Column('sannolikhet', sa.Integer(), nullable=False),
+    sa.Column('konsekvens', sa.Integer(), nullable=False),
+    sa.Column('rapporteras_till', sa.String(length=200), nullable=False),
+    sa.Column('created_at', kvalitet.core.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', kvalitet.core.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['kontroll_id'], ['egk_kontroll.id'], name=op.f('fk_mal_internkontroll_kontroll_id_egk_kontroll')),
+    sa.ForeignKeyConstraint(['plan_id'], ['mal_plan.id'], name=op.f('fk_mal_internkontroll_plan_id_mal_plan')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mal_internkontroll')),
+    sa.UniqueConstraint('plan_id', 'kontroll_id', name='mal_ik_kontroll')
+    )
+    with op.batch_alter_table('mal_internkontroll', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mal_internkontroll_kontroll_id'), ['kontroll_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mal_internkontroll_plan_id'), ['plan_id'], unique=False)
+
     op.create_table('mal_mal_area',
     sa.Column('mal_id', sa.Integer(), nullable=False),
     sa.Column('quality_area_id', sa.Integer(), nullable=False),
@@ -232,6 +251,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_mal_mal_area_quality_area_id'))
 
     op.drop_table('mal_mal_area')
+    with op.batch_alter_table('mal_internkontroll', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mal_internkontroll_plan_id'))
+        batch_op.drop_index(batch_op.f('ix_mal_internkontroll_kontroll_id'))
+
+    op.drop_table('mal_internkontroll')
     with op.batch_alter_table('mal_indikator', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mal_indikator_responsible_id'))
         batch_op.drop_index(batch_op.f('ix_mal_indikator_mal_id'))
