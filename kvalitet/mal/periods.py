@@ -15,6 +15,7 @@ from datetime import date
 from flask import current_app, has_app_context
 
 from kvalitet.core.periods import Period
+from kvalitet.core.recurrence import MONTH_NAMES
 
 TERTIALS = ("T1", "T2", "T3")
 HALVAR = ("H1", "H2")
@@ -29,20 +30,6 @@ CHOICES = [
     ("H2", "Halvår 2"),
     ("AR", "Helår"),
     ("M", "Varje månad"),
-]
-MONTH_NAMES = [
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
 ]
 
 DEFAULT_DEADLINES = {

@@ -50,9 +50,10 @@ from kvalitet.mal.queries import (
     target_text,
     utfall_map,
 )
-from kvalitet.org.models import User
+from kvalitet.org.models import Unit, User
 from kvalitet.rapport import render
 from kvalitet.rapport.document import (
+    CHAPTERS,
     STAT_SOURCES,
     h,
     load_stats,
@@ -287,25 +288,7 @@ def compile_report(
 
     blocks.append(h(1, "Måluppfyllelse i sammanfattning", "sammanfattning"))
     last = rp.last_code
-    summary = []
-    for goal, _depth in tree:
-        assessment = bedomning_of(goal, last) if last else None
-        summary.append(
-            [
-                goal.nr,
-                goal.name,
-                plan.level_name(goal.level),
-                bedomning_text(assessment.value if assessment else None),
-            ]
-        )
-    blocks.append(
-        table(
-            "Mål och samlad bedömning",
-            ["Nr", "Mål", "Nivå", "Bedömning"],
-            summary,
-            empty="Planen har inga mål.",
-        )
-    )
+    blocks.append(summary_table(plan, tree, last))
     if not rp.codes:
         blocks.append(note("Inga indikatorer mäts under perioden."))
 
@@ -417,6 +400,61 @@ def internkontroll_blocks(plan: Verksamhetsplan, period: Period) -> list[Block]:
         ),
         table("Intern kontroll", IK_COLUMNS, out),
     ]
+
+
+def summary_table(plan: Verksamhetsplan, tree: list[tuple[Mal, int]], last: str | None) -> Block:
+    rows = []
+    for goal, _depth in tree:
+        assessment = bedomning_of(goal, last) if last else None
+        rows.append(
+            [
+                goal.nr,
+                goal.name,
+                plan.level_name(goal.level),
+                bedomning_text(assessment.value if assessment else None),
+            ]
+        )
+    return table(
+        "Mål och samlad bedömning",
+        ["Nr", "Mål", "Nivå", "Bedömning"],
+        rows,
+        empty="Planen har inga mål.",
+    )
+
+
+def rapport_chapter(root: Unit, period: Period) -> list[Block]:
+    """The kvalitetsberättelse's chapter "Måluppföljning": for the plan of `root` whose year
+    the quality year ends in, the goal tables and assessments of the periods that end within
+    the quality year (with a calendar quality year: the whole year)."""
+    plan = db.session.scalar(
+        select(Verksamhetsplan).where(
+            Verksamhetsplan.unit_id == root.id, Verksamhetsplan.year == period.end.year
+        )
+    )
+    if plan is None:
+        return []
+    rp = report_period(plan, f"{period.start.isoformat()}_{period.end.isoformat()}")
+    if rp is None:
+        return []
+    tree = goal_tree(plan)
+    values = utfall_map([i for goal, _ in tree for i in goal.indikatorer])
+    last = rp.last_code
+    blocks: list[Block] = [
+        h(1, "Måluppföljning", "maluppfoljning"),
+        p(
+            f"Uppföljningen av {plan.name} till och med "
+            f"{periods.label(last, plan.year) if last else 'periodens slut'}. Hela "
+            "uppföljningen finns i tertialrapporterna och verksamhetsberättelsen."
+        ),
+    ]
+    blocks.append(summary_table(plan, tree, last))
+    for goal, depth in tree:
+        blocks += goal_blocks(goal, depth, rp, values)
+    return blocks
+
+
+if rapport_chapter not in CHAPTERS:
+    CHAPTERS.append(rapport_chapter)
 
 
 # --- rendering: the rapport module's renderers --------------------------------------------------

@@ -148,3 +148,21 @@ def test_freeze_keeps_version_with_checksum(org: Any, login_as: Any) -> None:
     # Later changes do not touch the frozen version.
     ops.save_utfall(org.chef_a1, data["count"], "T2", value=30)
     assert "T2: 9" in version.content and report.verify(version)
+
+
+def test_kvalitetsberattelse_gets_the_goal_chapter(org: Any) -> None:
+    from kvalitet.rapport.document import compile_document
+    from kvalitet.rapport.operations import start_report
+
+    data = filled(org)  # plan 2026 at the förvaltning; quality year 2025/26 ends in August
+    rapport = start_report(org.kvalitet, org.forv, 2025)
+    doc = compile_document(rapport, org.kvalitet)
+    headings = [b["text"] for b in doc["blocks"] if b["t"] == "h"]
+    assert "Måluppföljning" in headings
+    assert headings.index("Måluppföljning") < headings.index("Avdelning A")
+    goal_table = next(
+        b for b in doc["blocks"] if b["t"] == "table" and b["columns"] == report.COLUMNS
+    )
+    share = next(r for r in goal_table["rows"] if r[2] == "Andel nöjda brukare")
+    assert share[4].endswith("T2: 82,5 % (kvinnor 85 %, män 80 %)")
+    assert data["plan"].year == 2026
