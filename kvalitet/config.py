@@ -54,6 +54,17 @@ class Defaults:
     # Audit reads of sensitive kinds (lex Sarah).
     AUDIT_SENSITIVE_READS = True
 
+    # --- mål och indikatorer (docs/mal.md) ----------------------------------------------
+    # Follow-up deadlines per period ("MM-DD" in the plan's year, "+MM-DD" the year after).
+    MAL_DEADLINES: dict[str, str] = {"T1": "05-15", "T2": "09-15", "T3": "+01-31",
+                                     "H1": "08-15", "H2": "+01-31", "AR": "+01-31"}  # fmt: skip
+    MAL_MONTH_DEADLINE_DAY = 15  # a month is followed up by this day of the next month
+    MAL_TASK_LEAD_DAYS = 21  # follow-up tasks appear this many days before the deadline
+    # True: T2 and H1/H2 run from 1 January (cumulative, as a delårsbokslut per 31 August).
+    MAL_CUMULATIVE_PERIODS = False
+    # Proposed samlad bedömning: share of a goal's indikatorer reaching their målvärde.
+    MAL_BEDOMNING_REGEL: dict[str, float] = {"uppnatt": 1.0, "delvis": 0.5}
+
     # --- mail ---------------------------------------------------------------------------
     MAIL_SERVER = ""  # empty: mails stay in the outbox, readable by admins in the app
     MAIL_PORT = 25

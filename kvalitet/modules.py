@@ -16,6 +16,7 @@ MODULES = [
     "arshjul",
     "rapport",
     "lexmaria",
+    "mal",
     "api",
     "admin",
 ]

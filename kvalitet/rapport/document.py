@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 Block = dict[str, Any]
 StatsFn = Callable[[Unit, Period], dict[str, Any]]
+# Chapters other modules add after the sammanfattande bedömning (kvalitet.mal: the year's
+# goal follow-up): each (root, period) -> blocks, registered by the module itself.
+CHAPTERS: list[Callable[[Unit, Period], list[Block]]] = []
 
 # (module, chapter heading) in report order.
 STAT_SOURCES: list[tuple[str, str]] = [
@@ -664,6 +667,9 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
             key_rows,
         )
     )
+
+    for chapter in CHAPTERS:
+        blocks += chapter(root, period)
 
     # 3. One chapter per avdelning
     for avd in avdelningar:
