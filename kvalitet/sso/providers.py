@@ -179,6 +179,9 @@ def saml_config() -> SPConfig:
             # Encrypted assertions are decrypted with the same key pair.
             "encryption_keypairs": [{"key_file": key_file, "cert_file": cert_file}],
             "xmlsec_binary": _xmlsec_binary(),
+            # SHA-256 for what Kvalitet signs (pysaml2 would use SHA-1 by default).
+            "signing_algorithm": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+            "digest_algorithm": "http://www.w3.org/2001/04/xmlenc#sha256",
             "metadata": _metadata_source(),
             "accepted_time_diff": int(_config("SSO_CLOCK_SKEW") or 0),
             "allow_unknown_attributes": True,

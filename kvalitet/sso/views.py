@@ -289,7 +289,7 @@ def _saml_error_message(exc: Exception) -> str:
         return MSG_STATE
     if isinstance(exc, SignatureError | IncorrectlySigned | MissingKey | BadSignature):
         return MSG_SIGNATURE
-    if isinstance(exc, ResponseLifetimeExceed | ToEarly):
+    if isinstance(exc, ResponseLifetimeExceed | ToEarly) or text == "Condition not OK":
         return MSG_EXPIRED
     if isinstance(exc, StatusError):
         return MSG_DENIED

@@ -4,6 +4,7 @@ use them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +14,10 @@ from sqlalchemy import func, select
 from kvalitet.extensions import db
 from kvalitet.items.models import AuditEntry
 from kvalitet.org.models import User
+from kvalitet.sso import providers
 from kvalitet.sso.models import ExternalIdentity
 from tests.sso.oidc_provider import OidcProvider
+from tests.sso.saml_idp import SamlIdp
 
 # Flask's test client talks to http://localhost; the live-server tests set their own URL.
 APP_URL = "http://localhost"
@@ -63,3 +66,27 @@ def audit_actions(user_id: int | None = None) -> list[str]:
     if user_id is not None:
         query = query.where(AuditEntry.target == f"user:{user_id}")
     return list(db.session.scalars(query))
+
+
+def configure_saml(app: Flask, idp: SamlIdp, app_url: str) -> None:
+    app.config.update(BASE_URL=app_url, SAML_IDP_METADATA_XML=idp.metadata())
+    with app.test_request_context():
+        idp.sp_metadata = providers.sp_metadata()
+
+
+@pytest.fixture
+def saml_idp(tmp_path: Path) -> Iterator[SamlIdp]:
+    directory = tmp_path / "idp"
+    directory.mkdir()
+    idp = SamlIdp(directory)
+    idp.start()
+    try:
+        yield idp
+    finally:
+        idp.stop()
+
+
+@pytest.fixture
+def saml(app: Flask, saml_idp: SamlIdp) -> SamlIdp:
+    configure_saml(app, saml_idp, APP_URL)
+    return saml_idp
