@@ -151,7 +151,8 @@ class OidcProvider:
     def _make_app(self) -> Flask:
         provider = self
         app = Flask("test_oidc_provider")
-        app.config.update(SECRET_KEY=secrets.token_hex(16), OAUTH2_TOKEN_EXPIRES_IN={})
+        # Its own cookie name: browsers share cookies between ports of 127.0.0.1.
+        app.config.update(SECRET_KEY=secrets.token_hex(16), SESSION_COOKIE_NAME="idp_session")
 
         class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
             TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
