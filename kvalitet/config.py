@@ -75,6 +75,9 @@ class Defaults:
     SSO_LINK_BY_EMAIL = True
     # Seconds of clock difference tolerated between Kvalitet and the identity provider.
     SSO_CLOCK_SKEW = 120
+    # Nightly: deactivate accounts that log in only via a provider and have not done so for
+    # this many days (staff who left). 0 = off; `flask sso-deactivate --days N` by hand.
+    SSO_DEACTIVATE_AFTER_DAYS = 0
     # OpenID Connect: on when OIDC_DISCOVERY_URL is set.
     OIDC_DISCOVERY_URL = ""  # https://.../.well-known/openid-configuration
     OIDC_CLIENT_ID = ""

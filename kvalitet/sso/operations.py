@@ -356,8 +356,7 @@ def end_sessions(provider: str, issuer: str, subject: str) -> User | None:
             user,
             "sso_logout_provider",
             target=f"user:{user.id}",
-            summary=f"Utloggad från alla sessioner av identitetsleverantören "
-            f"({_label(provider)})",
+            summary=f"Utloggad från alla sessioner av identitetsleverantören ({_label(provider)})",
         )
     return user
 
@@ -418,3 +417,48 @@ def remove_mapping(actor: User, mapping: GroupMapping) -> None:
             f"{mapping.unit.name}",
         )
         db.session.delete(mapping)
+
+
+# --- staff who left -------------------------------------------------------------------------
+
+
+def deactivate_stale(days: int) -> list[User]:
+    """Deactivate accounts that log in only via a provider (no password of their own) and
+    have not done so for `days` days. Break-glass accounts are never touched."""
+    if days < 1:
+        raise OperationError("Ange minst 1 dag.")
+    cutoff = clock.now() - timedelta(days=days)
+    keep = {str(e).strip().lower() for e in current_app.config.get("LOCAL_LOGIN_BREAK_GLASS") or []}
+    users = db.session.scalars(
+        select(User)
+        .join(ExternalIdentity, ExternalIdentity.user_id == User.id)
+        .where(User.active.is_(True), User.password_hash == "")
+        .distinct()
+    ).all()
+    stale = []
+    for user in users:
+        identities = db.session.scalars(
+            select(ExternalIdentity).where(ExternalIdentity.user_id == user.id)
+        ).all()
+        seen = max(i.last_login_at or i.created_at for i in identities)
+        if seen < cutoff and user.email.lower() not in keep:
+            stale.append(user)
+    for user in stale:
+        org_operations.update_user(
+            None,  # type: ignore[arg-type]  # the system, not a person
+            user,
+            name=user.name,
+            email=user.email,
+            title=user.title,
+            home_unit_id=user.home_unit_id,
+            active=False,
+        )
+        with transaction():
+            audit.record(
+                None,
+                "sso_deactivated",
+                target=f"user:{user.id}",
+                summary=f"{user.name} avaktiverad: inte inloggad via identitetsleverantören "
+                f"på {days} dagar",
+            )
+    return stale

@@ -214,7 +214,6 @@ def saml_client() -> Saml2Client:
 
 def sp_metadata() -> str:
     """The SP's metadata XML (entity id, ACS and SLO URLs, signing/encryption certificate)."""
-    key_file, cert_file = sp_key_pair()
     config = saml_config()
     text = create_metadata_string(None, config=config, valid=24 * 365, sign=False)
     return text.decode() if isinstance(text, bytes) else str(text)

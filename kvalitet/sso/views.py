@@ -9,6 +9,7 @@ SP metadata is at /saml/metadata (its URL is also the default entity id).
 
 from __future__ import annotations
 
+import calendar
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -360,9 +361,7 @@ def saml_acs() -> Any:
     assertion = response.assertion
     expires = None
     if assertion.conditions is not None and assertion.conditions.not_on_or_after:
-        expires = datetime.fromtimestamp(
-            _timestamp(assertion.conditions.not_on_or_after), tz=UTC
-        )
+        expires = datetime.fromtimestamp(_timestamp(assertion.conditions.not_on_or_after), tz=UTC)
     name = _first(ava, "SAML_ATTR_NAME") or " ".join(
         part
         for part in (_first(ava, "SAML_ATTR_GIVEN_NAME"), _first(ava, "SAML_ATTR_SURNAME"))
@@ -411,7 +410,7 @@ def saml_acs() -> Any:
 
 
 def _timestamp(text: str) -> float:
-    return datetime(*str_to_time(text)[:6], tzinfo=UTC).timestamp()
+    return float(calendar.timegm(str_to_time(text)))
 
 
 def _http_response(info: dict[str, Any]) -> Any:
@@ -561,7 +560,9 @@ def admin() -> Any:
         except OperationError as exc:
             apply_operation_error(form, exc)
         else:
-            flash("Kopplingen är sparad. Den gäller från varje persons nästa inloggning.", "success")
+            flash(
+                "Kopplingen är sparad. Den gäller från varje persons nästa inloggning.", "success"
+            )
             return redirect(url_for("sso.admin"))
     mappings = db.session.scalars(
         select(GroupMapping).order_by(GroupMapping.group_name, GroupMapping.id)

@@ -232,7 +232,9 @@ class OidcProvider:
             query_client=lambda client_id: provider.clients.get(client_id),
             save_token=lambda token, req: None,
         )
-        server.register_grant(CodeGrant, [CodeChallenge(required=True), IdToken(require_nonce=True)])
+        server.register_grant(
+            CodeGrant, [CodeChallenge(required=True), IdToken(require_nonce=True)]
+        )
 
         @app.get("/.well-known/openid-configuration")
         def discovery() -> Any:

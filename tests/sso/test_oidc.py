@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,10 +12,11 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from kvalitet.core import clock
 from kvalitet.extensions import db
 from kvalitet.org.models import Role, RoleAssignment, User
 from kvalitet.org.operations import grant_role
-from kvalitet.sso import operations
+from kvalitet.sso import jobs, operations
 from kvalitet.sso.models import ExternalIdentity, GroupMapping, ProviderRole
 from tests.conftest import Client
 from tests.sso.conftest import APP_URL, CLIENT_ID, audit_actions, counts
@@ -276,3 +278,28 @@ def test_admin_maps_group_and_sees_role_source(app, org, oidc, login_as, client:
     assert f"Från identitetsleverantören (grupp {GROUP})" in text
     # Non-admins get nothing.
     assert login_as(org.chef_a1).get("/admin/inloggning").status_code == 403
+
+
+def test_stale_provider_accounts_are_deactivated(app, org, oidc, client: Client):
+    add_person(oidc)
+    assert oidc_login(client, "anna")[0].status_code == 302
+    user = db.session.scalars(select(User).where(User.email == "anna.andersson@kommun.se")).one()
+    runner = app.test_cli_runner()
+    assert "0 konton" in runner.invoke(args=["sso-deactivate", "--days", "30"]).output
+    clock.freeze(clock.now() + timedelta(days=31))
+    result = runner.invoke(args=["sso-deactivate", "--days", "30"])
+    assert "Avaktiverad: Anna Andersson" in result.output and "1 konton" in result.output
+    db.session.expire_all()
+    assert not db.session.get(User, user.id).active
+    assert db.session.get(User, org.chef_a1.id).active  # has a password: not provider-only
+    assert "sso_deactivated" in audit_actions(user.id)
+    assert client.get("/").status_code == 302  # the open session ended too
+
+
+def test_nightly_job_deactivates_only_when_switched_on(app, org, oidc, client: Client):
+    add_person(oidc)
+    assert oidc_login(client, "anna")[0].status_code == 302
+    clock.freeze(clock.now() + timedelta(days=200))
+    assert jobs.deactivate_departed() == 0  # off by default
+    app.config["SSO_DEACTIVATE_AFTER_DAYS"] = 180
+    assert jobs.deactivate_departed() == 1
