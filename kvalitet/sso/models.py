@@ -10,8 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kvalitet.core import clock
 from kvalitet.core.base import TimestampMixin, UTCDateTime
+from kvalitet.core.roles import ROLE_LABELS, Role
 from kvalitet.extensions import db
-from kvalitet.org.models import ROLE_LABELS, Role, RoleAssignment, Unit, User
+from kvalitet.org.models import RoleAssignment, Unit, User
 
 PROVIDER_LABELS = {"oidc": "OpenID Connect", "saml": "SAML"}
 

@@ -13,10 +13,11 @@ from sqlalchemy import delete, select
 
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import OperationError
+from kvalitet.core.roles import Role
+from kvalitet.core.uow import transaction
 from kvalitet.extensions import db
-from kvalitet.items.operations import transaction
 from kvalitet.org import operations as org_operations
-from kvalitet.org.models import Role, RoleAssignment, Unit, User
+from kvalitet.org.models import RoleAssignment, Unit, User
 from kvalitet.sso.models import (
     PROVIDER_LABELS,
     ConsumedAssertion,
@@ -143,7 +144,7 @@ def _sync_roles(user: User, profile: Profile, wanted: dict[tuple[str, int], Grou
             if assignment.id in marks:
                 marks[assignment.id].synced_at = now
             continue
-        org_operations.grant_role(user, user, mapping.role, mapping.unit, commit=False)
+        org_operations.grant_role(user, user, mapping.role, mapping.unit)
         db.session.flush()
         assignment = db.session.scalars(
             select(RoleAssignment).where(
@@ -240,7 +241,6 @@ def _provision(profile: Profile, wanted: dict[tuple[str, int], GroupMapping]) ->
         email=profile.email,
         title=(profile.title or "")[:200],
         home_unit=home,
-        commit=False,
     )
     db.session.add(
         ExternalIdentity(
@@ -359,16 +359,6 @@ def end_sessions(provider: str, issuer: str, subject: str) -> User | None:
             summary=f"Utloggad från alla sessioner av identitetsleverantören ({_label(provider)})",
         )
     return user
-
-
-def record_logout(user: User, provider: str) -> None:
-    with transaction():
-        audit.record(
-            user,
-            "sso_logout",
-            target=f"user:{user.id}",
-            summary=f"Loggade ut, även hos identitetsleverantören ({_label(provider)})",
-        )
 
 
 # --- group mappings -------------------------------------------------------------------------

@@ -49,15 +49,17 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 from sqlalchemy import select
 
 from kvalitet.admin.views import admin_required
+from kvalitet.core import uow
 from kvalitet.core.errors import OperationError
+from kvalitet.core.roles import ROLE_LABELS
+from kvalitet.core.web import apply_operation_error, safe_next
 from kvalitet.extensions import csrf, db, limiter
 from kvalitet.org import operations as org_operations
 from kvalitet.org.forms import LoginForm
-from kvalitet.org.models import ROLE_LABELS, RoleAssignment, Unit, User
+from kvalitet.org.models import RoleAssignment, Unit, User
 from kvalitet.sso import operations, providers
 from kvalitet.sso.forms import MappingForm
 from kvalitet.sso.models import ExternalIdentity, GroupMapping
-from kvalitet.web import apply_operation_error, safe_next
 
 bp = Blueprint("sso", __name__)
 log = logging.getLogger(__name__)
@@ -174,6 +176,7 @@ def oidc_login() -> Any:
 
 @bp.route("/oidc/callback")
 @limiter.limit("30 per minute")
+@uow.writes
 def oidc_callback() -> Any:
     if not providers.oidc_enabled():
         abort(404)
@@ -318,6 +321,7 @@ def saml_metadata() -> Any:
 
 @bp.route("/saml/login")
 @limiter.limit("30 per minute")
+@uow.writes
 def saml_login() -> Any:
     if not providers.saml_enabled():
         abort(404)
@@ -423,6 +427,7 @@ def _http_response(info: dict[str, Any]) -> Any:
 @bp.route("/saml/sls", methods=["GET", "POST"])
 @csrf.exempt
 @limiter.limit("60 per minute")
+@uow.writes
 def saml_sls() -> Any:
     """Single logout: the answer to our LogoutRequest, or the IdP's own LogoutRequest."""
     if not providers.saml_enabled():

@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from kvalitet.core.audit import AuditEntry
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry
 from kvalitet.org.models import User
 from kvalitet.sso import providers
 from kvalitet.sso.models import ExternalIdentity

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from kvalitet.org.models import Role
+from kvalitet.core.roles import Role
+from kvalitet.extensions import db
 from kvalitet.sso import operations
 from tests.sso.conftest import configure_oidc, configure_saml
 from tests.sso.test_oidc import GROUP
@@ -40,6 +41,7 @@ def _logout(page, base: str) -> None:
 def test_login_through_oidc_provider(app, org, live_server, oidc_provider, page):
     configure_oidc(app, oidc_provider, live_server)
     operations.add_mapping(org.admin, GROUP, Role.ENHETSCHEF, org.a1)
+    db.session.commit()
     add_oidc_person(oidc_provider)
     _login_through(
         page, live_server, "Logga in med kommunens konto", "Logga in hos kommunen", "anna"
@@ -53,6 +55,7 @@ def test_login_through_oidc_provider(app, org, live_server, oidc_provider, page)
 def test_login_through_saml_idp(app, org, live_server, saml_idp, page):
     configure_saml(app, saml_idp, live_server)
     operations.add_mapping(org.admin, GROUP, Role.ENHETSCHEF, org.a2)
+    db.session.commit()
     add_saml_person(saml_idp)
     saml_idp.encrypt = True
     _login_through(

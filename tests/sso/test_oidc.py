@@ -13,8 +13,9 @@ import requests
 from sqlalchemy import select
 
 from kvalitet.core import clock
+from kvalitet.core.roles import Role
 from kvalitet.extensions import db
-from kvalitet.org.models import Role, RoleAssignment, User
+from kvalitet.org.models import RoleAssignment, User
 from kvalitet.org.operations import grant_role
 from kvalitet.sso import jobs, operations
 from kvalitet.sso.models import ExternalIdentity, GroupMapping, ProviderRole

@@ -15,8 +15,9 @@ from lxml import etree
 from sqlalchemy import select
 
 from kvalitet.core import clock
+from kvalitet.core.roles import Role
 from kvalitet.extensions import db
-from kvalitet.org.models import Role, User
+from kvalitet.org.models import User
 from kvalitet.sso import operations
 from kvalitet.sso.models import ExternalIdentity, SamlRequest
 from tests.conftest import Client
