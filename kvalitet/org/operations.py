@@ -66,7 +66,7 @@ LOCKED_MESSAGE = (
 )
 BAD_LOGIN_MESSAGE = "Fel e-postadress eller lösenord."
 LOCAL_LOGIN_OFF_MESSAGE = (
-    "Inloggning med lösenord är avstängd. Logga in med kommunens konto med knappen ovan."
+    "Inloggning med lösenord är avstängd. Logga in med kommunens konto i stället."
 )
 
 

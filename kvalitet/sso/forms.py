@@ -13,4 +13,4 @@ class MappingForm(FlaskForm):
         "gruppens objekt-id i Entra ID.",
     )
     role = SelectField("Roll", validators=[DataRequired("Välj en roll.")])
-    unit_id = SelectField("Vid enhet", coerce=int)
+    unit_id = SelectField("Vid enhet", coerce=int, validators=[DataRequired("Välj en enhet.")])

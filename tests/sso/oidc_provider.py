@@ -266,7 +266,8 @@ class OidcProvider:
             if user is None:
                 return render_template_string(LOGIN_PAGE), 401
             session["username"] = username
-            return server.create_authorization_response(grant_user=user)
+            grant = server.get_consent_grant(end_user=user)
+            return server.create_authorization_response(grant_user=user, grant=grant)
 
         @app.post("/token")
         def issue_token() -> Any:
