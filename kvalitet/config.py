@@ -101,6 +101,8 @@ class Defaults:
     SAML_SP_CERT_FILE = ""
     SAML_XMLSEC_BINARY = ""  # empty: xmlsec1 on PATH
     SAML_ATTR_ID = ""  # empty: the NameID (persistent) is the stable identifier
+    # NameID format asked for in the AuthnRequest ("" = let the IdP choose).
+    SAML_NAME_ID_FORMAT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
     SAML_ATTR_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
     SAML_ATTR_NAME = "http://schemas.microsoft.com/identity/claims/displayname"
     SAML_ATTR_GIVEN_NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"

@@ -172,6 +172,10 @@ def saml_config() -> SPConfig:
                     # Only answers to a login started here (InResponseTo must match).
                     "allow_unsolicited": False,
                     "allow_unknown_attributes": True,
+                    "name_id_policy_format": _config("SAML_NAME_ID_FORMAT") or None,
+                    "name_id_format": [_config("SAML_NAME_ID_FORMAT")]
+                    if _config("SAML_NAME_ID_FORMAT")
+                    else [],
                 }
             },
             "key_file": key_file,
@@ -203,6 +207,7 @@ def saml_client() -> Saml2Client:
             "SAML_SP_CERT_FILE",
             "BASE_URL",
             "SSO_CLOCK_SKEW",
+            "SAML_NAME_ID_FORMAT",
         )
     )
     cache = _cache()

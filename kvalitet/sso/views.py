@@ -43,6 +43,7 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.ident import code, decode
 from saml2.response import IncorrectlySigned, StatusError, UnsolicitedResponse
 from saml2.s_utils import UnknownPrincipal, UnsupportedBinding
+from saml2.saml import NAMEID_FORMAT_TRANSIENT
 from saml2.sigver import BadSignature, MissingKey, SignatureError
 from saml2.time_util import str_to_time
 from saml2.validate import ResponseLifetimeExceed, ToEarly
@@ -81,6 +82,11 @@ MSG_AUDIENCE = (
 MSG_STATE = (
     "Svaret från identitetsleverantören hörde inte till en inloggning som pågår här (det kan "
     "redan ha använts). Börja om inloggningen."
+)
+MSG_TRANSIENT = (
+    "Identitetsleverantören skickade bara ett tillfälligt id för dig, så du kan inte kännas "
+    "igen nästa gång. Ingen inloggning gjordes. Kontakta kommunens IT-support (Kvalitet "
+    "behöver ett beständigt NameID eller SAML_ATTR_ID)."
 )
 MSG_DENIED = "Inloggningen avbröts eller nekades hos identitetsleverantören."
 MSG_UNREACHABLE = "Identitetsleverantören svarar inte just nu. Försök igen om en stund."
@@ -379,6 +385,12 @@ def saml_acs() -> Any:
         if name_id is not None
         else ""
     )
+    if (
+        not current_app.config.get("SAML_ATTR_ID")
+        and name_id is not None
+        and name_id.format == NAMEID_FORMAT_TRANSIENT
+    ):
+        return _refused(MSG_TRANSIENT)
     session_index = ""
     if assertion.authn_statement:
         session_index = str(assertion.authn_statement[0].session_index or "")

@@ -5,7 +5,7 @@ when the IdP is made; signatures and encryption go through xmlsec1 as in product
 The person logs in at the IdP's own page by user name. Knobs change what the IdP sends:
 `lifetime` (how long the assertion is valid), `audience` (another SP's entity id),
 `encrypt` (encrypted assertion), `sign_assertion` (False: unsigned), `foreign_key` (signed
-with a key that is not in the IdP's metadata)."""
+with a key that is not in the IdP's metadata), `name_id_format`."""
 
 from __future__ import annotations
 
@@ -94,6 +94,7 @@ class SamlIdp:
         self.encrypt = False
         self.sign_assertion = True
         self.foreign_key = False
+        self.name_id_format = NAMEID_FORMAT_PERSISTENT
         self.logouts: list[str] = []
         self.app = self._make_app()
         self._server: Any = None
@@ -181,7 +182,7 @@ class SamlIdp:
         if self.audience:
             args["sp_entity_id"] = self.audience
         user = self.users[username]
-        name_id = NameID(format=NAMEID_FORMAT_PERSISTENT, text=user["name_id"])
+        name_id = NameID(format=self.name_id_format, text=user["name_id"])
         response = server.create_authn_response(
             user["attributes"],
             userid=username,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import time
+import zlib
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -58,6 +59,8 @@ def idp_answer(client: Client, idp: SamlIdp, username: str = "berit") -> dict[st
     assert location.startswith(f"{idp.url}/sso/redirect?")
     query = dict(parse_qsl(urlsplit(location).query))
     assert {"SAMLRequest", "SigAlg", "Signature"} <= set(query)  # the request is signed
+    authn_request = zlib.decompress(base64.b64decode(query["SAMLRequest"]), -15).decode()
+    assert 'Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"' in authn_request
     login_page = requests.get(location, timeout=10)
     assert "Användarnamn" in login_page.text
     answer = requests.post(f"{idp.url}/sso/login", data={**query, "username": username}, timeout=10)
@@ -248,3 +251,19 @@ def test_idp_initiated_logout_ends_sessions(app, org, saml, client: Client):
     assert requests.get(response.headers["Location"], timeout=10).text == "Utloggad"
     assert client.get("/").status_code == 302  # the open session is gone
     assert "sso_logout_provider" in audit_actions()
+
+
+def test_transient_name_id_is_refused_without_id_attribute(app, org, saml, client: Client):
+    add_person(saml)
+    saml.name_id_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+    form = idp_answer(client, saml)
+    before = counts()
+    response = post_acs(client, form)
+    assert response.status_code == 403
+    assert "bara ett tillfälligt id" in response.get_data(as_text=True)
+    assert counts() == before
+    # With a stable id attribute configured, the same person can log in.
+    app.config["SAML_ATTR_ID"] = ATTR_EMAIL
+    assert post_acs(client, idp_answer(client, saml)).status_code == 302
+    identity = db.session.scalars(select(ExternalIdentity)).one()
+    assert identity.subject == EMAIL
