@@ -312,6 +312,18 @@ def _saml_error_message(exc: Exception) -> str:
     return MSG_FAILED
 
 
+def _raw_attributes(assertion: Any) -> dict[str, list[str]]:
+    """The assertion's attributes by their names as sent (and friendly names), not pysaml2's
+    translation: ADFS's claim URIs would otherwise become short names."""
+    values: dict[str, list[str]] = {}
+    for statement in assertion.attribute_statement or []:
+        for attribute in statement.attribute or []:
+            texts = [str(v.text).strip() for v in attribute.attribute_value or [] if v.text]
+            for key in {attribute.name, attribute.friendly_name} - {None, ""}:
+                values.setdefault(str(key), []).extend(texts)
+    return values
+
+
 def _first(ava: Mapping[str, list[str]], setting: str) -> str:
     name = str(current_app.config.get(setting) or "")
     values = ava.get(name) or [] if name else []
@@ -366,7 +378,7 @@ def saml_acs() -> Any:
         return _refused(_saml_error_message(exc))
     if response is None or response.assertion is None:
         return _refused(MSG_FAILED)
-    ava = response.get_identity()
+    ava = _raw_attributes(response.assertion)
     name_id = response.name_id
     assertion = response.assertion
     expires = None

@@ -95,6 +95,7 @@ class SamlIdp:
         self.sign_assertion = True
         self.foreign_key = False
         self.name_id_format = NAMEID_FORMAT_PERSISTENT
+        self.name_form = NAME_FORMAT_URI
         self.logouts: list[str] = []
         self.app = self._make_app()
         self._server: Any = None
@@ -139,7 +140,7 @@ class SamlIdp:
                             "default": {
                                 "lifetime": self.lifetime,
                                 "attribute_restrictions": None,
-                                "name_form": NAME_FORMAT_URI,
+                                "name_form": self.name_form,
                             }
                         },
                         "name_id_format": [NAMEID_FORMAT_PERSISTENT],

@@ -267,3 +267,22 @@ def test_transient_name_id_is_refused_without_id_attribute(app, org, saml, clien
     assert post_acs(client, idp_answer(client, saml)).status_code == 302
     identity = db.session.scalars(select(ExternalIdentity)).one()
     assert identity.subject == EMAIL
+
+
+def test_attribute_names_read_as_sent_in_unspecified_format(app, org, saml, client: Client):
+    """ADFS sends claim URIs with the 'unspecified' name format; pysaml2's attribute maps
+    would rename those to short local names. Kvalitet reads them by the names as sent."""
+    claims = "http://schemas.xmlsoap.org/claims"
+    operations.add_mapping(org.admin, GROUP, Role.ENHETSCHEF, org.a1)
+    app.config.update(SAML_ATTR_EMAIL=f"{claims}/emailaddress", SAML_ATTR_GROUPS=f"{claims}/group")
+    # pysaml2's IdP turns these local names into claim URIs in the "unspecified" format.
+    saml.add_user("berit", emailAddress=EMAIL, group=[GROUP])
+    saml.name_form = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified"
+    form = idp_answer(client, saml)
+    xml = base64.b64decode(form["SAMLResponse"]).decode()
+    unspecified = 'NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified"'
+    assert f'Name="{claims}/emailaddress" {unspecified}' in xml
+    assert f'Name="{claims}/group" {unspecified}' in xml
+    assert post_acs(client, form).status_code == 302
+    user = db.session.scalars(select(User).where(User.email == EMAIL)).one()
+    assert [(ra.role, ra.unit_id) for ra in user.roles] == [(Role.ENHETSCHEF, org.a1.id)]
