@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from kvalitet.core.errors import OperationError
+from kvalitet.core.errors import ConflictError, OperationError
 from kvalitet.core.permissions import require, role_paths
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.web import form_version
@@ -173,6 +173,8 @@ def transition(item_id: int, name: str) -> Any:
             reason=request.form.get("reason"),
             expected_version=form_version(),
         )
+    except ConflictError:
+        raise  # someone took a step first: the conflict page (409), not a flash
     except OperationError as exc:
         flash(exc.message, "danger")
     else:
