@@ -77,6 +77,50 @@ class Defaults:
     # Number of trusted reverse proxies in front of the app (nginx: 1). 0 = none.
     PROXY_COUNT = 0
 
+    # --- single sign-on (see docs/sso.md) ------------------------------------------------
+    # Local passwords: False turns the password form off for everyone but the break-glass
+    # admin accounts listed (by e-mail) in LOCAL_LOGIN_BREAK_GLASS.
+    LOCAL_LOGIN_ENABLED = True
+    LOCAL_LOGIN_BREAK_GLASS: list[str] = []
+    # Match a first-time provider login to an existing account with the same e-mail address.
+    SSO_LINK_BY_EMAIL = True
+    # Seconds of clock difference tolerated between Kvalitet and the identity provider.
+    SSO_CLOCK_SKEW = 120
+    # Nightly: deactivate accounts that log in only via a provider and have not done so for
+    # this many days (staff who left). 0 = off; `flask sso-deactivate --days N` by hand.
+    SSO_DEACTIVATE_AFTER_DAYS = 0
+    # OpenID Connect: on when OIDC_DISCOVERY_URL is set.
+    OIDC_DISCOVERY_URL = ""  # https://.../.well-known/openid-configuration
+    OIDC_CLIENT_ID = ""
+    OIDC_CLIENT_SECRET = ""
+    OIDC_SCOPES = "openid profile email"
+    OIDC_LABEL = "Logga in med kommunens konto"
+    OIDC_CLAIM_ID = "sub"  # Entra ID: "oid"
+    OIDC_CLAIM_EMAIL = "email"  # falls back to preferred_username when it is an e-mail address
+    OIDC_CLAIM_NAME = "name"
+    OIDC_CLAIM_TITLE = "jobtitle"
+    OIDC_CLAIM_GROUPS = "groups"
+    # SAML 2.0: on when the identity provider's metadata is given (file, URL or XML text).
+    SAML_IDP_METADATA_FILE = ""
+    SAML_IDP_METADATA_URL = ""
+    SAML_IDP_METADATA_XML = ""
+    SAML_LABEL = "Logga in med SITHS-kort eller e-legitimation"
+    SAML_SP_ENTITY_ID = ""  # empty: BASE_URL + /saml/metadata
+    # The SP's key and certificate (signing requests, decrypting assertions). Empty: generated
+    # once into instance/saml/.
+    SAML_SP_KEY_FILE = ""
+    SAML_SP_CERT_FILE = ""
+    SAML_XMLSEC_BINARY = ""  # empty: xmlsec1 on PATH
+    SAML_ATTR_ID = ""  # empty: the NameID (persistent) is the stable identifier
+    # NameID format asked for in the AuthnRequest ("" = let the IdP choose).
+    SAML_NAME_ID_FORMAT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+    SAML_ATTR_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+    SAML_ATTR_NAME = "http://schemas.microsoft.com/identity/claims/displayname"
+    SAML_ATTR_GIVEN_NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"
+    SAML_ATTR_SURNAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname"
+    SAML_ATTR_TITLE = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/title"
+    SAML_ATTR_GROUPS = "http://schemas.xmlsoap.org/claims/Group"
+
     # --- rate limits --------------------------------------------------------------------
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

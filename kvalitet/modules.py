@@ -19,4 +19,5 @@ MODULES = [
     "mal",
     "api",
     "admin",
+    "sso",
 ]

@@ -12,6 +12,8 @@ check() { dpkg -s "$1" >/dev/null 2>&1 || need+=("$1"); }
 check fonts-dejavu-core
 check libpango-1.0-0
 check libpangoft2-1.0-0
+# --- run: SAML signatures and encryption (pysaml2 calls the xmlsec1 program)
+check xmlsec1
 if [ "$profile" = "test" ]; then
   # --- test: a real browser, and tools that open the generated documents
   check chromium

@@ -65,11 +65,26 @@ LOCKED_MESSAGE = (
     "Försök igen efter {until} eller kontakta en administratör."
 )
 BAD_LOGIN_MESSAGE = "Fel e-postadress eller lösenord."
+LOCAL_LOGIN_OFF_MESSAGE = (
+    "Inloggning med lösenord är avstängd. Logga in med kommunens konto i stället."
+)
+
+
+def local_login_allowed(email: str) -> bool:
+    """LOCAL_LOGIN_ENABLED off: only the break-glass admin accounts may use a password."""
+    config = current_app.config
+    if config.get("LOCAL_LOGIN_ENABLED", True):
+        return True
+    allowed = {str(e).strip().lower() for e in config.get("LOCAL_LOGIN_BREAK_GLASS") or []}
+    return (email or "").strip().lower() in allowed
 
 
 def authenticate(email: str, password: str) -> User:
     """Check e-mail and password. Counts failed attempts and locks the account for a while
     after LOGIN_MAX_FAILED failures; raises OperationError with a clear Swedish message."""
+    if not local_login_allowed(email):
+        # Decided on the address alone, before any lookup: reveals nothing about accounts.
+        raise OperationError(LOCAL_LOGIN_OFF_MESSAGE)
     user = find_user_by_email(email)
     now = clock.now()
     if user is None or not user.active:
