@@ -34,7 +34,6 @@ from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ItemLink, LinkType, ListEntry
 from kvalitet.items.operations import new_item, set_quality_areas
-from kvalitet.lexmaria import operations as lexmaria_operations
 from kvalitet.notify.operations import notify
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import chefs_of, holders_over
@@ -388,17 +387,6 @@ def reopen_avvikelse(
     return run_transition(  # type: ignore[return-value]
         item, "ateroppna", actor, reason=reason, expected_version=expected_version
     )
-
-
-def transfer_to_lexmaria(actor: User, item: Avvikelse) -> Item:
-    """ "Överför till lex Maria": the MAS makes a health-care deviation a lex Maria case
-    (kvalitet.lexmaria.operations); both are kept, linked avvikelse → case."""
-    require(actor, "view", item)
-    if not item.health_care:
-        raise OperationError(
-            "Bara avvikelser i hälso- och sjukvården kan överföras till lex Maria."
-        )
-    return lexmaria_operations.transfer_from_avvikelse(item, actor)
 
 
 def category_choices(include_id: int | None = None) -> list[tuple[int, str]]:

@@ -270,6 +270,13 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "lists.manage": (Role.ADMIN, Role.KVALITETSUTVECKLARE),
     # the kvalitetsberättelse: compile and manage drafts; read drafts
     "rapport.manage": (Role.KVALITETSUTVECKLARE, Role.AVDELNINGSCHEF),
+    # mål och indikatorer: build and change a unit's verksamhetsplan
+    "mal.manage": (
+        Role.KVALITETSUTVECKLARE,
+        Role.ADMIN,
+        Role.AVDELNINGSCHEF,
+        Role.ENHETSCHEF,
+    ),
 }
 
 

@@ -101,7 +101,7 @@ def _seed(ctx: DemoContext, mas, avd) -> None:  # type: ignore[no-untyped-def]
         immediate_action="Sjuksköterska tillkallades och ambulans beställdes.",
     )
     clock.freeze(_at(day, 13))
-    case = avvikelser_operations.transfer_to_lexmaria(mas, avvikelse)
+    case = ops.transfer_from_avvikelse(avvikelse, mas)
     ops.assess(
         case,
         mas,
@@ -171,7 +171,7 @@ def _seed(ctx: DemoContext, mas, avd) -> None:  # type: ignore[no-untyped-def]
         description="Kvällsdosen gavs två gånger efter byte av dosett.",
         consequence_possible="Risk för allvarlig blödning.",
     )
-    case = avvikelser_operations.transfer_to_lexmaria(mas, avvikelse)
+    case = ops.transfer_from_avvikelse(avvikelse, mas)
     ops.assess(case, mas, "risk_allvarlig", "Hade kunnat medföra allvarlig blödning.")
     ops.add_entry(
         case,

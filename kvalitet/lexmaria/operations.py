@@ -1,6 +1,6 @@
 """Everything that changes a lex Maria case: validate → change → audit → notify, inside one
 transaction. Used by the web views, by "Överför till lex Maria" on a health-care avvikelse
-(kvalitet.avvikelser.operations.transfer_to_lexmaria) and by the demo."""
+(transfer_from_avvikelse) and by the demo."""
 
 from __future__ import annotations
 
@@ -166,6 +166,10 @@ def transfer_from_avvikelse(avvikelse: Item, actor: User) -> LexMariaArende:
     utifrån"); both are kept. What happened, when and the immediate action are copied."""
     if not can(actor, "view", avvikelse):
         raise NotFound()
+    if not getattr(avvikelse, "health_care", False):
+        raise OperationError(
+            "Bara avvikelser i hälso- och sjukvården kan överföras till lex Maria."
+        )
     if not may_transfer(actor, avvikelse):
         raise Forbidden(
             "Bara MAS kan överföra en avvikelse i hälso- och sjukvården till lex Maria."

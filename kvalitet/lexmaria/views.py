@@ -23,7 +23,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from kvalitet.avvikelser import operations as avvikelser_operations
 from kvalitet.avvikelser.models import Avvikelse
 from kvalitet.core import clock, uow
 from kvalitet.core.audit import AuditEntry
@@ -114,7 +113,7 @@ def from_avvikelse(item_id: int) -> Any:
         abort(400)
     avvikelse = load_item(item_id, current_user, Avvikelse)
     try:
-        item = avvikelser_operations.transfer_to_lexmaria(current_user, avvikelse)
+        item = operations.transfer_from_avvikelse(avvikelse, current_user)
     except OperationError as exc:
         if isinstance(exc, NotFound):
             raise

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, false, or_, select
 
 from kvalitet.core import clock
 from kvalitet.core.errors import NotFound
-from kvalitet.core.permissions import RIGHTS, may, role_paths
+from kvalitet.core.permissions import may, right_paths, role_paths
 from kvalitet.core.roles import Role
 from kvalitet.egenkontroll.models import EgenkontrollPlan, Kontroll
 from kvalitet.extensions import db
@@ -36,9 +36,8 @@ if TYPE_CHECKING:
 
 EDITOR_ROLES = (Role.KVALITETSUTVECKLARE, Role.ADMIN, Role.AVDELNINGSCHEF, Role.ENHETSCHEF)
 ANY_ROLE = tuple(Role)
-# The right to build and change a unit's verksamhetsplan, declared in the one policy's RIGHTS
-# (to be moved into kvalitet/core/permissions.py when merged).
-RIGHTS.setdefault("mal.manage", EDITOR_ROLES)
+# The right to build and change a unit's verksamhetsplan is "mal.manage" in the one policy's
+# RIGHTS (kvalitet/core/permissions.py).
 
 
 # --- permissions ----------------------------------------------------------------------------
@@ -124,7 +123,7 @@ def visible_plans(user: User) -> list[Verksamhetsplan]:
 
 
 def editable_units(user: User) -> list[Unit]:
-    paths = role_paths(user, RIGHTS["mal.manage"])
+    paths = right_paths(user, "mal.manage")
     if not paths:
         return []
     return list(

@@ -1,7 +1,7 @@
 """mal och indikatorer
 
 Revision ID: 83f81cc08ab9
-Revises: 2540228357a2
+Revises: 179de9553af4
 Create Date: 2026-12-01 10:03:26.580945
 """
 
@@ -11,7 +11,7 @@ import kvalitet.core.base
 
 
 revision = '83f81cc08ab9'
-down_revision = '2540228357a2'
+down_revision = '179de9553af4'
 branch_labels = None
 depends_on = None
 

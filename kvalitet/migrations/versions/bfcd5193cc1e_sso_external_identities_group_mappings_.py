@@ -1,7 +1,7 @@
 """sso: external identities, group mappings, provider role marks, SAML requests and consumed assertions
 
 Revision ID: bfcd5193cc1e
-Revises: 2540228357a2
+Revises: 83f81cc08ab9
 Create Date: 2026-12-01 09:18:26.926576
 """
 
@@ -11,7 +11,7 @@ import kvalitet.core.base
 
 
 revision = 'bfcd5193cc1e'
-down_revision = '2540228357a2'
+down_revision = '83f81cc08ab9'
 branch_labels = None
 depends_on = None
 
