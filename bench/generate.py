@@ -31,15 +31,15 @@ def build_org() -> tuple[Unit, list[Unit], User]:
     from kvalitet.demo import TREE
     from kvalitet.org.operations import create_unit, create_user, grant_role
 
-    namnd = create_unit(None, "Socialnämnd Bench", UnitKind.NAMND, None, commit=False)
-    forv = create_unit(None, "Socialförvaltning Bench", UnitKind.FORVALTNING, namnd, commit=False)
+    namnd = create_unit(None, "Socialnämnd Bench", UnitKind.NAMND, None)
+    forv = create_unit(None, "Socialförvaltning Bench", UnitKind.FORVALTNING, namnd)
     enheter = []
     for avd_name, names in TREE.items():
-        avd = create_unit(None, avd_name, UnitKind.AVDELNING, forv, commit=False)
-        enheter += [create_unit(None, n, UnitKind.ENHET, avd, commit=False) for n in names]
+        avd = create_unit(None, avd_name, UnitKind.AVDELNING, forv)
+        enheter += [create_unit(None, n, UnitKind.ENHET, avd) for n in names]
     user = create_user(None, name="Bench Kvalitet", email="bench@example.se", password="x" * 12,
-                       home_unit=forv, commit=False)  # fmt: skip
-    grant_role(None, user, Role.KVALITETSUTVECKLARE, forv, commit=False)
+                       home_unit=forv)  # fmt: skip
+    grant_role(None, user, Role.KVALITETSUTVECKLARE, forv)
     db.session.commit()
     return forv, enheter, user
 
