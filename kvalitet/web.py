@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from kvalitet.core import clock
 from kvalitet.core.errors import OperationError
+from kvalitet.core.numbers import format_number, format_percent
 from kvalitet.extensions import db, login_manager
 
 ERROR_TEXTS = {
@@ -109,6 +110,8 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["datum"] = format_date
     app.jinja_env.filters["tid"] = format_datetime
+    app.jinja_env.filters["tal"] = format_number
+    app.jinja_env.filters["procent"] = format_percent
     app.jinja_env.filters["ja_nej"] = lambda v: "Ja" if v else "Nej"
     app.jinja_env.globals["today"] = clock.today
     app.jinja_env.globals["nav_entries"] = nav_entries
