@@ -39,7 +39,7 @@ def format_number(value: Any, decimals: int | None = None, *, sign: bool = False
     number = number.quantize(quantum, rounding=ROUND_HALF_UP)
     negative = number < 0
     whole, _, fraction = f"{abs(number):f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

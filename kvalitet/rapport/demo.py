@@ -68,7 +68,13 @@ def seed(ctx: Any) -> None:
     old = ops.start_report(kvalitet, forv, before.start.year)
     _write(ctx, old, avd, done=True)
     _write(ctx, old, forv, done=True)
-    ops.freeze(kvalitet, old, "Till socialnämndens sammanträde")
+    ops.freeze(
+        kvalitet,
+        old,
+        "Till socialnämndens sammanträde",
+        confirm=True,
+        reason="Demodata: alla avdelningar har inte skrivit sina texter.",
+    )
     # The year that has just ended: work in progress.
     current = ops.start_report(kvalitet, forv, ended.start.year)
     _write(ctx, current, avd, done=False)

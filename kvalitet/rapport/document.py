@@ -561,6 +561,7 @@ def tidigare_atgarder(root: Unit, period: Period, decided: set[str] | None = Non
         Item.created_at < prev.start_utc(),
         or_(Item.closed_at.is_(None), Item.closed_at >= prev.start_utc()),
     )
+    last_year: Any
     if decided is not None:
         last_year = Item.ref.in_(sorted(decided)) if decided else false()
     else:
@@ -949,7 +950,8 @@ def flag_lines(
         names = ", ".join(str(n) for n in avv["underreporting"])
         lines.append(f"Få eller inga avvikelserapporter (möjlig underrapportering): {names}.")
     syn = stats.get("synpunkter", {})
-    owed, in_time = syn.get("answer_owed"), syn.get("answered_in_time")
+    owed: Any = syn.get("answer_owed")
+    in_time: Any = syn.get("answered_in_time")
     if _numeric(owed) and _numeric(in_time) and owed > in_time:
         lines.append(
             f"{fmt(owed - in_time)} av {fmt(owed)} svar på synpunkter och klagomål gavs inte i "

@@ -13,6 +13,7 @@ A document is a list of blocks: {"t": "h", "level", "text", "id"}, {"t": "p", "t
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,20 @@ FONT_FILES = {
 # The documents' font: Arial in Word (LibreOffice and the PDF use the metric-compatible
 # Liberation Sans), so measuring Liberation Sans measures what is printed.
 DOCUMENT_FONT = "Arial"
+
+
+NO_BREAK_HYPHEN = "\u2011"
+WORD_JOINER = "\u2060"
+_REF = re.compile(r"\b([A-ZÅÄÖ]{2,5})-(\d{4})-(\d+)\b")
+_SLASH = re.compile(r"(?<=\w)/(?=\w)")
+
+
+def unbreakable(text: str) -> str:
+    """Text for a table cell with no line break inside a reference (AVV-2025-0012 gets
+    no-break hyphens) or after a slash between words (påbörjats/pågår/avslutats): a
+    renderer may break a line there, and the columns are sized to hold them whole."""
+    text = _REF.sub(lambda m: NO_BREAK_HYPHEN.join(m.groups()), text)
+    return _SLASH.sub("/" + WORD_JOINER, text)
 
 
 # --- headings -------------------------------------------------------------------------------

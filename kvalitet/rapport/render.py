@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-from collections.abc import Callable
 
 from flask import current_app, has_request_context, render_template
 from PIL import Image, ImageDraw, ImageFont
@@ -24,7 +23,7 @@ from kvalitet.core.charts import PALETTE, bar_chart_svg
 from kvalitet.core.numbers import format_number
 from kvalitet.rapport import word
 from kvalitet.rapport.document import local_time
-from kvalitet.rapport.layout import fit_tables, landscape_runs, number_headings
+from kvalitet.rapport.layout import fit_tables, landscape_runs, number_headings, unbreakable
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu")]
 
@@ -128,6 +127,7 @@ def print_html(document: dict[str, Any], **context: Any) -> str:
         facts=title_facts(document, version),
         logo_uri=_data_uri(logo) if logo else "",
         compiled_local=document_time(document),
+        unbreak=unbreakable,
     )
     if has_request_context():
         return render_template("rapport/print.html", doc=document, **context)

@@ -51,6 +51,7 @@ from kvalitet.rapport.layout import (
     heading_text,
     landscape_runs,
     toc_entries,
+    unbreakable,
 )
 
 Block = dict[str, Any]
@@ -132,8 +133,9 @@ def _style(doc: Any, name: str, kind: Any = WD_STYLE_TYPE.PARAGRAPH) -> Any:
 def _ensure_styles(doc: Any, default: bool) -> None:
     """Styles the renderer uses exist in every template; the default template also gets
     the municipal look (fonts, colours, Heading 1 on a new page)."""
-    for name in ("Title", "Subtitle", "Caption", "List Bullet", "TOC Heading", "Heading 1", "Heading 2",
-                 "Heading 3", "Heading 4", "Header", "Footer"):  # fmt: skip
+    names = ("Title", "Subtitle", "Caption", "List Bullet", "TOC Heading", "Heading 1",
+             "Heading 2", "Heading 3", "Heading 4", "Header", "Footer")  # fmt: skip
+    for name in names:
         _style(doc, name)
     toc1, toc2, toc3 = _style(doc, "toc 1"), _style(doc, "toc 2"), _style(doc, "toc 3")
     _style(doc, "Table Grid", WD_STYLE_TYPE.TABLE)
@@ -384,12 +386,12 @@ def add_table(doc: Any, block: Block) -> None:
     header = table.rows[0]
     _repeat_header(header)
     for tc, text in zip(trs[0].tc_lst, columns, strict=True):
-        _cell_text(tc, str(text), size, bold=True)
+        _cell_text(tc, unbreakable(str(text)), size, bold=True)
         _shade_tc(tc, "E9EEF4")
     for tr, values in zip(trs[1:], rows, strict=True):
         tr.get_or_add_trPr().append(_cant_split())
         for tc, text in zip(tr.tc_lst, values, strict=False):
-            _cell_text(tc, str(text), size)
+            _cell_text(tc, unbreakable(str(text)), size)
     if block.get("suppressed"):
         para = doc.add_paragraph()
         para.add_run("Grupper med färre än 5 personer visas som <5.").italic = True

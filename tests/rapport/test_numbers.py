@@ -24,5 +24,7 @@ def test_swedish_notation():
 
 def test_web_filters_use_the_same_helper(app):
     with app.test_request_context():
-        html = render_template_string("{{ 50.0|tal }} {{ 0.8|tal }} {{ 12345|tal }} {{ 0.5|procent }}")
+        html = render_template_string(
+            "{{ 50.0|tal }} {{ 0.8|tal }} {{ 12345|tal }} {{ 0.5|procent }}"
+        )
     assert html == "50 0,8 12\u00a0345 50\u00a0%"
