@@ -57,7 +57,8 @@ DOCUMENT_FONT = "Arial"
 
 NO_BREAK_HYPHEN = "\u2011"
 WORD_JOINER = "\u2060"
-_REF = re.compile(r"\b([A-ZÅÄÖ]{2,5})-(\d{4})-(\d+)\b")
+# A hyphen between capitals or digits (AVV-2025-0012, ATG-B2024-25, SN-2026): no break.
+_REF_HYPHEN = re.compile(r"(?<=[A-ZÅÄÖ0-9])-(?=[A-ZÅÄÖ0-9])")
 _SLASH = re.compile(r"(?<=\w)/(?=\w)")
 
 
@@ -65,7 +66,7 @@ def unbreakable(text: str) -> str:
     """Text for a table cell with no line break inside a reference (AVV-2025-0012 gets
     no-break hyphens) or after a slash between words (påbörjats/pågår/avslutats): a
     renderer may break a line there, and the columns are sized to hold them whole."""
-    text = _REF.sub(lambda m: NO_BREAK_HYPHEN.join(m.groups()), text)
+    text = _REF_HYPHEN.sub(NO_BREAK_HYPHEN, text)
     return _SLASH.sub("/" + WORD_JOINER, text)
 
 

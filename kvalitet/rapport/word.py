@@ -169,6 +169,9 @@ def _ensure_styles(doc: Any, default: bool) -> None:
 
 def _east_asia(style: Any, font: str) -> None:
     fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    # Theme fonts (Calibri Light in python-docx's template) win over named ones: drop them.
+    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attribute), None)
     for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         fonts.set(qn(attribute), font)
 
