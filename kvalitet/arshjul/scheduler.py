@@ -25,7 +25,9 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
 from kvalitet.arshjul.models import SchedulerLease
+from kvalitet.core import uow
 from kvalitet.extensions import db
+from kvalitet.modules import MODULES
 
 log = logging.getLogger("kvalitet.scheduler")
 
@@ -77,7 +79,6 @@ def release_lease(holder: str = HOLDER) -> None:
 
 def discover_jobs() -> list[dict[str, Any]]:
     """JOBS of kvalitet.<module>.jobs for every module in kvalitet.modules.MODULES."""
-    from kvalitet.modules import MODULES
 
     jobs: list[dict[str, Any]] = []
     for name in MODULES:
@@ -98,7 +99,8 @@ def run_job(app: Flask, job: dict[str, Any], use_lease: bool = True) -> bool:
             if use_lease and not acquire_lease():
                 log.debug("lease held by another scheduler; skipping %s", job["id"])
                 return False
-            result = func()
+            with uow.unit_of_work():  # the job is one unit: committed at its end, or rolled back
+                result = func()
             log.info("job %s done: %s", job["id"], result)
             return True
         except Exception:

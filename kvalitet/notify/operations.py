@@ -21,8 +21,12 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from kvalitet.core import clock
+from kvalitet.core import audit, clock
+from kvalitet.core.errors import OperationError
+from kvalitet.core.uow import transaction
 from kvalitet.extensions import db
+from kvalitet.items.models import Item
+from kvalitet.items.queries import open_clause
 from kvalitet.notify.models import (
     DigestEntry,
     MailMode,
@@ -32,6 +36,8 @@ from kvalitet.notify.models import (
     OutboxStatus,
     ReminderKey,
 )
+from kvalitet.org.models import User
+from kvalitet.org.operations import chefs_of
 
 if TYPE_CHECKING:
     from kvalitet.items.models import Item
@@ -63,7 +69,6 @@ def notify(
     `message` must hold no secret details: use the item's reference number, never its text.
     Mails never carry the message at all: only the reference number and a link.
     """
-    from kvalitet.org.models import User
 
     created = []
     seen: set[int] = set()
@@ -105,7 +110,7 @@ def mark_read(user: User, notification_ids: list[int] | None = None) -> None:
     if notification_ids is not None:
         query = query.where(Notification.id.in_(notification_ids))
     db.session.execute(query.values(read_at=clock.now()))
-    db.session.commit()
+    db.session.flush()
 
 
 # --- preferences and calendar token -------------------------------------------------------
@@ -130,9 +135,6 @@ def mail_mode(user: User) -> str:
 
 
 def set_mail_mode(user: User, mode: str) -> None:
-    from kvalitet.core import audit
-    from kvalitet.core.errors import OperationError
-    from kvalitet.items.operations import transaction
 
     if mode not in set(MailMode):
         raise OperationError("Välj ett av alternativen.", field="mail_mode")
@@ -153,8 +155,6 @@ def set_mail_mode(user: User, mode: str) -> None:
 
 def new_calendar_token(user: User) -> str:
     """Create or replace the secret of the user's calendar feed (the old URL stops working)."""
-    from kvalitet.core import audit
-    from kvalitet.items.operations import transaction
 
     token = secrets.token_urlsafe(32)
     with transaction():
@@ -168,8 +168,6 @@ def new_calendar_token(user: User) -> str:
 
 
 def revoke_calendar_token(user: User) -> None:
-    from kvalitet.core import audit
-    from kvalitet.items.operations import transaction
 
     with transaction():
         pref = preference(user)
@@ -181,7 +179,6 @@ def revoke_calendar_token(user: User) -> None:
 
 
 def user_for_calendar_token(token: str) -> User | None:
-    from kvalitet.org.models import User
 
     if not token or len(token) > 64:
         return None
@@ -233,7 +230,6 @@ def make_digests() -> int:
     """One digest mail per user with waiting digest entries, once a day after DIGEST_HOUR
     (local time). The mail, the removal of the entries and a per-user-and-day key are one
     transaction, so a digest is never made twice nor lost."""
-    from kvalitet.org.models import User
 
     local = clock.local_now()
     if local.hour < int(current_app.config.get("NOTIFY_DIGEST_HOUR", 7)):
@@ -447,8 +443,6 @@ def send_outbox(limit: int = 200) -> dict[str, int]:
 
 def retry_mail(actor: User, mail: OutboxMail) -> None:
     """An admin puts a failed or waiting mail back to be sent at once."""
-    from kvalitet.core import audit
-    from kvalitet.items.operations import transaction
 
     with transaction():
         if mail.status == OutboxStatus.SKICKAD:
@@ -519,8 +513,6 @@ def send_reminders() -> int:
     scheduler thus catches up with the latest missed reminder only, never a stale one, and
     points before the item existed are skipped.
     """
-    from kvalitet.items.models import Item
-    from kvalitet.items.queries import open_clause
 
     offsets = reminder_offsets()
     if not offsets:
@@ -561,9 +553,6 @@ def escalate_overdue() -> int:
     """Tell the owner's chef (kvalitet.org.operations.chefs_of, the level above if the owner
     is the chef) once about each item still open ESCALATE_AFTER_DAYS days after its due date.
     Catches up after downtime: any overdue item not yet escalated is escalated."""
-    from kvalitet.items.models import Item
-    from kvalitet.items.queries import open_clause
-    from kvalitet.org.operations import chefs_of
 
     after = int(current_app.config.get("ESCALATE_AFTER_DAYS", 3))
     today = clock.today()

@@ -23,6 +23,9 @@ from flask import current_app
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from kvalitet.atgarder.kinds import WORKFLOW
+from kvalitet.atgarder.models import Atgard, AtgardTyp
+from kvalitet.avvikelser.stats import underreporting_threshold
 from kvalitet.core import clock
 from kvalitet.core.numbers import format_number, format_percent
 from kvalitet.core.periods import Period, quality_year
@@ -30,7 +33,13 @@ from kvalitet.extensions import db
 from kvalitet.items.models import Item, ItemLink, LinkType, QualityArea, item_quality_area
 from kvalitet.org.models import Unit, UnitKind, User
 from kvalitet.rapport.layout import number_headings
-from kvalitet.rapport.models import Berattelsetext, BlockTyp, Kvalitetsberattelse, TextStatus
+from kvalitet.rapport.models import (
+    Berattelsetext,
+    BlockTyp,
+    Kvalitetsberattelse,
+    RapportVersion,
+    TextStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -358,7 +367,6 @@ def _list_blocks(
 def avvikelser_per_enhet(root: Unit, period: Period, prev: Period) -> Block | None:
     """Avvikelser per enhet (registered in the period) with the previous year, and enheter
     with few or no reports flagged: few reports usually means under-reporting."""
-    from kvalitet.avvikelser.stats import underreporting_threshold
 
     # One definition of under-reporting for the statistics page and the report.
     few = underreporting_threshold()
@@ -408,7 +416,6 @@ def avvikelser_per_enhet(root: Unit, period: Period, prev: Period) -> Block | No
 
 
 def atgard_status_counts(root: Unit, period: Period) -> dict[str, int]:
-    from kvalitet.atgarder.kinds import WORKFLOW
 
     rows = db.session.execute(
         select(Item.status, func.count())
@@ -430,9 +437,6 @@ def _atgarder(root: Unit, condition: Any, limit: int | None = None) -> list[dict
     """The actions in root's subtree matching `condition` as plain rows (only the columns
     the tables show), with their quality area names: two queries whatever the number.
     Marked "återkommer nästa år" first, then in the order they were decided."""
-    from kvalitet.atgarder.kinds import WORKFLOW
-    from kvalitet.atgarder.models import Atgard
-
     query = (
         select(
             Item.id,
@@ -484,8 +488,6 @@ def _atgarder(root: Unit, condition: Any, limit: int | None = None) -> list[dict
 
 
 def _count_atgarder(root: Unit, condition: Any) -> int:
-    from kvalitet.atgarder.models import Atgard
-
     return int(
         db.session.scalar(
             select(func.count(Item.id))
@@ -505,8 +507,6 @@ def improvement_clause() -> Any:
     """What the report's action tables are about: improvements decided for the
     verksamhet (type "förbättring", not an action taken on one case, i.e. not created from
     an avvikelse, synpunkt or lex Sarah), and whatever is marked "återkommer nästa år"."""
-    from kvalitet.atgarder.models import Atgard, AtgardTyp
-
     from_a_case = (
         select(ItemLink.id)
         .where(ItemLink.target_id == Item.id, ItemLink.link_type == str(LinkType.ATGARD))
@@ -553,8 +553,6 @@ def tidigare_atgarder(root: Unit, period: Period, decided: set[str] | None = Non
     year's report (the actions its frozen version listed under "Årets bedömning"; without a
     frozen report, the improvements proposed in the previous quality year), and older ones
     marked "återkommer nästa år" that were still open when it began."""
-    from kvalitet.atgarder.models import Atgard
-
     prev = period.previous_year()
     carried = and_(
         Atgard.carry_over.is_(True),
@@ -687,8 +685,6 @@ def missing_texts(rapport: Kvalitetsberattelse) -> list[Berattelsetext]:
 
 def previous_report(rapport: Kvalitetsberattelse) -> dict[str, Any] | None:
     """The latest frozen version of last year's report of the same unit, as stored."""
-    from kvalitet.rapport.models import RapportVersion
-
     content = db.session.scalar(
         select(RapportVersion.content)
         .join(Kvalitetsberattelse, Kvalitetsberattelse.id == RapportVersion.rapport_id)
