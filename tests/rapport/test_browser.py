@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from kvalitet.extensions import db
 from kvalitet.rapport import operations as ops
 from tests.conftest import browser_login
 from tests.rapport.helpers import YEAR, use_only
@@ -15,6 +16,7 @@ def test_progress_page_offers_the_file_when_ready(app, org, live_server, page, m
     use_only(monkeypatch)
     app.config["RAPPORT_TOC_PAGE_NUMBERS"] = False
     report = ops.start_report(org.kvalitet, org.forv, YEAR)
+    db.session.commit()  # the live server's requests are other connections
     browser_login(page, live_server, org.kvalitet.email)
     page.goto(f"{live_server}/kvalitetsberattelse/{report.id}")
     page.get_by_role("button", name="Skapa utkast som PDF").click()

@@ -79,6 +79,7 @@ def test_a_wide_table_goes_landscape_and_a_wider_one_is_split():
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice saknas")
 def test_every_table_of_the_demo_report_fits_in_pdf_and_word(app, tmp_path):
     build()
+    db.session.commit()  # the statistics are read in worker threads with their own sessions
     rapport = db.session.scalars(
         select(Kvalitetsberattelse).order_by(Kvalitetsberattelse.first_year.desc())
     ).first()
