@@ -34,10 +34,31 @@ def _timed(function: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
     return result, time.perf_counter() - started
 
 
+def build_org() -> tuple[Any, list[Any], Any]:
+    """bench.generate.build_org for the one-unit-of-work org operations (flush only, no
+    `commit=`; bench/generate.py still passes commit=False, which they no longer take)."""
+    from kvalitet.demo import TREE
+    from kvalitet.extensions import db
+    from kvalitet.org.models import Role, UnitKind
+    from kvalitet.org.operations import create_unit, create_user, grant_role
+
+    namnd = create_unit(None, "Socialnämnd Bench", UnitKind.NAMND, None)
+    forv = create_unit(None, "Socialförvaltning Bench", UnitKind.FORVALTNING, namnd)
+    enheter = []
+    for avd_name, names in TREE.items():
+        avd = create_unit(None, avd_name, UnitKind.AVDELNING, forv)
+        enheter += [create_unit(None, n, UnitKind.ENHET, avd) for n in names]
+    user = create_user(None, name="Bench Kvalitet", email="bench@example.se",
+                       password="x" * 12, home_unit=forv)  # fmt: skip
+    grant_role(None, user, Role.KVALITETSUTVECKLARE, forv)
+    db.session.commit()
+    return forv, enheter, user
+
+
 def run(items: int, url: str, check: bool, appendix: bool) -> dict[str, Any]:
     from sqlalchemy import text
 
-    from bench.generate import build_org, generate
+    from bench.generate import generate
     from kvalitet import create_app
     from kvalitet.core.periods import quality_year
     from kvalitet.demo import seed_reference_data
@@ -64,7 +85,7 @@ def run(items: int, url: str, check: bool, appendix: bool) -> dict[str, Any]:
                 db.session.commit()
             rapport = ops.start_report(user, forv, 2025)
             rapport.bilaga_statistik = appendix
-            db.session.commit()
+            db.session.commit()  # the statistics are read in worker threads
             db.session.expire_all()
             document, out["compile_s"] = _timed(compile_document, rapport, user)
             out["tables"] = sum(1 for b in document["blocks"] if b["t"] == "table")
@@ -73,6 +94,7 @@ def run(items: int, url: str, check: bool, appendix: bool) -> dict[str, Any]:
             pdf, out["pdf_s"] = _timed(pdf_bytes, document)
             out["docx_kb"], out["pdf_kb"] = len(docx) / 1024, len(pdf) / 1024
             version = ops.freeze(user, rapport, confirm=True, reason="Benchmark")
+            db.session.commit()
             _, out["frozen_first_s"] = _timed(jobs.cached_version_bytes, version, "pdf")
             _, out["frozen_again_s"] = _timed(jobs.cached_version_bytes, version, "pdf")
             if check:
