@@ -74,6 +74,20 @@ class Defaults:
     MAIL_PASSWORD = ""
     MAIL_FROM = "kvalitet@example.se"
 
+    # --- kvalitetsberättelse documents (Word/PDF) -------------------------------------------
+    # Paths to a default Word template (.docx/.dotx) and logo (PNG/JPEG) for förvaltningar
+    # that have not uploaded their own; empty: the built-in municipal look, no logo.
+    RAPPORT_TEMPLATE = ""
+    RAPPORT_LOGO = ""
+    # Page numbers in the Word table of contents, from a LibreOffice rendering (soffice).
+    RAPPORT_TOC_PAGE_NUMBERS = True
+    # Rows per action table and avdelning; the rest is counted in a last row.
+    RAPPORT_ACTIONS_MAX = 25
+    # Categories shown by name in the summary statistics (the rest as "Övriga").
+    RAPPORT_TOP_N = 5
+    # Render in the request's thread and wait (tests); normally a background thread.
+    RAPPORT_JOBS_INLINE = False
+
     # Number of trusted reverse proxies in front of the app (nginx: 1). 0 = none.
     PROXY_COUNT = 0
 

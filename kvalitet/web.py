@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from kvalitet.core import clock, uow
 from kvalitet.core.errors import OperationError
+from kvalitet.core.numbers import format_number, format_percent
 from kvalitet.core.permissions import can
 from kvalitet.core.web import ERROR_TEXTS, error_page, format_date, format_datetime, page_url
 from kvalitet.core.workflow import available_transitions, check_transition
@@ -97,6 +98,8 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["datum"] = format_date
     app.jinja_env.filters["tid"] = format_datetime
+    app.jinja_env.filters["tal"] = format_number
+    app.jinja_env.filters["procent"] = format_percent
     app.jinja_env.filters["ja_nej"] = lambda v: "Ja" if v else "Nej"
     app.jinja_env.globals["today"] = clock.today
     app.jinja_env.globals["nav_entries"] = nav_entries

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from kvalitet.core.periods import current_quality_year
@@ -57,6 +58,17 @@ def _write(ctx: Any, rapport: Any, avd: Any, done: bool) -> None:
 
 
 def seed(ctx: Any) -> None:
+    # The demo is one unit of work, not committed yet: the statistics must be read in this
+    # session, not in worker threads with their own connections.
+    workers = current_app.config.get("RAPPORT_STATS_WORKERS", 2)
+    current_app.config["RAPPORT_STATS_WORKERS"] = 1
+    try:
+        _seed(ctx)
+    finally:
+        current_app.config["RAPPORT_STATS_WORKERS"] = workers
+
+
+def _seed(ctx: Any) -> None:
     forv = ctx.units.get("Socialförvaltning Centrum")
     avd = ctx.units.get("Avdelning Barn och unga")
     kvalitet = ctx.users.get("kvalitet")
@@ -68,7 +80,13 @@ def seed(ctx: Any) -> None:
     old = ops.start_report(kvalitet, forv, before.start.year)
     _write(ctx, old, avd, done=True)
     _write(ctx, old, forv, done=True)
-    ops.freeze(kvalitet, old, "Till socialnämndens sammanträde")
+    ops.freeze(
+        kvalitet,
+        old,
+        "Till socialnämndens sammanträde",
+        confirm=True,
+        reason="Demodata: alla avdelningar har inte skrivit sina texter.",
+    )
     # The year that has just ended: work in progress.
     current = ops.start_report(kvalitet, forv, ended.start.year)
     _write(ctx, current, avd, done=False)

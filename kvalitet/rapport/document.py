@@ -12,26 +12,35 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import logging
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from kvalitet.atgarder.kinds import WORKFLOW
-from kvalitet.atgarder.models import Atgard
+from kvalitet.atgarder.models import Atgard, AtgardTyp
 from kvalitet.avvikelser.stats import underreporting_threshold
 from kvalitet.core import clock
+from kvalitet.core.numbers import format_number, format_percent
 from kvalitet.core.periods import Period, quality_year
 from kvalitet.extensions import db
-from kvalitet.items.models import Item, QualityArea, item_quality_area
+from kvalitet.items.models import Item, ItemLink, LinkType, QualityArea, item_quality_area
 from kvalitet.lagrum.lookup import lagrum
 from kvalitet.org.models import Unit, UnitKind, User
-from kvalitet.rapport.models import Berattelsetext, BlockTyp, Kvalitetsberattelse, TextStatus
+from kvalitet.rapport.layout import number_headings
+from kvalitet.rapport.models import (
+    Berattelsetext,
+    BlockTyp,
+    Kvalitetsberattelse,
+    RapportVersion,
+    TextStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -154,13 +163,8 @@ def label_of(key: str) -> str:
 
 
 def fmt(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "Ja" if value else "Nej"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.1f}".replace(".", ",")
-    return str(value)
+    """A figure in Swedish notation (kvalitet.core.numbers, the same as the web's |tal)."""
+    return format_number(value)
 
 
 def share(key: str, value: Any) -> Any:
@@ -173,10 +177,12 @@ def share(key: str, value: Any) -> Any:
 def change(now: Any, before: Any) -> str:
     if not isinstance(now, int | float) or not isinstance(before, int | float):
         return ""
+    if isinstance(now, bool) or isinstance(before, bool):
+        return ""
     diff = now - before
     if diff == 0:
         return "±0"
-    return ("+" if diff > 0 else "−") + fmt(abs(diff))
+    return format_number(diff, sign=True)
 
 
 def suppressed(key: str) -> bool:
@@ -204,6 +210,10 @@ def note(text: str) -> Block:
 
 def table(caption: str, columns: list[str], rows: list[list[str]], **extra: Any) -> Block:
     return {"t": "table", "caption": caption, "columns": columns, "rows": rows, **extra}
+
+
+def ul(items: list[str]) -> Block:
+    return {"t": "ul", "items": items}
 
 
 def chart(title: str, categories: list[str], series: list[tuple[str, list[float]]]) -> Block:
@@ -427,11 +437,11 @@ def atgard_status_counts(root: Unit, period: Period) -> dict[str, int]:
     return {label: found.get(state, 0) for state, label in WORKFLOW.states.items()}
 
 
-def _atgarder(root: Unit, condition: Any) -> list[dict[str, Any]]:
+def _atgarder(root: Unit, condition: Any, limit: int | None = None) -> list[dict[str, Any]]:
     """The actions in root's subtree matching `condition` as plain rows (only the columns
-    the tables show), with their quality area names: two queries whatever the number."""
-
-    rows = db.session.execute(
+    the tables show), with their quality area names: two queries whatever the number.
+    Marked "återkommer nästa år" first, then in the order they were decided."""
+    query = (
         select(
             Item.id,
             Item.ref,
@@ -440,6 +450,8 @@ def _atgarder(root: Unit, condition: Any) -> list[dict[str, Any]]:
             Atgard.done_text,
             Atgard.effect_text,
             Atgard.effect_date,
+            Atgard.source_text,
+            Atgard.carry_over,
         )
         .select_from(Atgard)
         .join(Unit, Unit.id == Item.unit_id)
@@ -448,8 +460,11 @@ def _atgarder(root: Unit, condition: Any) -> list[dict[str, Any]]:
             Item.cancelled_at.is_(None),
             condition,
         )
-        .order_by(Item.created_at, Item.id)
-    ).all()
+        .order_by(Atgard.carry_over.desc(), Item.created_at, Item.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = db.session.execute(query).all()
     ids = [r.id for r in rows]
     names: dict[int, list[str]] = {}
     for start in range(0, len(ids), 900):
@@ -468,35 +483,105 @@ def _atgarder(root: Unit, condition: Any) -> list[dict[str, Any]]:
             "done_text": r.done_text,
             "effect_text": r.effect_text,
             "effect_date": r.effect_date,
+            "source_text": r.source_text,
+            "carry_over": r.carry_over,
             "areas": names.get(r.id, []),
         }
         for r in rows
     ]
 
 
-def tidigare_atgarder(root: Unit, period: Period) -> Block:
-    """ "Förbättringsarbetet sedan förra uppföljningen": the actions proposed in the previous
-    quality year, and older ones marked "återkommer nästa år" that were still open when it
-    began."""
-
-    prev = period.previous_year()
-    condition = and_(
-        Item.created_at < period.start_utc(),
-        or_(
-            Item.created_at >= prev.start_utc(),
-            and_(
-                Atgard.carry_over.is_(True),
-                or_(Item.closed_at.is_(None), Item.closed_at >= prev.start_utc()),
-            ),
-        ),
+def _count_atgarder(root: Unit, condition: Any) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count(Item.id))
+            .select_from(Atgard)
+            .join(Unit, Unit.id == Item.unit_id)
+            .where(
+                Unit.path.startswith(root.path, autoescape=True),
+                Item.cancelled_at.is_(None),
+                condition,
+            )
+        )
+        or 0
     )
+
+
+def improvement_clause() -> Any:
+    """What the report's action tables are about: improvements decided for the
+    verksamhet (type "förbättring", not an action taken on one case, i.e. not created from
+    an avvikelse, synpunkt or lex Sarah), and whatever is marked "återkommer nästa år"."""
+    from_a_case = (
+        select(ItemLink.id)
+        .where(ItemLink.target_id == Item.id, ItemLink.link_type == str(LinkType.ATGARD))
+        .exists()
+    )
+    return or_(
+        Atgard.carry_over.is_(True),
+        and_(Atgard.atgard_typ == str(AtgardTyp.FORBATTRING), ~from_a_case),
+    )
+
+
+def max_actions() -> int:
+    return int(current_app.config.get("RAPPORT_ACTIONS_MAX", 25))
+
+
+def _more_row(total: int, shown: int, width: int, text: str) -> list[list[str]]:
+    if total <= shown:
+        return []
+    return [[f"Ytterligare {fmt(total - shown)} {text}; hela listan finns under "
+             "Förbättringsåtgärder i Kvalitet."] + [""] * (width - 1)]  # fmt: skip
+
+
+REF_PATTERN = re.compile(r"\(([A-ZÅÄÖ]{2,5}-\d{4}-\d+)\)\s*$")
+
+
+def decided_in(document: dict[str, Any] | None) -> set[str] | None:
+    """The refs of the actions a frozen report listed under "Årets bedömning" (the
+    improvements it decided), or None when there is no such report."""
+    if not document:
+        return None
+    refs: set[str] = set()
+    for block in document.get("blocks", []):
+        if block.get("t") == "table" and block.get("caption", "").startswith("Årets bedömning"):
+            refs.update(block.get("refs") or [])
+            for row in block.get("rows", []):
+                match = REF_PATTERN.search(str(row[0]) if row else "")
+                if match:
+                    refs.add(match.group(1))
+    return refs
+
+
+def tidigare_atgarder(root: Unit, period: Period, decided: set[str] | None = None) -> Block:
+    """ "Förbättringsarbetet sedan förra uppföljningen": the improvements decided in last
+    year's report (the actions its frozen version listed under "Årets bedömning"; without a
+    frozen report, the improvements proposed in the previous quality year), and older ones
+    marked "återkommer nästa år" that were still open when it began."""
+    prev = period.previous_year()
+    carried = and_(
+        Atgard.carry_over.is_(True),
+        Item.created_at < prev.start_utc(),
+        or_(Item.closed_at.is_(None), Item.closed_at >= prev.start_utc()),
+    )
+    last_year: Any
+    if decided is not None:
+        last_year = Item.ref.in_(sorted(decided)) if decided else false()
+    else:
+        last_year = and_(
+            Item.created_at >= prev.start_utc(),
+            Item.created_at < period.start_utc(),
+            improvement_clause(),
+        )
+    condition = or_(last_year, carried)
+    limit = max_actions()
     rows = []
-    for a in _atgarder(root, condition):
+    for a in _atgarder(root, condition, limit):
         done = a["status_label"] + (f": {a['done_text']}" if a["done_text"] else "")
         effect = a["effect_text"] or "Effekten är inte följd upp ännu."
         if a["effect_text"] and a["effect_date"]:
             effect += f" (uppföljd {a['effect_date']:%Y-%m-%d})"
         rows.append([f"{a['title']} ({a['ref']})", done, effect])
+    rows += _more_row(_count_atgarder(root, condition), len(rows), 3, "åtgärder från förra året")
     return table(
         "Förbättringsarbetet sedan förra uppföljningen",
         [
@@ -510,20 +595,31 @@ def tidigare_atgarder(root: Unit, period: Period) -> Block:
 
 
 def arets_atgarder(root: Unit, period: Period) -> Block:
-    """ "Årets bedömning": this year's actions with their quality areas."""
-    condition = and_(Item.created_at >= period.start_utc(), Item.created_at < period.end_utc())
+    """ "Årets bedömning": the improvements decided during the year, with their quality
+    areas and where the proposal came from."""
+    condition = and_(
+        Item.created_at >= period.start_utc(),
+        Item.created_at < period.end_utc(),
+        improvement_clause(),
+    )
+    limit = max_actions()
+    found = _atgarder(root, condition, limit)
     rows = [
         [
             f"{a['title']} ({a['ref']})",
-            ", ".join(a["areas"]) or "Inget kvalitetsområde angivet",
+            ", ".join(a["areas"]) or "–",
+            a["source_text"] or ("Återkommer från tidigare år" if a["carry_over"] else "–"),
+            a["status_label"],
         ]
-        for a in _atgarder(root, condition)
+        for a in found
     ]
+    rows += _more_row(_count_atgarder(root, condition), len(rows), 4, "förbättringsåtgärder")
     return table(
         "Årets bedömning",
-        ["Förbättringsåtgärd", "Kvalitetsområde"],
+        ["Förbättringsåtgärd", "Kvalitetsområde", "Underlag", "Status"],
         rows,
         empty="Inga förbättringsåtgärder beslutade under året.",
+        refs=[a["ref"] for a in found],
     )
 
 
@@ -591,6 +687,21 @@ def missing_texts(rapport: Kvalitetsberattelse) -> list[Berattelsetext]:
     return sorted(texts, key=lambda t: (t.due_date or clock.today(), t.unit.name, t.heading))
 
 
+def previous_report(rapport: Kvalitetsberattelse) -> dict[str, Any] | None:
+    """The latest frozen version of last year's report of the same unit, as stored."""
+    content = db.session.scalar(
+        select(RapportVersion.content)
+        .join(Kvalitetsberattelse, Kvalitetsberattelse.id == RapportVersion.rapport_id)
+        .where(
+            Kvalitetsberattelse.unit_id == rapport.unit_id,
+            Kvalitetsberattelse.first_year == rapport.first_year - 1,
+        )
+        .order_by(RapportVersion.number.desc())
+        .limit(1)
+    )
+    return json.loads(content) if content else None
+
+
 def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> dict[str, Any]:
     """The whole kvalitetsberättelse as plain data (JSON-serialisable)."""
     root = rapport.unit
@@ -603,6 +714,8 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
     cache = prefetch_stats(
         [(m, f) for m, _, f in sources if f is not None], [root, *avdelningar], period, prev
     )
+    decided = decided_in(previous_report(rapport))
+    appendix = bool(rapport.bilaga_statistik)
     blocks: list[Block] = []
 
     # 1. Inledning
@@ -642,24 +755,7 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
         "Förvaltningens förbättringsområden",
     )
     blocks.append(h(2, "Nyckeltal för hela förvaltningen", "nyckeltal"))
-    key_rows: list[list[str]] = []
-    for module, title, function in sources:
-        if function is None:
-            continue
-        now_stats, old_stats = cache[(module, root.id)]
-        for key, value in (now_stats or {}).items():
-            if (
-                key not in SKIP_KEYS
-                and isinstance(value, int | float)
-                and not isinstance(value, bool)
-            ):
-                old = (old_stats or {}).get(key)
-                key_rows.append([title, label_of(key), fmt(value), fmt(old), change(value, old)])
-    if not any(m == "atgarder" and f is not None for m, _, f in sources):
-        made_now = sum(atgard_status_counts(root, period).values())
-        made_old = sum(atgard_status_counts(root, prev).values())
-        key_rows.append(["Förbättringsåtgärder", "Beslutade under året", fmt(made_now),
-                         fmt(made_old), change(made_now, made_old)])  # fmt: skip
+    key_rows = key_figure_rows(root, period, sources, cache)
     blocks.append(
         table(
             "Nyckeltal för hela förvaltningen",
@@ -667,6 +763,10 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
             key_rows,
         )
     )
+    flags = flag_lines(root, period, sources, cache)
+    if flags:
+        blocks.append(p("Att uppmärksamma för hela förvaltningen:"))
+        blocks.append(ul(flags))
 
     for chapter in CHAPTERS:
         blocks += chapter(root, period)
@@ -683,8 +783,25 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
             3,
             "Identifierade förbättringsområden",
         )
-        blocks += facts_blocks(avd, period, sources, cache, anchor)
+        blocks += facts_blocks(avd, period, sources, cache, anchor, decided, appendix)
 
+    # Appendix: the full breakdowns, per avdelning.
+    if appendix:
+        blocks.append(
+            {**h(1, "Bilaga 1. Statistik per avdelning", "bilaga-statistik"), "nonum": True}
+        )
+        blocks.append(
+            p(
+                "Bilagan redovisar all statistik som kvalitetsberättelsen bygger på, för hela "
+                f"förvaltningen och per avdelning, för {period.label} jämfört med {prev.label}."
+            )
+        )
+        for unit in [root, *avdelningar]:
+            anchor = f"bilaga-{unit.id}"
+            blocks.append(h(2, unit.name if unit.id != root.id else "Hela förvaltningen", anchor))
+            blocks += detail_blocks(unit, period, sources, cache, anchor, level=3)
+
+    number_headings(blocks, bool(rapport.numrerade_rubriker))
     missing = [
         {
             "ref": t.ref,
@@ -696,6 +813,7 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
         }
         for t in missing_texts(rapport)
     ]
+    compiled_at = clock.now()
     return {
         "title": f"Kvalitetsberättelse {period.label}",
         "unit": root.name,
@@ -705,11 +823,158 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
             "end": period.end.isoformat(),
             "previous": prev.label,
         },
-        "compiled_at": clock.now().isoformat(timespec="seconds"),
+        "diarienummer": rapport.diarienummer or "",
+        "beslutsdatum": rapport.beslutsdatum.isoformat() if rapport.beslutsdatum else "",
+        "compiled_at": compiled_at.isoformat(timespec="seconds"),
+        "compiled_at_local": local_time(compiled_at),
         "compiled_by": user.name if user else "Systemet",
+        "options": {"numbered": bool(rapport.numrerade_rubriker), "appendix": appendix},
         "blocks": blocks,
         "missing": missing,
     }
+
+
+def local_time(value: Any) -> str:
+    """A time as the reader reads it: Europe/Stockholm, "2026-10-12 08:44"."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    local = clock.to_local(value)
+    return local.strftime("%Y-%m-%d %H:%M") if local else ""
+
+
+# Per kind module: the figures a nämnd reads first, the breakdown whose largest categories
+# are shown (top N and "övriga"), and whether it gets a chart in the summary.
+KEY_FIGURES: dict[str, list[str]] = {
+    "avvikelser": ["total", "closed", "median_days_to_close", "health_care"],
+    "lexsarah": ["rapporter", "missforhallanden", "allvarliga", "anmalda_ivo"],
+    "synpunkter": ["total", "answer_share", "median_days_to_answer", "open"],
+    "egenkontroll": ["planerade", "genomforda", "missade", "andel_genomforda"],
+    "atgarder": ["created", "completed", "effect_followed_up", "overdue_at_end"],
+}
+TOP_BREAKDOWNS: dict[str, tuple[str, ...]] = {
+    "avvikelser": ("by_category", "per_kategori"),
+    "synpunkter": ("by_tema", "per_tema", "by_typ", "per_typ"),
+}
+CHART_MODULES = ("avvikelser", "synpunkter")
+LABELS_FOR_TOP = {"avvikelser": "Kategori", "synpunkter": "Tema"}
+
+
+def top_n() -> int:
+    return int(current_app.config.get("RAPPORT_TOP_N", 5))
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def key_figure_rows(
+    unit: Unit,
+    period: Period,
+    sources: list[tuple[str, str, StatsFn | None]],
+    cache: dict[tuple[str, int], tuple[dict[str, Any] | None, dict[str, Any] | None]],
+) -> list[list[str]]:
+    """Område | Mått | this year | last year | change, for the key figures of each kind
+    (KEY_FIGURES; a module without a list gives its first four figures)."""
+    rows: list[list[str]] = []
+    for module, title, function in sources:
+        if function is None:
+            if module == "atgarder":
+                made_now = sum(atgard_status_counts(unit, period).values())
+                made_old = sum(atgard_status_counts(unit, period.previous_year()).values())
+                rows.append([title, "Beslutade under året", fmt(made_now), fmt(made_old),
+                             change(made_now, made_old)])  # fmt: skip
+            continue
+        now_stats, old_stats = cache.get((module, unit.id), (None, None))
+        if now_stats is None:
+            continue
+        old_stats = old_stats or {}
+        keys = [k for k in KEY_FIGURES.get(module, []) if _numeric(now_stats.get(k))]
+        if not keys:
+            keys = [k for k, v in now_stats.items() if k not in SKIP_KEYS and _numeric(v)][:4]
+        for key in keys:
+            value, old = share(key, now_stats.get(key)), share(key, old_stats.get(key))
+            name = label_of(key) + (" (%)" if key.endswith("_share") else "")
+            rows.append([title, name, fmt(value), fmt(old), change(value, old)])
+    return rows
+
+
+def top_categories(
+    title: str, column: str, now: dict[str, Any], old: dict[str, Any], labels: tuple[str, str]
+) -> list[Block]:
+    """The N largest categories of a breakdown this year, the rest as "Övriga", a total,
+    each beside last year; and a chart of the same."""
+    counts = {k: v for k, v in now.items() if _numeric(v)}
+    ranked = sorted(counts, key=lambda k: (-counts[k], str(k)))
+    n = top_n()
+    top = [k for k in ranked[:n] if counts[k]]
+    rest = [k for k in set(counts) | {k for k in old if _numeric(old.get(k))} if k not in top]
+    rows = [[str(k), fmt(counts[k]), fmt(old.get(k, 0)), change(counts[k], old.get(k, 0))]
+            for k in top]  # fmt: skip
+    rest_now = sum(counts.get(k, 0) for k in rest)
+    rest_old = sum(old.get(k, 0) for k in rest if _numeric(old.get(k)))
+    if rest:
+        rows.append([f"Övriga ({fmt(len(rest))})", fmt(rest_now), fmt(rest_old),
+                     change(rest_now, rest_old)])  # fmt: skip
+    total_now = sum(counts.values())
+    total_old = sum(v for v in old.values() if _numeric(v))
+    rows.append(["Totalt", fmt(total_now), fmt(total_old), change(total_now, total_old)])
+    caption = f"{title}: de {n} största" if len(ranked) > n else f"{title}: fördelning"
+    blocks: list[Block] = [table(caption, [column, labels[0], labels[1], "Förändring"], rows)]
+    if top and total_now:
+        categories = [str(k) for k in top] + (["Övriga"] if rest else [])
+        blocks.append(
+            chart(
+                caption,
+                categories,
+                [
+                    (labels[0], [float(counts[k]) for k in top] + ([rest_now] if rest else [])),
+                    (
+                        labels[1],
+                        [float(old.get(k, 0) or 0) for k in top]
+                        + ([float(rest_old)] if rest else []),
+                    ),
+                ],
+            )
+        )
+    return blocks
+
+
+def flag_lines(
+    unit: Unit,
+    period: Period,
+    sources: list[tuple[str, str, StatsFn | None]],
+    cache: dict[tuple[str, int], tuple[dict[str, Any] | None, dict[str, Any] | None]],
+) -> list[str]:
+    """Signals a nämnd should see: possible under-reporting, answers not given in time,
+    egenkontroller not done, actions late, reports to IVO."""
+    stats = {m: cache.get((m, unit.id), (None, None))[0] or {} for m, _, f in sources if f}
+    lines: list[str] = []
+    avv = stats.get("avvikelser", {})
+    if avv.get("underreporting"):
+        names = ", ".join(str(n) for n in avv["underreporting"])
+        lines.append(f"Få eller inga avvikelserapporter (möjlig underrapportering): {names}.")
+    syn = stats.get("synpunkter", {})
+    owed: Any = syn.get("answer_owed")
+    in_time: Any = syn.get("answered_in_time")
+    if _numeric(owed) and _numeric(in_time) and owed > in_time:
+        lines.append(
+            f"{fmt(owed - in_time)} av {fmt(owed)} svar på synpunkter och klagomål gavs inte i "
+            f"tid ({format_percent(in_time / owed)} i tid)."
+        )
+    egk = stats.get("egenkontroll", {})
+    if _numeric(egk.get("missade")) and egk["missade"] > 0:
+        lines.append(
+            f"{fmt(egk['missade'])} av {fmt(egk.get('planerade'))} planerade egenkontroller "
+            "genomfördes inte."
+        )
+    atg = stats.get("atgarder", {})
+    if _numeric(atg.get("overdue_at_end")) and atg["overdue_at_end"] > 0:
+        lines.append(f"{fmt(atg['overdue_at_end'])} förbättringsåtgärder var försenade vid "
+                     "årets slut.")  # fmt: skip
+    lxs = stats.get("lexsarah", {})
+    if _numeric(lxs.get("anmalda_ivo")) and lxs["anmalda_ivo"] > 0:
+        lines.append(f"{fmt(lxs['anmalda_ivo'])} lex Sarah-ärenden anmäldes till IVO.")
+    return lines
 
 
 def facts_blocks(
@@ -718,14 +983,66 @@ def facts_blocks(
     sources: list[tuple[str, str, StatsFn | None]],
     cache: dict[tuple[str, int], tuple[dict[str, Any] | None, dict[str, Any] | None]],
     anchor: str,
+    decided: set[str] | None = None,
+    appendix: bool = False,
 ) -> list[Block]:
-    """The figures part of a chapter: "Statistik" (one section per kind) and
+    """The figures part of an avdelning's chapter: "Statistik i sammandrag" (key figures
+    beside last year, the largest categories with a chart, what to look out for) and
     "Förbättringsåtgärder" (both tables), for `unit`'s subtree."""
     prev = period.previous_year()
     labels = (period.label, prev.label)
-    blocks = [h(2, "Statistik", f"{anchor}-statistik")]
+    blocks = [h(2, "Statistik i sammandrag", f"{anchor}-statistik")]
+    rows = key_figure_rows(unit, period, sources, cache)
+    if rows:
+        heads = ["Område", "Mått", labels[0], labels[1], "Förändring"]
+        blocks.append(table(f"Nyckeltal, {unit.name}", heads, rows))
     for module, title, function in sources:
-        blocks.append(h(3, title, f"{anchor}-{module}"))
+        if function is None or module not in TOP_BREAKDOWNS:
+            continue
+        now_stats, old_stats = cache.get((module, unit.id), (None, None))
+        if not now_stats:
+            continue
+        key = next((k for k in TOP_BREAKDOWNS[module] if isinstance(now_stats.get(k), dict)), None)
+        if key is None:
+            continue
+        made = top_categories(
+            f"{title} {label_of(key).lower()}",
+            LABELS_FOR_TOP.get(module, label_of(key)),
+            now_stats[key],
+            (old_stats or {}).get(key) or {},
+            labels,
+        )
+        blocks += [b for b in made if b["t"] != "chart" or module in CHART_MODULES]
+    if not any(m == "avvikelser" and f is not None for m, _, f in sources):
+        per_enhet = avvikelser_per_enhet(unit, period, prev)
+        if per_enhet:
+            blocks.append(per_enhet)
+    flags = flag_lines(unit, period, sources, cache)
+    blocks.append(h(3, "Att uppmärksamma", f"{anchor}-signaler"))
+    quiet = "Inga signaler om underrapportering eller förseningar."
+    blocks.append(ul(flags) if flags else p(quiet))
+    if appendix:
+        blocks.append(p("Fullständig statistik för avdelningen finns i bilaga 1."))
+    blocks.append(h(2, "Förbättringsåtgärder", f"{anchor}-atgarder"))
+    blocks.append(tidigare_atgarder(unit, period, decided))
+    blocks.append(arets_atgarder(unit, period))
+    return blocks
+
+
+def detail_blocks(
+    unit: Unit,
+    period: Period,
+    sources: list[tuple[str, str, StatsFn | None]],
+    cache: dict[tuple[str, int], tuple[dict[str, Any] | None, dict[str, Any] | None]],
+    anchor: str,
+    level: int = 3,
+) -> list[Block]:
+    """Every figure and breakdown of every kind for `unit`'s subtree (the appendix)."""
+    prev = period.previous_year()
+    labels = (period.label, prev.label)
+    blocks: list[Block] = []
+    for module, title, function in sources:
+        blocks.append(h(level, title, f"{anchor}-{module}"))
         if module == "avvikelser" and function is None:
             per_enhet = avvikelser_per_enhet(unit, period, prev)
             if per_enhet:
@@ -737,26 +1054,30 @@ def facts_blocks(
         if function is None:
             blocks.append(note(f"Uppgifter om {title.lower()} saknas ännu i systemet."))
             continue
-        now_stats, old_stats = cache[(module, unit.id)]
+        now_stats, old_stats = cache.get((module, unit.id), (None, None))
         if now_stats is None:
             blocks.append(note(f"Statistiken för {title.lower()} kunde inte tas fram."))
             continue
         made = stats_blocks(title, now_stats, old_stats or {}, labels)
         blocks += made or [note("Inga uppgifter för perioden.")]
-    blocks.append(h(2, "Förbättringsåtgärder", f"{anchor}-atgarder"))
-    blocks.append(tidigare_atgarder(unit, period))
-    blocks.append(arets_atgarder(unit, period))
     return blocks
 
 
 def unit_facts(rapport: Kvalitetsberattelse, unit: Unit) -> list[Block]:
-    """The figures of one unit's chapter (what the writer of its texts analyses)."""
+    """The figures of one unit's chapter and its full statistics (what the writer of its
+    texts analyses)."""
     period = period_of(rapport)
     sources = [(module, title, load_stats(module)) for module, title in STAT_SOURCES]
     cache = prefetch_stats(
         [(m, f) for m, _, f in sources if f is not None], [unit], period, period.previous_year()
     )
-    return facts_blocks(unit, period, sources, cache, f"avd-{unit.id}")
+    anchor = f"avd-{unit.id}"
+    decided = decided_in(previous_report(rapport))
+    return [
+        *facts_blocks(unit, period, sources, cache, anchor, decided),
+        h(2, "Fullständig statistik", f"{anchor}-detaljer"),
+        *detail_blocks(unit, period, sources, cache, anchor),
+    ]
 
 
 def _one_stats(app: Any, function: StatsFn, unit_id: int, period: Period) -> dict[str, Any] | None:

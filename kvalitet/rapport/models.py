@@ -4,15 +4,18 @@ blocks (an item kind, so they are tasks with owner and due date) and frozen vers
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
+    Date,
     ForeignKey,
     Integer,
     String,
     Text,
     UniqueConstraint,
     event,
+    true,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -37,6 +40,12 @@ class Kvalitetsberattelse(db.Model):  # type: ignore[name-defined,misc]
     inledning: Mapped[str] = mapped_column(FreeText, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Title page: the nämnd's diarienummer and the date of its decision.
+    diarienummer: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    beslutsdatum: Mapped[date | None] = mapped_column(Date)
+    # Headings numbered 1 / 1.1 / 2.1.1; full statistics per avdelning in an appendix.
+    numrerade_rubriker: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    bilaga_statistik: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     unit: Mapped[Unit] = relationship()
     created_by: Mapped[User | None] = relationship()

@@ -22,6 +22,7 @@ from kvalitet.items.operations import new_item
 from kvalitet.notify.operations import notify
 from kvalitet.org.models import Unit, UnitKind, User
 from kvalitet.org.operations import chefs_of, holders_over
+from kvalitet.rapport import assets
 from kvalitet.rapport.document import (
     areas,
     avdelningar_of,
@@ -29,6 +30,7 @@ from kvalitet.rapport.document import (
     default_due,
     texts_of,
 )
+from kvalitet.rapport.layout import heading_text
 from kvalitet.rapport.models import (
     Berattelsetext,
     BlockTyp,
@@ -259,16 +261,108 @@ def checksum(content_json: str) -> str:
     return hashlib.sha256(content_json.encode("utf-8")).hexdigest()
 
 
-def freeze(actor: User, rapport: Kvalitetsberattelse, comment: str = "") -> RapportVersion:
+class FreezeNeedsConfirmation(OperationError):
+    """Something is missing: freezing needs a confirmation and a reason. `check` says what."""
+
+    def __init__(self, message: str, check: dict[str, Any], field: str = "reason") -> None:
+        super().__init__(message, field=field)
+        self.check = check
+
+
+def _sections(blocks: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    out: list[tuple[str, list[dict[str, Any]]]] = []
+    chapter = ""
+    for block in blocks:
+        if block["t"] == "h":
+            if block["level"] == 1:
+                chapter = block["text"]
+            name = heading_text(block) + (f" ({chapter})" if block["level"] > 1 else "")
+            out.append((name, []))
+        elif out:
+            out[-1][1].append(block)
+    return out
+
+
+def freeze_check(rapport: Kvalitetsberattelse, content: dict[str, Any]) -> dict[str, Any]:
+    """What a frozen version would lack: texts not written or not klar, sections that are
+    empty (tables without a row), and avdelningar whose figures changed after their texts
+    were last saved."""
+    missing = [
+        {"unit": m["unit"], "heading": m["heading"], "owner": m["owner"], "status": m["status"]}
+        for m in content.get("missing", [])
+    ]
+    empty = [
+        name
+        for name, blocks in _sections(content["blocks"])
+        if blocks and all(b["t"] == "table" and not b.get("rows") for b in blocks)
+    ]
+    changed = []
+    written: dict[int, Any] = {}
+    for text in texts_of(rapport).values():
+        if text.text.strip():
+            when = text.updated_at
+            if text.block_unit_id not in written or when > written[text.block_unit_id]:
+                written[text.block_unit_id] = when
+    for unit_id, when in written.items():
+        unit = db.session.get(Unit, unit_id)
+        if unit is None:
+            continue
+        count = db.session.scalar(
+            select(func.count(Item.id))
+            .join(Unit, Unit.id == Item.unit_id)
+            .where(
+                Unit.path.startswith(unit.path, autoescape=True),
+                Item.kind != "KBN",
+                Item.updated_at > when,
+            )
+        )
+        if count:
+            changed.append(
+                f"{unit.name}: {count} ärenden har ändrats efter att texterna senast sparades"
+            )
+    return {"missing_texts": missing, "empty_sections": empty, "changed_figures": changed}
+
+
+def check_problems(check: dict[str, Any]) -> int:
+    return sum(len(check.get(k, [])) for k in ("missing_texts", "empty_sections",
+                                                 "changed_figures"))  # fmt: skip
+
+
+def freeze(
+    actor: User,
+    rapport: Kvalitetsberattelse,
+    comment: str = "",
+    *,
+    confirm: bool = False,
+    reason: str = "",
+) -> RapportVersion:
     """Compile now and store the result as an immutable version with who, when and the
-    sha256 checksum of the stored content."""
+    sha256 checksum of the stored content. When texts are missing, sections are empty or
+    figures changed after the texts were written, freezing needs `confirm` and a `reason`
+    (FreezeNeedsConfirmation says what is missing); the check and the reason are stored in
+    the version."""
     if not may_manage(actor, rapport.unit):
         raise Forbidden()
     comment = (comment or "").strip()
+    reason = (reason or "").strip()
     if len(comment) > 500:
         raise OperationError("Kommentaren är för lång (högst 500 tecken).", field="comment")
+    if len(reason) > 1000:
+        raise OperationError("Skälet är för långt (högst 1 000 tecken).", field="reason")
     check_text(comment, "comment")
+    check_text(reason, "reason")
     content = compile_document(rapport, actor)
+    check = freeze_check(rapport, content)
+    problems = check_problems(check)
+    if problems and not confirm:
+        raise FreezeNeedsConfirmation(
+            "Något saknas i kvalitetsberättelsen. Bekräfta att du vill frysa ändå och ange skälet.",
+            check,
+            field="confirm",
+        )
+    if problems and not reason:
+        raise FreezeNeedsConfirmation("Ange skälet till att frysa trots det som saknas.", check)
+    content["freeze_check"] = {**check, "confirmed": bool(problems), "reason": reason}
     with transaction():
         number = (
             db.session.scalar(
@@ -291,14 +385,83 @@ def freeze(actor: User, rapport: Kvalitetsberattelse, comment: str = "") -> Rapp
         )
         db.session.add(version)
         db.session.flush()
+        summary = (
+            f"Frös version {number} av kvalitetsberättelsen "
+            f"{quality_year(rapport.first_year).label} ({version.sha256[:12]})"
+        )
+        if problems:
+            summary += f" trots {problems} brister: {reason}"
         audit.record(
             actor,
             "rapport_fryst",
-            summary=f"Frös version {number} av kvalitetsberättelsen "
-            f"{quality_year(rapport.first_year).label} ({version.sha256[:12]})",
+            summary=summary[:500],
             target=f"kvalitetsberattelse:{rapport.id}",
         )
     return version
+
+
+def save_details(
+    actor: User,
+    rapport: Kvalitetsberattelse,
+    *,
+    diarienummer: str,
+    beslutsdatum: Any,
+    numrerade_rubriker: bool,
+    bilaga_statistik: bool,
+) -> None:
+    """The title page's diarienummer and decision date, and how the document is set."""
+    if not may_manage(actor, rapport.unit):
+        raise Forbidden()
+    diarienummer = (diarienummer or "").strip()
+    if len(diarienummer) > 60:
+        raise OperationError("Diarienumret är för långt (högst 60 tecken).", field="diarienummer")
+    with transaction():
+        check_text(diarienummer, "diarienummer")
+        before = {"diarienummer": rapport.diarienummer,
+                  "beslutsdatum": str(rapport.beslutsdatum or ""),
+                  "numrerade_rubriker": rapport.numrerade_rubriker,
+                  "bilaga_statistik": rapport.bilaga_statistik}  # fmt: skip
+        rapport.diarienummer = diarienummer
+        rapport.beslutsdatum = beslutsdatum
+        rapport.numrerade_rubriker = bool(numrerade_rubriker)
+        rapport.bilaga_statistik = bool(bilaga_statistik)
+        audit.record(
+            actor,
+            "rapport_uppgifter",
+            summary="Ändrade kvalitetsberättelsens dokumentuppgifter",
+            target=f"kvalitetsberattelse:{rapport.id}",
+            before=before,
+            after={
+                "diarienummer": diarienummer,
+                "beslutsdatum": str(beslutsdatum or ""),
+                "numrerade_rubriker": bool(numrerade_rubriker),
+                "bilaga_statistik": bool(bilaga_statistik),
+            },
+        )
+
+
+def save_template(
+    actor: User, unit: Unit, template: bytes | None, logo: bytes | None, remove: bool = False
+) -> None:
+    """The förvaltning's own Word template and logo for its documents (files in the
+    instance folder), checked before they are kept."""
+    if not may_manage(actor, unit):
+        raise Forbidden()
+    with transaction():
+        if remove:
+            assets.remove(unit.id)
+            what = "Tog bort förvaltningens dokumentmall"
+        else:
+            if template:
+                assets.save_template(unit.id, template)
+            if logo:
+                assets.save_logo(unit.id, logo)
+            if not template and not logo:
+                raise OperationError("Välj en Word-mall eller en logotyp.", field="mall")
+            what = "Laddade upp " + " och ".join(
+                n for n, d in (("dokumentmall", template), ("logotyp", logo)) if d
+            )
+        audit.record(actor, "rapport_mall", summary=what, target=f"unit:{unit.id}")
 
 
 def versions(rapport: Kvalitetsberattelse) -> list[RapportVersion]:

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
 from flask import current_app, has_request_context, render_template
 from PIL import Image, ImageDraw, ImageFont
 
 from kvalitet.core.charts import PALETTE, bar_chart_svg
+from kvalitet.core.numbers import format_number
+from kvalitet.rapport import word
+from kvalitet.rapport.document import local_time
+from kvalitet.rapport.layout import fit_tables, landscape_runs, number_headings, unbreakable
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu")]
 
@@ -58,7 +57,7 @@ def _hex(color: str) -> tuple[int, int, int]:
 
 
 def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}".replace(".", ",")
+    return format_number(value)
 
 
 def chart_png(block: dict[str, Any], scale: int = 2) -> bytes:
@@ -102,157 +101,123 @@ def chart_png(block: dict[str, Any], scale: int = 2) -> bytes:
                 draw.rectangle([label_w, by, label_w + bar, by + bar_h - 2 * s], fill=color)
             draw.text((label_w + bar + 4 * s, by), _num(value), fill=text_color, font=small)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG", compress_level=1)
     return out.getvalue()
 
 
 # --- HTML and PDF -------------------------------------------------------------------------
 
 
+def _data_uri(data: bytes) -> str:
+    kind = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
 def print_html(document: dict[str, Any], **context: Any) -> str:
+    """The print template (WeasyPrint) for a document: title page, toc with page numbers,
+    numbered headings, fitted tables with wide ones on landscape pages."""
     context.setdefault("chart_uri", chart_data_uri)
+    blocks = document["blocks"]
+    if not any("num" in b for b in blocks if b["t"] == "h"):
+        number_headings(blocks, bool(document.get("options", {}).get("numbered", True)))
+    version = context.get("version")
+    logo = context.pop("logo", None)
+    context.update(
+        runs=landscape_runs(fit_tables(blocks)),
+        facts=title_facts(document, version),
+        logo_uri=_data_uri(logo) if logo else "",
+        compiled_local=document_time(document),
+        unbreak=unbreakable,
+    )
     if has_request_context():
         return render_template("rapport/print.html", doc=document, **context)
-    # Outside a request (scheduler, benchmark): the templates' globals need one.
+    # Outside a request (scheduler, benchmark, background job): the templates need one.
     with current_app.test_request_context():
         return render_template("rapport/print.html", doc=document, **context)
 
 
-def pdf_bytes(document: dict[str, Any], **context: Any) -> bytes:
+def pdf_bytes(
+    document: dict[str, Any],
+    progress: Callable[[int, str], None] | None = None,
+    **context: Any,
+) -> bytes:
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
+    report = progress or (lambda percent, message: None)
     html = print_html(document, **context)
-    # Nothing but the inline (data:) chart images may be loaded: no files, no network.
+    report(15, "Sätter sidorna")
+    # Nothing but the inline (data:) images may be loaded: no files, no network.
     fetcher = URLFetcher(allowed_protocols={"data"})
-    return bytes(HTML(string=html, url_fetcher=fetcher).write_pdf())
+    rendered = HTML(string=html, url_fetcher=fetcher).render()
+    report(80, "Skriver PDF-filen")
+    data = bytes(rendered.write_pdf())
+    report(100, "Klar")
+    return data
 
 
 # --- Word ---------------------------------------------------------------------------------
 
 
-def _field(paragraph: Any, instruction: str, placeholder: str = "") -> None:
-    """A Word field (PAGE, NUMPAGES, TOC ...) as begin/instr/separate/result/end runs."""
-    run = paragraph.add_run()
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
-    begin.set(qn("w:dirty"), "true")
-    run._r.append(begin)
-    run = paragraph.add_run()
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = f" {instruction} "
-    run._r.append(instr)
-    run = paragraph.add_run()
-    separate = OxmlElement("w:fldChar")
-    separate.set(qn("w:fldCharType"), "separate")
-    run._r.append(separate)
-    paragraph.add_run(placeholder or "1")
-    run = paragraph.add_run()
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    run._r.append(end)
+def document_time(document: dict[str, Any]) -> str:
+    """When the document was compiled, in Europe/Stockholm."""
+    return document.get("compiled_at_local") or local_time(document["compiled_at"])
 
 
-def _update_fields_on_open(doc: Any) -> None:
-    settings = doc.settings.element
-    update = OxmlElement("w:updateFields")
-    update.set(qn("w:val"), "true")
-    settings.append(update)
+def title_facts(document: dict[str, Any], version: Any | None) -> list[tuple[str, str]]:
+    period = document["period"]
+    facts = [
+        (
+            period.get("noun", "Kvalitetsår"),
+            f"{period['label']} ({period['start']} – {period['end']})",
+        ),
+        ("Diarienummer", document.get("diarienummer", "")),
+        ("Beslutad av nämnden", document.get("beslutsdatum", "")),
+    ]
+    if version is not None:
+        who = version.frozen_by.name if version.frozen_by else document.get("compiled_by", "")
+        facts.append(("Version", f"Fryst version {version.number}, {local_time(version.frozen_at)}"
+                      f", {who}"))  # fmt: skip
+    else:
+        facts.append(("Status", f"Utkast sammanställt {document_time(document)} av "
+                      f"{document.get('compiled_by', '')}"))  # fmt: skip
+    return facts
 
 
-def _repeat_header(row: Any) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    tr_pr.append(header)
-
-
-def _table(doc: Any, block: dict[str, Any]) -> None:
-    caption = doc.add_paragraph(block["caption"], style="Caption")
-    caption.paragraph_format.keep_with_next = True
-    rows: list[list[str]] = block["rows"]
-    if not rows:
-        doc.add_paragraph(block.get("empty") or "Inga uppgifter.").runs[0].italic = True
-        return
-    columns: list[str] = block["columns"]
-    table = doc.add_table(rows=1 + len(rows), cols=len(columns))
-    table.style = "Table Grid"
-    header = table.rows[0]
-    _repeat_header(header)
-    for cell, text in zip(header.cells, columns, strict=True):
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(text)
-        run.bold = True
-    for row, values in zip(table.rows[1:], rows, strict=True):
-        for cell, text in zip(row.cells, values, strict=False):
-            cell.text = str(text)
-    if block.get("suppressed"):
-        para = doc.add_paragraph("Grupper med färre än 5 personer visas som <5.")
-        para.runs[0].italic = True
-    doc.add_paragraph()
-
-
-def docx_bytes(document: dict[str, Any], version: Any | None = None) -> bytes:
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2.2)
-    normal = doc.styles["Normal"]
-    normal.font.name = "Calibri"
-    normal.font.size = Pt(11)
+def docx_bytes(
+    document: dict[str, Any],
+    version: Any | None = None,
+    *,
+    template: bytes | None = None,
+    logo: bytes | None = None,
+    page_numbers: bool = True,
+    progress: Callable[[int, str], None] | None = None,
+    profile: Path | None = None,
+) -> bytes:
+    """The document as Word: title page, table of contents (real paragraphs; page numbers
+    from LibreOffice's rendering when `page_numbers`), numbered headings, running header and
+    page numbers, fitted tables (wide ones on landscape pages), charts."""
+    report = progress or (lambda percent, message: None)
+    doc = word.new_document(template)
     doc.core_properties.title = f"{document['title']} – {document['unit']}"
     doc.core_properties.author = document.get("compiled_by", "")
     doc.core_properties.language = "sv-SE"
-
-    title = doc.add_paragraph(document["title"], style="Title")
-    title.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    doc.add_paragraph(document["unit"], style="Subtitle")
-    period = document["period"]
-    noun = period.get("noun", "Kvalitetsår")  # "Kalenderår": the patientsäkerhetsberättelse
-    doc.add_paragraph(f"{noun} {period['label']}: {period['start']} – {period['end']}")
-    status = (
-        f"Fryst version {version.number}, {document['compiled_at'][:16].replace('T', ' ')} UTC, "
-        f"{document['compiled_by']}. Kontrollsumma (SHA-256): {version.sha256}"
-        if version is not None
-        else f"Utkast sammanställt {document['compiled_at'][:16].replace('T', ' ')} UTC av "
-        f"{document['compiled_by']}."
-    )
-    doc.add_paragraph(status).runs[0].font.color.rgb = RGBColor(0x55, 0x55, 0x55)
-
-    doc.add_heading("Innehåll", level=1)
-    _field(
-        doc.add_paragraph(),
-        'TOC \\o "1-3" \\h \\z \\u',
-        "Högerklicka här och välj Uppdatera fält för att visa innehållsförteckningen.",
-    )
-    doc.add_page_break()
-    _update_fields_on_open(doc)
-
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.add_run(f"{document['title']}, {document['unit']} – sida ")
-    _field(footer, "PAGE")
-    footer.add_run(" av ")
-    _field(footer, "NUMPAGES")
-
-    for block in document["blocks"]:
-        kind = block["t"]
-        if kind == "h":
-            doc.add_heading(block["text"], level=min(block["level"], 4))
-        elif kind == "p":
-            doc.add_paragraph(block["text"])
-        elif kind == "note":
-            para = doc.add_paragraph()
-            run = para.add_run(block["text"])
-            run.italic = True
-            run.font.color.rgb = RGBColor(0x8A, 0x4B, 0x00)
-        elif kind == "table":
-            _table(doc, block)
-        elif kind == "chart":
-            doc.add_picture(io.BytesIO(chart_png(block)), width=Cm(16))
-            doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.LEFT
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    note = f"Kontrollsumma (SHA-256): {version.sha256}" if version is not None else ""
+    word.title_page(doc, document["title"], document["unit"], title_facts(document, version),
+                    logo=logo, note=note)  # fmt: skip
+    blocks = document["blocks"]
+    if not any("num" in b for b in blocks if b["t"] == "h"):
+        # A version frozen before headings were numbered: number them as they were set.
+        number_headings(blocks, bool(document.get("options", {}).get("numbered", True)))
+    entries = word.add_toc(doc, blocks)
+    word.header_footer(doc, f"{document['title']} · {document['unit']}")
+    report(20, "Skapar tabeller och diagram")
+    word.add_blocks(doc, blocks, chart_png)
+    data = word.save(doc)
+    if page_numbers:
+        report(55, "Räknar fram sidnummer till innehållsförteckningen")
+        data = word.with_page_numbers(data, entries, profile)
+    else:
+        data = word.fill_page_numbers(data, [None] * len(entries))
+    report(100, "Klar")
+    return data

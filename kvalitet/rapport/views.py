@@ -3,20 +3,18 @@ versions, and writing a narrative text."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -26,6 +24,7 @@ from kvalitet.core.periods import current_quality_year, quality_year, recent_qua
 from kvalitet.extensions import db
 from kvalitet.items.queries import load_item
 from kvalitet.org.models import Unit
+from kvalitet.rapport import assets, jobs
 from kvalitet.rapport import operations as ops
 from kvalitet.rapport.document import (
     compile_document,
@@ -34,9 +33,17 @@ from kvalitet.rapport.document import (
     toc,
     unit_facts,
 )
-from kvalitet.rapport.forms import FreezeForm, InledningForm, StartForm, TextForm
+from kvalitet.rapport.forms import (
+    ConfirmFreezeForm,
+    DetailsForm,
+    FreezeForm,
+    InledningForm,
+    StartForm,
+    TemplateForm,
+    TextForm,
+)
 from kvalitet.rapport.models import Berattelsetext, Kvalitetsberattelse, RapportVersion
-from kvalitet.rapport.render import chart_data_uri, docx_bytes, pdf_bytes
+from kvalitet.rapport.render import chart_data_uri
 
 bp = Blueprint("rapport", __name__, url_prefix="/kvalitetsberattelse")
 
@@ -129,6 +136,41 @@ def start() -> Any:
     return render_template("rapport/index.html", rows=rows, form=form), 422
 
 
+def _draft_page(
+    rapport: Kvalitetsberattelse,
+    status: int = 200,
+    check: dict[str, Any] | None = None,
+    confirm_form: ConfirmFreezeForm | None = None,
+    freeze_form: FreezeForm | None = None,
+) -> Any:
+    doc = compile_document(rapport, current_user)
+    manage = ops.may_manage(current_user, rapport.unit)
+    texts = sorted(texts_of(rapport).values(), key=lambda t: (t.unit.path, t.block_typ, t.id))
+    details = DetailsForm(
+        diarienummer=rapport.diarienummer,
+        beslutsdatum=rapport.beslutsdatum,
+        numrerade_rubriker=rapport.numrerade_rubriker,
+        bilaga_statistik=rapport.bilaga_statistik,
+    )
+    return render_template(
+        "rapport/draft.html",
+        rapport=rapport,
+        doc=doc,
+        toc=toc(doc),
+        texts=texts,
+        versions=ops.versions(rapport),
+        manage=manage,
+        freeze_form=freeze_form or FreezeForm(),
+        confirm_form=confirm_form,
+        check=check,
+        intro_form=InledningForm(inledning=rapport.inledning),
+        details_form=details,
+        template_form=TemplateForm(),
+        own_template=assets.has_own_template(rapport.unit_id),
+        chart_uri=chart_data_uri,
+    ), status
+
+
 @bp.route("/<int:rapport_id>")
 @login_required
 def draft(rapport_id: int) -> Any:
@@ -139,21 +181,52 @@ def draft(rapport_id: int) -> Any:
         if latest:
             return redirect(url_for("rapport.version", version_id=latest[0].id))
         abort(404)
-    doc = compile_document(rapport, current_user)
-    manage = ops.may_manage(current_user, rapport.unit)
-    texts = sorted(texts_of(rapport).values(), key=lambda t: (t.unit.path, t.block_typ, t.id))
-    return render_template(
-        "rapport/draft.html",
-        rapport=rapport,
-        doc=doc,
-        toc=toc(doc),
-        texts=texts,
-        versions=ops.versions(rapport),
-        manage=manage,
-        freeze_form=FreezeForm(),
-        intro_form=InledningForm(inledning=rapport.inledning),
-        chart_uri=chart_data_uri,
-    )
+    return _draft_page(rapport)
+
+
+@bp.route("/<int:rapport_id>/uppgifter", methods=["POST"])
+@login_required
+def details(rapport_id: int) -> Any:
+    rapport = _draft_report(rapport_id)
+    form = DetailsForm()
+    if form.validate_on_submit():
+        try:
+            ops.save_details(
+                current_user,
+                rapport,
+                diarienummer=form.diarienummer.data or "",
+                beslutsdatum=form.beslutsdatum.data,
+                numrerade_rubriker=bool(form.numrerade_rubriker.data),
+                bilaga_statistik=bool(form.bilaga_statistik.data),
+            )
+        except OperationError as error:
+            flash(error.message, "danger")
+        else:
+            flash("Dokumentuppgifterna är sparade.", "success")
+    else:
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "danger")
+    return redirect(url_for("rapport.draft", rapport_id=rapport.id))
+
+
+@bp.route("/<int:rapport_id>/mall", methods=["POST"])
+@login_required
+def template(rapport_id: int) -> Any:
+    """Upload (or remove) the förvaltning's own Word template and logo."""
+    rapport = _draft_report(rapport_id)
+    form = TemplateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    remove = request.form.get("ta_bort") == "1"
+    template_data = form.mall.data.read() if form.mall.data else None
+    logo_data = form.logo.data.read() if form.logo.data else None
+    try:
+        ops.save_template(current_user, rapport.unit, template_data, logo_data, remove=remove)
+    except OperationError as error:
+        flash(error.message, "danger")
+    else:
+        flash("Dokumentmallen är borttagen." if remove else "Dokumentmallen är sparad.",
+              "success")  # fmt: skip
+    return redirect(url_for("rapport.draft", rapport_id=rapport.id))
 
 
 @bp.route("/<int:rapport_id>/inledning", methods=["POST"])
@@ -188,62 +261,137 @@ def order_texts(rapport_id: int) -> Any:
 @bp.route("/<int:rapport_id>/utkast.<fmt>")
 @login_required
 def draft_file(rapport_id: int, fmt: str) -> Any:
+    """The draft as a file, rendered in this request (the page uses the background job)."""
     rapport = _draft_report(rapport_id)
-    doc = compile_document(rapport, current_user)
-    return _file(doc, fmt, "utkast", None)
-
-
-def _render(doc: dict[str, Any], fmt: str, version: RapportVersion | None) -> bytes:
-    if fmt == "docx":
-        return docx_bytes(doc, version)
-    return pdf_bytes(doc, version=version, chart_uri=chart_data_uri)
-
-
-def _cached(version: RapportVersion, fmt: str, doc: dict[str, Any]) -> bytes:
-    """A frozen version never changes, so its Word and PDF are rendered once and kept in
-    the instance folder (named by version id and checksum)."""
-    directory = Path(current_app.instance_path) / "kvalitetsberattelse"
-    path = directory / f"v{version.id}-{version.sha256[:16]}.{fmt}"
-    if path.exists():
-        return path.read_bytes()
-    data = _render(doc, fmt, version)
-    with contextlib.suppress(OSError):
-        directory.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{fmt}.tmp{os.getpid()}")
-        temporary.write_bytes(data)
-        temporary.replace(path)
-    return data
-
-
-def _file(doc: dict[str, Any], fmt: str, suffix: str, version: RapportVersion | None) -> Any:
-    if fmt not in ("docx", "pdf"):
+    if fmt not in jobs.FORMATS:
         abort(404)
-    data = _cached(version, fmt, doc) if version is not None else _render(doc, fmt, None)
+    doc = compile_document(rapport, current_user)
+    return _send(jobs.draft_bytes(rapport, doc, fmt), fmt, _filename(doc, "utkast"))
+
+
+def _send(data: bytes, fmt: str, name: str) -> Any:
     mimetype = DOCX_TYPE if fmt == "docx" else "application/pdf"
     return Response(
         data,
         mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{_filename(doc, suffix)}.{fmt}"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+@bp.route("/<int:rapport_id>/skapa/<fmt>", methods=["POST"])
+@login_required
+def draft_job(rapport_id: int, fmt: str) -> Any:
+    rapport = _draft_report(rapport_id)
+    if fmt not in jobs.FORMATS:
+        abort(404)
+    job = jobs.start("draft", rapport.id, fmt, current_user)
+    return redirect(url_for("rapport.job", job=job))
+
+
+@bp.route("/version/<int:version_id>/skapa/<fmt>", methods=["POST"])
+@login_required
+def version_job(version_id: int, fmt: str) -> Any:
+    v = _version(version_id)
+    if fmt not in jobs.FORMATS:
+        abort(404)
+    job = jobs.start("version", v.id, fmt, current_user)
+    return redirect(url_for("rapport.job", job=job))
+
+
+def _job_target(job: str) -> tuple[str, Any, str]:
+    """The job's target if the user may see it (404 otherwise, also for unknown jobs)."""
+    parsed = jobs.parse_job_id(job)
+    if parsed is None or jobs.state(job) is None:
+        abort(404)
+    target, ident, fmt = parsed
+    if target == "version":
+        return target, _version(ident), fmt
+    return target, _draft_report(ident), fmt
+
+
+@bp.route("/jobb/<job>")
+@login_required
+def job(job: str) -> Any:
+    target, obj, fmt = _job_target(job)
+    rapport = obj.rapport if target == "version" else obj
+    back = (url_for("rapport.version", version_id=obj.id) if target == "version"
+            else url_for("rapport.draft", rapport_id=obj.id))  # fmt: skip
+    return render_template(
+        "rapport/job.html",
+        job=job,
+        state=jobs.state(job) or {},
+        label=jobs.LABELS[fmt],
+        title=f"Kvalitetsberättelse {quality_year(rapport.first_year).label}",
+        what=f"version {obj.number}" if target == "version" else "utkastet",
+        back=back,
+    )
+
+
+@bp.route("/jobb/<job>.json")
+@login_required
+def job_status(job: str) -> Any:
+    _job_target(job)
+    current = jobs.state(job) or {}
+    done = current.get("state") == "done"
+    return jsonify(
+        state=current.get("state", "error"),
+        percent=int(current.get("percent", 0)),
+        message=current.get("message", ""),
+        url=url_for("rapport.job_file", job=job) if done else None,
+    )
+
+
+@bp.route("/jobb/<job>/fil")
+@login_required
+def job_file(job: str) -> Any:
+    target, obj, fmt = _job_target(job)
+    path = jobs.result_path(job)
+    if path is None:
+        return redirect(url_for("rapport.job", job=job))
+    rapport = obj.rapport if target == "version" else obj
+    label = quality_year(rapport.first_year).label.replace("/", "-")
+    suffix = f"version{obj.number}" if target == "version" else "utkast"
+    return send_file(
+        path,
+        mimetype=DOCX_TYPE if fmt == "docx" else "application/pdf",
+        as_attachment=True,
+        download_name=f"Kvalitetsberattelse_{label}_{suffix}.{fmt}",
     )
 
 
 @bp.route("/<int:rapport_id>/frys", methods=["POST"])
 @login_required
 def freeze(rapport_id: int) -> Any:
+    """Freeze a version. When something is missing the page shows what, and freezing needs
+    the confirmation and a reason (kept in the version)."""
     rapport = _draft_report(rapport_id)
     form = FreezeForm()
     if not ops.may_manage(current_user, rapport.unit):
         abort(403)
-    if form.validate_on_submit():
+    confirm = ConfirmFreezeForm()
+    if form.validate_on_submit() and confirm.validate():
         try:
-            version = ops.freeze(current_user, rapport, form.comment.data or "")
+            version = ops.freeze(
+                current_user,
+                rapport,
+                form.comment.data or "",
+                confirm=bool(confirm.confirm.data),
+                reason=confirm.reason.data or "",
+            )
+        except ops.FreezeNeedsConfirmation as needs:
+            field = confirm.confirm if needs.field == "confirm" else confirm.reason
+            if request.form.get("steg") == "bekrafta":
+                field.errors = [needs.message]
+            return _draft_page(rapport, 422, check=needs.check, confirm_form=confirm,
+                               freeze_form=form)  # fmt: skip
         except OperationError as error:
             flash(error.message, "danger")
         else:
             flash(f"Version {version.number} är fryst.", "success")
             return redirect(url_for("rapport.version", version_id=version.id))
     else:
-        flash(" ".join(e for errs in form.errors.values() for e in errs), "danger")
+        errors = {**form.errors, **confirm.errors}
+        flash(" ".join(e for errs in errors.values() for e in errs), "danger")
     return redirect(url_for("rapport.draft", rapport_id=rapport.id))
 
 
@@ -260,6 +408,7 @@ def version(version_id: int) -> Any:
         ok=ops.verify(v),
         versions=ops.versions(v.rapport),
         draft=ops.may_view_draft(current_user, v.rapport),
+        ready={fmt: jobs.version_file(v, fmt).exists() for fmt in jobs.FORMATS},
         chart_uri=chart_data_uri,
     )
 
@@ -267,8 +416,12 @@ def version(version_id: int) -> Any:
 @bp.route("/version/<int:version_id>.<fmt>")
 @login_required
 def version_file(version_id: int, fmt: str) -> Any:
+    """A frozen version's file: rendered the first time, the kept file afterwards."""
     v = _version(version_id)
-    return _file(ops.version_content(v), fmt, f"version{v.number}", v)
+    if fmt not in jobs.FORMATS:
+        abort(404)
+    doc = ops.version_content(v)
+    return _send(jobs.cached_version_bytes(v, fmt), fmt, _filename(doc, f"version{v.number}"))
 
 
 @bp.route("/text/<ref>", methods=["GET", "POST"])

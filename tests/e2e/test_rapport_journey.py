@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from kvalitet.extensions import db
 from kvalitet.rapport import operations as ops
 from tests.conftest import browser_login
 from tests.rapport.helpers import YEAR, dataset
@@ -24,6 +25,7 @@ def shot(page, name: str) -> None:
 def test_write_freeze_and_read(app, org, live_server, page, phone_page, browser):
     dataset(org)
     rapport = ops.start_report(org.kvalitet, org.forv, YEAR)
+    db.session.commit()  # the live server's requests are other connections
 
     # The avdelningschef's texts are tasks in Mina ärenden.
     browser_login(page, live_server, org.avdchef_a.email)
@@ -43,12 +45,17 @@ def test_write_freeze_and_read(app, org, live_server, page, phone_page, browser)
     browser_login(page, live_server, org.kvalitet.email)
     page.goto(f"{live_server}/kvalitetsberattelse/")
     page.get_by_role("link", name="2025/26").click()
-    page.get_by_role("heading", name="Avdelning A").wait_for()
+    page.get_by_role("heading", name="3 Avdelning A").wait_for()
     assert page.get_by_text("Dokumentationen behöver bli bättre.").is_visible()
     assert page.get_by_role("rowheader", name="Utbildning i sekretess (").count() >= 1
     shot(page, "rapport-utkast")
     page.get_by_label("Kommentar till versionen").fill("Till nämnden")
     page.get_by_role("button", name="Frys en version nu").click()
+    # Texts are missing: freezing asks for a confirmation and the reason.
+    page.get_by_role("heading", name="Innan du fryser: det här saknas").wait_for()
+    page.get_by_label("Jag vill frysa versionen trots det som saknas").check()
+    page.get_by_label("Skäl till att frysa ändå").fill("Nämnden behöver underlaget nu")
+    page.get_by_role("button", name="Frys ändå").click()
     page.get_by_text("Innehållet stämmer").wait_for()
     version_url = page.url
     page.context.clear_cookies()
@@ -57,11 +64,15 @@ def test_write_freeze_and_read(app, org, live_server, page, phone_page, browser)
     browser_login(phone_page, live_server, org.lasare.email)
     phone_page.goto(f"{live_server}/kvalitetsberattelse/{rapport.id}")
     assert phone_page.url == version_url
-    phone_page.get_by_role("heading", name="Avdelning A").wait_for()
+    phone_page.get_by_role("heading", name="3 Avdelning A").wait_for()
     assert phone_page.get_by_text("Årets bedömning").count() == 2
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400
     shot(phone_page, "rapport-version-mobil")
+    # The Word file is made in the background, then offered.
+    phone_page.get_by_role("button", name="Skapa Word-filen").click()
+    link = phone_page.get_by_role("link", name="Hämta Word-filen")
+    link.wait_for(state="visible", timeout=180000)
     with phone_page.expect_download() as info:
-        phone_page.get_by_role("link", name="Hämta som Word").click()
+        link.click()
     assert info.value.suggested_filename.endswith(".docx")

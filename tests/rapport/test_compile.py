@@ -23,6 +23,16 @@ def chapter(doc: dict[str, Any], title: str) -> list[dict[str, Any]]:
     return blocks[start:end]
 
 
+def appendix_of(doc: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """Blocks of the appendix section (level 2) of unit `name`."""
+    blocks = chapter(doc, "Bilaga 1. Statistik per avdelning")
+    start = next(i for i, b in enumerate(blocks) if b["t"] == "h" and b["level"] == 2
+                 and b["text"] == name)  # fmt: skip
+    end = next((i for i in range(start + 1, len(blocks))
+                if blocks[i]["t"] == "h" and blocks[i]["level"] == 2), len(blocks))  # fmt: skip
+    return blocks[start:end]
+
+
 def table_of(blocks: list[dict[str, Any]], caption: str) -> dict[str, Any]:
     return next(b for b in blocks if b["t"] == "table" and b["caption"] == caption)
 
@@ -37,7 +47,11 @@ def test_known_dataset_numbers_tables_and_previous_year(app, org, monkeypatch):
     assert doc["period"] == {"label": "2025/26", "start": "2025-09-01", "end": "2026-08-31",
                              "previous": "2024/25"}  # fmt: skip
     top = [b["text"] for b in doc["blocks"] if b["t"] == "h" and b["level"] == 1]
-    assert top == ["Inledning", "Sammanfattande bedömning", "Avdelning A", "Avdelning B"]
+    assert top == ["Inledning", "Sammanfattande bedömning", "Avdelning A", "Avdelning B",
+                   "Bilaga 1. Statistik per avdelning"]  # fmt: skip
+    # Numbered headings; the appendix is not numbered.
+    numbers = [b.get("num") for b in doc["blocks"] if b["t"] == "h" and b["level"] == 1]
+    assert numbers == ["1", "2", "3", "4", None]
 
     avd_a = chapter(doc, "Avdelning A")
     # "Förbättringsarbetet sedan förra uppföljningen": last year's proposals and the open
@@ -58,19 +72,21 @@ def test_known_dataset_numbers_tables_and_previous_year(app, org, monkeypatch):
     # "Årets bedömning": this year's actions with their quality areas.
     areas = area_names()
     this_year = table_of(avd_a, "Årets bedömning")
-    assert this_year["columns"] == ["Förbättringsåtgärd", "Kvalitetsområde"]
+    assert this_year["columns"] == ["Förbättringsåtgärd", "Kvalitetsområde", "Underlag", "Status"]
     this_rows = {r[0].split(" (")[0]: r[1] for r in this_year["rows"]}
     assert this_rows == {
         "Utbildning i sekretess": f"{areas[0]}, {areas[1]}",
-        "Bättre överlämningar": "Inget kvalitetsområde angivet",
+        "Bättre överlämningar": "–",
     }
     avd_b = chapter(doc, "Avdelning B")
     assert [r[0].split(" (")[0] for r in table_of(avd_b, "Årets bedömning")["rows"]] == [
         "Åtgärd i avdelning B"
     ]
 
+    # The full breakdowns are in the appendix.
+    full_a = appendix_of(doc, "Avdelning A")
     # Förbättringsåtgärder by status, this year beside last year (A: 2 this, 2 last year).
-    status = table_of(avd_a, "Förbättringsåtgärder: per status")
+    status = table_of(full_a, "Förbättringsåtgärder: per status")
     by_status = {r[0]: r[1:] for r in status["rows"]}
     assert by_status["Föreslagen"] == ["1", "0", "+1"]
     assert by_status["Påbörjad"] == ["1", "0", "+1"]
@@ -79,22 +95,22 @@ def test_known_dataset_numbers_tables_and_previous_year(app, org, monkeypatch):
     assert status["columns"][1:3] == ["2025/26", "2024/25"]
 
     # Stats from a kind module: key figures and breakdowns with the previous year.
-    key = table_of(avd_a, "Synpunkter och klagomål: nyckeltal")
+    key = table_of(full_a, "Synpunkter och klagomål: nyckeltal")
     assert key["columns"] == ["Mått", "2025/26", "2024/25", "Förändring"]
     assert ["Antal", "12", "9", "+3"] in key["rows"]
     assert ["Andel besvarade i tid (%)", "75", "50", "+25"] in key["rows"]
-    typ = table_of(avd_a, "Synpunkter och klagomål: per typ")
+    typ = table_of(full_a, "Synpunkter och klagomål: per typ")
     assert typ["rows"] == [["Klagomål", "8", "5", "+3"], ["Synpunkt", "3", "4", "−1"],
                            ["Beröm", "1", "0", "+1"]]  # fmt: skip
     assert any(b["t"] == "chart" and b["title"] == "Synpunkter och klagomål: per typ"
-               for b in avd_a)  # fmt: skip
+               for b in full_a)  # fmt: skip
     # By sex: groups under 5 suppressed, no change column that would reveal them, no chart.
-    kon = table_of(avd_a, "Synpunkter och klagomål: per kön")
+    kon = table_of(full_a, "Synpunkter och klagomål: per kön")
     assert kon["rows"] == [["Kvinna", "9", "6", ""], ["Man", "<5", "<5", ""]]
     assert kon["suppressed"] is True
-    assert not any(b["t"] == "chart" and "kön" in b["title"] for b in avd_a)
+    assert not any(b["t"] == "chart" and "kön" in b["title"] for b in doc["blocks"])
     # A module without stats.py yet: a note, not a crash.
-    notes = [b["text"] for b in avd_a if b["t"] == "note"]
+    notes = [b["text"] for b in full_a if b["t"] == "note"]
     assert "Uppgifter om lex sarah saknas ännu i systemet." in notes
 
     # Avvikelser per enhet with under-reporting flags (no avvikelser in this dataset).
@@ -152,10 +168,10 @@ def test_real_stats_modules_fill_every_chapter(app, org):
     dataset(org)
     rapport = ops.start_report(org.kvalitet, org.forv, YEAR)
     doc = compile_document(rapport, org.kvalitet)
-    avd_a = chapter(doc, "Avdelning A")
-    notes = [b["text"] for b in avd_a if b["t"] == "note"]
+    full_a = appendix_of(doc, "Avdelning A")
+    notes = [b["text"] for b in doc["blocks"] if b["t"] == "note"]
     assert not [n for n in notes if "kunde inte tas fram" in n]
     for module, title in STAT_SOURCES:
         if load_stats(module) is not None:
-            key = table_of(avd_a, f"{title}: nyckeltal")
+            key = table_of(full_a, f"{title}: nyckeltal")
             assert key["columns"][1:3] == ["2025/26", "2024/25"]

@@ -4,6 +4,7 @@ with checksum; writing a text through the form; the scheduled draft."""
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from kvalitet.notify.models import Notification
 from kvalitet.org.models import UnitKind
 from kvalitet.org.operations import create_unit
 from kvalitet.rapport import operations as ops
+from kvalitet.rapport.document import compile_document
 from kvalitet.rapport.models import (
     Berattelsetext,
     FrozenVersionImmutable,
@@ -26,6 +28,12 @@ from kvalitet.rapport.models import (
 )
 from tests.conftest import make_user
 from tests.rapport.helpers import YEAR, dataset, fake_synpunkter, use_only
+
+
+def report_texts(report):
+    return db.session.scalars(
+        select(Berattelsetext).where(Berattelsetext.rapport_id == report.id)
+    ).all()
 
 
 @pytest.fixture
@@ -49,10 +57,29 @@ def test_start_freeze_and_who_sees_what(app, org, report, login_as):
     assert f'/kvalitetsberattelse/{report.id}"' not in listing and "Ingen ännu" in listing
     assert lasare.get(f"/kvalitetsberattelse/{report.id}/utkast.docx").status_code == 404
 
+    # Freezing checks itself: texts are missing, so it asks for a confirmation and a reason.
     response = kvalitet.post(f"/kvalitetsberattelse/{report.id}/frys",
                              data={"comment": "Till nämnden i oktober"})  # fmt: skip
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "det här saknas" in html and "texter är inte klara" in html
+    assert db.session.query(RapportVersion).count() == 0
+    response = kvalitet.post(f"/kvalitetsberattelse/{report.id}/frys",
+                             data={"comment": "Till nämnden i oktober", "steg": "bekrafta",
+                                   "confirm": "y", "reason": ""})  # fmt: skip
+    assert response.status_code == 422 and "Ange skälet" in response.get_data(as_text=True)
+    assert db.session.query(RapportVersion).count() == 0
+    reason = "Nämnden behöver underlaget"
+    response = kvalitet.post(f"/kvalitetsberattelse/{report.id}/frys",
+                             data={"comment": "Till nämnden i oktober", "steg": "bekrafta",
+                                   "confirm": "y", "reason": reason})  # fmt: skip
     assert response.status_code == 302
     version = db.session.scalars(select(RapportVersion)).one()
+    recorded = ops.version_content(version)["freeze_check"]
+    assert recorded["confirmed"] is True and recorded["reason"] == "Nämnden behöver underlaget"
+    assert len(recorded["missing_texts"]) == len(report_texts(report))
+    assert "Nämnden behöver underlaget" in kvalitet.get(
+        f"/kvalitetsberattelse/version/{version.id}").get_data(as_text=True)  # fmt: skip
     assert version.number == 1 and version.frozen_by_id == org.kvalitet.id
     assert version.sha256 == hashlib.sha256(version.content.encode()).hexdigest()
     assert ops.verify(version)
@@ -90,7 +117,7 @@ def test_start_freeze_and_who_sees_what(app, org, report, login_as):
 def test_other_units_and_staff_get_404(app, org, report, login_as):
     other_forv = create_unit(None, "Annan förvaltning", UnitKind.FORVALTNING, org.namnd)
     stranger = make_user("Kvalitet Annan", Role.KVALITETSUTVECKLARE, other_forv)
-    ops.freeze(org.kvalitet, report)
+    ops.freeze(org.kvalitet, report, confirm=True, reason="Test")
     version = db.session.scalars(select(RapportVersion)).one()
     for user in (stranger, org.med_a1):
         client = login_as(user)
@@ -156,3 +183,104 @@ def test_scheduled_draft_when_the_year_closes(app, org, monkeypatch):
     assert db.session.query(Kvalitetsberattelse).count() == 1
     assert db.session.query(Berattelsetext).count() == len(texts)
     assert db.session.query(Notification).count() == len(notes)
+
+
+def test_freezing_without_anything_missing_needs_no_reason(app, org, monkeypatch):
+    use_only(monkeypatch)
+    report = ops.start_report(org.kvalitet, org.forv, YEAR)
+    from kvalitet.core.workflow import run_transition
+
+    for text in report_texts(report):
+        ops.save_text(org.kvalitet, text, "Skrivet.")
+        run_transition(text, "klar", org.kvalitet)
+    check = ops.freeze_check(report, compile_document(report))
+    assert check["missing_texts"] == [] and check["changed_figures"] == []
+    # Empty action tables are listed as empty sections; the rest is complete.
+    assert all("Förbättringsåtgärder" in name for name in check["empty_sections"])
+    with pytest.raises(ops.FreezeNeedsConfirmation):
+        ops.freeze(org.kvalitet, report)
+
+
+def test_files_are_made_in_the_background_with_progress_and_kept(app, org, report, login_as):
+    app.config["RAPPORT_JOBS_INLINE"] = True
+    app.config["RAPPORT_TOC_PAGE_NUMBERS"] = False
+    kvalitet = login_as(org.kvalitet)
+    started = kvalitet.post(f"/kvalitetsberattelse/{report.id}/skapa/pdf")
+    assert started.status_code == 302 and "/jobb/d" in started.location
+    job_url = started.location
+    page = kvalitet.get(job_url).get_data(as_text=True)
+    assert 'role="progressbar"' in page and "js/rapport.js" in page and "<script>" not in page
+    status = kvalitet.get(job_url + ".json").get_json()
+    assert status["state"] == "done" and status["percent"] == 100
+    pdf = kvalitet.get(status["url"])
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    drafts = Path(app.instance_path) / "kvalitetsberattelse"
+    made = sorted(drafts.glob(f"utkast-{report.id}-*.pdf"))
+    assert len(made) == 1
+    stamp = made[0].stat().st_mtime_ns
+    # Unchanged data: the same file, not rendered again.
+    kvalitet.post(f"/kvalitetsberattelse/{report.id}/skapa/pdf")
+    assert sorted(drafts.glob(f"utkast-{report.id}-*.pdf")) == made
+    assert made[0].stat().st_mtime_ns == stamp
+    # Changed data: a new file replaces the old one.
+    ops.save_inledning(org.kvalitet, report, "Ny inledning.")
+    kvalitet.post(f"/kvalitetsberattelse/{report.id}/skapa/pdf")
+    now = sorted(drafts.glob(f"utkast-{report.id}-*.pdf"))
+    assert len(now) == 1 and now != made
+
+    # Others get nothing of the job.
+    lasare = login_as(org.lasare)
+    assert lasare.get(job_url).status_code == 404
+    assert lasare.get(job_url + ".json").status_code == 404
+    assert lasare.get(status["url"]).status_code == 404
+    assert kvalitet.get("/kvalitetsberattelse/jobb/x9-pdf").status_code == 404
+
+    # A frozen version: rendered once by the job, then the kept file is served.
+    version = ops.freeze(org.kvalitet, report, confirm=True, reason="Test")
+    started = kvalitet.post(f"/kvalitetsberattelse/version/{version.id}/skapa/docx")
+    assert kvalitet.get(started.location + ".json").get_json()["state"] == "done"
+    kept = list(drafts.glob(f"v{version.id}-*.docx"))
+    assert len(kept) == 1
+    stamp = kept[0].stat().st_mtime_ns
+    page = lasare.get(f"/kvalitetsberattelse/version/{version.id}").get_data(as_text=True)
+    assert f"/kvalitetsberattelse/version/{version.id}.docx" in page  # ready: a plain link
+    assert lasare.get(f"/kvalitetsberattelse/version/{version.id}.docx").data[:2] == b"PK"
+    assert kept[0].stat().st_mtime_ns == stamp
+
+
+def test_details_and_own_template(app, org, report, login_as, tmp_path):
+    from docx import Document
+
+    kvalitet = login_as(org.kvalitet)
+    response = kvalitet.post(f"/kvalitetsberattelse/{report.id}/uppgifter", data={
+        "diarienummer": "SN 2026/0042", "beslutsdatum": "2026-10-20",
+        "numrerade_rubriker": "y"})  # fmt: skip
+    assert response.status_code == 302
+    db.session.refresh(report)
+    assert report.diarienummer == "SN 2026/0042" and report.bilaga_statistik is False
+    assert report.numrerade_rubriker is True
+
+    # A förvaltning's own template: its styles are used for the Word file.
+    own = Document()
+    own.styles["Heading 1"].font.name = "Georgia"
+    own.add_paragraph("Mallens text som inte ska vara kvar")
+    own.save(tmp_path / "mall.docx")
+    bad = kvalitet.post(f"/kvalitetsberattelse/{report.id}/mall",
+                        data={"mall": (io.BytesIO(b"inte en mall"), "mall.docx")},
+                        content_type="multipart/form-data", follow_redirects=True)  # fmt: skip
+    assert "kunde inte läsas" in bad.get_data(as_text=True) or "inte en Word-mall" in bad.get_data(
+        as_text=True)  # fmt: skip
+    ok = kvalitet.post(f"/kvalitetsberattelse/{report.id}/mall",
+                       data={"mall": ((tmp_path / "mall.docx").open("rb"), "mall.docx")},
+                       content_type="multipart/form-data")  # fmt: skip
+    assert ok.status_code == 302
+    app.config["RAPPORT_TOC_PAGE_NUMBERS"] = False
+    data = kvalitet.get(f"/kvalitetsberattelse/{report.id}/utkast.docx").data
+    word = Document(io.BytesIO(data))
+    assert word.styles["Heading 1"].font.name == "Georgia"
+    text = " ".join(p.text for p in word.paragraphs)
+    assert "Mallens text" not in text and "SN 2026/0042" in text
+    assert "2 Sammanfattande bedömning" in text
+    # Someone who may not manage the report cannot upload.
+    chef = login_as(org.chef_b1)
+    assert chef.post(f"/kvalitetsberattelse/{report.id}/mall", data={}).status_code == 404
