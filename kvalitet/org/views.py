@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from kvalitet.core import audit
+from kvalitet.core import audit, pii
 from kvalitet.core.errors import OperationError
 from kvalitet.extensions import db, limiter
 from kvalitet.org import operations
@@ -61,3 +61,15 @@ def account() -> Any:
             flash("Lösenordet är bytt.", "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form)
+
+
+@bp.route("/pii-kontroll", methods=["POST"])
+@limiter.limit("240 per minute")
+def pii_check() -> Any:
+    """The personnummer guard for the live warning while typing (static/js/pii-warning.js).
+    POST so the text never lands in an access log; open to the public e-tjänst too, it only
+    answers whether the text would be refused."""
+    payload = request.get_json(silent=True) or {}
+    text = payload.get("text") if isinstance(payload, dict) else None
+    found = isinstance(text, str) and len(text) <= 100_000 and pii.contains_personnummer(text)
+    return jsonify({"found": bool(found), "message": pii.PII_MESSAGE if found else ""})
