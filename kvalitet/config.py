@@ -29,9 +29,22 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     WTF_CSRF_TIME_LIMIT = 8 * 3600
-    LOGIN_MAX_FAILED = 5  # failed attempts before the account is locked
+    # Sessions end on the server after this long without a request, and this long after login.
+    SESSION_IDLE_MINUTES = 60
+    SESSION_ABSOLUTE_MINUTES = 10 * 60
+    # Login throttling (see docs/security.md). Per e-mail address + client address: the first
+    # LOGIN_FREE_FAILURES failures cost nothing, then each one doubles a wait starting at
+    # LOGIN_DELAY_SECONDS, up to LOGIN_DELAY_MAX_SECONDS. Per client address: after
+    # LOGIN_ADDRESS_MAX_FAILED failures within LOGIN_ADDRESS_WINDOW_MINUTES the address is
+    # locked for LOGIN_LOCKOUT_MINUTES. An account itself is never locked.
+    LOGIN_FREE_FAILURES = 3
+    LOGIN_DELAY_SECONDS = 2
+    LOGIN_DELAY_MAX_SECONDS = 15 * 60
+    LOGIN_ADDRESS_MAX_FAILED = 30
+    LOGIN_ADDRESS_WINDOW_MINUTES = 15
     LOGIN_LOCKOUT_MINUTES = 15
     PASSWORD_MIN_LENGTH = 10
+    PASSWORD_RESET_MINUTES = 30  # a reset link works once, for this long
 
     # --- uploads ------------------------------------------------------------------------
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024  # whole request

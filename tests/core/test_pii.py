@@ -154,7 +154,9 @@ def test_flush_guard_refuses_any_freetext_column(app, org):
     from kvalitet.items.operations import new_item
 
     with pytest.raises(PersonalDataError) as err:
-        new_item(Atgard, org.chef_a1, title="Rutin", unit_id=org.a1.id, why="gäller 811218\u20149876")
+        new_item(
+            Atgard, org.chef_a1, title="Rutin", unit_id=org.a1.id, why="gäller 811218\u20149876"
+        )
         db.session.flush()
     assert err.value.field == "why"
     db.session.rollback()

@@ -26,8 +26,12 @@ def _items() -> int:
 def test_api_refuses_walked_around_personnummer(org, api_as, written):
     response = api_as(org.med_a1).post(
         "/api/v1/avvikelser",
-        json={"unit_id": org.a1.id, "description": f"Gäller {written}",
-              "category_id": category_id(), "title": "Utebliven expediering"},  # fmt: skip
+        json={
+            "unit_id": org.a1.id,
+            "description": f"Gäller {written}",
+            "category_id": category_id(),
+            "title": "Utebliven expediering",
+        },
     )
     assert response.status_code == 422
     assert "personnummer" in str(response.get_json())
@@ -37,9 +41,16 @@ def test_api_refuses_walked_around_personnummer(org, api_as, written):
 @pytest.mark.parametrize("written", [DASHED, HIDDEN, PAIRS])
 def test_public_etjanst_refuses_walked_around_personnummer(client, org, written):
     url = "/synpunkter/lamna"
-    data = {"typ": "klagomal", "unit_id": "", "kalla": "narstaende",
-            "description": f"Min mamma {written} fick vänta.", "name": "", "contact": "",
-            "webbplats": "", "csrf_token": client.token(url)}  # fmt: skip
+    data = {
+        "typ": "klagomal",
+        "unit_id": "",
+        "kalla": "narstaende",
+        "description": f"Min mamma {written} fick vänta.",
+        "name": "",
+        "contact": "",
+        "webbplats": "",
+        "csrf_token": client.token(url),
+    }
     response = client.post(url, data)
     assert response.status_code == 422
     assert "personnummer" in response.get_data(as_text=True)
@@ -48,8 +59,10 @@ def test_public_etjanst_refuses_walked_around_personnummer(client, org, written)
 
 def test_import_cell_refuses_walked_around_personnummer(org):
     kind = importer.import_kind("synpunkter")
-    rows = [["Enhet", "Vad det gäller", "Typ", "Mottagen"],
-            ["Enhet A1", f"Gäller {DASHED}", "klagomal", "2025-10-03"]]  # fmt: skip
+    rows = [
+        ["Enhet", "Vad det gäller", "Typ", "Mottagen"],
+        ["Enhet A1", f"Gäller {DASHED}", "klagomal", "2025-10-03"],
+    ]
     data = "\n".join(";".join(r) for r in rows).encode("utf-8")
     headers, body = importer.read_table("syn.csv", data)
     mapping = importer.guess_mapping(kind, headers)

@@ -45,8 +45,9 @@ def test_safe_next_keeps_own_paths(target):
 def test_login_never_redirects_off_site(org, client, target):
     url = "/logga-in?next=" + quote(target, safe="")
     token = client.token(url)
-    response = client.post(url, {"email": org.chef_a1.email, "password": PASSWORD,
-                                 "csrf_token": token})  # fmt: skip
+    response = client.post(
+        url, {"email": org.chef_a1.email, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
     location = response.headers["Location"]
     parts = urlsplit(location)
@@ -56,6 +57,7 @@ def test_login_never_redirects_off_site(org, client, target):
 
 def test_login_follows_a_local_next(org, client):
     url = "/logga-in?next=" + quote("/avvikelser/", safe="")
-    response = client.post(url, {"email": org.chef_a1.email, "password": PASSWORD,
-                                 "csrf_token": client.token(url)})  # fmt: skip
+    response = client.post(
+        url, {"email": org.chef_a1.email, "password": PASSWORD, "csrf_token": client.token(url)}
+    )
     assert response.headers["Location"].endswith("/avvikelser/")
