@@ -24,7 +24,11 @@ class Defaults:
     SECRET_KEY = ""  # generated into instance/secret_key when empty
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False  # set True in production (HTTPS)
+    # None: Secure unless testing or BASE_URL is http://localhost / 127.0.0.1 (local development).
+    SESSION_COOKIE_SECURE: bool | None = None
+    REMEMBER_COOKIE_SECURE: bool | None = None
+    # Strict-Transport-Security on responses served over https (0 = leave it to the proxy).
+    HSTS_SECONDS = 365 * 24 * 3600
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600

@@ -17,6 +17,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, session
 from flask_login import user_logged_in, user_logged_out
@@ -128,7 +129,21 @@ def _on_logout(sender: Any, user: Any = None, **extra: Any) -> None:
     end_current()
 
 
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def cookies_secure(config: Any) -> bool:
+    """Secure cookies by default; only testing and local development over http are not."""
+    if config.get("TESTING"):
+        return False
+    host = (urlsplit(str(config.get("BASE_URL") or "")).hostname or "").lower()
+    return host not in LOCAL_HOSTS
+
+
 def init_app(app: Flask) -> None:
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(name) is None:
+            app.config[name] = cookies_secure(app.config)
     user_logged_in.connect(_on_login, app)
     user_logged_out.connect(_on_logout, app)
     app.before_request(check_request)
