@@ -49,6 +49,7 @@ class Defaults:
     LOGIN_LOCKOUT_MINUTES = 15
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_RESET_MINUTES = 30  # a reset link works once, for this long
+    CALENDAR_TOKEN_DAYS = 365  # a calendar feed address stops working after this; make a new one
 
     # --- uploads ------------------------------------------------------------------------
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024  # whole request
