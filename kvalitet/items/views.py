@@ -20,6 +20,7 @@ from kvalitet.items.queries import (
     inbox_counts,
     inbox_query,
     load_item,
+    log_read_if_needed,
     paginate,
     unit_overview,
 )
@@ -142,6 +143,9 @@ def download(attachment_id: int) -> Any:
     path = operations.attachment_path(attachment)
     if not path.exists():
         abort(404)
+    # The read log of sensitive kinds (lex Sarah), written before the file is sent: no row,
+    # no file.
+    log_read_if_needed(current_user, item)
     return send_file(
         path,
         mimetype=attachment.content_type,
