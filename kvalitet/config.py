@@ -71,6 +71,10 @@ class Defaults:
     WORKDAYS_INCLUDE_DE_FACTO_HOLIDAYS = True
     # Audit reads of sensitive kinds (lex Sarah).
     AUDIT_SENSITIVE_READS = True
+    # Who besides SAS and the decision maker sees a lex Sarah case (docs/security.md):
+    # "narrow" = the enhetschef of the item's unit; an avdelningschef only where the unit has
+    # no enhetschef. "wide" = every chef at or above the unit, avdelningschef included.
+    LEXSARAH_NEED_TO_KNOW = "narrow"
 
     # --- mail ---------------------------------------------------------------------------
     MAIL_SERVER = ""  # empty: mails stay in the outbox, readable by admins in the app
