@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import sys
+from typing import Any
 
 import click
 from flask import Flask, current_app
 
+from kvalitet.core import uow
 from kvalitet.extensions import db
+
+# Commands that manage their own units of work: the scheduler runs each job as one unit.
+OWN_UNITS = {"scheduler", "db-revision", "check-migrations"}
 
 
 def init_app(app: Flask) -> None:
@@ -18,6 +24,29 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(demo_info)
     app.cli.add_command(create_admin)
+    for name, command in app.cli.commands.items():
+        if name not in OWN_UNITS:
+            as_unit_of_work(command)
+
+
+def as_unit_of_work(command: click.Command) -> None:
+    """Run the command (and a group's subcommands) as one unit of work: committed once at
+    the end, rolled back if it fails."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            as_unit_of_work(sub)
+        return
+    callback = command.callback
+    if callback is None or getattr(callback, "_kvalitet_unit", False):
+        return
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with uow.unit_of_work():
+            return callback(*args, **kwargs)
+
+    run._kvalitet_unit = True  # type: ignore[attr-defined]
+    command.callback = run
 
 
 @click.command("migrate-db")
@@ -95,19 +124,17 @@ def create_admin(email: str, name: str) -> None:
     from sqlalchemy import select
 
     from kvalitet.core.errors import OperationError
-    from kvalitet.org.models import Role, Unit, UnitKind
+    from kvalitet.core.roles import Role
+    from kvalitet.org.models import Unit, UnitKind
     from kvalitet.org.operations import create_unit, create_user, grant_role
 
     password = getpass.getpass("Lösenord: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
     try:
         top = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
         if top is None:
-            top = create_unit(None, current_app.config["ORGANISATION_NAME"], UnitKind.NAMND, None,
-                              commit=False)  # fmt: skip
-        user = create_user(None, name=name, email=email, password=password, home_unit=top,
-                           commit=False)  # fmt: skip
-        grant_role(None, user, Role.ADMIN, top, commit=False)
-        db.session.commit()
+            top = create_unit(None, current_app.config["ORGANISATION_NAME"], UnitKind.NAMND, None)
+        user = create_user(None, name=name, email=email, password=password, home_unit=top)
+        grant_role(None, user, Role.ADMIN, top)
     except OperationError as exc:
         db.session.rollback()
         click.echo(exc.message, err=True)

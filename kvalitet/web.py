@@ -3,57 +3,37 @@
 from __future__ import annotations
 
 import secrets
-import unicodedata
-from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, has_request_context, jsonify, render_template, request, url_for
+from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from kvalitet.core import clock
+from kvalitet.core import clock, uow
 from kvalitet.core.errors import OperationError
+from kvalitet.core.web import ERROR_TEXTS, error_page, format_date, format_datetime, page_url
 from kvalitet.extensions import db, login_manager
 
-ERROR_TEXTS = {
-    400: (
-        "Felaktig begäran",
-        "Det som skickades gick inte att förstå. Gå tillbaka och försök igen.",
-    ),
-    403: ("Ingen behörighet", "Du har inte behörighet att göra det här."),
-    404: (
-        "Sidan finns inte",
-        "Sidan eller ärendet finns inte, eller så har du inte tillgång till det.",
-    ),
-    405: ("Metoden stöds inte", "Den här sidan kan inte användas på det sättet."),
-    409: ("Konflikt", "Ärendet har ändrats av någon annan. Ladda om sidan och försök igen."),
-    413: ("För stor fil", "Det du skickade är för stort."),
-    422: ("Uppgifterna kunde inte sparas", "Kontrollera uppgifterna och försök igen."),
-    429: (
-        "För många försök",
-        "Du har gjort för många försök på kort tid. Vänta en stund och försök igen.",
-    ),
-    500: (
-        "Något gick fel",
-        "Ett oväntat fel inträffade. Inget har sparats. Försök igen om en stund.",
-    ),
-}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def wants_json() -> bool:
-    return request.path.startswith("/api/")
+class KvalitetFlask(Flask):
+    """Flask with one unit of work per request: the view runs, then the request commits
+    once; a view that raises rolls everything back (see kvalitet.core.uow)."""
 
+    def full_dispatch_request(self) -> Any:
+        view = self.view_functions.get(request.endpoint or "")
+        token = uow.write_intent.set(request.method not in SAFE_METHODS or uow.view_writes(view))
+        try:
+            return super().full_dispatch_request()
+        finally:
+            uow.write_intent.reset(token)
 
-def error_page(code: int, message: str | None = None) -> tuple[Any, int]:
-    title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
-    if wants_json():
-        return jsonify(
-            {"error": {"status": code, "title": title, "message": message or text}}
-        ), code
-    return render_template("errors/error.html", code=code, title=title, text=message or text), code
+    def dispatch_request(self) -> Any:
+        # make_response inside the unit: a template that fails to render rolls back too.
+        return uow.run(lambda: self.make_response(Flask.dispatch_request(self)))
 
 
 def init_app(app: Flask) -> None:
@@ -168,28 +148,6 @@ def content_security_policy() -> str:
     )
 
 
-def format_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = clock.to_local(value).date()  # type: ignore[union-attr]
-    return value.isoformat()
-
-
-def format_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = clock.to_local(value)
-    assert local is not None
-    return local.strftime("%Y-%m-%d %H:%M")
-
-
-def page_url(page: int) -> str:
-    args: dict[str, Any] = request.args.to_dict(flat=False)
-    args["page"] = [str(page)]
-    return url_for(request.endpoint or "items.inbox", **(request.view_args or {}), **args)
-
-
 def unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
@@ -215,51 +173,6 @@ def nav_entries() -> list[dict[str, Any]]:
         entries.extend(module.nav(current_user))
     entries.sort(key=lambda e: e.get("order", 100))
     return entries
-
-
-def apply_operation_error(form: Any, error: OperationError) -> None:
-    """Show an OperationError next to its field (or at the top of the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*list(field.errors or []), error.message]
-    else:
-        flash(error.message, "danger")
-
-
-def arg_int(raw: str | None) -> int | None:
-    """A positive whole number from a query-string value, or None for anything else."""
-    return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
-
-
-def arg_date(raw: str | None) -> date | None:
-    """An ISO date (YYYY-MM-DD) from a query-string value, or None for anything else."""
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def form_version() -> int | None:
-    """The item version a form was rendered with (hidden field "version"), for the stale-save
-    check; None when absent or not a number."""
-    return arg_int(request.form.get("version"))
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """`target` if it is a path on this site, else `default`. Refuses control, format and
-    space characters and backslashes outright (browsers and the framework drop or turn them
-    into "/", so "/%09/evil.com" would become "//evil.com"), and anything with a scheme or a
-    host."""
-    if not target or len(target) > 2000:
-        return default
-    if any(unicodedata.category(c)[0] in "CZ" or c == "\\" for c in target):
-        return default
-    if not target.startswith("/") or target.startswith("//"):
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return default
-    return target
 
 
 def _item_globals(app: Flask) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
 from kvalitet.arshjul.models import SchedulerLease
+from kvalitet.core import uow
 from kvalitet.extensions import db
 
 log = logging.getLogger("kvalitet.scheduler")
@@ -98,7 +99,8 @@ def run_job(app: Flask, job: dict[str, Any], use_lease: bool = True) -> bool:
             if use_lease and not acquire_lease():
                 log.debug("lease held by another scheduler; skipping %s", job["id"])
                 return False
-            result = func()
+            with uow.unit_of_work():  # the job is one unit: committed at its end, or rolled back
+                result = func()
             log.info("job %s done: %s", job["id"], result)
             return True
         except Exception:

@@ -8,9 +8,9 @@ from sqlalchemy import ColumnElement, select
 
 from kvalitet.atgarder.models import Atgard, AtgardStatus, atgard_unit
 from kvalitet.core.permissions import role_paths, units_under
+from kvalitet.core.registry import KindSpec, register_kind
+from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.workflow import OWNER, Transition, Workflow
-from kvalitet.items.registry import KindSpec, register_kind
-from kvalitet.org.models import CHEF_ROLES, Role
 
 if TYPE_CHECKING:
     from kvalitet.org.models import User

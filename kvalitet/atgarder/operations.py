@@ -12,11 +12,13 @@ from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.permissions import can, holds_role_over, require
 from kvalitet.core.pii import check_text
+from kvalitet.core.roles import Role
+from kvalitet.core.uow import check_version, transaction
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ItemLink, LinkType
-from kvalitet.items.operations import check_version, new_item, set_quality_areas, transaction
+from kvalitet.items.operations import new_item, set_quality_areas
 from kvalitet.notify.operations import notify
-from kvalitet.org.models import Role, Unit, User
+from kvalitet.org.models import Unit, User
 
 # Who may create a standalone action for a unit (role held at or above it).
 CREATORS = (

@@ -17,13 +17,13 @@ from kvalitet.atgarder.models import ATGARD_TYP_LABELS, Atgard, AtgardTyp
 from kvalitet.core import clock
 from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import can, holds_role_over, visible_clause
+from kvalitet.core.web import apply_operation_error, arg_date, arg_int, form_version
 from kvalitet.extensions import db
 from kvalitet.items.export import export_response
 from kvalitet.items.models import Item, QualityArea
 from kvalitet.items.queries import detail_url, in_subtree, load_item, paginate, text_match
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import people_near, unit_choices
-from kvalitet.web import apply_operation_error, arg_date, arg_int, form_version
 
 bp = Blueprint("atgarder", __name__, url_prefix="/atgarder")
 

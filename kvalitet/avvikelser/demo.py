@@ -91,7 +91,7 @@ def _one(ctx, enhet, staff, chef, categories, when, end) -> None:  # type: ignor
     )
     handler = chef
     if health:
-        from kvalitet.org.models import Role
+        from kvalitet.core.roles import Role
         from kvalitet.org.operations import holders_over
 
         handler = (holders_over(enhet, [Role.MAS]) or [chef])[0]

@@ -8,9 +8,9 @@ from sqlalchemy import ColumnElement, and_, select
 
 from kvalitet.avvikelser.models import Avvikelse, AvvikelseStatus
 from kvalitet.core.permissions import role_paths, units_under
+from kvalitet.core.registry import KindSpec, register_kind
+from kvalitet.core.roles import Role
 from kvalitet.core.workflow import OWNER, Transition, Workflow
-from kvalitet.items.registry import KindSpec, register_kind
-from kvalitet.org.models import Role
 
 if TYPE_CHECKING:
     from kvalitet.items.models import Item

@@ -27,8 +27,6 @@ from kvalitet.extensions import db
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.org.models import Unit, UnitKind
 
-SMALL_GROUP = 5
-
 
 def underreporting_threshold() -> int:
     """Enheter with fewer reports than this in a period are flagged (config
@@ -175,10 +173,3 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
         "underreporting": underreporting,
         "threshold": threshold,
     }
-
-
-def suppress(counts: dict[str, int], read_only: bool) -> dict[str, int | str]:
-    """For read-only users, counts from 1 to 4 become "<5" (small groups are not shown)."""
-    if not read_only:
-        return dict(counts)
-    return {k: ("<5" if 0 < v < SMALL_GROUP else v) for k, v in counts.items()}

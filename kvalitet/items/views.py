@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from kvalitet.core import uow
 from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import require, role_paths
+from kvalitet.core.roles import CHEF_ROLES, Role
+from kvalitet.core.web import form_version
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items import operations
@@ -24,10 +27,6 @@ from kvalitet.items.queries import (
     paginate,
     unit_overview,
 )
-from kvalitet.notify.models import Notification
-from kvalitet.notify.operations import mark_read
-from kvalitet.org.models import CHEF_ROLES, Role
-from kvalitet.web import form_version
 
 bp = Blueprint("items", __name__)
 
@@ -133,6 +132,7 @@ def upload(item_id: int) -> Any:
 
 @bp.route("/bilaga/<int:attachment_id>")
 @login_required
+@uow.writes  # writes the read log of sensitive kinds
 def download(attachment_id: int) -> Any:
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
@@ -184,22 +184,3 @@ def transition(item_id: int, name: str) -> Any:
     else:
         flash(f"{item.ref}: {item.status_label}.", "success")
     return _back(item)
-
-
-@bp.route("/notiser")
-@login_required
-def notifications() -> Any:
-    pagination = paginate(
-        select(Notification)
-        .where(Notification.user_id == current_user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-    )
-    return render_template("items/notifications.html", pagination=pagination)
-
-
-@bp.route("/notiser/lasta", methods=["POST"])
-@login_required
-def notifications_read() -> Any:
-    mark_read(current_user)
-    flash("Alla notiser är markerade som lästa.", "success")
-    return redirect(url_for("items.notifications"))

@@ -9,13 +9,14 @@ from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from kvalitet.core.permissions import role_paths, units_under
+from kvalitet.core.registry import KindSpec, register_kind
+from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.workflow import Transition, Workflow
 from kvalitet.items.models import Item
-from kvalitet.items.registry import KindSpec, register_kind
 from kvalitet.lexsarah import deadlines
 from kvalitet.lexsarah.models import REQUIRED_SECTIONS, LexSarahArende
 from kvalitet.lexsarah.models import LexSarahStatus as S
-from kvalitet.org.models import CHEF_ROLES, Role, RoleAssignment, Unit, User
+from kvalitet.org.models import RoleAssignment, Unit, User
 
 SAS = (Role.SAS,)
 

@@ -12,10 +12,12 @@ from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, NotFound, OperationError
 from kvalitet.core.permissions import can, holds_role_over
 from kvalitet.core.pii import check_text
+from kvalitet.core.roles import CHEF_ROLES, Role
+from kvalitet.core.uow import check_version, transaction
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ItemLink, LinkType
-from kvalitet.items.operations import check_version, new_item, transaction
+from kvalitet.items.operations import new_item
 from kvalitet.lexsarah import deadlines
 from kvalitet.lexsarah.models import (
     Bedomning,
@@ -29,7 +31,7 @@ from kvalitet.lexsarah.models import (
 )
 from kvalitet.lexsarah.models import LexSarahStatus as S
 from kvalitet.notify.operations import notify
-from kvalitet.org.models import CHEF_ROLES, Role, Unit, User
+from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import all_holders_over, chefs_of
 
 if TYPE_CHECKING:
@@ -89,7 +91,6 @@ def report(
     consequences: str = "",
     immediate_measures: str = "",
     immediate_measures_at: datetime | None = None,
-    commit: bool = True,
 ) -> LexSarahArende:
     """A rapport by anyone working in the activity. The reporter is stored apart."""
     if unit is None or not unit.active:
@@ -134,9 +135,7 @@ def report(
         url=_url(item),
         purpose="lexsarah",
     )
-    if commit:
-        with transaction():
-            pass
+    db.session.flush()
     return item
 
 
@@ -198,7 +197,6 @@ def transfer_from_avvikelse(avvikelse: Item, actor: User) -> LexSarahArende:
             unit=avvikelse.unit,
             title=avvikelse.title or f"Från avvikelse {avvikelse.ref}",
             description=avvikelse.description or avvikelse.title,
-            commit=False,
             **fields,
         )
         db.session.add(
@@ -263,7 +261,7 @@ def assess(
         item.assessed_by_id = actor.id
         if item.owner_id is None:
             item.owner_id = actor.id
-        run_transition(item, "bedom", actor, commit=False)
+        run_transition(item, "bedom", actor)
 
 
 def add_entry(
@@ -355,7 +353,7 @@ def decide(
         item.decision_date = decision_date
         item.decision_reason = reason
         name = "besluta_allvarligt" if allvarligt and not item.ivo_filed_date else "besluta"
-        run_transition(item, name, actor, commit=False)
+        run_transition(item, name, actor)
         audit.record(
             actor,
             "beslut",
@@ -412,7 +410,7 @@ def file_ivo(
         else:
             item.ivo_utredning_due = deadlines.ivo_utredning_due(filed_date)
         if item.status == S.ANMALAN:
-            run_transition(item, "anmal", actor, commit=False)
+            run_transition(item, "anmal", actor)
         audit.record(
             actor,
             "ivo",
@@ -576,7 +574,7 @@ def close(item: LexSarahArende, actor: User, note: str, expected_version: int | 
     with transaction():
         check_version(item, expected_version)
         item.closing_note = note
-        run_transition(item, "avsluta", actor, commit=False)
+        run_transition(item, "avsluta", actor)
 
 
 def send_reminders(today: date | None = None, days_before: int = 7) -> int:
@@ -613,7 +611,7 @@ def send_reminders(today: date | None = None, days_before: int = 7) -> int:
             continue
         notify(_sas_of(item.unit), message, item=item, purpose=purpose)
         sent += 1
-    db.session.commit()
+    db.session.flush()
     return sent
 
 

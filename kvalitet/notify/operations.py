@@ -106,7 +106,7 @@ def mark_read(user: User, notification_ids: list[int] | None = None) -> None:
     if notification_ids is not None:
         query = query.where(Notification.id.in_(notification_ids))
     db.session.execute(query.values(read_at=clock.now()))
-    db.session.commit()
+    db.session.flush()
 
 
 # --- preferences and calendar token -------------------------------------------------------
@@ -133,7 +133,7 @@ def mail_mode(user: User) -> str:
 def set_mail_mode(user: User, mode: str) -> None:
     from kvalitet.core import audit
     from kvalitet.core.errors import OperationError
-    from kvalitet.items.operations import transaction
+    from kvalitet.core.uow import transaction
 
     if mode not in set(MailMode):
         raise OperationError("Välj ett av alternativen.", field="mail_mode")
@@ -161,7 +161,7 @@ def new_calendar_token(user: User) -> str:
     """Create or replace the secret of the user's calendar feed (the old URL stops working).
     Returns the secret: it is shown once, only its hash is kept."""
     from kvalitet.core import audit
-    from kvalitet.items.operations import transaction
+    from kvalitet.core.uow import transaction
 
     token = secrets.token_urlsafe(32)
     days = int(current_app.config.get("CALENDAR_TOKEN_DAYS", 365))
@@ -178,7 +178,7 @@ def new_calendar_token(user: User) -> str:
 
 def revoke_calendar_token(user: User) -> None:
     from kvalitet.core import audit
-    from kvalitet.items.operations import transaction
+    from kvalitet.core.uow import transaction
 
     with transaction():
         pref = preference(user)
@@ -461,7 +461,7 @@ def send_outbox(limit: int = 200) -> dict[str, int]:
 def retry_mail(actor: User, mail: OutboxMail) -> None:
     """An admin puts a failed or waiting mail back to be sent at once."""
     from kvalitet.core import audit
-    from kvalitet.items.operations import transaction
+    from kvalitet.core.uow import transaction
 
     with transaction():
         if mail.status == OutboxStatus.SKICKAD:

@@ -13,26 +13,18 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, has_request_context, request
-from sqlalchemy import func, select
+from sqlalchemy import column, func, select, table
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import OperationError
+from kvalitet.core.roles import CHEF_ROLES, Role
+from kvalitet.core.uow import transaction
 from kvalitet.extensions import db
-from kvalitet.items.operations import transaction
 from kvalitet.notify.models import OutboxMail
 from kvalitet.org import sessions
-from kvalitet.org.models import (
-    CHEF_ROLES,
-    LoginThrottle,
-    PasswordReset,
-    Role,
-    RoleAssignment,
-    Unit,
-    UnitKind,
-    User,
-)
+from kvalitet.org.models import LoginThrottle, PasswordReset, RoleAssignment, Unit, UnitKind, User
 
 
 def _hasher() -> PasswordHasher:
@@ -197,7 +189,8 @@ def authenticate(email: str, password: str, address: str | None = None) -> User:
     if _blocked(_throttle("adress", address), now) or _blocked(_throttle("konto", pair_key), now):
         # Attempts while waiting still count against the address, so hammering locks it.
         _count_failure("adress", address, address, "", now)
-        db.session.commit()
+        # Flushed, not rolled back: the view answers normally and the request commits.
+        db.session.flush()
         raise LoginRefused(THROTTLED_MESSAGE)
     user = find_user_by_email(typed)
     ok = False
@@ -217,7 +210,9 @@ def authenticate(email: str, password: str, address: str | None = None) -> User:
                 target=f"user:{user.id}",
                 summary=f"Misslyckad inloggning från {address or 'okänd adress'}",
             )
-        db.session.commit()  # the count must survive the refused login
+        # Flushed: the view answers normally, so the request commits the counted failure
+        # although the login is refused.
+        db.session.flush()
         raise LoginRefused(BAD_LOGIN_MESSAGE)
     assert user is not None
     pair = _throttle("konto", pair_key)
@@ -229,7 +224,7 @@ def authenticate(email: str, password: str, address: str | None = None) -> User:
     if not user.session_token:
         user.session_token = secrets.token_hex(16)
     audit.record(user, "login", target=f"user:{user.id}", summary="Loggade in")
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -386,7 +381,6 @@ def create_unit(
     kind: str,
     parent: Unit | None,
     public: bool = False,
-    commit: bool = True,
 ) -> Unit:
     name = (name or "").strip()
     if not name:
@@ -402,8 +396,7 @@ def create_unit(
     db.session.flush()
     _set_path(unit)
     audit.record(actor, "unit_created", target=f"unit:{unit.id}", summary=f"Skapade enheten {name}")
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return unit
 
 
@@ -467,12 +460,14 @@ def set_unit_active(actor: User, unit: Unit, active: bool) -> Unit:
     return unit
 
 
+# The item table, asked only whether a unit still has items (org sits below the items).
+ITEM = table("item", column("unit_id"))
+
+
 def delete_unit(actor: User, unit: Unit) -> None:
     """Only an empty unit can be deleted: no items, no sub-units, no roles, no users."""
-    from kvalitet.items.models import Item
-
     reasons = []
-    if db.session.scalar(select(func.count(Item.id)).where(Item.unit_id == unit.id)):
+    if db.session.scalar(select(func.count()).select_from(ITEM).where(ITEM.c.unit_id == unit.id)):
         reasons.append("enheten har ärenden (inaktivera den i stället)")
     if db.session.scalar(select(func.count(Unit.id)).where(Unit.parent_id == unit.id)):
         reasons.append("enheten har underenheter")
@@ -521,7 +516,6 @@ def create_user(
     password: str | None = None,
     home_unit: Unit | None = None,
     is_demo: bool = False,
-    commit: bool = True,
 ) -> User:
     name = (name or "").strip()
     email = (email or "").strip().lower()
@@ -545,8 +539,7 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user_created", target=f"user:{user.id}", summary=f"Skapade {name}")
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -590,7 +583,7 @@ def update_user(actor: User, user: User, **fields: Any) -> User:
     return user
 
 
-def grant_role(actor: User | None, user: User, role: str, unit: Unit, commit: bool = True) -> None:
+def grant_role(actor: User | None, user: User, role: str, unit: Unit) -> None:
     if role not in set(Role):
         raise OperationError("Välj en giltig roll.", field="role")
     exists_ = db.session.scalar(
@@ -609,8 +602,7 @@ def grant_role(actor: User | None, user: User, role: str, unit: Unit, commit: bo
         target=f"user:{user.id}",
         summary=f"Gav {user.name} rollen {Role(role).label} vid {unit.name}",
     )
-    if commit:
-        db.session.commit()
+    db.session.flush()
 
 
 def revoke_role(actor: User, assignment: RoleAssignment) -> None:

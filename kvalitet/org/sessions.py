@@ -49,7 +49,7 @@ def start(user: User) -> str:
     db.session.add(
         UserSession(user_id=user.id, key_hash=_hash(key), created_at=now, last_seen_at=now)
     )
-    db.session.commit()  # the session must exist before the response carries its key
+    db.session.flush()  # committed with the request's unit of work, before the response
     session[SESSION_KEY] = key
     return key
 
@@ -65,7 +65,7 @@ def end_current(reason: str = "utloggad") -> None:
     row = current()
     if row is not None and row.ended_at is None:
         row.ended_at, row.end_reason = wall_now(), reason
-        db.session.commit()
+        db.session.flush()
     session.pop(SESSION_KEY, None)
 
 
@@ -101,7 +101,8 @@ def _expired(row: UserSession, now: datetime) -> str | None:
 
 
 def check_request() -> None:
-    """Before each request: a cookie that claims a login must name an open session."""
+    """Before each request: a cookie that claims a login must name an open session. (Runs
+    before the request's unit of work, so it commits its own bookkeeping.)"""
     if "_user_id" not in session:
         return
     row = current()

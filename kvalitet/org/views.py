@@ -19,11 +19,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from kvalitet.core import audit, pii
 from kvalitet.core.errors import OperationError
-from kvalitet.extensions import db, limiter
+from kvalitet.core.roles import Role
+from kvalitet.core.web import apply_operation_error, safe_next
+from kvalitet.extensions import limiter
 from kvalitet.org import operations, sessions
 from kvalitet.org.forms import ForgotPasswordForm, LoginForm, PasswordForm, ResetPasswordForm
-from kvalitet.org.models import Role
-from kvalitet.web import apply_operation_error, safe_next
 
 bp = Blueprint("auth", __name__)
 bp.record_once(lambda state: sessions.init_app(state.app))  # type: ignore[arg-type]
@@ -51,7 +51,6 @@ def login() -> Any:
 def logout() -> Any:
     if current_user.is_authenticated:
         audit.record(current_user, "logout", target=f"user:{current_user.id}", summary="Loggade ut")
-        db.session.commit()
     logout_user()
     flash("Du är utloggad.", "info")
     return redirect(url_for("auth.login"))

@@ -13,6 +13,7 @@ from kvalitet.avvikelser.models import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, ri
 from kvalitet.core import clock
 from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import can, role_paths, visible_clause
+from kvalitet.core.web import apply_operation_error, arg_int, form_version
 from kvalitet.extensions import db
 from kvalitet.items.export import export_response
 from kvalitet.items.models import Item
@@ -23,7 +24,6 @@ from kvalitet.risker import operations as ops
 from kvalitet.risker.forms import RiskForm
 from kvalitet.risker.kinds import MANAGERS, SPEC, WORKFLOW
 from kvalitet.risker.models import Risk
-from kvalitet.web import apply_operation_error, arg_int, form_version
 
 bp = Blueprint("risker", __name__, url_prefix="/risker")
 

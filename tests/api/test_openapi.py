@@ -42,7 +42,7 @@ def test_every_api_route_is_in_the_document(app: Flask) -> None:
 
 def test_every_kind_has_its_routes(app: Flask) -> None:
     from kvalitet.api.serialize import slug
-    from kvalitet.items.registry import all_kinds
+    from kvalitet.core.registry import all_kinds
 
     paths = ApiClient(app, None).get("/api/v1/openapi.json").get_json()["paths"]
     for spec in all_kinds():

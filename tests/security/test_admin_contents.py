@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from kvalitet.core.permissions import visible_clause
+from kvalitet.core.registry import all_kinds
+from kvalitet.core.roles import Role
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
-from kvalitet.items.registry import all_kinds
-from kvalitet.org.models import Role
 from kvalitet.org.operations import grant_role
 from kvalitet.rapport import operations as ops
 from tests.rapport.helpers import YEAR, dataset, fake_synpunkter, use_only

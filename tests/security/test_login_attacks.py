@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from kvalitet.core import clock
+from kvalitet.core.audit import AuditEntry
 from kvalitet.core.errors import OperationError
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry
 from kvalitet.org.models import LoginThrottle
 from kvalitet.org.operations import check_password_rules
 from tests.conftest import PASSWORD, Client

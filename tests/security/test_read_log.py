@@ -15,8 +15,9 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
+from kvalitet.core.audit import AuditEntry
 from kvalitet.extensions import db
-from kvalitet.items.models import Attachment, AuditEntry
+from kvalitet.items.models import Attachment
 from kvalitet.items.operations import add_attachment
 from tests.lexsarah.helpers import make_case
 

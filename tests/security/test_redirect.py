@@ -6,7 +6,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from kvalitet.web import safe_next
+from kvalitet.core.web import safe_next
 from tests.conftest import PASSWORD
 
 ATTACKS = [

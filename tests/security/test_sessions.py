@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from kvalitet.core.audit import AuditEntry
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry
 from kvalitet.notify.models import OutboxMail
 from kvalitet.org import sessions
 from kvalitet.org.models import PasswordReset, UserSession
