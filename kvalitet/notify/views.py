@@ -59,7 +59,7 @@ def settings() -> Any:
     ), status
 
 
-NEW_CALENDAR_TOKEN = "_new_calendar_token"
+NEW_CALENDAR_TOKEN = "_new_calendar_token"  # noqa: S105 a session key name, not a secret
 
 
 @bp.route("/notiser/kalender", methods=["POST"])
