@@ -16,4 +16,5 @@ MODULES = [
     "rapport",
     "api",
     "admin",
+    "gallring",
 ]
