@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, session
+from flask import Flask, current_app, flash, request, session
 from flask_login import user_logged_in, user_logged_out
 from sqlalchemy import select, update
 
@@ -103,7 +103,7 @@ def _expired(row: UserSession, now: datetime) -> str | None:
 def check_request() -> None:
     """Before each request: a cookie that claims a login must name an open session. (Runs
     before the request's unit of work, so it commits its own bookkeeping.)"""
-    if "_user_id" not in session:
+    if "_user_id" not in session or request.endpoint == "static":
         return
     row = current()
     now = wall_now()
