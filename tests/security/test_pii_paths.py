@@ -116,6 +116,8 @@ def test_live_check_endpoint_answers_while_typing(client, org):
 
 @pytest.mark.browser
 def test_warning_appears_while_typing(org, live_server, page):
+    from playwright.sync_api import expect
+
     from tests.conftest import browser_login
 
     browser_login(page, live_server, org.med_a1.email)
@@ -127,4 +129,4 @@ def test_warning_appears_while_typing(org, live_server, page):
     assert field.get_attribute("aria-invalid") == "true"
     field.fill("Brukaren fick fel medicin")
     field.press("End")
-    page.wait_for_function("document.querySelector('.pii-warning').textContent === ''")
+    expect(warning).to_have_text("")
