@@ -16,10 +16,10 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, String, func, insert, s
 from sqlalchemy.types import JSON
 
 from kvalitet.core.periods import Period
-from kvalitet.extensions import db
-from kvalitet.items.models import Item, ListEntry, QualityArea, item_quality_area
 from kvalitet.core.registry import all_kinds
 from kvalitet.core.roles import Role
+from kvalitet.extensions import db
+from kvalitet.items.models import Item, ListEntry, QualityArea, item_quality_area
 from kvalitet.org.models import Unit, UnitKind, User
 
 SHARES = [("AVV", 0.62), ("SYN", 0.15), ("EGK", 0.12), ("ATG", 0.08), ("LXS", 0.03)]

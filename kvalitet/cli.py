@@ -10,8 +10,13 @@ from typing import Any
 import click
 from flask import Flask, current_app
 
-from kvalitet.core import uow
+from kvalitet.core import migrations, uow
+from kvalitet.core.errors import OperationError
+from kvalitet.core.roles import Role
+from kvalitet.demo import DEMO_PASSWORD, DEMO_USERS, build, database_state, seed_reference_data
 from kvalitet.extensions import db
+from kvalitet.org.models import Unit, UnitKind
+from kvalitet.org.operations import create_unit, create_user, grant_role
 
 # Commands that manage their own units of work: the scheduler runs each job as one unit.
 OWN_UNITS = {"scheduler", "db-revision", "check-migrations"}
@@ -52,8 +57,6 @@ def as_unit_of_work(command: click.Command) -> None:
 @click.command("migrate-db")
 def migrate_db() -> None:
     """Bring the database to the newest schema and seed reference lists."""
-    from kvalitet.core import migrations
-    from kvalitet.demo import seed_reference_data
 
     migrations.upgrade()
     seed_reference_data()
@@ -64,7 +67,6 @@ def migrate_db() -> None:
 @click.argument("message")
 def make_revision(message: str) -> None:
     """(Developers) autogenerate a migration from the models."""
-    from kvalitet.core import migrations
 
     migrations.revision(message)
 
@@ -72,7 +74,6 @@ def make_revision(message: str) -> None:
 @click.command("check-migrations")
 def check_migrations() -> None:
     """Exit 1 if the models and the migrated database differ."""
-    from kvalitet.core import migrations
 
     diff = migrations.drift()
     for entry in diff:
@@ -84,7 +85,6 @@ def check_migrations() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing if demo data is already loaded.")
 def demo(if_empty: bool) -> None:
     """Load the demo förvaltning, users and items (refuses on a database with real data)."""
-    from kvalitet.demo import build, database_state
 
     state = database_state()
     if state == "real":
@@ -103,7 +103,6 @@ def demo(if_empty: bool) -> None:
 @click.command("demo-info")
 def demo_info() -> None:
     """Print where to log in and as whom."""
-    from kvalitet.demo import DEMO_PASSWORD, DEMO_USERS, database_state
 
     click.echo("")
     click.echo("Kvalitet startar på http://127.0.0.1:5000")
@@ -122,11 +121,6 @@ def demo_info() -> None:
 def create_admin(email: str, name: str) -> None:
     """Create the first administrator (and the top unit if there is none)."""
     from sqlalchemy import select
-
-    from kvalitet.core.errors import OperationError
-    from kvalitet.core.roles import Role
-    from kvalitet.org.models import Unit, UnitKind
-    from kvalitet.org.operations import create_unit, create_user, grant_role
 
     password = getpass.getpass("Lösenord: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
     try:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from kvalitet.core import clock
 from kvalitet.core.roles import Role
 from kvalitet.extensions import db
+from kvalitet.items.models import ListEntry, QualityArea
 from kvalitet.modules import MODULES
 from kvalitet.org.models import Unit, UnitKind, User
 from kvalitet.org.operations import create_unit, create_user, grant_role
@@ -196,7 +197,6 @@ def build(ctx: DemoContext | None = None) -> DemoContext:
 def seed_reference_data() -> None:
     """Lists every installation starts with (idempotent): quality areas and each module's
     reference.py `seed()`."""
-    from kvalitet.items.models import QualityArea
 
     if not db.session.scalar(select(func.count(QualityArea.id))):
         for order, (name, text) in enumerate(QUALITY_AREAS, start=1):
@@ -210,7 +210,6 @@ def seed_reference_data() -> None:
 
 def seed_list(list_key: str, labels: list[str]) -> None:
     """Seed a configurable list once (does nothing if the list has entries)."""
-    from kvalitet.items.models import ListEntry
 
     if db.session.scalar(select(func.count(ListEntry.id)).where(ListEntry.list_key == list_key)):
         return

@@ -13,8 +13,15 @@ from werkzeug.exceptions import HTTPException
 
 from kvalitet.core import clock, uow
 from kvalitet.core.errors import OperationError
+from kvalitet.core.permissions import can
 from kvalitet.core.web import ERROR_TEXTS, error_page, format_date, format_datetime, page_url
+from kvalitet.core.workflow import available_transitions, check_transition
 from kvalitet.extensions import db, login_manager
+from kvalitet.items import queries
+from kvalitet.items.models import LINK_LABELS
+from kvalitet.modules import MODULES
+from kvalitet.notify.operations import unread_count as count
+from kvalitet.org.models import User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -37,7 +44,6 @@ class KvalitetFlask(Flask):
 
 
 def init_app(app: Flask) -> None:
-    from kvalitet.org.models import User
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Logga in för att fortsätta."
@@ -151,7 +157,6 @@ def content_security_policy() -> str:
 def unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
-    from kvalitet.notify.operations import unread_count as count
 
     return count(current_user)
 
@@ -160,8 +165,6 @@ def nav_entries() -> list[dict[str, Any]]:
     """Menu entries from every module's nav.py, for the current user."""
     import importlib
     import importlib.util
-
-    from kvalitet.modules import MODULES
 
     entries: list[dict[str, Any]] = []
     if not current_user.is_authenticated:
@@ -178,11 +181,6 @@ def nav_entries() -> list[dict[str, Any]]:
 def _item_globals(app: Flask) -> None:
     """Helpers for templates/items/_panel.html, the part every item page shares."""
     from flask_wtf import FlaskForm
-
-    from kvalitet.core.permissions import can
-    from kvalitet.core.workflow import available_transitions, check_transition
-    from kvalitet.items import queries
-    from kvalitet.items.models import LINK_LABELS
 
     def item_can(action: str, item: Any) -> bool:
         return can(current_user, action, item)

@@ -29,15 +29,22 @@ from flask import current_app
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from kvalitet.atgarder.models import AtgardTyp
+from kvalitet.atgarder.operations import CREATORS, create_atgard
+from kvalitet.avvikelser.models import CATEGORY_LIST
+from kvalitet.avvikelser.operations import report_avvikelse
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import holds_role_over
+from kvalitet.core.registry import kind_spec
 from kvalitet.core.roles import Role
 from kvalitet.core.workflow import import_transition, run_system_transition
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.notify.models import DigestEntry, Notification, OutboxMail
 from kvalitet.org.models import Unit, User
+from kvalitet.synpunkter.models import THEME_LIST, Kalla, Kanal, SynpunktTyp
+from kvalitet.synpunkter.operations import register
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000
@@ -88,7 +95,6 @@ class ImportFailed(OperationError):
 
 
 def _state_choices(code: str) -> dict[str, str]:
-    from kvalitet.core.registry import kind_spec
 
     return dict(kind_spec(code).workflow.states)
 
@@ -102,8 +108,6 @@ COMMON_TAIL = lambda code: [  # noqa: E731
 
 
 def _avvikelser() -> ImportKind:
-    from kvalitet.avvikelser.models import CATEGORY_LIST
-    from kvalitet.avvikelser.operations import report_avvikelse
 
     def create(actor: User, values: dict[str, Any]) -> Item:
         return report_avvikelse(actor, **values)
@@ -126,8 +130,6 @@ def _avvikelser() -> ImportKind:
 
 
 def _synpunkter() -> ImportKind:
-    from kvalitet.synpunkter.models import THEME_LIST, Kalla, Kanal, SynpunktTyp
-    from kvalitet.synpunkter.operations import register
 
     def create(actor: User, values: dict[str, Any]) -> Item:
         values.setdefault("kalla", str(Kalla.BRUKARE))
@@ -158,8 +160,6 @@ def _synpunkter() -> ImportKind:
 
 
 def _atgarder() -> ImportKind:
-    from kvalitet.atgarder.models import AtgardTyp
-    from kvalitet.atgarder.operations import CREATORS, create_atgard
 
     def create(actor: User, values: dict[str, Any]) -> Item:
         return create_atgard(actor, **values)

@@ -46,7 +46,7 @@ from kvalitet.core.permissions import (
     statistics_paths,
     visible_clause,
 )
-from kvalitet.core.registry import KindSpec, all_kinds
+from kvalitet.core.registry import KindSpec, all_kinds, kind_spec
 from kvalitet.core.roles import ROLE_LABELS, Role
 from kvalitet.core.web import ERROR_TEXTS
 from kvalitet.core.workflow import run_transition
@@ -54,6 +54,9 @@ from kvalitet.extensions import csrf, db
 from kvalitet.items.models import Item, LinkType
 from kvalitet.items.operations import add_attachment, add_comment, cancel_item, link_items
 from kvalitet.items.queries import load_item, log_read_if_needed
+from kvalitet.lexsarah import operations as lexsarah_ops
+from kvalitet.lexsarah.models import Spridning
+from kvalitet.lexsarah.operations import pending_confirmations
 from kvalitet.org.models import Unit, User
 
 api = Blueprint("v1", __name__, url_prefix="/api/v1")
@@ -460,7 +463,6 @@ def _kind_routes(spec: KindSpec) -> None:
 def _action_route(
     spec: KindSpec, slug: str, tag: str, detail: dict[str, str], action: KindAction
 ) -> None:
-    from kvalitet.core.registry import kind_spec
 
     result_detail = detail
     if action.result_kind:
@@ -649,15 +651,11 @@ def _spreading_json(row: Any) -> dict[str, Any]:
 
 
 def list_spreading(user: User, query: Any, body: Any) -> list[dict[str, Any]]:
-    from kvalitet.lexsarah.operations import pending_confirmations
 
     return [_spreading_json(row) for row in pending_confirmations(user)]
 
 
 def confirm_spreading(user: User, query: Any, body: Any, row_id: str) -> dict[str, Any]:
-    from kvalitet.core.errors import NotFound
-    from kvalitet.lexsarah import operations as lexsarah_ops
-    from kvalitet.lexsarah.models import Spridning
 
     row = db.session.get(Spridning, int(row_id))
     if row is None:

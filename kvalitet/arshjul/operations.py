@@ -10,9 +10,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from kvalitet.arshjul import reference
 from kvalitet.arshjul.models import ArshjulAktivitet, ArshjulUppgift, OnceMarker
 from kvalitet.core import audit, clock, uow
 from kvalitet.core.errors import Forbidden, OperationError
+from kvalitet.core.periods import current_quality_year
 from kvalitet.core.permissions import require
 from kvalitet.core.pii import check_text
 from kvalitet.core.recurrence import Rule, occurrences
@@ -224,8 +226,6 @@ def compile_report_at_year_close() -> bool:
     for it (kvalitet.rapport.operations.compile_scheduled_draft, if that exists)."""
     import importlib
 
-    from kvalitet.core.periods import current_quality_year
-
     try:
         module = importlib.import_module("kvalitet.rapport.operations")
     except ImportError:
@@ -260,7 +260,6 @@ def compile_report_at_year_close() -> bool:
 
 def seed_typical_year(actor: User) -> int:
     """Put the typical year of DOMAIN.md §6 into an empty årshjul."""
-    from kvalitet.arshjul import reference
 
     if not may_edit_plan(actor):
         raise Forbidden()

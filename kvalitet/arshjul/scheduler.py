@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from kvalitet.arshjul.models import SchedulerLease
 from kvalitet.core import uow
 from kvalitet.extensions import db
+from kvalitet.modules import MODULES
 
 log = logging.getLogger("kvalitet.scheduler")
 
@@ -78,7 +79,6 @@ def release_lease(holder: str = HOLDER) -> None:
 
 def discover_jobs() -> list[dict[str, Any]]:
     """JOBS of kvalitet.<module>.jobs for every module in kvalitet.modules.MODULES."""
-    from kvalitet.modules import MODULES
 
     jobs: list[dict[str, Any]] = []
     for name in MODULES:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from kvalitet.atgarder.operations import create_atgard
 from kvalitet.avvikelser.models import (
     ALDERSGRUPPER,
     CATEGORY_LIST,
@@ -361,7 +362,6 @@ def analyse_avvikelse(
 def create_linked_atgard(actor: User, item: Avvikelse, **fields: Any) -> Atgard:
     """Create a förbättringsåtgärd linked to the deviation (link type "atgard"). Fields as
     kvalitet.atgarder.operations.create_atgard; unit defaults to the deviation's unit."""
-    from kvalitet.atgarder.operations import create_atgard
 
     fields.setdefault("unit", item.unit)
     return create_atgard(actor, source=item, **fields)

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
+from kvalitet.avvikelser.kinds import WORKFLOW
 from kvalitet.avvikelser.models import (
     ALDERSGRUPPER,
     KON_LABELS,
@@ -89,8 +90,6 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
     }
     if cat_rows.get(None):
         by_category["Utan kategori"] = int(cat_rows[None])
-
-    from kvalitet.avvikelser.kinds import WORKFLOW
 
     status_rows = _counts(
         select(Avvikelse.status, func.count()).where(in_period).group_by(Avvikelse.status)

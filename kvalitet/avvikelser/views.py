@@ -13,18 +13,16 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from kvalitet.admin.views import register_list
+from kvalitet.atgarder.views import atgard_fields, new_atgard_form
 from kvalitet.avvikelser import operations as ops
 from kvalitet.avvikelser.forms import AnalysisForm, AssignForm, ReportForm, aware
 from kvalitet.avvikelser.kinds import SPEC, WORKFLOW, open_actions
 from kvalitet.avvikelser.models import (
     ALDERSGRUPPER,
     CATEGORY_LIST,
-    CONSEQUENCE_LABELS,
     KON_LABELS,
-    LIKELIHOOD_LABELS,
     NOTICED_HOW,
     Avvikelse,
-    risk_level,
 )
 from kvalitet.avvikelser.stats import statistics
 from kvalitet.core import clock
@@ -50,6 +48,7 @@ from kvalitet.extensions import db
 from kvalitet.items.export import export_response
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import in_subtree, load_item, paginate, text_match
+from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, risk_level
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import people_near, unit_choices
 
@@ -104,7 +103,7 @@ def filtered_query(user: User, f: dict[str, Any]) -> Select[Any]:
     if f["status"]:
         query = query.where(Item.status == f["status"])
     if f["oppna"]:
-        query = query.where(Item.status != "avslutad", Item.cancelled_at.is_(None))
+        query = query.where(Item.status.in_(WORKFLOW.open_states), Item.cancelled_at.is_(None))
     if f["allvarlighet"] == "ej":
         query = query.where(Avvikelse.severity.is_(None))
     elif f["allvarlighet"]:
@@ -222,7 +221,6 @@ def receipt(ref: str) -> Any:
 
 
 def _detail_forms(item: Avvikelse) -> dict[str, Any]:
-    from kvalitet.atgarder.views import new_atgard_form
 
     assign = AssignForm(prefix="utredare")
     assign.owner_id.choices = people_near(item.unit, current_user)  # type: ignore[assignment]
@@ -310,7 +308,6 @@ def analyse(ref: str) -> Any:
 @bp.route("/<ref>/atgard", methods=["POST"])
 @login_required
 def new_action(ref: str) -> Any:
-    from kvalitet.atgarder.views import atgard_fields, new_atgard_form
 
     item = load_item(ref, current_user, Avvikelse)
     form = new_atgard_form(item.unit, prefix="atgard")

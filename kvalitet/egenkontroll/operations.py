@@ -12,6 +12,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from kvalitet.atgarder.models import Atgard, AtgardTyp
+from kvalitet.avvikelser import operations as avv
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.periods import quality_year
@@ -36,7 +38,7 @@ from kvalitet.egenkontroll.models import (
     SvarRad,
 )
 from kvalitet.extensions import db
-from kvalitet.items.models import LinkType
+from kvalitet.items.models import LinkType, ListEntry
 from kvalitet.items.operations import link_items, new_item
 from kvalitet.notify.operations import notify
 from kvalitet.org.models import Unit, User
@@ -515,7 +517,6 @@ def _unused(fynd: Fynd) -> None:
 def finding_to_atgard(actor: User, fynd: Fynd) -> Any:
     """One click: a förbättringsåtgärd from the finding, owned by the occurrence's owner and
     linked egenkontroll → åtgärd."""
-    from kvalitet.atgarder.models import Atgard, AtgardTyp
 
     item = fynd.egenkontroll
     require(actor, "link", item)
@@ -546,18 +547,14 @@ def finding_to_atgard(actor: User, fynd: Fynd) -> Any:
 
 def finding_to_avvikelse(actor: User, fynd: Fynd, category_id: int | None = None) -> Any:
     """One click: an avvikelse reported from the finding (linked egenkontroll → avvikelse)."""
-    from kvalitet.avvikelser import operations as avv
 
     item = fynd.egenkontroll
     require(actor, "link", item)
     _unused(fynd)
     if category_id is None:
-        from kvalitet.avvikelser.models import CATEGORY_LIST
-        from kvalitet.items.models import ListEntry
-
         category_id = db.session.scalar(
             select(ListEntry.id)
-            .where(ListEntry.list_key == CATEGORY_LIST, ListEntry.active.is_(True))
+            .where(ListEntry.list_key == avv.CATEGORY_LIST, ListEntry.active.is_(True))
             .order_by((ListEntry.label == "Dokumentation").desc(), ListEntry.sort_order)
             .limit(1)
         )

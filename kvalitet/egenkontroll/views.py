@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import false, or_, select, true
 
+from kvalitet.avvikelser.operations import CATEGORY_LIST
 from kvalitet.core import clock
 from kvalitet.core.errors import OperationError
 from kvalitet.core.periods import current_quality_year, parse_quality_year, quality_year
@@ -45,7 +46,7 @@ from kvalitet.egenkontroll.models import (
 )
 from kvalitet.egenkontroll.stats import statistics
 from kvalitet.extensions import db
-from kvalitet.items.models import Item
+from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import in_subtree, load_item, paginate
 from kvalitet.org.models import Unit
 from kvalitet.org.operations import unit_choices
@@ -127,8 +128,6 @@ def _render_detail(item: Egenkontroll, status: int = 200, **forms: Any) -> Any:
     given = forms.get("given") or saved
     may_edit = can(current_user, "edit", item)
     editable = may_edit and item.status not in ("genomford", "avskriven") and not item.is_cancelled
-    from kvalitet.avvikelser.models import CATEGORY_LIST
-    from kvalitet.items.models import ListEntry
 
     categories = db.session.scalars(
         select(ListEntry)

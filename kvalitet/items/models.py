@@ -20,7 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kvalitet.core.base import FreeText, TimestampMixin, UTCDateTime
-from kvalitet.core.clock import now
+from kvalitet.core.clock import now, today
+from kvalitet.core.registry import kind_spec
 from kvalitet.extensions import db
 from kvalitet.org.models import Unit, User
 
@@ -110,7 +111,6 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def spec(self):  # type: ignore[no-untyped-def]
-        from kvalitet.core.registry import kind_spec
 
         return kind_spec(self.kind)
 
@@ -128,7 +128,6 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def is_overdue(self) -> bool:
-        from kvalitet.core.clock import today
 
         return bool(self.is_open and self.due_date and self.due_date < today())
 

@@ -15,6 +15,7 @@ from kvalitet.core.permissions import can, role_paths, units_under, visible_clau
 from kvalitet.core.registry import all_kinds, kind_spec
 from kvalitet.extensions import db
 from kvalitet.items.models import Attachment, Comment, Item
+from kvalitet.items.operations import linked_items
 from kvalitet.org.models import Unit
 
 if TYPE_CHECKING:
@@ -195,7 +196,6 @@ def attachments(item: Item) -> list[Attachment]:
 
 
 def visible_links(item: Item, user: User) -> list[dict[str, Any]]:
-    from kvalitet.items.operations import linked_items
 
     result = []
     for link, other, direction in linked_items(item):

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from kvalitet.core import uow
-from kvalitet.core.errors import OperationError
+from kvalitet.core.errors import ConflictError, OperationError
 from kvalitet.core.permissions import require, role_paths
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.web import form_version
@@ -179,6 +179,8 @@ def transition(item_id: int, name: str) -> Any:
             reason=request.form.get("reason"),
             expected_version=form_version(),
         )
+    except ConflictError:
+        raise  # someone took a step first: the conflict page (409), not a flash
     except OperationError as exc:
         flash(exc.message, "danger")
     else:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 from flask import url_for
 from sqlalchemy import select
 
+from kvalitet.atgarder.operations import create_atgard
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, NotFound, OperationError
-from kvalitet.core.permissions import can, holds_role_over
+from kvalitet.core.permissions import can, holds_role_over, role_paths, units_under
 from kvalitet.core.pii import check_text
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.uow import check_version, transaction
@@ -28,8 +29,10 @@ from kvalitet.lexsarah.models import (
     Sektion,
     Spridning,
     Utfall,
+    UtredningPost,
 )
 from kvalitet.lexsarah.models import LexSarahStatus as S
+from kvalitet.notify.models import Notification
 from kvalitet.notify.operations import notify
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import all_holders_over, chefs_of
@@ -290,7 +293,6 @@ def add_entry(
     _not_future(entry_date, "entry_date")
     source = _text(source, "source", "källa", limit=300)
     text = _text(text, "text", "uppgiften")
-    from kvalitet.lexsarah.models import UtredningPost
 
     with transaction():
         entry = UtredningPost(
@@ -548,7 +550,6 @@ def confirm_spreading(row: Spridning, actor: User, note: str = "") -> None:
 
 
 def pending_confirmations(actor: User) -> list[Spridning]:
-    from kvalitet.core.permissions import role_paths, units_under
 
     paths = role_paths(actor, CHEF_ROLES)
     if not paths:
@@ -580,7 +581,6 @@ def close(item: LexSarahArende, actor: User, note: str, expected_version: int | 
 def send_reminders(today: date | None = None, days_before: int = 7) -> int:
     """Remind SAS of IVO investigation deadlines within `days_before` days and of late ones.
     Idempotent: one reminder per case and deadline state per day."""
-    from kvalitet.notify.models import Notification
 
     today = today or clock.today()
     horizon = date.fromordinal(today.toordinal() + days_before)
@@ -630,7 +630,6 @@ def create_action(
     """A förbättringsåtgärd decided because of the case, linked case → action ("atgard").
     The chef of the chosen unit owns it. The action is seen by that unit's managers, so its
     text must hold lessons, not case details."""
-    from kvalitet.atgarder.operations import create_atgard
 
     _require_sas(item, actor)
     if item.status not in (S.UTREDNING, S.ANMALAN, S.SPRIDNING):

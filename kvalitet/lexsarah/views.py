@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, and_, case, func, or_, select
 
+from kvalitet.admin.views import register_list
 from kvalitet.core import clock, uow
 from kvalitet.core.errors import Forbidden, NotFound, OperationError
 from kvalitet.core.periods import parse_quality_year, recent_quality_years
@@ -44,6 +45,7 @@ from kvalitet.lexsarah import deadlines, forms, operations
 from kvalitet.lexsarah.kinds import SPEC, missing_sections
 from kvalitet.lexsarah.models import SEKTION_LABELS, LexSarahArende, Sektion, Spridning
 from kvalitet.lexsarah.models import LexSarahStatus as S
+from kvalitet.lexsarah.stats import statistics
 from kvalitet.org.models import Unit, UnitKind
 from kvalitet.org.operations import unit_choices
 
@@ -598,7 +600,6 @@ def confirm(row_id: int) -> Any:
 @bp.route("/statistik")
 @login_required
 def stats() -> Any:
-    from kvalitet.lexsarah.stats import statistics
 
     paths = statistics_paths(current_user, "LXS")
     if not paths:
@@ -625,7 +626,6 @@ SECTION_LABELS = SEKTION_LABELS
 
 
 def _register_lists() -> None:
-    from kvalitet.admin.views import register_list
 
     register_list("lexsarah_ivo_region", "IVO-regioner (lex Sarah)")
 

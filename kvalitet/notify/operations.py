@@ -22,8 +22,12 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from kvalitet.core import clock
+from kvalitet.core import audit, clock
+from kvalitet.core.errors import OperationError
+from kvalitet.core.uow import transaction
 from kvalitet.extensions import db
+from kvalitet.items.models import Item
+from kvalitet.items.queries import open_clause
 from kvalitet.notify.models import (
     DigestEntry,
     MailMode,
@@ -33,6 +37,8 @@ from kvalitet.notify.models import (
     OutboxStatus,
     ReminderKey,
 )
+from kvalitet.org.models import User
+from kvalitet.org.operations import chefs_of
 
 if TYPE_CHECKING:
     from kvalitet.items.models import Item
@@ -64,7 +70,6 @@ def notify(
     `message` must hold no secret details: use the item's reference number, never its text.
     Mails never carry the message at all: only the reference number and a link.
     """
-    from kvalitet.org.models import User
 
     created = []
     seen: set[int] = set()
@@ -131,9 +136,6 @@ def mail_mode(user: User) -> str:
 
 
 def set_mail_mode(user: User, mode: str) -> None:
-    from kvalitet.core import audit
-    from kvalitet.core.errors import OperationError
-    from kvalitet.core.uow import transaction
 
     if mode not in set(MailMode):
         raise OperationError("Välj ett av alternativen.", field="mail_mode")
@@ -160,8 +162,6 @@ def hash_token(token: str) -> str:
 def new_calendar_token(user: User) -> str:
     """Create or replace the secret of the user's calendar feed (the old URL stops working).
     Returns the secret: it is shown once, only its hash is kept."""
-    from kvalitet.core import audit
-    from kvalitet.core.uow import transaction
 
     token = secrets.token_urlsafe(32)
     days = int(current_app.config.get("CALENDAR_TOKEN_DAYS", 365))
@@ -177,8 +177,6 @@ def new_calendar_token(user: User) -> str:
 
 
 def revoke_calendar_token(user: User) -> None:
-    from kvalitet.core import audit
-    from kvalitet.core.uow import transaction
 
     with transaction():
         pref = preference(user)
@@ -191,7 +189,6 @@ def revoke_calendar_token(user: User) -> None:
 
 
 def user_for_calendar_token(token: str) -> User | None:
-    from kvalitet.org.models import User
 
     if not token or len(token) > 64:
         return None
@@ -246,7 +243,6 @@ def make_digests() -> int:
     """One digest mail per user with waiting digest entries, once a day after DIGEST_HOUR
     (local time). The mail, the removal of the entries and a per-user-and-day key are one
     transaction, so a digest is never made twice nor lost."""
-    from kvalitet.org.models import User
 
     local = clock.local_now()
     if local.hour < int(current_app.config.get("NOTIFY_DIGEST_HOUR", 7)):
@@ -460,8 +456,6 @@ def send_outbox(limit: int = 200) -> dict[str, int]:
 
 def retry_mail(actor: User, mail: OutboxMail) -> None:
     """An admin puts a failed or waiting mail back to be sent at once."""
-    from kvalitet.core import audit
-    from kvalitet.core.uow import transaction
 
     with transaction():
         if mail.status == OutboxStatus.SKICKAD:
@@ -532,8 +526,6 @@ def send_reminders() -> int:
     scheduler thus catches up with the latest missed reminder only, never a stale one, and
     points before the item existed are skipped.
     """
-    from kvalitet.items.models import Item
-    from kvalitet.items.queries import open_clause
 
     offsets = reminder_offsets()
     if not offsets:
@@ -574,9 +566,6 @@ def escalate_overdue() -> int:
     """Tell the owner's chef (kvalitet.org.operations.chefs_of, the level above if the owner
     is the chef) once about each item still open ESCALATE_AFTER_DAYS days after its due date.
     Catches up after downtime: any overdue item not yet escalated is escalated."""
-    from kvalitet.items.models import Item
-    from kvalitet.items.queries import open_clause
-    from kvalitet.org.operations import chefs_of
 
     after = int(current_app.config.get("ESCALATE_AFTER_DAYS", 3))
     today = clock.today()

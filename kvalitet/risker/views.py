@@ -9,7 +9,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import Select, func, or_, select
 
-from kvalitet.avvikelser.models import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, risk_level
 from kvalitet.core import clock
 from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import can, role_paths, visible_clause
@@ -18,6 +17,7 @@ from kvalitet.extensions import db
 from kvalitet.items.export import export_response
 from kvalitet.items.models import Item
 from kvalitet.items.queries import in_subtree, load_item, paginate, text_match
+from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, risk_level
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import people_near, unit_choices
 from kvalitet.risker import operations as ops
@@ -57,7 +57,7 @@ def filtered_query(user: User, args: Any) -> tuple[Select[Any], dict[str, Any]]:
     if f["status"]:
         query = query.where(Item.status == f["status"])
     elif f["oppna"]:
-        query = query.where(Item.status != "avslutad", Item.cancelled_at.is_(None))
+        query = query.where(Item.status.in_(WORKFLOW.open_states), Item.cancelled_at.is_(None))
     if f["cell"]:
         c, lk = (int(x) for x in f["cell"].split(","))
         query = query.where(Risk.consequence == c, Risk.likelihood == lk)

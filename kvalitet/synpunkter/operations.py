@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import OperationError
-from kvalitet.core.permissions import can, require
+from kvalitet.core.permissions import can, holds_role_over, require
 from kvalitet.core.pii import check_text
 from kvalitet.core.roles import Role
 from kvalitet.core.uow import check_version, transaction
@@ -38,6 +38,7 @@ from kvalitet.items.operations import link_items, new_item
 from kvalitet.notify.operations import notify
 from kvalitet.org.models import Unit
 from kvalitet.org.operations import chefs_of, holders_over
+from kvalitet.synpunkter.kinds import MANAGERS
 from kvalitet.synpunkter.models import (
     THEME_LIST,
     Kalla,
@@ -430,8 +431,6 @@ def classify(
 
 
 def _may_place(actor: User, unit: Unit) -> bool:
-    from kvalitet.core.permissions import holds_role_over
-    from kvalitet.synpunkter.kinds import MANAGERS
 
     return holds_role_over(actor, MANAGERS, unit)
 

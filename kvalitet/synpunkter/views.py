@@ -20,10 +20,12 @@ from sqlalchemy import select
 
 from kvalitet.admin.views import register_list
 from kvalitet.core import clock
+from kvalitet.core.charts import bar_chart_svg
 from kvalitet.core.errors import OperationError
 from kvalitet.core.periods import custom_period, parse_quality_year, recent_quality_years
 from kvalitet.core.permissions import (
     Detail,
+    can,
     role_paths,
     shown_statistics,
     statistics_detail,
@@ -31,7 +33,7 @@ from kvalitet.core.permissions import (
     units_under,
     visible_clause,
 )
-from kvalitet.core.web import form_version
+from kvalitet.core.web import error_page, form_version
 from kvalitet.core.workflow import available_transitions, check_transition
 from kvalitet.extensions import db, limiter
 from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
@@ -292,7 +294,6 @@ def _detail(item: Synpunkt, ack: AckForm | None = None, ans: AnswerForm | None =
 
 
 def _may_edit(item: Synpunkt) -> bool:
-    from kvalitet.core.permissions import can
 
     return can(current_user, "edit", item)
 
@@ -416,8 +417,6 @@ def stats() -> Any:
         shown_before = before_counts = {k: previous[key].get(k, 0) for k in labels}
         chart = None
         if labels and not read_only:
-            from kvalitet.core.charts import bar_chart_svg
-
             chart = _chart_ids(key, bar_chart_svg(
                 labels,
                 [(period.label, list(now_counts.values())),
@@ -509,6 +508,5 @@ def public_receipt() -> Any:
 def too_many(error: Any) -> Any:
     if request.endpoint == "synpunkter.public":
         return render_template("synpunkter/public_busy.html"), 429
-    from kvalitet.core.web import error_page
 
     return error_page(429)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from kvalitet.extensions import db
 from tests.api.conftest import ApiClient, category_id
 
 
@@ -59,6 +60,7 @@ def test_schemathesis_finds_no_server_error_or_contradiction(app, org, api_as, l
         "unit_id": org.a1.id, "description": "Fuzzmål", "category_id": category_id()},
     ).status_code == 201  # fmt: skip
     _row, token = create_token(org.chef_a1, org.chef_a1, name="fuzz")
+    db.session.commit()  # the live server's requests run in their own sessions
     report_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"st-{os.getpid()}"
     command = [
         str(Path(sys.executable).parent / "st"), "run", f"{live_server}/api/v1/openapi.json",
