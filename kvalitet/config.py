@@ -24,14 +24,32 @@ class Defaults:
     SECRET_KEY = ""  # generated into instance/secret_key when empty
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False  # set True in production (HTTPS)
+    # None: Secure unless testing or BASE_URL is http://localhost / 127.0.0.1 (local development).
+    SESSION_COOKIE_SECURE: bool | None = None
+    REMEMBER_COOKIE_SECURE: bool | None = None
+    # Strict-Transport-Security on responses served over https (0 = leave it to the proxy).
+    HSTS_SECONDS = 365 * 24 * 3600
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     WTF_CSRF_TIME_LIMIT = 8 * 3600
-    LOGIN_MAX_FAILED = 5  # failed attempts before the account is locked
+    # Sessions end on the server after this long without a request, and this long after login.
+    SESSION_IDLE_MINUTES = 60
+    SESSION_ABSOLUTE_MINUTES = 10 * 60
+    # Login throttling (see docs/security.md). Per e-mail address + client address: the first
+    # LOGIN_FREE_FAILURES failures cost nothing, then each one doubles a wait starting at
+    # LOGIN_DELAY_SECONDS, up to LOGIN_DELAY_MAX_SECONDS. Per client address: after
+    # LOGIN_ADDRESS_MAX_FAILED failures within LOGIN_ADDRESS_WINDOW_MINUTES the address is
+    # locked for LOGIN_LOCKOUT_MINUTES. An account itself is never locked.
+    LOGIN_FREE_FAILURES = 3
+    LOGIN_DELAY_SECONDS = 2
+    LOGIN_DELAY_MAX_SECONDS = 15 * 60
+    LOGIN_ADDRESS_MAX_FAILED = 30
+    LOGIN_ADDRESS_WINDOW_MINUTES = 15
     LOGIN_LOCKOUT_MINUTES = 15
     PASSWORD_MIN_LENGTH = 10
+    PASSWORD_RESET_MINUTES = 30  # a reset link works once, for this long
+    CALENDAR_TOKEN_DAYS = 365  # a calendar feed address stops working after this; make a new one
 
     # --- uploads ------------------------------------------------------------------------
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024  # whole request
@@ -53,6 +71,10 @@ class Defaults:
     WORKDAYS_INCLUDE_DE_FACTO_HOLIDAYS = True
     # Audit reads of sensitive kinds (lex Sarah).
     AUDIT_SENSITIVE_READS = True
+    # Who besides SAS and the decision maker sees a lex Sarah case (docs/security.md):
+    # "narrow" = the enhetschef of the item's unit; an avdelningschef only where the unit has
+    # no enhetschef. "wide" = every chef at or above the unit, avdelningschef included.
+    LEXSARAH_NEED_TO_KNOW = "narrow"
 
     # --- mål och indikatorer (docs/mal.md) ----------------------------------------------
     # Follow-up deadlines per period ("MM-DD" in the plan's year, "+MM-DD" the year after).

@@ -19,7 +19,7 @@ from kvalitet.modules import MODULES
 from kvalitet.org.models import Unit, UnitKind, User
 from kvalitet.org.operations import create_unit, create_user, grant_role
 
-DEMO_PASSWORD = "Demo-losen-2026"
+DEMO_PASSWORD = "Demo-losen-2026"  # noqa: S105 the documented password of demo accounts only
 
 TREE: dict[str, list[str]] = {
     "Avdelning Barn och unga": [
@@ -75,7 +75,7 @@ class DemoContext:
     # Chef (enhetschef) and a few medarbetare per enhet, by unit name.
     chefs: dict[str, User] = field(default_factory=dict)
     staff: dict[str, list[User]] = field(default_factory=dict)
-    rng: random.Random = field(default_factory=lambda: random.Random(20260901))
+    rng: random.Random = field(default_factory=lambda: random.Random(20260901))  # noqa: S311 repeatable demo data, not security
     today: date = field(default_factory=clock.today)
 
     @property

@@ -20,4 +20,5 @@ MODULES = [
     "api",
     "admin",
     "sso",
+    "gallring",
 ]

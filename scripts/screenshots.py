@@ -12,7 +12,7 @@ from playwright.sync_api import sync_playwright
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:5000"
 OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/screenshots")
-PASSWORD = "Demo-losen-2026"
+PASSWORD = "Demo-losen-2026"  # noqa: S105 the public demo password
 
 # (file name, user, path, phone?)
 SHOTS = [

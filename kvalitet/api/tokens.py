@@ -17,7 +17,7 @@ from kvalitet.core.uow import transaction
 from kvalitet.extensions import db
 from kvalitet.org.models import User
 
-TOKEN_PREFIX = "kv_"
+TOKEN_PREFIX = "kv_"  # noqa: S105 a public prefix that marks our tokens, not a secret
 # A token's last_used_at is written at most this often, so reads do not write every time.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 

@@ -2,13 +2,24 @@
 free text. A number is refused only when its Luhn check digit is valid and its date part is a
 real date (a samordningsnummer adds 60 to the day), so a random ten-digit number passes.
 
-Accepted shapes: YYMMDD-NNNN, YYMMDD+NNNN, YYMMDDNNNN, YYYYMMDD-NNNN, YYYYMMDDNNNN
-(also with a space as separator).
+The text is normalised before matching, so the way a number is typed or pasted does not let
+it through: digits of every script become ASCII digits, every Unicode dash and minus becomes
+"-", every space-like character (no-break space, tab, newline, ideographic space) becomes a
+space, and zero-width and other invisible format characters are removed.
+
+Accepted shapes (after normalisation), with or without the century (19/20):
+- YYMMDD NNNN with any separator between date and tail: nothing, "-", "+", " - ", "_", ".",
+  "/", ":", "," ... (up to two punctuation marks, spaces around them);
+- the date grouped as YY MM DD (or CC YY MM DD, or YYYY MM DD) with one separator used
+  consistently, and the tail either whole or as NN NN with that same separator (so
+  "81 12 18 98 76" and "1981.12.18-9876" are found, while a time stamp such as
+  "2026-03-15 10:30" is not a personnummer).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from sqlalchemy import event, inspect
@@ -23,7 +34,55 @@ PII_MESSAGE = (
     "verksamhetssystemet. Beskriv händelsen utan att peka ut personen."
 )
 
-_PATTERN = re.compile(r"(?<![\d])((?:19|20)?\d{6})[-+ ]?(\d{4})(?![\d])")
+# Characters that are dashes or minus signs without being in Unicode's "Pd" category.
+_EXTRA_DASHES = {
+    "\u2212",  # minus sign
+    "\u2043",  # hyphen bullet
+    "\u02d7",  # modifier letter minus sign
+    "\u2796",  # heavy minus sign
+    "\u2012",  # figure dash (Pd, listed for clarity)
+    "\u00af",  # macron, sometimes pasted as a dash
+}
+_EXTRA_SLASHES = {"\u2044", "\u2215", "\u29f8", "\uff0f"}
+_EXTRA_SPACES = {"\u2800", "\u180e"}  # braille blank, mongolian vowel separator
+
+# Separator characters between the groups of a number (after normalisation).
+_PUNCT = r"\-+_./:,;|\\~*#"
+_GAP = rf"[ ]*[{_PUNCT}]{{0,2}}[ ]*"  # between the date and the tail
+_SEP = rf"(?:[ ]*[{_PUNCT}][ ]*|[ ]+)"  # between the groups of a grouped date
+
+_PLAIN = re.compile(rf"(?<!\d)((?:19|20)?\d{{6}}){_GAP}(\d{{4}})(?!\d)")
+_GROUPED = re.compile(
+    rf"(?<!\d)(?:(?P<cc>19|20)(?P<s0>{_SEP})?)?(?P<yy>\d\d)(?P<s>{_SEP})(?P<mm>\d\d)(?P=s)"
+    rf"(?P<dd>\d\d){_GAP}(?P<tail>\d{{4}}|\d\d(?P=s)\d\d)(?!\d)"
+)
+
+
+def _normalise_char(char: str) -> str:
+    if char.isascii():
+        if char in "\t\n\r\v\f":
+            return " "
+        return char
+    if char.isdecimal():
+        return str(unicodedata.decimal(char))
+    category = unicodedata.category(char)
+    if category == "Pd" or char in _EXTRA_DASHES:
+        return "-"
+    if char in _EXTRA_SLASHES:
+        return "/"
+    if category in ("Zs", "Zl", "Zp") or char in _EXTRA_SPACES:
+        return " "
+    if category in ("Cf", "Mn", "Me", "Cc"):
+        # zero-width spaces and joiners, soft hyphen, bidi marks, combining marks, controls
+        return ""
+    return char
+
+
+def normalise(text: str) -> str:
+    """`text` as the guard reads it: compatibility forms folded (NFKC), digits of every script
+    as ASCII, dashes as "-", space-likes as " ", invisible characters removed."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(_normalise_char(c) for c in folded)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -47,16 +106,27 @@ def _valid_date(yymmdd: str) -> bool:
     return False
 
 
+def _is_number(yymmdd: str, tail: str) -> bool:
+    return _valid_date(yymmdd) and luhn_ok(yymmdd + tail)
+
+
 def find_personnummer(text: str | None) -> str | None:
-    """The first personnummer or samordningsnummer in `text`, or None."""
+    """The first personnummer or samordningsnummer in `text` (as normalised), or None."""
     if not text:
         return None
-    for match in _PATTERN.finditer(text):
-        date_part, tail = match.group(1), match.group(2)
-        short = date_part[-6:]
-        if _valid_date(short) and luhn_ok(short + tail):
+    clean = normalise(text)
+    for match in _PLAIN.finditer(clean):
+        if _is_number(match.group(1)[-6:], match.group(2)):
+            return match.group(0)
+    for match in _GROUPED.finditer(clean):
+        tail = re.sub(r"\D", "", match.group("tail"))
+        if _is_number(match.group("yy") + match.group("mm") + match.group("dd"), tail):
             return match.group(0)
     return None
+
+
+def contains_personnummer(text: str | None) -> bool:
+    return find_personnummer(text) is not None
 
 
 def check_text(value: str | None, field: str | None = None) -> None:
@@ -69,12 +139,24 @@ class PersonalDataError(OperationError):
     pass
 
 
+# Columns that are not FreeText but still carry text a person or a file supplies.
+# (table name, column name)
+CHECKED_COLUMNS = {("attachment", "filename")}
+
+
+def _checked(column: object) -> bool:
+    if isinstance(getattr(column, "type", None), FreeText):
+        return True
+    table = getattr(getattr(column, "table", None), "name", None)
+    return (table, getattr(column, "name", None)) in CHECKED_COLUMNS
+
+
 def _check_flush(session: Session, flush_context: object, instances: object) -> None:
     for obj in list(session.new) + list(session.dirty):
         mapper = inspect(obj).mapper
         for column_attr in mapper.column_attrs:
             for column in column_attr.columns:
-                if isinstance(column.type, FreeText):
+                if _checked(column):
                     value = getattr(obj, column_attr.key, None)
                     if isinstance(value, str) and find_personnummer(value):
                         raise PersonalDataError(PII_MESSAGE, field=column_attr.key)

@@ -3,8 +3,10 @@ query-argument parsing, the stale-save version of a form, safe redirects, date f
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import flash, jsonify, render_template, request, url_for
 
@@ -100,6 +102,17 @@ def form_version() -> int | None:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
+    """`target` if it is a path on this site, else `default`. Refuses control, format and
+    space characters and backslashes outright (browsers and the framework drop or turn them
+    into "/", so "/%09/evil.com" would become "//evil.com"), and anything with a scheme or a
+    host."""
+    if not target or len(target) > 2000:
+        return default
+    if any(unicodedata.category(c)[0] in "CZ" or c == "\\" for c in target):
+        return default
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from kvalitet.core import uow
 from kvalitet.core.errors import ConflictError, OperationError
 from kvalitet.core.permissions import require, role_paths
 from kvalitet.core.roles import CHEF_ROLES, Role
@@ -22,6 +23,7 @@ from kvalitet.items.queries import (
     inbox_counts,
     inbox_query,
     load_item,
+    log_read_if_needed,
     paginate,
     unit_overview,
 )
@@ -130,6 +132,7 @@ def upload(item_id: int) -> Any:
 
 @bp.route("/bilaga/<int:attachment_id>")
 @login_required
+@uow.writes  # writes the read log of sensitive kinds
 def download(attachment_id: int) -> Any:
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
@@ -140,6 +143,9 @@ def download(attachment_id: int) -> Any:
     path = operations.attachment_path(attachment)
     if not path.exists():
         abort(404)
+    # The read log of sensitive kinds (lex Sarah), written before the file is sent: no row,
+    # no file.
+    log_read_if_needed(current_user, item)
     return send_file(
         path,
         mimetype=attachment.content_type,

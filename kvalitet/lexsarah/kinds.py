@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from flask import current_app
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
+from sqlalchemy.orm import aliased
 
 from kvalitet.core.permissions import role_paths, units_under
 from kvalitet.core.registry import KindSpec, register_kind
@@ -14,9 +16,7 @@ from kvalitet.items.models import Item
 from kvalitet.lexsarah import deadlines
 from kvalitet.lexsarah.models import REQUIRED_SECTIONS, LexSarahArende
 from kvalitet.lexsarah.models import LexSarahStatus as S
-
-if TYPE_CHECKING:
-    from kvalitet.org.models import User
+from kvalitet.org.models import RoleAssignment, Unit, User
 
 SAS = (Role.SAS,)
 
@@ -103,14 +103,44 @@ WORKFLOW = Workflow(
 )  # fmt: skip
 
 
+def _unit_has_enhetschef() -> ColumnElement[bool]:
+    """SQL: the item's unit has an enhetschef (an active user holding the role at the unit or
+    a unit above it)."""
+    item_unit, role_unit = aliased(Unit), aliased(Unit)
+    return exists().where(
+        item_unit.id == Item.unit_id,
+        RoleAssignment.role == Role.ENHETSCHEF,
+        RoleAssignment.unit_id == role_unit.id,
+        role_unit.active.is_(True),
+        item_unit.path.startswith(role_unit.path),
+        User.id == RoleAssignment.user_id,
+        User.active.is_(True),
+    )
+
+
 def need_to_know(user: User) -> ColumnElement[bool] | None:
-    """Besides SAS: the decision maker, and the chef at or above the unit concerned."""
+    """Besides SAS (view_roles): the decision maker, and "the chef of the unit concerned".
+
+    Narrow rule (the default, LEXSARAH_NEED_TO_KNOW = "narrow"): the chef is the enhetschef at
+    the item's unit (or above it); an avdelningschef sees a case only as decision maker or
+    where the unit has no enhetschef. Wide rule ("wide"): every chef at or above the unit,
+    avdelningschef included. See docs/security.md."""
     clauses: list[ColumnElement[bool]] = [
         Item.id.in_(select(LexSarahArende.id).where(LexSarahArende.decision_maker_id == user.id))
     ]
-    paths = role_paths(user, CHEF_ROLES)
-    if paths:
-        clauses.append(Item.unit_id.in_(units_under(paths)))
+    if current_app.config.get("LEXSARAH_NEED_TO_KNOW", "narrow") == "wide":
+        paths = role_paths(user, CHEF_ROLES)
+        if paths:
+            clauses.append(Item.unit_id.in_(units_under(paths)))
+        return or_(*clauses)
+    enhetschef = role_paths(user, [Role.ENHETSCHEF])
+    if enhetschef:
+        clauses.append(Item.unit_id.in_(units_under(enhetschef)))
+    avdelningschef = role_paths(user, [Role.AVDELNINGSCHEF])
+    if avdelningschef:
+        clauses.append(
+            and_(Item.unit_id.in_(units_under(avdelningschef)), not_(_unit_has_enhetschef()))
+        )
     return or_(*clauses)
 
 

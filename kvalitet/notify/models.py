@@ -57,9 +57,11 @@ class NotifyPreference(db.Model):  # type: ignore[name-defined,misc]
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
     mail_mode: Mapped[str] = mapped_column(String(20), default=MailMode.SAMMANDRAG)
-    # Secret of the calendar feed URL; None = no feed (revoked or never created).
+    # sha256 of the secret in the calendar feed URL (the secret itself is shown once and never
+    # stored); None = no feed (revoked or never created). The URL stops working at expiry.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     calendar_token_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    calendar_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OutboxStatus(enum.StrEnum):

@@ -8,6 +8,7 @@ the change that caused them.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import secrets
 import smtplib
@@ -153,15 +154,23 @@ def set_mail_mode(user: User, mode: str) -> None:
         )  # fmt: skip
 
 
+def hash_token(token: str) -> str:
+    """sha256 of a calendar feed secret, the way kvalitet.api.tokens stores API tokens."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
 def new_calendar_token(user: User) -> str:
-    """Create or replace the secret of the user's calendar feed (the old URL stops working)."""
+    """Create or replace the secret of the user's calendar feed (the old URL stops working).
+    Returns the secret: it is shown once, only its hash is kept."""
 
     token = secrets.token_urlsafe(32)
+    days = int(current_app.config.get("CALENDAR_TOKEN_DAYS", 365))
     with transaction():
         pref = preference(user, create=True)
         assert pref is not None
-        pref.calendar_token = token
+        pref.calendar_token = hash_token(token)  # like API tokens: only the hash is stored
         pref.calendar_token_created_at = clock.now()
+        pref.calendar_token_expires_at = clock.now() + timedelta(days=days)
         audit.record(user, "calendar_token", target=f"user:{user.id}",
                      summary="Skapade en ny kalenderlänk")  # fmt: skip
     return token
@@ -174,6 +183,7 @@ def revoke_calendar_token(user: User) -> None:
         if pref is not None and pref.calendar_token:
             pref.calendar_token = None
             pref.calendar_token_created_at = None
+            pref.calendar_token_expires_at = None
             audit.record(user, "calendar_token", target=f"user:{user.id}",
                          summary="Stängde av kalenderlänken")  # fmt: skip
 
@@ -183,9 +193,12 @@ def user_for_calendar_token(token: str) -> User | None:
     if not token or len(token) > 64:
         return None
     pref = db.session.scalar(
-        select(NotifyPreference).where(NotifyPreference.calendar_token == token)
+        select(NotifyPreference).where(NotifyPreference.calendar_token == hash_token(token))
     )
     if pref is None:
+        return None
+    expires = pref.calendar_token_expires_at
+    if expires is not None and expires <= clock.now():
         return None
     user = db.session.get(User, pref.user_id)
     return user if user is not None and user.active else None

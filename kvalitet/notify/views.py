@@ -14,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -47,7 +48,8 @@ def settings() -> Any:
             flash("Inställningen är sparad.", "success")
             return redirect(url_for("notify.settings"))
     pref = operations.preference(current_user)
-    token = pref.calendar_token if pref else None
+    # The secret exists only in the response right after it was made (only its hash is kept).
+    token = session.pop(NEW_CALENDAR_TOKEN, None)
     feed_url = (
         operations.base_url() + url_for("notify.calendar_feed", token=token) if token else None
     )
@@ -55,6 +57,9 @@ def settings() -> Any:
     return render_template(
         "notify/settings.html", form=form, feed_url=feed_url, pref=pref, empty=FlaskForm()
     ), status
+
+
+NEW_CALENDAR_TOKEN = "_new_calendar_token"  # noqa: S105 a session key name, not a secret
 
 
 @bp.route("/notiser/kalender", methods=["POST"])
@@ -66,7 +71,7 @@ def calendar_token() -> Any:
         operations.revoke_calendar_token(current_user)
         flash("Kalenderlänken är avstängd. Den gamla adressen fungerar inte längre.", "success")
     else:
-        operations.new_calendar_token(current_user)
+        session[NEW_CALENDAR_TOKEN] = operations.new_calendar_token(current_user)
         flash("En ny kalenderlänk är skapad. En tidigare adress fungerar inte längre.", "success")
     return redirect(url_for("notify.settings"))
 

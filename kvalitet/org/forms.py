@@ -62,3 +62,24 @@ class UserForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = SelectField("Roll", validators=[DataRequired("Välj roll.")])
     unit_id = SelectField("Vid enhet (gäller även underenheter)", coerce=int, validate_choice=False)
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "E-postadress",
+        validators=[DataRequired("Ange din e-postadress."), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    new = PasswordField(
+        "Nytt lösenord",
+        validators=[DataRequired("Ange ett nytt lösenord."), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    repeat = PasswordField(
+        "Upprepa nytt lösenord",
+        validators=[DataRequired("Upprepa det nya lösenordet.")],
+        render_kw={"autocomplete": "new-password"},
+    )

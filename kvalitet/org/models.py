@@ -132,3 +132,53 @@ class RoleAssignment(TimestampMixin, db.Model):  # type: ignore[name-defined,mis
     @property
     def role_label(self) -> str:
         return ROLE_LABELS.get(Role(self.role), str(self.role))
+
+
+class UserSession(db.Model):  # type: ignore[name-defined,misc]
+    """A logged-in browser session, checked on every request: logout, a password change or
+    the idle and absolute timeouts end it on the server, so a copied cookie stops working.
+    Only a hash of the key in the cookie is stored."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str] = mapped_column(String(30), default="")
+
+
+class LoginThrottle(db.Model):  # type: ignore[name-defined,misc]
+    """Failed logins per account+address ("konto") and per address ("adress"). An
+    account+address row slows that pair down exponentially; only an address row locks, so
+    nobody can lock a colleague out from their own computer."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("scope", "key", name="login_throttle_scope_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))  # "konto" or "adress"
+    key: Mapped[str] = mapped_column(String(400))
+    address: Mapped[str] = mapped_column(String(64), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordReset(db.Model):  # type: ignore[name-defined,misc]
+    """A single-use, expiring password reset link. Only a hash of the token is stored."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import column, func, select, table
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import OperationError
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.uow import transaction
 from kvalitet.extensions import db
-from kvalitet.org.models import RoleAssignment, Unit, UnitKind, User
+from kvalitet.notify.models import OutboxMail
+from kvalitet.org import sessions
+from kvalitet.org.models import LoginThrottle, PasswordReset, RoleAssignment, Unit, UnitKind, User
 
 
 def _hasher() -> PasswordHasher:
@@ -45,12 +53,59 @@ def verify_password(user: User, password: str) -> bool:
     return bool(ok)
 
 
-def check_password_rules(password: str, field: str = "password") -> None:
+_SWEDISH_COMMON = Path(__file__).with_name("common_passwords_sv.txt")
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """Common and breached passwords: zxcvbn's list of the 30,000 most frequent passwords in
+    breaches, and a shipped Swedish supplement (kvalitet/org/common_passwords_sv.txt)."""
+    swedish = [
+        line.strip().lower()
+        for line in _SWEDISH_COMMON.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    return frozenset(FREQUENCY_LISTS["passwords"]) | frozenset(swedish)
+
+
+_TRAILING = re.compile(r"[\d\W_]+$")
+
+
+def check_password_rules(
+    password: str, field: str = "password", *, name: str = "", email: str = ""
+) -> None:
+    """NIST SP 800-63B: a minimum length, no upper limit below 64, and no password that is
+    common, breached, repetitive or built on the user's own name or e-mail address. No
+    composition rules."""
     minimum = int(current_app.config["PASSWORD_MIN_LENGTH"])
-    if len(password or "") < minimum:
+    password = password or ""
+    if len(password) < minimum:
         raise OperationError(f"Lösenordet måste ha minst {minimum} tecken.", field=field)
     if len(password) > 200:
         raise OperationError("Lösenordet är för långt (högst 200 tecken).", field=field)
+    lowered = password.lower()
+    base = _TRAILING.sub("", lowered)
+    common = _common_passwords()
+    if lowered in common or (len(base) >= 4 and base in common):
+        raise OperationError(
+            "Lösenordet är för vanligt: det finns på listor över vanliga eller läckta "
+            "lösenord. Välj ett annat, gärna en mening på flera ord.",
+            field=field,
+        )
+    local = (email or "").lower().split("@")[0]
+    personal = [p for p in re.split(r"[\s._+-]+", f"{name} {local}".lower()) if len(p) >= 4]
+    if len(local) >= 4:
+        personal.append(local)
+    if any(part in lowered for part in personal):
+        raise OperationError(
+            "Lösenordet får inte innehålla ditt namn eller din e-postadress.", field=field
+        )
+    if zxcvbn(password[:100], user_inputs=[*personal, "kvalitet"])["score"] < 2:
+        raise OperationError(
+            "Lösenordet är för lätt att gissa (till exempel upprepade tecken, en talföljd "
+            "eller ett enstaka ord). Välj ett längre, gärna en mening på flera ord.",
+            field=field,
+        )
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -60,10 +115,6 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email))
 
 
-LOCKED_MESSAGE = (
-    "Kontot är tillfälligt låst efter för många misslyckade inloggningar. "
-    "Försök igen efter {until} eller kontakta en administratör."
-)
 BAD_LOGIN_MESSAGE = "Fel e-postadress eller lösenord."
 LOCAL_LOGIN_OFF_MESSAGE = (
     "Inloggning med lösenord är avstängd. Logga in med kommunens konto i stället."
@@ -79,39 +130,111 @@ def local_login_allowed(email: str) -> bool:
     return (email or "").strip().lower() in allowed
 
 
-def authenticate(email: str, password: str) -> User:
-    """Check e-mail and password. Counts failed attempts and locks the account for a while
-    after LOGIN_MAX_FAILED failures; raises OperationError with a clear Swedish message."""
+THROTTLED_MESSAGE = (
+    "För många misslyckade inloggningar härifrån. Vänta en stund och försök igen, "
+    "eller kontakta en administratör."
+)
+
+
+class LoginRefused(OperationError):
+    status_code = 401
+
+
+def request_address() -> str:
+    return (request.remote_addr or "") if has_request_context() else ""
+
+
+def _throttle(scope: str, key: str) -> LoginThrottle | None:
+    return db.session.scalar(
+        select(LoginThrottle).where(LoginThrottle.scope == scope, LoginThrottle.key == key)
+    )
+
+
+def _blocked(row: LoginThrottle | None, now: datetime) -> bool:
+    return bool(row is not None and row.blocked_until is not None and row.blocked_until > now)
+
+
+def _count_failure(scope: str, key: str, address: str, email: str, now: datetime) -> LoginThrottle:
+    config = current_app.config
+    row = _throttle(scope, key)
+    if row is None:
+        row = LoginThrottle(
+            scope=scope,
+            key=key,
+            address=address,
+            email=email,
+            failures=0,
+            first_failure_at=now,
+            last_failure_at=now,
+        )
+        db.session.add(row)
+    if scope == "adress" and now - row.first_failure_at > timedelta(
+        minutes=int(config["LOGIN_ADDRESS_WINDOW_MINUTES"])
+    ):
+        row.failures, row.first_failure_at = 0, now
+    row.failures += 1
+    row.last_failure_at = now
+    if scope == "konto":
+        free = int(config["LOGIN_FREE_FAILURES"])
+        if row.failures > free:
+            delay = int(config["LOGIN_DELAY_SECONDS"]) * 2 ** min(row.failures - free - 1, 30)
+            delay = min(delay, int(config["LOGIN_DELAY_MAX_SECONDS"]))
+            row.blocked_until = now + timedelta(seconds=delay)
+    elif row.failures >= int(config["LOGIN_ADDRESS_MAX_FAILED"]) and not _blocked(row, now):
+        row.blocked_until = now + timedelta(minutes=int(config["LOGIN_LOCKOUT_MINUTES"]))
+        audit.record(
+            None,
+            "login_address_locked",
+            target=f"address:{address}",
+            summary=f"Inloggning från {address} spärrades efter {row.failures} misslyckade försök",
+        )
+    return row
+
+
+def authenticate(email: str, password: str, address: str | None = None) -> User:
+    """Check e-mail and password. The answer is the same for a wrong password, an unknown or
+    inactive account: "Fel e-postadress eller lösenord". Failures slow down the e-mail+client
+    address pair exponentially and, past a limit, lock the client address; an account is
+    never locked, so nobody can lock a colleague out. Raises LoginRefused."""
     if not local_login_allowed(email):
         # Decided on the address alone, before any lookup: reveals nothing about accounts.
-        raise OperationError(LOCAL_LOGIN_OFF_MESSAGE)
-    user = find_user_by_email(email)
+        raise LoginRefused(LOCAL_LOGIN_OFF_MESSAGE)
     now = clock.now()
-    if user is None or not user.active:
-        # Same work and message as a wrong password: do not reveal which accounts exist.
-        _hasher().hash(password or "x")
-        raise OperationError(BAD_LOGIN_MESSAGE)
-    if user.locked_until and user.locked_until > now:
-        until = clock.to_local(user.locked_until)
-        raise OperationError(LOCKED_MESSAGE.format(until=until.strftime("%H:%M") if until else ""))
-    if not verify_password(user, password or ""):
-        user.failed_logins += 1
-        maximum = int(current_app.config["LOGIN_MAX_FAILED"])
-        if user.failed_logins >= maximum:
-            user.locked_until = now + timedelta(
-                minutes=int(current_app.config["LOGIN_LOCKOUT_MINUTES"])
-            )
-            user.failed_logins = 0
-            audit.record(user, "login_locked", target=f"user:{user.id}", summary="Kontot låstes")
-            db.session.flush()
-            until = clock.to_local(user.locked_until)
-            raise OperationError(
-                LOCKED_MESSAGE.format(until=until.strftime("%H:%M") if until else "")
-            )
-        # Flushed, not rolled back: the view answers normally, so the request commits the
-        # counted failure although the login is refused.
+    address = request_address() if address is None else address
+    typed = (email or "").strip().lower()[:254]
+    pair_key = f"{typed}|{address}"
+    if _blocked(_throttle("adress", address), now) or _blocked(_throttle("konto", pair_key), now):
+        # Attempts while waiting still count against the address, so hammering locks it.
+        _count_failure("adress", address, address, "", now)
+        # Flushed, not rolled back: the view answers normally and the request commits.
         db.session.flush()
-        raise OperationError(BAD_LOGIN_MESSAGE)
+        raise LoginRefused(THROTTLED_MESSAGE)
+    user = find_user_by_email(typed)
+    ok = False
+    if user is None or not user.active:
+        # Same work as a real check: the time taken does not reveal which accounts exist.
+        _hasher().hash(password or "x")
+    else:
+        ok = verify_password(user, password or "")
+    if not ok:
+        _count_failure("konto", pair_key, address, typed, now)
+        _count_failure("adress", address, address, "", now)
+        if user is not None:
+            user.failed_logins += 1
+            audit.record(
+                None,
+                "login_failed",
+                target=f"user:{user.id}",
+                summary=f"Misslyckad inloggning från {address or 'okänd adress'}",
+            )
+        # Flushed: the view answers normally, so the request commits the counted failure
+        # although the login is refused.
+        db.session.flush()
+        raise LoginRefused(BAD_LOGIN_MESSAGE)
+    assert user is not None
+    pair = _throttle("konto", pair_key)
+    if pair is not None:
+        db.session.delete(pair)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -122,16 +245,142 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
+def current_locks(now: datetime | None = None) -> list[LoginThrottle]:
+    """Throttles in force (address locks and slowed account+address pairs), newest first."""
+    now = now or clock.now()
+    return list(
+        db.session.scalars(
+            select(LoginThrottle)
+            .where(LoginThrottle.blocked_until > now)
+            .order_by(LoginThrottle.last_failure_at.desc())
+        )
+    )
+
+
+def lift_lock(actor: User, throttle_id: int) -> None:
+    row = db.session.get(LoginThrottle, throttle_id)
+    if row is None:
+        raise OperationError("Spärren finns inte längre.")
+    with transaction():
+        what = f"{row.email} från {row.address}" if row.scope == "konto" else row.address
+        audit.record(
+            actor,
+            "login_lock_lifted",
+            target=f"address:{row.address}",
+            summary=f"Hävde inloggningsspärren för {what}",
+        )
+        db.session.delete(row)
+
+
 def change_password(user: User, current: str, new: str, repeat: str) -> None:
     if not verify_password(user, current or ""):
         raise OperationError("Nuvarande lösenord stämmer inte.", field="current")
-    check_password_rules(new, "new")
+    check_password_rules(new, "new", name=user.name, email=user.email)
     if new != repeat:
         raise OperationError("Lösenorden är inte lika.", field="repeat")
     with transaction():
         user.password_hash = hash_password(new)
         user.session_token = secrets.token_hex(16)
+        sessions.end_all(user, "nytt_losenord")
         audit.record(user, "password_changed", target=f"user:{user.id}", summary="Bytte lösenord")
+
+
+# --- password reset by e-mail ---------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_password_reset(email: str, base_url: str) -> None:
+    """Mail a single-use, expiring reset link to the account, if there is an active one. The
+    caller answers the same whether or not the address exists. Only the link is in the mail."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    now = clock.now()
+    minutes = int(current_app.config["PASSWORD_RESET_MINUTES"])
+    token = secrets.token_urlsafe(32)
+    with transaction():
+        for old in db.session.scalars(
+            select(PasswordReset).where(
+                PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)
+            )
+        ):
+            old.used_at = now  # only the newest link works
+        db.session.add(
+            PasswordReset(
+                user_id=user.id,
+                token_hash=_token_hash(token),
+                created_at=now,
+                expires_at=now + timedelta(minutes=minutes),
+            )
+        )
+        link = f"{base_url.rstrip('/')}/aterstall-losenord/{token}"
+        body = "\n".join(
+            [
+                "Hej!",
+                "",
+                "Någon (förhoppningsvis du) har bett om att få välja ett nytt lösenord till "
+                "Kvalitet.",
+                f"Öppna länken inom {minutes} minuter. Den fungerar en gång:",
+                link,
+                "",
+                "Om du inte bad om det kan du bortse från meddelandet: lösenordet är oförändrat.",
+            ]
+        )
+        db.session.add(
+            OutboxMail(
+                user_id=user.id,
+                to_addr=user.email,
+                subject="Kvalitet: nytt lösenord",
+                body=body,
+                purpose="password_reset",
+                next_attempt_at=now,
+            )
+        )
+        audit.record(
+            None,
+            "password_reset_requested",
+            target=f"user:{user.id}",
+            summary=f"Länk för nytt lösenord skickades (från {request_address()})",
+        )
+
+
+def reset_for_token(token: str) -> PasswordReset | None:
+    """The open, unexpired reset for `token`, or None."""
+    if not token or len(token) > 100:
+        return None
+    reset = db.session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token))
+    )
+    if reset is None or reset.used_at is not None or reset.expires_at <= clock.now():
+        return None
+    if not reset.user.active:
+        return None
+    return reset
+
+
+def reset_password(token: str, new: str, repeat: str) -> User:
+    reset = reset_for_token(token)
+    if reset is None:
+        raise OperationError("Länken är ogiltig, redan använd eller för gammal. Be om en ny länk.")
+    user = reset.user
+    check_password_rules(new, "new", name=user.name, email=user.email)
+    if new != repeat:
+        raise OperationError("Lösenorden är inte lika.", field="repeat")
+    with transaction():
+        reset.used_at = clock.now()
+        user.password_hash = hash_password(new)
+        user.session_token = secrets.token_hex(16)
+        sessions.end_all(user, "nytt_losenord")
+        audit.record(
+            user,
+            "password_reset",
+            target=f"user:{user.id}",
+            summary="Valde nytt lösenord via länk i e-post",
+        )
+    return user
 
 
 # --- units ------------------------------------------------------------------------------
@@ -294,7 +543,7 @@ def create_user(
     if find_user_by_email(email) is not None:
         raise OperationError("Det finns redan en användare med den e-postadressen.", field="email")
     if password is not None:
-        check_password_rules(password)
+        check_password_rules(password, name=name, email=email)
     user = User(
         name=name,
         email=email,
@@ -331,10 +580,12 @@ def update_user(actor: User, user: User, **fields: Any) -> User:
         user.active = bool(fields.get("active", True))
         if was_active and not user.active:
             user.session_token = secrets.token_hex(16)
+            sessions.end_all(user, "inaktiverad")
         if fields.get("password"):
-            check_password_rules(fields["password"])
+            check_password_rules(fields["password"], name=user.name, email=user.email)
             user.password_hash = hash_password(fields["password"])
             user.session_token = secrets.token_hex(16)
+            sessions.end_all(user, "nytt_losenord")
             user.locked_until = None
             user.failed_logins = 0
         old, new = audit.changed(before, audit.snapshot(user, keys))

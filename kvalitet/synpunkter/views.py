@@ -444,7 +444,7 @@ def _chart_ids(key: str, svg: str) -> str:
         svg.replace('aria-labelledby="t d"', f'aria-labelledby="{key}-t {key}-d"')
         .replace('id="t"', f'id="{key}-t"')
         .replace('id="d"', f'id="{key}-d"')
-        .replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+        .replace("<svg ", '<svg class="svg-fluid" ', 1)
     )
 
 
