@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from typing import Any
 
@@ -88,6 +89,7 @@ def init_app(app: Flask) -> None:
         return error_page(500)
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["unique_id"] = lambda prefix="id": f"{prefix}{next(_unique_ids)}"
 
     @app.after_request
     def security_headers(response: Any) -> Any:
@@ -135,6 +137,9 @@ PERMISSIONS_POLICY = (
     "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
     "interest-cohort=()"
 )
+
+
+_unique_ids = itertools.count(1)  # element ids that must not repeat on a page (fitted tables)
 
 
 def csp_nonce() -> str:

@@ -1,7 +1,7 @@
 """security: sessions, login throttles, password resets, calendar token hash, gallring
 
 Revision ID: 8436c3a0da32
-Revises: 2540228357a2
+Revises: b18d0c5e7a41
 Create Date: 2026-12-01 09:58:35.118768
 """
 
@@ -11,7 +11,7 @@ import kvalitet.core.base
 
 
 revision = '8436c3a0da32'
-down_revision = '2540228357a2'
+down_revision = "b18d0c5e7a41"
 branch_labels = None
 depends_on = None
 
