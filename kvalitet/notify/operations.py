@@ -47,6 +47,8 @@ _random = random.SystemRandom()
 # Who gets an escalation when there is no chef above the owner, in this order.
 ESCALATION_FALLBACK_ROLES = (Role.AVDELNINGSCHEF, Role.KVALITETSUTVECKLARE)
 
+PURPOSE_NOUNS = {"paminnelse": "påminnelse", "eskalering": "eskalering"}
+
 PURPOSE_SUBJECTS = {
     "paminnelse": "Påminnelse",
     "eskalering": "Försenat ärende",
@@ -612,10 +614,32 @@ def _make_once(
                         reason=reason[:300],
                     )
                 )  # fmt: skip
+                notify(
+                    admins(),
+                    f"En {PURPOSE_NOUNS.get(purpose, 'notis')} om {item.ref} nådde ingen "
+                    "mottagare. Se Notiser utan mottagare.",
+                    url="/admin/notiser-utan-mottagare",
+                    purpose="utan_mottagare",
+                )
                 db.session.flush()
     except IntegrityError:  # made by another run: the key is the guarantee
         return False
     return True
+
+
+def admins() -> list[User]:
+    """Every active administrator (told about notices that reached no one)."""
+    from kvalitet.org.models import RoleAssignment, User
+
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.role == str(Role.ADMIN), User.active.is_(True))
+            .distinct()
+            .order_by(User.id)
+        )
+    )
 
 
 def _existing_keys(item_ids: list[int], purpose: str) -> set[tuple[int, date, int]]:
