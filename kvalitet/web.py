@@ -11,9 +11,12 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from kvalitet import inputguard
+from kvalitet.arshjul import scheduler
 from kvalitet.core import clock
 from kvalitet.core.errors import OperationError
 from kvalitet.extensions import db, login_manager
+from kvalitet.inputguard import InputRefused
 
 ERROR_TEXTS = {
     400: (
@@ -44,12 +47,15 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_page(code: int, message: str | None = None) -> tuple[Any, int]:
+def error_page(
+    code: int, message: str | None = None, fields: dict[str, list[str]] | None = None
+) -> tuple[Any, int]:
     title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     if wants_json():
-        return jsonify(
-            {"error": {"status": code, "title": title, "message": message or text}}
-        ), code
+        error: dict[str, Any] = {"status": code, "title": title, "message": message or text}
+        if fields:
+            error["fields"] = fields
+        return jsonify({"error": error}), code
     return render_template("errors/error.html", code=code, title=title, text=message or text), code
 
 
@@ -78,6 +84,18 @@ def init_app(app: Flask) -> None:
             "Formuläret hade gått ut eller saknade sin säkerhetskod. Inget sparades. "
             "Ladda om sidan och försök igen.",
         )
+
+    inputguard.install(app)
+
+    @app.errorhandler(InputRefused)
+    def input_refused(error: InputRefused) -> Any:
+        db.session.rollback()
+        if wants_json():
+            fields = {key: [message] for key, message in error.fields.items()}
+            return error_page(error.status, error.message, fields)
+        details = " ".join(f"{key}: {message}" for key, message in sorted(error.fields.items()))
+        text = f"{error.message} {details} Gå tillbaka och försök igen."
+        return error_page(error.status if error.status == 413 else 400, text)
 
     @app.errorhandler(OperationError)
     def operation_error(error: OperationError) -> Any:
@@ -124,8 +142,25 @@ def init_app(app: Flask) -> None:
 
     @app.route("/healthz")
     def healthz() -> Any:
-        db.session.execute(select(1))
-        return {"status": "ok"}
+        """JSON for monitoring: 200 when the database answers and the scheduler's heartbeat
+        is fresh, 503 (with what is missing) otherwise. Never the HTML error page."""
+        try:
+            db.session.execute(select(1))
+            lease = scheduler.lease_status()
+        except Exception as error:  # the database is down or unreachable
+            db.session.rollback()
+            app.logger.warning("healthz: database unavailable: %s", error)
+            return {"status": "fel", "database": "fel", "scheduler": None}, 503
+        body = {
+            "status": "ok" if lease["alive"] else "fel",
+            "database": "ok",
+            "scheduler": {
+                "status": "ok" if lease["alive"] else "saknas",
+                "heartbeat_at": lease["heartbeat_at"],
+                "holder": lease["holder"],
+            },
+        }
+        return body, 200 if lease["alive"] else 503
 
 
 def format_date(value: date | datetime | None) -> str:

@@ -104,7 +104,7 @@ def test_temporary_refusal_defers_that_message_only_then_it_arrives_once(app, sm
 
 
 def test_backoff_has_jitter_per_message(app, smtp):
-    sink, server = smtp
+    _sink, server = smtp
     server.stop()  # connection refused
     ids = _queue([f"p{n}@example.se" for n in range(8)])
     assert send_outbox() == {"sent": 0, "deferred": 8, "failed": 0}
