@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app kvalitet
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install system-deps system-deps-run migrate demo bench
+.PHONY: run test lint install system-deps system-deps-run migrate demo bench mutate
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python -m bench
+
+# Break each guard of core/permissions.py and core/workflow.py in turn; report survivors.
+mutate: install
+	$(BIN)/python scripts/mutate.py

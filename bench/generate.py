@@ -16,10 +16,11 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, String, func, insert, s
 from sqlalchemy.types import JSON
 
 from kvalitet.core.periods import Period
+from kvalitet.core.registry import all_kinds
+from kvalitet.core.roles import Role
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ListEntry, QualityArea, item_quality_area
-from kvalitet.items.registry import all_kinds
-from kvalitet.org.models import Role, Unit, UnitKind, User
+from kvalitet.org.models import Unit, UnitKind, User
 
 SHARES = [("AVV", 0.62), ("SYN", 0.15), ("EGK", 0.12), ("ATG", 0.08), ("LXS", 0.03)]
 CHUNK = 5000

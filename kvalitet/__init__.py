@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 
 from kvalitet.config import Defaults, env_overrides
+from kvalitet.web import KvalitetFlask
 
 
 def _database_uri(app: Flask) -> str:
@@ -40,7 +41,7 @@ def _secret_key(app: Flask) -> str:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     root = Path(__file__).resolve().parent.parent
-    app = Flask(
+    app = KvalitetFlask(
         __name__,
         instance_relative_config=True,
         instance_path=os.environ.get("KVALITET_INSTANCE_PATH") or str(root / "instance"),

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import sys
+from typing import Any
 
 import click
 from flask import Flask, current_app
 
+from kvalitet.core import migrations, uow
+from kvalitet.core.errors import OperationError
+from kvalitet.core.roles import Role
+from kvalitet.demo import DEMO_PASSWORD, DEMO_USERS, build, database_state, seed_reference_data
 from kvalitet.extensions import db
+from kvalitet.org.models import Unit, UnitKind
+from kvalitet.org.operations import create_unit, create_user, grant_role
+
+# Commands that manage their own units of work: the scheduler runs each job as one unit.
+OWN_UNITS = {"scheduler", "db-revision", "check-migrations"}
 
 
 def init_app(app: Flask) -> None:
@@ -18,13 +29,34 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(demo_info)
     app.cli.add_command(create_admin)
+    for name, command in app.cli.commands.items():
+        if name not in OWN_UNITS:
+            as_unit_of_work(command)
+
+
+def as_unit_of_work(command: click.Command) -> None:
+    """Run the command (and a group's subcommands) as one unit of work: committed once at
+    the end, rolled back if it fails."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            as_unit_of_work(sub)
+        return
+    callback = command.callback
+    if callback is None or getattr(callback, "_kvalitet_unit", False):
+        return
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with uow.unit_of_work():
+            return callback(*args, **kwargs)
+
+    run._kvalitet_unit = True  # type: ignore[attr-defined]
+    command.callback = run
 
 
 @click.command("migrate-db")
 def migrate_db() -> None:
     """Bring the database to the newest schema and seed reference lists."""
-    from kvalitet.core import migrations
-    from kvalitet.demo import seed_reference_data
 
     migrations.upgrade()
     seed_reference_data()
@@ -35,7 +67,6 @@ def migrate_db() -> None:
 @click.argument("message")
 def make_revision(message: str) -> None:
     """(Developers) autogenerate a migration from the models."""
-    from kvalitet.core import migrations
 
     migrations.revision(message)
 
@@ -43,7 +74,6 @@ def make_revision(message: str) -> None:
 @click.command("check-migrations")
 def check_migrations() -> None:
     """Exit 1 if the models and the migrated database differ."""
-    from kvalitet.core import migrations
 
     diff = migrations.drift()
     for entry in diff:
@@ -55,7 +85,6 @@ def check_migrations() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing if demo data is already loaded.")
 def demo(if_empty: bool) -> None:
     """Load the demo förvaltning, users and items (refuses on a database with real data)."""
-    from kvalitet.demo import build, database_state
 
     state = database_state()
     if state == "real":
@@ -74,7 +103,6 @@ def demo(if_empty: bool) -> None:
 @click.command("demo-info")
 def demo_info() -> None:
     """Print where to log in and as whom."""
-    from kvalitet.demo import DEMO_PASSWORD, DEMO_USERS, database_state
 
     click.echo("")
     click.echo("Kvalitet startar på http://127.0.0.1:5000")
@@ -94,20 +122,13 @@ def create_admin(email: str, name: str) -> None:
     """Create the first administrator (and the top unit if there is none)."""
     from sqlalchemy import select
 
-    from kvalitet.core.errors import OperationError
-    from kvalitet.org.models import Role, Unit, UnitKind
-    from kvalitet.org.operations import create_unit, create_user, grant_role
-
     password = getpass.getpass("Lösenord: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
     try:
         top = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
         if top is None:
-            top = create_unit(None, current_app.config["ORGANISATION_NAME"], UnitKind.NAMND, None,
-                              commit=False)  # fmt: skip
-        user = create_user(None, name=name, email=email, password=password, home_unit=top,
-                           commit=False)  # fmt: skip
-        grant_role(None, user, Role.ADMIN, top, commit=False)
-        db.session.commit()
+            top = create_unit(None, current_app.config["ORGANISATION_NAME"], UnitKind.NAMND, None)
+        user = create_user(None, name=name, email=email, password=password, home_unit=top)
+        grant_role(None, user, Role.ADMIN, top)
     except OperationError as exc:
         db.session.rollback()
         click.echo(exc.message, err=True)

@@ -12,9 +12,11 @@ from datetime import date
 from sqlalchemy import func, select
 
 from kvalitet.core import clock
+from kvalitet.core.roles import Role
 from kvalitet.extensions import db
+from kvalitet.items.models import ListEntry, QualityArea
 from kvalitet.modules import MODULES
-from kvalitet.org.models import Role, Unit, UnitKind, User
+from kvalitet.org.models import Unit, UnitKind, User
 from kvalitet.org.operations import create_unit, create_user, grant_role
 
 DEMO_PASSWORD = "Demo-losen-2026"
@@ -101,22 +103,20 @@ def _slug(name: str) -> str:
 
 def build(ctx: DemoContext | None = None) -> DemoContext:
     ctx = ctx or DemoContext()
-    namnd = create_unit(None, "Socialnämnd Centrum", UnitKind.NAMND, None, commit=False)
-    forv = create_unit(None, "Socialförvaltning Centrum", UnitKind.FORVALTNING, namnd, commit=False)
+    namnd = create_unit(None, "Socialnämnd Centrum", UnitKind.NAMND, None)
+    forv = create_unit(None, "Socialförvaltning Centrum", UnitKind.FORVALTNING, namnd)
     ctx.units = {namnd.name: namnd, forv.name: forv}
     for avd_name, enheter in TREE.items():
-        avd = create_unit(None, avd_name, UnitKind.AVDELNING, forv, commit=False)
+        avd = create_unit(None, avd_name, UnitKind.AVDELNING, forv)
         ctx.units[avd_name] = avd
         for name in enheter:
-            ctx.units[name] = create_unit(
-                None, name, UnitKind.ENHET, avd, public=True, commit=False
-            )
+            ctx.units[name] = create_unit(None, name, UnitKind.ENHET, avd, public=True)
     for key, name, email, title, role, unit_name, home in DEMO_USERS:
         user = create_user(
             None, name=name, email=email, title=title, password=DEMO_PASSWORD,
-            home_unit=ctx.units[home], is_demo=True, commit=False,
+            home_unit=ctx.units[home], is_demo=True
         )  # fmt: skip
-        grant_role(None, user, role, ctx.units[unit_name], commit=False)
+        grant_role(None, user, role, ctx.units[unit_name])
         ctx.users[key] = user
     ctx.chefs["Utredningsenhet 1"] = ctx.users["chef"]
     ctx.chefs["Utredningsenhet 2"] = ctx.users["chef2"]
@@ -164,18 +164,16 @@ def build(ctx: DemoContext | None = None) -> DemoContext:
             password=DEMO_PASSWORD,
             home_unit=avd,
             is_demo=True,
-            commit=False,
         )
-        grant_role(None, user, Role.AVDELNINGSCHEF, avd, commit=False)
+        grant_role(None, user, Role.AVDELNINGSCHEF, avd)
     for enhet in ctx.enheter:
         if enhet.name not in ctx.chefs:
             first = next(names)
             chef = create_user(
                 None, name=f"{first} Chef", email=f"chef.{_slug(enhet.name)}@demo.kvalitet.se",
                 title="Enhetschef", password=DEMO_PASSWORD, home_unit=enhet, is_demo=True,
-                commit=False,
             )  # fmt: skip
-            grant_role(None, chef, Role.ENHETSCHEF, enhet, commit=False)
+            grant_role(None, chef, Role.ENHETSCHEF, enhet)
             ctx.chefs[enhet.name] = chef
         staff = ctx.staff.setdefault(enhet.name, [])
         for n in range(2):
@@ -184,23 +182,21 @@ def build(ctx: DemoContext | None = None) -> DemoContext:
                 None, name=f"{first} {enhet.name.split()[0]}",
                 email=f"{_slug(first)}.{n}.{_slug(enhet.name)}@demo.kvalitet.se",
                 title="Socialsekreterare", password=DEMO_PASSWORD, home_unit=enhet, is_demo=True,
-                commit=False,
             )  # fmt: skip
-            grant_role(None, person, Role.MEDARBETARE, enhet, commit=False)
+            grant_role(None, person, Role.MEDARBETARE, enhet)
             staff.append(person)
-    db.session.commit()
+    db.session.flush()
     for name in MODULES:
         module_name = f"kvalitet.{name}.demo"
         if importlib.util.find_spec(module_name) is not None:
             importlib.import_module(module_name).seed(ctx)
-            db.session.commit()
+            db.session.flush()
     return ctx
 
 
 def seed_reference_data() -> None:
     """Lists every installation starts with (idempotent): quality areas and each module's
     reference.py `seed()`."""
-    from kvalitet.items.models import QualityArea
 
     if not db.session.scalar(select(func.count(QualityArea.id))):
         for order, (name, text) in enumerate(QUALITY_AREAS, start=1):
@@ -209,12 +205,11 @@ def seed_reference_data() -> None:
         module_name = f"kvalitet.{name}.reference"
         if importlib.util.find_spec(module_name) is not None:
             importlib.import_module(module_name).seed()
-    db.session.commit()
+    db.session.flush()
 
 
 def seed_list(list_key: str, labels: list[str]) -> None:
     """Seed a configurable list once (does nothing if the list has entries)."""
-    from kvalitet.items.models import ListEntry
 
     if db.session.scalar(select(func.count(ListEntry.id)).where(ListEntry.list_key == list_key)):
         return

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, flash, jsonify, render_template, request, url_for
+from flask import Flask, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -13,54 +12,47 @@ from werkzeug.exceptions import HTTPException
 
 from kvalitet import inputguard
 from kvalitet.arshjul import scheduler
-from kvalitet.core import clock
+from kvalitet.core import clock, uow
 from kvalitet.core.errors import OperationError
+from kvalitet.core.permissions import can
+from kvalitet.core.web import (
+    ERROR_TEXTS,
+    error_page,
+    format_date,
+    format_datetime,
+    page_url,
+    wants_json,
+)
+from kvalitet.core.workflow import available_transitions, check_transition
 from kvalitet.extensions import db, login_manager
 from kvalitet.inputguard import InputRefused
+from kvalitet.items import queries
+from kvalitet.items.models import LINK_LABELS
+from kvalitet.modules import MODULES
+from kvalitet.notify.operations import unread_count as count
+from kvalitet.org.models import User
 
-ERROR_TEXTS = {
-    400: (
-        "Felaktig begäran",
-        "Det som skickades gick inte att förstå. Gå tillbaka och försök igen.",
-    ),
-    403: ("Ingen behörighet", "Du har inte behörighet att göra det här."),
-    404: (
-        "Sidan finns inte",
-        "Sidan eller ärendet finns inte, eller så har du inte tillgång till det.",
-    ),
-    405: ("Metoden stöds inte", "Den här sidan kan inte användas på det sättet."),
-    409: ("Konflikt", "Ärendet har ändrats av någon annan. Ladda om sidan och försök igen."),
-    413: ("För stor fil", "Det du skickade är för stort."),
-    422: ("Uppgifterna kunde inte sparas", "Kontrollera uppgifterna och försök igen."),
-    429: (
-        "För många försök",
-        "Du har gjort för många försök på kort tid. Vänta en stund och försök igen.",
-    ),
-    500: (
-        "Något gick fel",
-        "Ett oväntat fel inträffade. Inget har sparats. Försök igen om en stund.",
-    ),
-}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def wants_json() -> bool:
-    return request.path.startswith("/api/")
+class KvalitetFlask(Flask):
+    """Flask with one unit of work per request: the view runs, then the request commits
+    once; a view that raises rolls everything back (see kvalitet.core.uow)."""
 
+    def full_dispatch_request(self) -> Any:
+        view = self.view_functions.get(request.endpoint or "")
+        token = uow.write_intent.set(request.method not in SAFE_METHODS or uow.view_writes(view))
+        try:
+            return super().full_dispatch_request()
+        finally:
+            uow.write_intent.reset(token)
 
-def error_page(
-    code: int, message: str | None = None, fields: dict[str, list[str]] | None = None
-) -> tuple[Any, int]:
-    title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
-    if wants_json():
-        error: dict[str, Any] = {"status": code, "title": title, "message": message or text}
-        if fields:
-            error["fields"] = fields
-        return jsonify({"error": error}), code
-    return render_template("errors/error.html", code=code, title=title, text=message or text), code
+    def dispatch_request(self) -> Any:
+        # make_response inside the unit: a template that fails to render rolls back too.
+        return uow.run(lambda: self.make_response(Flask.dispatch_request(self)))
 
 
 def init_app(app: Flask) -> None:
-    from kvalitet.org.models import User
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Logga in för att fortsätta."
@@ -91,8 +83,12 @@ def init_app(app: Flask) -> None:
     def input_refused(error: InputRefused) -> Any:
         db.session.rollback()
         if wants_json():
-            fields = {key: [message] for key, message in error.fields.items()}
-            return error_page(error.status, error.message, fields)
+            title = ERROR_TEXTS.get(error.status, ERROR_TEXTS[400])[0]
+            body: dict[str, Any] = {"status": error.status, "title": title,
+                                    "message": error.message}  # fmt: skip
+            if error.fields:
+                body["fields"] = {key: [message] for key, message in error.fields.items()}
+            return jsonify({"error": body}), error.status
         details = " ".join(f"{key}: {message}" for key, message in sorted(error.fields.items()))
         text = f"{error.message} {details} Gå tillbaka och försök igen."
         return error_page(error.status if error.status == 413 else 400, text)
@@ -163,32 +159,9 @@ def init_app(app: Flask) -> None:
         return body, 200 if lease["alive"] else 503
 
 
-def format_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = clock.to_local(value).date()  # type: ignore[union-attr]
-    return value.isoformat()
-
-
-def format_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = clock.to_local(value)
-    assert local is not None
-    return local.strftime("%Y-%m-%d %H:%M")
-
-
-def page_url(page: int) -> str:
-    args: dict[str, Any] = request.args.to_dict(flat=False)
-    args["page"] = [str(page)]
-    return url_for(request.endpoint or "items.inbox", **(request.view_args or {}), **args)
-
-
 def unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
-    from kvalitet.notify.operations import unread_count as count
 
     return count(current_user)
 
@@ -197,8 +170,6 @@ def nav_entries() -> list[dict[str, Any]]:
     """Menu entries from every module's nav.py, for the current user."""
     import importlib
     import importlib.util
-
-    from kvalitet.modules import MODULES
 
     entries: list[dict[str, Any]] = []
     if not current_user.is_authenticated:
@@ -212,48 +183,9 @@ def nav_entries() -> list[dict[str, Any]]:
     return entries
 
 
-def apply_operation_error(form: Any, error: OperationError) -> None:
-    """Show an OperationError next to its field (or at the top of the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*list(field.errors or []), error.message]
-    else:
-        flash(error.message, "danger")
-
-
-def arg_int(raw: str | None) -> int | None:
-    """A positive whole number from a query-string value, or None for anything else."""
-    return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
-
-
-def arg_date(raw: str | None) -> date | None:
-    """An ISO date (YYYY-MM-DD) from a query-string value, or None for anything else."""
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def form_version() -> int | None:
-    """The item version a form was rendered with (hidden field "version"), for the stale-save
-    check; None when absent or not a number."""
-    return arg_int(request.form.get("version"))
-
-
-def safe_next(target: str | None, default: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
-
-
 def _item_globals(app: Flask) -> None:
     """Helpers for templates/items/_panel.html, the part every item page shares."""
     from flask_wtf import FlaskForm
-
-    from kvalitet.core.permissions import can
-    from kvalitet.core.workflow import available_transitions, check_transition
-    from kvalitet.items import queries
-    from kvalitet.items.models import LINK_LABELS
 
     def item_can(action: str, item: Any) -> bool:
         return can(current_user, action, item)

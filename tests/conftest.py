@@ -68,6 +68,7 @@ def _build_schema(database_url: str, instance: Path) -> None:
         from kvalitet.demo import seed_reference_data
 
         seed_reference_data()
+        db.session.commit()
         db.engine.dispose()
 
 
@@ -181,25 +182,26 @@ def make_user(name: str, role: str | None, unit: Any, email: str | None = None, 
 
     email = email or re.sub(r"[^a-z0-9]+", ".", name.lower()) + "@test.se"
     user = create_user(None, name=name, email=email, password=PASSWORD, home_unit=unit,
-                       title=kw.pop("title", "Titel"), commit=False)  # fmt: skip
+                       title=kw.pop("title", "Titel"))  # fmt: skip
     if role:
-        grant_role(None, user, role, unit, commit=False)
+        grant_role(None, user, role, unit)
     db.session.commit()
     return user
 
 
 @pytest.fixture
 def org(app: Flask) -> Org:
-    from kvalitet.org.models import Role, UnitKind
+    from kvalitet.core.roles import Role
+    from kvalitet.org.models import UnitKind
     from kvalitet.org.operations import create_unit
 
-    namnd = create_unit(None, "Nämnd", UnitKind.NAMND, None, commit=False)
-    forv = create_unit(None, "Förvaltning", UnitKind.FORVALTNING, namnd, commit=False)
-    avd_a = create_unit(None, "Avdelning A", UnitKind.AVDELNING, forv, commit=False)
-    a1 = create_unit(None, "Enhet A1", UnitKind.ENHET, avd_a, public=True, commit=False)
-    a2 = create_unit(None, "Enhet A2", UnitKind.ENHET, avd_a, public=True, commit=False)
-    avd_b = create_unit(None, "Avdelning B", UnitKind.AVDELNING, forv, commit=False)
-    b1 = create_unit(None, "Enhet B1", UnitKind.ENHET, avd_b, public=True, commit=False)
+    namnd = create_unit(None, "Nämnd", UnitKind.NAMND, None)
+    forv = create_unit(None, "Förvaltning", UnitKind.FORVALTNING, namnd)
+    avd_a = create_unit(None, "Avdelning A", UnitKind.AVDELNING, forv)
+    a1 = create_unit(None, "Enhet A1", UnitKind.ENHET, avd_a, public=True)
+    a2 = create_unit(None, "Enhet A2", UnitKind.ENHET, avd_a, public=True)
+    avd_b = create_unit(None, "Avdelning B", UnitKind.AVDELNING, forv)
+    b1 = create_unit(None, "Enhet B1", UnitKind.ENHET, avd_b, public=True)
     db.session.commit()
     return Org(
         namnd=namnd, forv=forv, avd_a=avd_a, a1=a1, a2=a2, avd_b=avd_b, b1=b1,
@@ -234,10 +236,13 @@ class Client:
         # The test keeps an app context pushed, and Flask reuses it for test requests, so
         # per-request caches in `g` (the logged-in user, the CSRF token, permission caches)
         # would leak from one client to the next. A real server starts each request afresh.
+        # What the test did before this request (fixtures, direct operation calls) is a unit
+        # of its own: commit it, as the boundary that ran it would have.
         from flask import g, has_app_context
 
         if has_app_context():
             vars(g).clear()
+            db.session.commit()
 
     def open(self, method: str, url: str, **kw: Any) -> Any:
         self._fresh_request_globals()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kvalitet.org.models import Role
+from kvalitet.core.roles import Role
 
 
 def nav(user: Any) -> list[dict[str, Any]]:

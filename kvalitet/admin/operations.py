@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from kvalitet.core import audit
 from kvalitet.core.errors import OperationError
+from kvalitet.core.uow import transaction
 from kvalitet.extensions import db
 from kvalitet.items.models import ListEntry, QualityArea
-from kvalitet.items.operations import transaction
 from kvalitet.org.models import User
 
 QUALITY_AREA_KEY = "quality_area"

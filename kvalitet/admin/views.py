@@ -11,14 +11,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from kvalitet.admin import operations as list_operations
+from kvalitet.core.audit import AuditEntry
 from kvalitet.core.errors import OperationError
+from kvalitet.core.roles import ROLE_LABELS, Role
+from kvalitet.core.web import apply_operation_error
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry, Item, ListEntry, QualityArea
+from kvalitet.items.models import Item, ListEntry, QualityArea
 from kvalitet.items.queries import paginate
 from kvalitet.org import operations
 from kvalitet.org.forms import RoleForm, UnitForm, UserForm
-from kvalitet.org.models import ROLE_LABELS, UNIT_KIND_LABELS, Role, RoleAssignment, Unit, User
-from kvalitet.web import apply_operation_error
+from kvalitet.org.models import UNIT_KIND_LABELS, RoleAssignment, Unit, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

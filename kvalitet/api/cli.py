@@ -6,7 +6,11 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from kvalitet.api.models import ApiToken
+from kvalitet.api.tokens import create_token, revoke_token
 from kvalitet.core.errors import OperationError
+from kvalitet.extensions import db
+from kvalitet.org.operations import find_user_by_email
 
 
 def register(app: Flask) -> None:
@@ -20,8 +24,6 @@ def register(app: Flask) -> None:
     @click.option("--days", default=None, type=int, help="Giltig i antal dagar")
     def create(email: str, name: str, days: int | None) -> None:
         """Skapa en API-nyckel för användaren med e-postadressen EMAIL och skriv ut den."""
-        from kvalitet.api.tokens import create_token
-        from kvalitet.org.operations import find_user_by_email
 
         user = find_user_by_email(email)
         if user is None:
@@ -38,10 +40,6 @@ def register(app: Flask) -> None:
     def revoke(prefix: str) -> None:
         """Återkalla API-nycklar vars början är PREFIX (t.ex. kv_AbC123)."""
         from sqlalchemy import select
-
-        from kvalitet.api.models import ApiToken
-        from kvalitet.api.tokens import revoke_token
-        from kvalitet.extensions import db
 
         rows = db.session.scalars(select(ApiToken).where(ApiToken.prefix == prefix)).all()
         if not rows:

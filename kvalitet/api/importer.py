@@ -29,12 +29,22 @@ from flask import current_app
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from kvalitet.atgarder.models import AtgardTyp
+from kvalitet.atgarder.operations import CREATORS, create_atgard
+from kvalitet.avvikelser.models import CATEGORY_LIST
+from kvalitet.avvikelser.operations import report_avvikelse
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import holds_role_over
+from kvalitet.core.registry import kind_spec
+from kvalitet.core.roles import Role
+from kvalitet.core.workflow import import_transition, run_system_transition
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ListEntry
-from kvalitet.org.models import Role, Unit, User
+from kvalitet.notify.models import DigestEntry, Notification, OutboxMail
+from kvalitet.org.models import Unit, User
+from kvalitet.synpunkter.models import THEME_LIST, Kalla, Kanal, SynpunktTyp
+from kvalitet.synpunkter.operations import register
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000
@@ -85,7 +95,6 @@ class ImportFailed(OperationError):
 
 
 def _state_choices(code: str) -> dict[str, str]:
-    from kvalitet.items.registry import kind_spec
 
     return dict(kind_spec(code).workflow.states)
 
@@ -99,8 +108,6 @@ COMMON_TAIL = lambda code: [  # noqa: E731
 
 
 def _avvikelser() -> ImportKind:
-    from kvalitet.avvikelser.models import CATEGORY_LIST
-    from kvalitet.avvikelser.operations import report_avvikelse
 
     def create(actor: User, values: dict[str, Any]) -> Item:
         return report_avvikelse(actor, **values)
@@ -123,8 +130,6 @@ def _avvikelser() -> ImportKind:
 
 
 def _synpunkter() -> ImportKind:
-    from kvalitet.synpunkter.models import THEME_LIST, Kalla, Kanal, SynpunktTyp
-    from kvalitet.synpunkter.operations import register
 
     def create(actor: User, values: dict[str, Any]) -> Item:
         values.setdefault("kalla", str(Kalla.BRUKARE))
@@ -155,8 +160,6 @@ def _synpunkter() -> ImportKind:
 
 
 def _atgarder() -> ImportKind:
-    from kvalitet.atgarder.models import AtgardTyp
-    from kvalitet.atgarder.operations import CREATORS, create_atgard
 
     def create(actor: User, values: dict[str, Any]) -> Item:
         return create_atgard(actor, **values)
@@ -431,12 +434,9 @@ def _column_for(kind: ImportKind, mapping: dict[str, int | None], headers: list[
 
 
 @contextmanager
-def single_transaction() -> Iterator[None]:
-    """Operations commit when they are done; inside this block their commits only flush, so
-    the caller decides at the end whether everything is committed or rolled back. New
-    notifications and mails are dropped (an import is not news)."""
-    from kvalitet.notify.models import DigestEntry, Notification, OutboxMail
-
+def no_notices() -> Iterator[None]:
+    """Operations queue notifications; an import is not news, so new notifications and
+    mails made inside this block are dropped before they are flushed."""
     session = db.session()
 
     def drop_notices(sess: Any, context: Any, instances: Any) -> None:
@@ -444,13 +444,11 @@ def single_transaction() -> Iterator[None]:
             if isinstance(obj, Notification | OutboxMail | DigestEntry):
                 sess.expunge(obj)
 
-    session.commit = session.flush  # type: ignore[method-assign]
     event.listen(session, "before_flush", drop_notices)
     try:
         yield
     finally:
         event.remove(session, "before_flush", drop_notices)
-        del session.commit  # type: ignore[method-assign]
 
 
 def _apply(kind: ImportKind, actor: User, result: RowResult, filename: str) -> Item:
@@ -467,10 +465,13 @@ def _apply(kind: ImportKind, actor: User, result: RowResult, filename: str) -> I
     db.session.flush()
     before_status = item.status
     if status and status != item.status:
-        item.status = status
-        spec = item.spec
-        if status in spec.workflow.closed_states:
-            item.closed_at = clock.now()
+        # Bringing an item in a later state is a step of the workflow too, audited as such.
+        run_system_transition(
+            item,
+            import_transition(item.spec.workflow, status),
+            actor=actor,
+            reason=f"Importerad från {filename}",
+        )
     if registered is not None:
         item.created_at = clock.local_midnight_utc(registered)
     audit.record(
@@ -507,7 +508,7 @@ def check_rows(
             continue
         result = convert_row(kind, mapping, headers, row, offset + 2, lookups)
         if result.ok:
-            with single_transaction():
+            with no_notices():
                 try:
                     item = _apply(kind, actor, result, filename)
                     result.title = item.title or ""
@@ -554,7 +555,7 @@ def run_import(
     created: list[Item] = []
     lookups = Lookups()
     try:
-        with single_transaction():
+        with no_notices():
             for result in good:
                 fresh = convert_row(kind, mapping, headers, rows[result.number - 2],
                                     result.number, lookups)  # fmt: skip
@@ -566,7 +567,7 @@ def run_import(
             after={"fil": filename, "antal": len(created), "hoppade_over": len(bad)},
             target=f"import:{filename}"[:200],
         )
-        db.session.commit()
+        db.session.flush()  # the request (or CLI command) commits the whole import at once
     except OperationError as error:
         db.session.rollback()
         raise ImportFailed("Inget importerades: " + error.message) from None

@@ -12,12 +12,37 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kvalitet.core.errors import OperationError
+# The kinds whose API is declared here: importing a kinds module registers its KindSpec,
+# which the routes are built from.
+from kvalitet.arshjul import kinds as _arshjul_kinds  # noqa: F401
+from kvalitet.atgarder import kinds as _atgarder_kinds  # noqa: F401
+from kvalitet.atgarder import operations as atgarder_ops
+from kvalitet.atgarder.models import AtgardTyp
+from kvalitet.avvikelser import kinds as _avvikelser_kinds  # noqa: F401
+from kvalitet.avvikelser import operations as avvikelser_ops
+from kvalitet.avvikelser.models import ALDERSGRUPPER, NOTICED_HOW, Kon, Orsak
+from kvalitet.core.errors import NotFound, OperationError
+from kvalitet.egenkontroll import kinds as _egenkontroll_kinds  # noqa: F401
+from kvalitet.egenkontroll import operations as egenkontroll_ops
+from kvalitet.egenkontroll.models import Svar
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
+from kvalitet.items.queries import load_item
+from kvalitet.lexsarah import kinds as _lexsarah_kinds  # noqa: F401
+from kvalitet.lexsarah import operations as lexsarah_ops
+from kvalitet.lexsarah.operations import transfer_from_avvikelse
 from kvalitet.org.models import Unit, User
+from kvalitet.rapport import kinds as _rapport_kinds  # noqa: F401
+from kvalitet.rapport import operations as rapport_ops
+from kvalitet.risker import kinds as _risker_kinds  # noqa: F401
+from kvalitet.risker import operations as risker_ops
+from kvalitet.risker.models import Anledning
+from kvalitet.synpunkter import kinds as _synpunkter_kinds  # noqa: F401
+from kvalitet.synpunkter import operations as synpunkter_ops
+from kvalitet.synpunkter.models import Kalla, Kanal, SvarSatt, SynpunktTyp
 
 MAX_INT = 2147483647
+MAX_CASES = egenkontroll_ops.MAX_CASES
 ID: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
 VERSION = {**ID, "description": "Ärendets version (409 om ändrad)"}
 
@@ -68,8 +93,6 @@ def _pop_version(body: dict[str, Any]) -> int | None:
 
 
 def _avvikelse_actions() -> list[KindAction]:
-    from kvalitet.avvikelser import operations as ops
-    from kvalitet.avvikelser.models import ALDERSGRUPPER, NOTICED_HOW, Kon, Orsak
 
     fields = {
         "unit_id": {**ID, "description": "Enhet (standard: användarens enhet)"},
@@ -91,28 +114,27 @@ def _avvikelse_actions() -> list[KindAction]:
     }
 
     def create(user: User, item: Item | None, body: dict[str, Any]) -> Item:
-        return ops.report_avvikelse(user, **body)
+        return avvikelser_ops.report_avvikelse(user, **body)
 
     def update(user: User, item: Any, body: dict[str, Any]) -> Item:
         version = _pop_version(body)
-        return ops.update_avvikelse(user, item, expected_version=version, **body)
+        return avvikelser_ops.update_avvikelse(user, item, expected_version=version, **body)
 
     def assign(user: User, item: Any, body: dict[str, Any]) -> Item:
-        return ops.assign_investigator(
+        return avvikelser_ops.assign_investigator(
             user, item, body.get("owner_id"), expected_version=body.get("expected_version")
         )
 
     def analyse(user: User, item: Any, body: dict[str, Any]) -> Item:
         version = _pop_version(body)
-        return ops.analyse_avvikelse(user, item, expected_version=version, **body)
+        return avvikelser_ops.analyse_avvikelse(user, item, expected_version=version, **body)
 
     def atgard(user: User, item: Any, body: dict[str, Any]) -> Item:
         if "unit_id" in body:
             body["unit"] = unit_of(body.pop("unit_id"))
-        return ops.create_linked_atgard(user, item, **body)
+        return avvikelser_ops.create_linked_atgard(user, item, **body)
 
     def to_lexsarah(user: User, item: Any, body: dict[str, Any]) -> Item:
-        from kvalitet.lexsarah.operations import transfer_from_avvikelse
 
         return transfer_from_avvikelse(item, user)
 
@@ -172,7 +194,6 @@ def _avvikelse_actions() -> list[KindAction]:
 
 
 def _atgard_fields() -> dict[str, Any]:
-    from kvalitet.atgarder.models import AtgardTyp
 
     return {
         "title": text(200, description="Vad som ska göras"),
@@ -191,32 +212,30 @@ def _atgard_fields() -> dict[str, Any]:
 
 
 def _atgard_actions() -> list[KindAction]:
-    from kvalitet.atgarder import operations as ops
 
     def create(user: User, item: Item | None, body: dict[str, Any]) -> Item:
         source_ref = body.pop("source", None)
         if source_ref:
-            from kvalitet.core.errors import NotFound
-            from kvalitet.items.queries import load_item
-
             try:
                 source: Item = load_item(source_ref.strip(), user)
             except NotFound:
                 raise OperationError("Hittar inget ärende med det numret som du har tillgång "
                                      "till.", field="source") from None  # fmt: skip
-            return ops.create_atgard(user, source=source, **body)
-        return ops.create_atgard(user, **body)
+            return atgarder_ops.create_atgard(user, source=source, **body)
+        return atgarder_ops.create_atgard(user, **body)
 
     def update(user: User, item: Any, body: dict[str, Any]) -> Item:
         version = _pop_version(body)
-        return ops.update_atgard(user, item, expected_version=version, **body)
+        return atgarder_ops.update_atgard(user, item, expected_version=version, **body)
 
     def effect(user: User, item: Any, body: dict[str, Any]) -> Item:
-        return ops.follow_up_effect(user, item, body["effect_text"], body.get("effect_date"),
-                                    expected_version=body.get("expected_version"))  # fmt: skip
+        return atgarder_ops.follow_up_effect(
+            user, item, body["effect_text"], body.get("effect_date"),
+            expected_version=body.get("expected_version"),
+        )  # fmt: skip
 
     def defer(user: User, item: Any, body: dict[str, Any]) -> Item:
-        return ops.set_deferred(user, item, body["deferred"], body.get("reason") or "",
+        return atgarder_ops.set_deferred(user, item, body["deferred"], body.get("reason") or "",
                                 expected_version=body.get("expected_version"))  # fmt: skip
 
     update_fields = {
@@ -263,8 +282,6 @@ def _atgard_actions() -> list[KindAction]:
 
 
 def _synpunkt_actions() -> list[KindAction]:
-    from kvalitet.synpunkter import operations as ops
-    from kvalitet.synpunkter.models import Kalla, Kanal, SvarSatt, SynpunktTyp
 
     fields = {
         "unit_id": ID,
@@ -283,18 +300,18 @@ def _synpunkt_actions() -> list[KindAction]:
 
     def create(user: User, item: Item | None, body: dict[str, Any]) -> Item:
         body["unit"] = unit_of(body.pop("unit_id"))
-        return ops.register(user, **body)
+        return synpunkter_ops.register(user, **body)
 
     def update(user: User, item: Any, body: dict[str, Any]) -> Item:
         version = _pop_version(body)
-        return ops.classify(item, user, expected_version=version, **body)
+        return synpunkter_ops.classify(item, user, expected_version=version, **body)
 
     def acknowledge(user: User, item: Any, body: dict[str, Any]) -> Item:
-        return ops.acknowledge(item, user, method=body["method"], on=body.get("date"),
+        return synpunkter_ops.acknowledge(item, user, method=body["method"], on=body.get("date"),
                                expected_version=body.get("expected_version"))  # fmt: skip
 
     def answer(user: User, item: Any, body: dict[str, Any]) -> Item:
-        return ops.answer(item, user, text=body["text"], method=body["method"],
+        return synpunkter_ops.answer(item, user, text=body["text"], method=body["method"],
                           explanation=body.get("explanation") or "", on=body.get("date"),
                           expected_version=body.get("expected_version"))  # fmt: skip
 
@@ -336,7 +353,6 @@ def _synpunkt_actions() -> list[KindAction]:
 
 
 def _lexsarah_actions() -> list[KindAction]:
-    from kvalitet.lexsarah import operations as ops
 
     fields = {
         "unit_id": ID,
@@ -352,7 +368,7 @@ def _lexsarah_actions() -> list[KindAction]:
 
     def create(user: User, item: Item | None, body: dict[str, Any]) -> Item:
         body["unit"] = unit_of(body.pop("unit_id"))
-        return ops.report(user, **body)
+        return lexsarah_ops.report(user, **body)
 
     return [
         KindAction(
@@ -368,8 +384,6 @@ def _lexsarah_actions() -> list[KindAction]:
 
 
 def _risk_actions() -> list[KindAction]:
-    from kvalitet.risker import operations as ops
-    from kvalitet.risker.models import Anledning
 
     score = {"type": "integer", "minimum": 1, "maximum": 4}
     fields = {
@@ -394,11 +408,11 @@ def _risk_actions() -> list[KindAction]:
         return body
 
     def create(user: User, item: Item | None, body: dict[str, Any]) -> Item:
-        return ops.create_risk(user, **_names(body))
+        return risker_ops.create_risk(user, **_names(body))
 
     def update(user: User, item: Any, body: dict[str, Any]) -> Item:
         version = _pop_version(body)
-        return ops.update_risk(user, item, expected_version=version, **_names(body))
+        return risker_ops.update_risk(user, item, expected_version=version, **_names(body))
 
     return [
         KindAction(
@@ -415,24 +429,22 @@ def _risk_actions() -> list[KindAction]:
 
 
 def _egenkontroll_actions() -> list[KindAction]:
-    from kvalitet.egenkontroll import operations as ops
-    from kvalitet.egenkontroll.models import Svar
-
     answer = obj({
         "fraga_id": ID,
-        "case_no": {"type": "integer", "minimum": 1, "maximum": ops.MAX_CASES},
+        "case_no": {"type": "integer", "minimum": 1, "maximum": MAX_CASES},
         "value": {"type": ["string", "null"], "enum": [None, *[str(v) for v in Svar]]},
     }, ["fraga_id", "case_no", "value"])  # fmt: skip
 
     def answers(user: User, item: Any, body: dict[str, Any]) -> Item:
         given = {(a["fraga_id"], a["case_no"]): a["value"] for a in body.get("answers") or []}
-        return ops.save_answers(user, item, case_count=body["case_count"], answers=given,
+        return egenkontroll_ops.save_answers(
+                                user, item, case_count=body["case_count"], answers=given,
                                 summary=body.get("summary") or "",
                                 complete=bool(body.get("complete")),
                                 expected_version=body.get("expected_version"))  # fmt: skip
 
     def finding(user: User, item: Any, body: dict[str, Any]) -> Item:
-        ops.add_finding(user, item, body["text"])
+        egenkontroll_ops.add_finding(user, item, body["text"])
         return item
 
     return [
@@ -441,7 +453,11 @@ def _egenkontroll_actions() -> list[KindAction]:
             "Spara svar per fråga och ärende (complete: markera genomförd)",
             obj(
                 {
-                    "case_count": {"type": "integer", "minimum": 1, "maximum": ops.MAX_CASES},
+                    "case_count": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": egenkontroll_ops.MAX_CASES,
+                    },
                     "answers": {"type": "array", "items": answer, "maxItems": 5000},
                     "summary": text(),
                     "complete": {"type": "boolean"},
@@ -461,11 +477,10 @@ def _egenkontroll_actions() -> list[KindAction]:
 
 
 def _berattelsetext_actions() -> list[KindAction]:
-    from kvalitet.rapport import operations as ops
 
     def update(user: User, item: Any, body: dict[str, Any]) -> Item:
         version = _pop_version(body)
-        return ops.save_text(user, item, body["text"], expected_version=version)
+        return rapport_ops.save_text(user, item, body["text"], expected_version=version)
 
     return [
         KindAction(

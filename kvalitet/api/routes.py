@@ -38,39 +38,32 @@ from kvalitet.core.periods import (
     custom_period,
     parse_quality_year,
 )
-from kvalitet.core.permissions import can, holds_role_over, role_paths, visible_clause
+from kvalitet.core.permissions import (
+    Detail,
+    can,
+    shown_statistics,
+    statistics_detail,
+    statistics_paths,
+    visible_clause,
+)
+from kvalitet.core.registry import KindSpec, all_kinds, kind_spec
+from kvalitet.core.roles import ROLE_LABELS, Role
+from kvalitet.core.web import ERROR_TEXTS
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import csrf, db
 from kvalitet.items.models import Item, LinkType
 from kvalitet.items.operations import add_attachment, add_comment, cancel_item, link_items
 from kvalitet.items.queries import load_item, log_read_if_needed
-from kvalitet.items.registry import KindSpec, all_kinds
-from kvalitet.org.models import ROLE_LABELS, Role, Unit, User
-from kvalitet.web import ERROR_TEXTS
+from kvalitet.lexsarah import operations as lexsarah_ops
+from kvalitet.lexsarah.models import Spridning
+from kvalitet.lexsarah.operations import pending_confirmations
+from kvalitet.org.models import Unit, User
 
 api = Blueprint("v1", __name__, url_prefix="/api/v1")
 csrf.exempt(api)
 
 ROUTES: list[Route] = []
 COMPONENTS: dict[str, Any] = {}
-
-# Who may read a kind's statistics for a subtree (role held at or above the root). Read-only
-# roles (läsare) get small counts suppressed.
-STATS_ROLES: tuple[str, ...] = (
-    Role.ENHETSCHEF,
-    Role.AVDELNINGSCHEF,
-    Role.KVALITETSUTVECKLARE,
-    Role.SAS,
-    Role.MAS,
-    Role.LASARE,
-    Role.ADMIN,
-)
-STATS_ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
-    "LXS": (Role.SAS, Role.KVALITETSUTVECKLARE, Role.AVDELNINGSCHEF, Role.LASARE, Role.ADMIN),
-}
-READ_ONLY_ROLES = (Role.LASARE,)
-SMALL_GROUP = 5
-
 
 # --- plumbing -------------------------------------------------------------------------------
 
@@ -470,7 +463,6 @@ def _kind_routes(spec: KindSpec) -> None:
 def _action_route(
     spec: KindSpec, slug: str, tag: str, detail: dict[str, str], action: KindAction
 ) -> None:
-    from kvalitet.items.registry import kind_spec
 
     result_detail = detail
     if action.result_kind:
@@ -575,40 +567,25 @@ def _stats_module(spec: KindSpec) -> Any:
     return getattr(module, "statistics", None)
 
 
-def _suppress(value: Any, top: bool = True) -> Any:
-    """Counts from 1 to 4 in every breakdown become "<5" (totals at the top level stay)."""
-    if isinstance(value, dict):
-        if top:
-            return {k: _suppress(v, top=not isinstance(v, dict | list)) for k, v in value.items()}
-        return {k: _suppress(v, top=False) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_suppress(v, top=False) for v in value]
-    if not top and isinstance(value, int) and not isinstance(value, bool):
-        return f"<{SMALL_GROUP}" if 0 < value < SMALL_GROUP else value
-    return value
-
-
 def _stats_handler(spec: KindSpec, statistics: Any) -> Any:
-    roles = STATS_ROLES_BY_KIND.get(spec.code, STATS_ROLES)
-
     def handler(user: User, query: dict[str, Any], body: Any) -> dict[str, Any]:
         if "unit" in query:
             root = db.session.get(Unit, query["unit"])
-            if root is None or not holds_role_over(user, roles, root):
+            if root is None or statistics_detail(user, spec.code, root) is None:
                 raise RequestInvalid(403, "Du har inte behörighet att se statistik för enheten.")
         else:
-            paths = role_paths(user, roles)
+            paths = statistics_paths(user, spec.code)
             root = db.session.scalar(select(Unit).where(Unit.path.in_(paths)).order_by(Unit.path)) \
                 if paths else None  # fmt: skip
             if root is None:
                 raise RequestInvalid(403, "Du har inte behörighet att se statistik.")
+        detail = statistics_detail(user, spec.code, root)
+        assert detail is not None
         period = period_from(query) or current_quality_year()
-        full = [r for r in roles if r not in READ_ONLY_ROLES]
-        read_only = not holds_role_over(user, full, root)
-        current = serialize.plain(statistics(root, period))
-        previous = serialize.plain(statistics(root, period.previous_year()))
-        if read_only:
-            current, previous = _suppress(current), _suppress(previous)
+        current = shown_statistics(detail, serialize.plain(statistics(root, period)))
+        previous = shown_statistics(
+            detail, serialize.plain(statistics(root, period.previous_year()))
+        )
         return {
             "kind": spec.code,
             "unit": {"id": root.id, "name": root.name},
@@ -617,7 +594,7 @@ def _stats_handler(spec: KindSpec, statistics: Any) -> Any:
             "previous_period": {"label": period.previous_year().label,
                                 "start": period.previous_year().start.isoformat(),
                                 "end": period.previous_year().end.isoformat()},
-            "suppressed": read_only,
+            "suppressed": detail == Detail.AGGREGATE,
             "current": current,
             "previous": previous,
         }  # fmt: skip
@@ -674,15 +651,11 @@ def _spreading_json(row: Any) -> dict[str, Any]:
 
 
 def list_spreading(user: User, query: Any, body: Any) -> list[dict[str, Any]]:
-    from kvalitet.lexsarah.operations import pending_confirmations
 
     return [_spreading_json(row) for row in pending_confirmations(user)]
 
 
 def confirm_spreading(user: User, query: Any, body: Any, row_id: str) -> dict[str, Any]:
-    from kvalitet.core.errors import NotFound
-    from kvalitet.lexsarah import operations as lexsarah_ops
-    from kvalitet.lexsarah.models import Spridning
 
     row = db.session.get(Spridning, int(row_id))
     if row is None:

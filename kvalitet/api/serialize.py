@@ -13,12 +13,12 @@ from sqlalchemy import Column, inspect
 from sqlalchemy.orm import Mapper
 
 from kvalitet.core.permissions import can
+from kvalitet.core.registry import KindSpec
 from kvalitet.core.workflow import available_transitions, check_transition
 from kvalitet.extensions import db
 from kvalitet.items import queries
 from kvalitet.items.models import Attachment, Comment, Item
 from kvalitet.items.queries import visible_links
-from kvalitet.items.registry import KindSpec
 from kvalitet.org.models import Unit, User
 
 NULLABLE_REF = {"type": ["object", "null"]}

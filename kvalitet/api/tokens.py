@@ -13,8 +13,8 @@ from sqlalchemy import select
 from kvalitet.api.models import ApiToken
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, OperationError
+from kvalitet.core.uow import transaction
 from kvalitet.extensions import db
-from kvalitet.items.operations import transaction
 from kvalitet.org.models import User
 
 TOKEN_PREFIX = "kv_"
@@ -113,5 +113,5 @@ def authenticate(token: str) -> User | None:
     moment = clock.now()
     if row.last_used_at is None or moment - row.last_used_at >= LAST_USED_RESOLUTION:
         row.last_used_at = moment
-        db.session.commit()
+        db.session.flush()
     return row.user

@@ -7,6 +7,8 @@ import logging
 import click
 from flask import Flask, current_app
 
+from kvalitet.arshjul.scheduler import release_lease, run_all_once, run_forever
+
 
 def register(app: Flask) -> None:
     @app.cli.command("scheduler")
@@ -16,13 +18,10 @@ def register(app: Flask) -> None:
     )
     def scheduler_command(once: bool, no_lease: bool) -> None:
         """Kör schemalagda jobb (påminnelser, årshjul, utskick) i en egen process."""
-        from kvalitet.arshjul.scheduler import run_all_once, run_forever
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         flask_app = current_app._get_current_object()  # type: ignore[attr-defined]
         if once:
-            from kvalitet.arshjul.scheduler import release_lease
-
             results = run_all_once(flask_app, use_lease=not no_lease)
             if not no_lease and any(results.values()):
                 with flask_app.app_context():

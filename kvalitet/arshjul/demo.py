@@ -23,7 +23,7 @@ def seed(ctx: DemoContext) -> None:
     db.session.flush()
     for akt in made:
         akt.created_at = clock.local_midnight_utc(start)
-    db.session.commit()
+    db.session.flush()
     generate_occurrences(since=start, until=today + timedelta(days=45))
     tasks = db.session.scalars(
         select(ArshjulUppgift).where(ArshjulUppgift.planned_date < today - timedelta(days=3))
@@ -38,4 +38,4 @@ def seed(ctx: DemoContext) -> None:
             task.status = ArsStatus.EJ_GENOMFORD
             task.closed_at = clock.local_midnight_utc(task.planned_date) + timedelta(hours=15)
         # the rest stay open: overdue
-    db.session.commit()
+    db.session.flush()

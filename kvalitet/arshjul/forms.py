@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kvalitet.core.recurrence import FREQUENCY_LABELS, MONTH_NAMES
-from kvalitet.org.models import ROLE_LABELS
+from kvalitet.core.roles import ROLE_LABELS
 
 
 class MultiCheckboxField(SelectMultipleField):

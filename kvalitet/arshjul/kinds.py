@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from kvalitet.arshjul.models import ArshjulUppgift, ArsStatus
+from kvalitet.core.registry import KindSpec, register_kind
+from kvalitet.core.roles import Role
 from kvalitet.core.workflow import OWNER, Transition, Workflow
-from kvalitet.items.registry import KindSpec, register_kind
-from kvalitet.org.models import Role
 
 S = ArsStatus
 MANAGERS = (Role.ENHETSCHEF, Role.AVDELNINGSCHEF, Role.KVALITETSUTVECKLARE)

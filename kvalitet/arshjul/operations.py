@@ -10,15 +10,19 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from kvalitet.arshjul import reference
 from kvalitet.arshjul.models import ArshjulAktivitet, ArshjulUppgift, OnceMarker
-from kvalitet.core import audit, clock
+from kvalitet.core import audit, clock, uow
 from kvalitet.core.errors import Forbidden, OperationError
+from kvalitet.core.periods import current_quality_year
 from kvalitet.core.permissions import require
 from kvalitet.core.pii import check_text
 from kvalitet.core.recurrence import Rule, occurrences
+from kvalitet.core.roles import Role
+from kvalitet.core.uow import check_version, transaction
 from kvalitet.extensions import db
-from kvalitet.items.operations import check_version, new_item, transaction
-from kvalitet.org.models import Role, Unit, UnitKind
+from kvalitet.items.operations import new_item
+from kvalitet.org.models import Unit, UnitKind
 from kvalitet.org.operations import holders_over
 
 if TYPE_CHECKING:
@@ -198,7 +202,7 @@ def generate_occurrences(
                     made += 1
                 except IntegrityError:
                     continue
-        db.session.commit()
+        db.session.flush()
     return made
 
 
@@ -222,8 +226,6 @@ def compile_report_at_year_close() -> bool:
     for it (kvalitet.rapport.operations.compile_scheduled_draft, if that exists)."""
     import importlib
 
-    from kvalitet.core.periods import current_quality_year
-
     try:
         module = importlib.import_module("kvalitet.rapport.operations")
     except ImportError:
@@ -240,9 +242,10 @@ def compile_report_at_year_close() -> bool:
         return False
     # The marker is committed first: a failing compile is logged and not retried in a loop
     # (the kvalitetsutvecklare can compile by hand from the report page).
+    # This is the job's own boundary (kvalitet.core.uow): the marker is a unit by itself.
     try:
         db.session.add(OnceMarker(key=key))
-        db.session.commit()
+        uow.commit()
     except IntegrityError:
         db.session.rollback()
         return False
@@ -257,7 +260,6 @@ def compile_report_at_year_close() -> bool:
 
 def seed_typical_year(actor: User) -> int:
     """Put the typical year of DOMAIN.md §6 into an empty årshjul."""
-    from kvalitet.arshjul import reference
 
     if not may_edit_plan(actor):
         raise Forbidden()

@@ -13,9 +13,10 @@ from kvalitet.arshjul.operations import target_units
 from kvalitet.core import clock
 from kvalitet.core.permissions import role_paths, units_under, visible_clause
 from kvalitet.core.recurrence import MONTH_NAMES, describe, occurrences
+from kvalitet.core.roles import Role
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
-from kvalitet.org.models import Role, Unit
+from kvalitet.org.models import Unit
 
 if TYPE_CHECKING:
     from kvalitet.core.periods import Period

@@ -13,8 +13,9 @@ from kvalitet.arshjul.models import ArshjulAktivitet
 from kvalitet.core import clock
 from kvalitet.core.periods import quality_year_of
 from kvalitet.core.recurrence import Rule
+from kvalitet.core.roles import Role
 from kvalitet.extensions import db
-from kvalitet.org.models import Role, Unit, UnitKind
+from kvalitet.org.models import Unit, UnitKind
 
 # (title, description, freq, month (or None), day, interval, role, scope kind, lead days)
 TYPICAL_YEAR: list[tuple[str, str, str, int | None, int | None, int, str, str | None, int]] = [

@@ -39,7 +39,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kvalitet.arshjul.models import SchedulerLease
+from kvalitet.core import uow
 from kvalitet.extensions import db
+from kvalitet.modules import MODULES
 
 log = logging.getLogger("kvalitet.scheduler")
 
@@ -167,8 +169,6 @@ class LeaseKeeper(threading.Thread):
 
 def discover_jobs() -> list[dict[str, Any]]:
     """JOBS of kvalitet.<module>.jobs for every module in kvalitet.modules.MODULES."""
-    from kvalitet.modules import MODULES
-
     jobs: list[dict[str, Any]] = []
     for name in MODULES:
         module_name = f"kvalitet.{name}.jobs"
@@ -219,18 +219,16 @@ def _run(
 
 
 def _one_unit(func: Callable[[], Any]) -> Any:
-    """Run `func` as one unit of work: commit once at its end, roll back on error. SQLite
-    refuses a read transaction that turns into a write after another connection (e.g. this
-    process's own heartbeat) committed ("database is locked"): then the whole unit runs
-    again from the start, a few times."""
+    """Run `func` as one unit of work (kvalitet.core.uow): declared as a writer (SQLite:
+    BEGIN IMMEDIATE), committed once at its end, rolled back on any error. A busy SQLite
+    ("database is locked" beyond the busy timeout) runs the whole unit again from the start,
+    a few times."""
     for attempt in range(4):
         try:
-            result = func()
-            db.session.commit()
-            return result
+            with uow.unit_of_work():
+                return func()
         except OperationalError as error:
-            db.session.rollback()
-            if attempt == 3 or "locked" not in str(error.orig).lower():
+            if attempt == 3 or not uow.is_retryable(error):
                 raise
             time.sleep(0.2 * (attempt + 1))
     raise AssertionError("unreachable")  # pragma: no cover

@@ -18,11 +18,12 @@ from kvalitet.core.errors import OperationError
 from kvalitet.core.periods import current_quality_year, parse_quality_year, recent_quality_years
 from kvalitet.core.permissions import can
 from kvalitet.core.recurrence import describe
+from kvalitet.core.roles import ROLE_LABELS
+from kvalitet.core.web import apply_operation_error, form_version
 from kvalitet.extensions import db
 from kvalitet.items.queries import load_item
-from kvalitet.org.models import ROLE_LABELS, Unit
+from kvalitet.org.models import Unit
 from kvalitet.org.operations import unit_choices
-from kvalitet.web import apply_operation_error, form_version
 
 bp = Blueprint("arshjul", __name__, url_prefix="/arshjul")
 

@@ -7,7 +7,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from kvalitet.atgarder.models import ATGARD_TYP_LABELS
-from kvalitet.avvikelser.forms import MultiCheckboxField
+from kvalitet.items.forms import MultiCheckboxField
 
 
 class AtgardForm(FlaskForm):

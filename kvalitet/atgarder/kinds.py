@@ -8,9 +8,10 @@ from sqlalchemy import ColumnElement, select
 
 from kvalitet.atgarder.models import Atgard, AtgardStatus, atgard_unit
 from kvalitet.core.permissions import role_paths, units_under
+from kvalitet.core.registry import KindSpec, register_kind
+from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.workflow import OWNER, Transition, Workflow
-from kvalitet.items.registry import KindSpec, register_kind
-from kvalitet.org.models import CHEF_ROLES, Role
+from kvalitet.items.models import Item
 
 if TYPE_CHECKING:
     from kvalitet.org.models import User
@@ -46,7 +47,6 @@ WORKFLOW = Workflow(
 
 def concerned_visibility(user: User) -> ColumnElement[bool] | None:
     """Chefs also see the actions that name one of their units as concerned."""
-    from kvalitet.items.models import Item
 
     paths = role_paths(user, CHEF_ROLES)
     if not paths:

@@ -7,16 +7,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from kvalitet.atgarder.models import Atgard, AtgardTyp
+from sqlalchemy import select
+
+from kvalitet.atgarder.models import Atgard, AtgardStatus, AtgardTyp
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.permissions import can, holds_role_over, require
 from kvalitet.core.pii import check_text
+from kvalitet.core.roles import Role
+from kvalitet.core.uow import check_version, transaction
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ItemLink, LinkType
-from kvalitet.items.operations import check_version, new_item, set_quality_areas, transaction
+from kvalitet.items.operations import new_item, set_quality_areas
 from kvalitet.notify.operations import notify
-from kvalitet.org.models import Role, Unit, User
+from kvalitet.org.models import Unit, User
 
 # Who may create a standalone action for a unit (role held at or above it).
 CREATORS = (
@@ -265,3 +269,30 @@ def set_deferred(
             after={"skäl": reason} if reason else None,
         )
     return item
+
+
+def open_linked_actions(item: Item) -> list[Atgard]:
+    """Förbättringsåtgärder linked to `item` (link type "atgard") that are neither done, not
+    done, cancelled nor consciously deferred."""
+
+    linked_ids = (
+        select(ItemLink.target_id)
+        .where(ItemLink.source_id == item.id, ItemLink.link_type == str(LinkType.ATGARD))
+        .union(
+            select(ItemLink.source_id).where(
+                ItemLink.target_id == item.id, ItemLink.link_type == str(LinkType.ATGARD)
+            )
+        )
+    )
+    return list(
+        db.session.scalars(
+            select(Atgard)
+            .where(
+                Atgard.id.in_(linked_ids),
+                Atgard.status.notin_([AtgardStatus.GENOMFORD, AtgardStatus.EJ_GENOMFORD]),
+                Atgard.deferred.is_(False),
+                Atgard.cancelled_at.is_(None),
+            )
+            .order_by(Atgard.ref)
+        )
+    )

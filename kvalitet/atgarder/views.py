@@ -16,14 +16,21 @@ from kvalitet.atgarder.kinds import SPEC, WORKFLOW
 from kvalitet.atgarder.models import ATGARD_TYP_LABELS, Atgard, AtgardTyp
 from kvalitet.core import clock
 from kvalitet.core.errors import OperationError
-from kvalitet.core.permissions import can, holds_role_over, visible_clause
+from kvalitet.core.permissions import can, holds_role_over, role_paths, visible_clause
+from kvalitet.core.web import apply_operation_error, arg_date, arg_int, form_version
 from kvalitet.extensions import db
 from kvalitet.items.export import export_response
-from kvalitet.items.models import Item, QualityArea
-from kvalitet.items.queries import detail_url, in_subtree, load_item, paginate, text_match
+from kvalitet.items.models import Item, QualityArea, item_quality_area
+from kvalitet.items.queries import (
+    detail_url,
+    in_subtree,
+    load_item,
+    paginate,
+    text_match,
+    visible_links,
+)
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import people_near, unit_choices
-from kvalitet.web import apply_operation_error, arg_date, arg_int, form_version
 
 bp = Blueprint("atgarder", __name__, url_prefix="/atgarder")
 
@@ -63,8 +70,6 @@ def filtered_query(user: User, f: dict[str, Any]) -> Select[Any]:
     if f["status"]:
         query = query.where(Item.status == f["status"])
     if f["kvalitetsomrade"]:
-        from kvalitet.items.models import item_quality_area
-
         query = query.where(
             Item.id.in_(
                 select(item_quality_area.c.item_id).where(
@@ -135,7 +140,6 @@ def index() -> Any:
 
 
 def _creatable_units() -> list[Unit]:
-    from kvalitet.core.permissions import role_paths
 
     paths = role_paths(current_user, ops.CREATORS)
     if not paths:
@@ -243,7 +247,6 @@ def _render_detail(item: Atgard, status: int = 200, **forms: Any) -> Any:
 
 
 def _sources(item: Atgard) -> list[Item]:
-    from kvalitet.items.queries import visible_links
 
     return [
         link["item"]

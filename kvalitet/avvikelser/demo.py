@@ -7,13 +7,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from kvalitet.atgarder.operations import follow_up_effect, update_atgard
 from kvalitet.avvikelser import operations as ops
 from kvalitet.avvikelser.models import ALDERSGRUPPER, CATEGORY_LIST, NOTICED_HOW, Kon, Orsak
 from kvalitet.core import clock
+from kvalitet.core.roles import Role
 from kvalitet.core.workflow import run_transition
 from kvalitet.demo import DemoContext
 from kvalitet.extensions import db
 from kvalitet.items.models import ListEntry
+from kvalitet.org.operations import holders_over
 
 EVENTS = {
     "Handläggning/rättssäkerhet": [
@@ -91,9 +94,6 @@ def _one(ctx, enhet, staff, chef, categories, when, end) -> None:  # type: ignor
     )
     handler = chef
     if health:
-        from kvalitet.org.models import Role
-        from kvalitet.org.operations import holders_over
-
         handler = (holders_over(enhet, [Role.MAS]) or [chef])[0]
     age_days = (end - when).days
     if age_days < 5:
@@ -122,7 +122,6 @@ def _one(ctx, enhet, staff, chef, categories, when, end) -> None:  # type: ignor
         return
     if action is not None:
         clock.freeze(when + timedelta(days=rng.randint(20, 45)))
-        from kvalitet.atgarder.operations import follow_up_effect, update_atgard
 
         update_atgard(handler, action, done_text="Rutinen gicks igenom på APT.")
         run_transition(action, "paborja", handler)

@@ -9,22 +9,20 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from kvalitet.avvikelser.models import (
     ALDERSGRUPPER,
-    CONSEQUENCE_LABELS,
     KON_LABELS,
-    LIKELIHOOD_LABELS,
     NOTICED_HOW,
     ORSAK_LABELS,
 )
 from kvalitet.core.clock import STOCKHOLM
+from kvalitet.items.forms import MultiCheckboxField
+from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS
 
 DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 NO_NAMES = "Skriv inte namn eller personnummer på den enskilde."
@@ -33,11 +31,6 @@ NO_NAMES = "Skriv inte namn eller personnummer på den enskilde."
 def aware(value: datetime | None) -> datetime | None:
     """A datetime-local value is Swedish local time."""
     return value.replace(tzinfo=STOCKHOLM) if value is not None else None
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _optional_int(value: object) -> int | None:

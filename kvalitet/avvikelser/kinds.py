@@ -6,11 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, select
 
+from kvalitet.atgarder import operations as atgarder_ops
 from kvalitet.avvikelser.models import Avvikelse, AvvikelseStatus
 from kvalitet.core.permissions import role_paths, units_under
+from kvalitet.core.registry import KindSpec, register_kind
+from kvalitet.core.roles import Role
 from kvalitet.core.workflow import OWNER, Transition, Workflow
-from kvalitet.items.registry import KindSpec, register_kind
-from kvalitet.org.models import Role
+from kvalitet.items.models import Item
+from kvalitet.notify.operations import notify
 
 if TYPE_CHECKING:
     from kvalitet.items.models import Item
@@ -22,34 +25,10 @@ CHEFS = (Role.ENHETSCHEF, Role.AVDELNINGSCHEF, Role.KVALITETSUTVECKLARE)
 HANDLERS = (*CHEFS, Role.MAS)
 
 
-def open_actions(item: Item) -> list[Item]:
-    """Linked förbättringsåtgärder (link type "atgard") that are neither done, not done,
-    cancelled nor consciously deferred."""
-    from kvalitet.atgarder.models import Atgard, AtgardStatus
-    from kvalitet.extensions import db
-    from kvalitet.items.models import ItemLink, LinkType
-
-    linked_ids = (
-        select(ItemLink.target_id)
-        .where(ItemLink.source_id == item.id, ItemLink.link_type == str(LinkType.ATGARD))
-        .union(
-            select(ItemLink.source_id).where(
-                ItemLink.target_id == item.id, ItemLink.link_type == str(LinkType.ATGARD)
-            )
-        )
-    )
-    return list(
-        db.session.scalars(
-            select(Atgard)
-            .where(
-                Atgard.id.in_(linked_ids),
-                Atgard.status.notin_([AtgardStatus.GENOMFORD, AtgardStatus.EJ_GENOMFORD]),
-                Atgard.deferred.is_(False),
-                Atgard.cancelled_at.is_(None),
-            )
-            .order_by(Atgard.ref)
-        )
-    )
+def open_actions(item: Item) -> list[Any]:
+    """Linked förbättringsåtgärder that are neither done, not done, cancelled nor
+    consciously deferred."""
+    return atgarder_ops.open_linked_actions(item)
 
 
 def analysis_written(item: Item) -> str | None:
@@ -84,7 +63,6 @@ def analysis_for_atgardad(item: Item) -> str | None:
 
 def tell_reporter_closed(item: Item, user: User, data: dict[str, Any]) -> None:
     """The reporter learns that their deviation has been handled (reference only)."""
-    from kvalitet.notify.operations import notify
 
     if item.reporter_id and item.reporter_id != user.id:
         notify([item.reporter_id], f"Avvikelse {item.ref} är avslutad", item=item)
@@ -118,7 +96,6 @@ WORKFLOW = Workflow(
 
 def mas_visibility(user: User) -> ColumnElement[bool] | None:
     """MAS sees the health-care deviations of the subtrees where they hold the role."""
-    from kvalitet.items.models import Item
 
     paths = role_paths(user, [Role.MAS])
     if not paths:

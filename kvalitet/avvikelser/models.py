@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kvalitet.core.base import FreeText, UTCDateTime
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ListEntry
+from kvalitet.items.scales import risk_level
 
 CATEGORY_LIST = "avvikelse_kategori"
 
@@ -98,22 +99,6 @@ NOTICED_HOW = {
     "kontroll": "Vid egenkontroll eller granskning",
     "annat": "Annat sätt",
 }
-
-CONSEQUENCE_LABELS = {1: "Försumbar", 2: "Lindrig", 3: "Betydande", 4: "Allvarlig"}
-LIKELIHOOD_LABELS = {1: "Mycket liten", 2: "Liten", 3: "Stor", 4: "Mycket stor"}
-
-
-def risk_level(value: int | None) -> int:
-    """Colour band 1-4 of a consequence × likelihood product (1-16)."""
-    if not value:
-        return 0
-    if value <= 2:
-        return 1
-    if value <= 6:
-        return 2
-    if value <= 9:
-        return 3
-    return 4
 
 
 class Avvikelse(Item):

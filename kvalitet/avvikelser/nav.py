@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kvalitet.avvikelser.views import STATS_ROLES
-from kvalitet.core.permissions import role_paths
+from kvalitet.core.permissions import statistics_paths
 
 
 def nav(user: Any) -> list[dict[str, Any]]:
@@ -11,7 +10,7 @@ def nav(user: Any) -> list[dict[str, Any]]:
         {"label": "Avvikelse", "endpoint": "avvikelser.new", "order": 5, "group": "ny"},
         {"label": "Avvikelser", "endpoint": "avvikelser.index", "order": 10, "group": "arenden"},
     ]
-    if role_paths(user, STATS_ROLES):
+    if statistics_paths(user, "AVV"):
         entries.append(
             {
                 "label": "Avvikelser",

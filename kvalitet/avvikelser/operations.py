@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from kvalitet.atgarder.operations import create_atgard
 from kvalitet.avvikelser.models import (
     ALDERSGRUPPER,
     CATEGORY_LIST,
@@ -27,12 +28,14 @@ from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.permissions import require
 from kvalitet.core.pii import check_text
+from kvalitet.core.roles import Role
+from kvalitet.core.uow import check_version, transaction
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ItemLink, LinkType, ListEntry
-from kvalitet.items.operations import check_version, new_item, set_quality_areas, transaction
+from kvalitet.items.operations import new_item, set_quality_areas
 from kvalitet.notify.operations import notify
-from kvalitet.org.models import Role, Unit, User
+from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import chefs_of, holders_over
 
 if TYPE_CHECKING:
@@ -155,9 +158,7 @@ def _default_title(category: ListEntry, event_at: datetime | None) -> str:
     return f"{category.label} {when:%Y-%m-%d}"
 
 
-def report_avvikelse(
-    actor: User, *, source: Item | None = None, commit: bool = True, **fields: Any
-) -> Avvikelse:
+def report_avvikelse(actor: User, *, source: Item | None = None, **fields: Any) -> Avvikelse:
     """Report a deviation. Any logged-in employee may report, for any active unit.
 
     Fields: unit (Unit or id; the caller defaults it to actor.home_unit), description (what
@@ -165,8 +166,7 @@ def report_avvikelse(
     (optional; defaults to category and date), event_at, noticed_at (aware datetimes),
     noticed_how (key of NOTICED_HOW), noticed_how_text, external_party, consequence_actual,
     consequence_possible, immediate_action, sex (Kon), age_group (key of ALDERSGRUPPER),
-    health_care (bool), quality_area_ids. With commit=False the caller's transaction commits
-    (and rolls back on error). `source`: an item this deviation comes from (an
+    health_care (bool), quality_area_ids. `source`: an item this deviation comes from (an
     egenkontroll finding); it is linked source → avvikelse as "Skapat utifrån".
 
     The unit's chef is notified (MAS of the subtree instead, for health care), by reference
@@ -183,10 +183,8 @@ def report_avvikelse(
     if not values["title"]:
         values["title"] = _default_title(category, values.get("event_at"))
     unit: Unit = values.pop("unit")
-    if commit:
-        with transaction():
-            return _create(actor, unit, values, area_ids, source)
-    return _create(actor, unit, values, area_ids, source)
+    with transaction():
+        return _create(actor, unit, values, area_ids, source)
 
 
 def _create(
@@ -263,7 +261,7 @@ def update_avvikelse(
 
 def _start_investigation_if_new(actor: User, item: Avvikelse) -> None:
     if item.status in (AvvikelseStatus.RAPPORTERAD, AvvikelseStatus.RAPPORTERAD_HSL):
-        run_transition(item, "utred", actor, commit=False)
+        run_transition(item, "utred", actor)
 
 
 def assign_investigator(
@@ -364,7 +362,6 @@ def analyse_avvikelse(
 def create_linked_atgard(actor: User, item: Avvikelse, **fields: Any) -> Atgard:
     """Create a förbättringsåtgärd linked to the deviation (link type "atgard"). Fields as
     kvalitet.atgarder.operations.create_atgard; unit defaults to the deviation's unit."""
-    from kvalitet.atgarder.operations import create_atgard
 
     fields.setdefault("unit", item.unit)
     return create_atgard(actor, source=item, **fields)

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
+from kvalitet.avvikelser.kinds import WORKFLOW
 from kvalitet.avvikelser.models import (
     ALDERSGRUPPER,
     KON_LABELS,
@@ -26,8 +27,6 @@ from kvalitet.core.periods import Period
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.org.models import Unit, UnitKind
-
-SMALL_GROUP = 5
 
 
 def underreporting_threshold() -> int:
@@ -91,8 +90,6 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
     }
     if cat_rows.get(None):
         by_category["Utan kategori"] = int(cat_rows[None])
-
-    from kvalitet.avvikelser.kinds import WORKFLOW
 
     status_rows = _counts(
         select(Avvikelse.status, func.count()).where(in_period).group_by(Avvikelse.status)
@@ -175,10 +172,3 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
         "underreporting": underreporting,
         "threshold": threshold,
     }
-
-
-def suppress(counts: dict[str, int], read_only: bool) -> dict[str, int | str]:
-    """For read-only users, counts from 1 to 4 become "<5" (small groups are not shown)."""
-    if not read_only:
-        return dict(counts)
-    return {k: ("<5" if 0 < v < SMALL_GROUP else v) for k, v in counts.items()}

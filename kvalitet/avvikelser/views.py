@@ -13,20 +13,18 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from kvalitet.admin.views import register_list
+from kvalitet.atgarder.views import atgard_fields, new_atgard_form
 from kvalitet.avvikelser import operations as ops
 from kvalitet.avvikelser.forms import AnalysisForm, AssignForm, ReportForm, aware
 from kvalitet.avvikelser.kinds import SPEC, WORKFLOW, open_actions
 from kvalitet.avvikelser.models import (
     ALDERSGRUPPER,
     CATEGORY_LIST,
-    CONSEQUENCE_LABELS,
     KON_LABELS,
-    LIKELIHOOD_LABELS,
     NOTICED_HOW,
     Avvikelse,
-    risk_level,
 )
-from kvalitet.avvikelser.stats import statistics, suppress
+from kvalitet.avvikelser.stats import statistics
 from kvalitet.core import clock
 from kvalitet.core.charts import bar_chart_svg
 from kvalitet.core.errors import OperationError
@@ -37,14 +35,22 @@ from kvalitet.core.periods import (
     parse_quality_year,
     recent_quality_years,
 )
-from kvalitet.core.permissions import can, role_paths, visible_clause
+from kvalitet.core.permissions import (
+    Detail,
+    can,
+    shown_statistics,
+    statistics_detail,
+    statistics_paths,
+    visible_clause,
+)
+from kvalitet.core.web import apply_operation_error, arg_date, arg_int, form_version
 from kvalitet.extensions import db
 from kvalitet.items.export import export_response
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import in_subtree, load_item, paginate, text_match
-from kvalitet.org.models import CHEF_ROLES, Role, Unit, User
+from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, risk_level
+from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import people_near, unit_choices
-from kvalitet.web import apply_operation_error, arg_date, arg_int, form_version
 
 bp = Blueprint("avvikelser", __name__, url_prefix="/avvikelser")
 
@@ -68,8 +74,6 @@ SORTS: dict[str, tuple[str, Callable[[], list[Any]]]] = {
     "status": ("Status", lambda: [Item.status, Item.created_at.desc()]),
     "nummer": ("Nummer", lambda: [Item.ref_year, Item.ref_seq]),
 }
-# Roles that may see statistics of a subtree (read-only users get small groups suppressed).
-STATS_ROLES = (*CHEF_ROLES, Role.KVALITETSUTVECKLARE, Role.MAS, Role.SAS, Role.LASARE)
 
 
 def list_filters(args: Any) -> dict[str, Any]:
@@ -217,7 +221,6 @@ def receipt(ref: str) -> Any:
 
 
 def _detail_forms(item: Avvikelse) -> dict[str, Any]:
-    from kvalitet.atgarder.views import new_atgard_form
 
     assign = AssignForm(prefix="utredare")
     assign.owner_id.choices = people_near(item.unit, current_user)  # type: ignore[assignment]
@@ -305,7 +308,6 @@ def analyse(ref: str) -> Any:
 @bp.route("/<ref>/atgard", methods=["POST"])
 @login_required
 def new_action(ref: str) -> Any:
-    from kvalitet.atgarder.views import atgard_fields, new_atgard_form
 
     item = load_item(ref, current_user, Avvikelse)
     form = new_atgard_form(item.unit, prefix="atgard")
@@ -370,18 +372,10 @@ def _local_naive(value: datetime | None) -> datetime | None:
 
 
 def stats_roots(user: User) -> list[Unit]:
-    paths = role_paths(user, STATS_ROLES)
+    paths = statistics_paths(user, "AVV")
     if not paths:
         return []
     return list(db.session.scalars(select(Unit).where(Unit.path.in_(paths)).order_by(Unit.path)))
-
-
-def is_read_only(user: User, root: Unit) -> bool:
-    """True if the user sees this subtree's aggregates only as a read-only role."""
-    from kvalitet.core.permissions import holds_role_over
-
-    full = [r for r in STATS_ROLES if r != Role.LASARE]
-    return not holds_role_over(user, full, root)
 
 
 def stats_period(args: Any) -> Period:
@@ -397,24 +391,28 @@ def stats() -> Any:
     roots = stats_roots(current_user)
     if not roots:
         abort(403)
-    from kvalitet.core.permissions import holds_role_over
-
     root = roots[0]
     wanted = db.session.get(Unit, arg_int(request.args.get("enhet")) or 0)
-    if wanted is not None and holds_role_over(current_user, STATS_ROLES, wanted):
+    if wanted is not None and statistics_detail(current_user, "AVV", wanted) is not None:
         root = wanted
+    detail = statistics_detail(current_user, "AVV", root)
+    assert detail is not None
+    read_only = detail == Detail.AGGREGATE
     period = stats_period(request.args)
-    current = statistics(root, period)
-    previous = statistics(root, period.previous_year())
-    read_only = is_read_only(current_user, root)
+    current = shown_statistics(detail, statistics(root, period))
+    previous = shown_statistics(detail, statistics(root, period.previous_year()))
     categories = list(current["by_category"])
-    chart = bar_chart_svg(
-        categories,
-        [
-            (current["period"], [current["by_category"][c] for c in categories]),
-            (previous["period"], [previous["by_category"].get(c, 0) for c in categories]),
-        ],
-        f"Avvikelser per kategori, {root.name}",
+    chart = (
+        None
+        if read_only
+        else bar_chart_svg(
+            categories,
+            [
+                (current["period"], [current["by_category"][c] for c in categories]),
+                (previous["period"], [previous["by_category"].get(c, 0) for c in categories]),
+            ],
+            f"Avvikelser per kategori, {root.name}",
+        )
     )
     scope_units = db.session.scalars(
         select(Unit)
@@ -429,8 +427,8 @@ def stats() -> Any:
         previous=previous,
         chart=chart,
         read_only=read_only,
-        by_sex=(suppress(current["by_sex"], read_only), suppress(previous["by_sex"], read_only)),
-        by_age=(suppress(current["by_age"], read_only), suppress(previous["by_age"], read_only)),
+        by_sex=(current["by_sex"], previous["by_sex"]),
+        by_age=(current["by_age"], previous["by_age"]),
         units=unit_choices(units=list(scope_units)),
         years=recent_quality_years(5),
     )

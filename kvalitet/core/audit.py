@@ -7,14 +7,41 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from kvalitet.core.base import UTCDateTime
+from kvalitet.core.clock import now
 from kvalitet.extensions import db
 
 if TYPE_CHECKING:
-    from kvalitet.items.models import AuditEntry, Item
+    from kvalitet.items.models import Item
     from kvalitet.org.models import User
+
+
+class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
+    """Append-only audit trail: who, when, which item, what, fields before and after.
+
+    Rows are never updated or deleted (a flush listener refuses it). action "read" rows are
+    the read log of sensitive kinds.
+    """
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_item_at", "item_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the entry concerns when it is not an item: "unit:5", "user:7", "import:file.csv".
+    target: Mapped[str | None] = mapped_column(String(200), index=True)
+
+    user: Mapped[User | None] = relationship("User")
+    item: Mapped[Item | None] = relationship("Item")
 
 
 def _plain(value: Any) -> Any:
@@ -53,8 +80,6 @@ def record(
     after: dict[str, Any] | None = None,
     target: str | None = None,
 ) -> AuditEntry:
-    from kvalitet.items.models import AuditEntry
-
     entry = AuditEntry(
         user_id=user.id if user is not None and getattr(user, "id", None) else None,
         item=item,
@@ -69,9 +94,11 @@ def record(
 
 
 def log_read(user: User, item: Item) -> None:
-    """Write a read-log row for `item` and commit it at once (reads are not transactions)."""
+    """Write a read-log row for `item`. The request commits it before the response leaves
+    (kvalitet.core.uow), so nothing is served whose read was not logged; views that log
+    reads on GET are marked `@uow.writes`."""
     record(user, "read", item=item, summary="Öppnade ärendet")
-    db.session.commit()
+    db.session.flush()
 
 
 class AuditImmutable(Exception):
@@ -79,8 +106,6 @@ class AuditImmutable(Exception):
 
 
 def _refuse_changes(session: Session, flush_context: object, instances: object) -> None:
-    from kvalitet.items.models import AuditEntry
-
     for obj in session.dirty:
         if isinstance(obj, AuditEntry) and session.is_modified(obj):
             raise AuditImmutable("audit entries cannot be changed")

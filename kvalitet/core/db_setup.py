@@ -9,6 +9,8 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from kvalitet.core.uow import write_intent
+
 
 def configure_engine_options(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -42,6 +44,8 @@ def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # A deferred BEGIN: readers never hold the write lock (in WAL mode they do not block the
-    # writer). Writers are serialised by SQLite's lock with the busy timeout above.
-    conn.exec_driver_sql("BEGIN")
+    # A unit that will write takes the write lock at its start (BEGIN IMMEDIATE), so writers
+    # queue in the busy timeout above instead of failing when a read transaction tries to
+    # become a write transaction (SQLite answers that at once with "database is locked").
+    # Units that only read begin deferred: in WAL mode they never block and are never blocked.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")

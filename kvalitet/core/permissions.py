@@ -1,40 +1,70 @@
-"""One permission rule: `can(user, action, item)` for a single item and `visible_clause(user)`
-for lists. `can(user, "view", item)` is answered by running the very same SQL clause for that
-one item, so a list and a detail page can never disagree.
+"""The one permission policy. Every right is declared here or in a kind's KindSpec (which
+this module reads), and asked through the functions below by the web, the API, exports, the
+calendar feed and reports alike:
+
+- items: `can(user, action, item)` for one item, `visible_clause(user, kinds)` for lists in
+  SQL; `can(user, "view", item)` runs the very same SQL clause for that one item, so a list
+  and a detail page can never disagree;
+- statistics and their level of detail: `statistics_detail(user, kind, unit)` (full, or
+  aggregates only with small groups suppressed by `suppress_small`, the one rule for every
+  breakdown), `statistics_paths(user, kind)`;
+- the other rights (plans, lists, SAS-only steps, the lex Sarah read log, the calendar feed,
+  report drafts): `RIGHTS` and `may(user, right, unit)`.
 
 Roles are held at a unit and valid for its subtree (units whose materialised path starts with
-the unit's path).
+the unit's path). A role held at a deactivated unit grants nothing; a deactivated user may do
+nothing. Core knows the tables it asks about (item, unit) by name, not the modules that map
+them, so it imports nothing above itself.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from flask import g, has_request_context
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 
+from kvalitet.core.base import Base
 from kvalitet.core.errors import Forbidden, NotFound
+from kvalitet.core.registry import KindSpec, all_kinds
+from kvalitet.core.roles import Role
 from kvalitet.extensions import db
-from kvalitet.org.models import Role, Unit
 
 if TYPE_CHECKING:
     from kvalitet.items.models import Item
-    from kvalitet.items.registry import KindSpec
-    from kvalitet.org.models import User
+    from kvalitet.org.models import Unit, User
+
+
+@cache
+def _mapped(table_name: str) -> Any:
+    """The mapped class of `table_name` ("item", "unit")."""
+    for mapper in Base.registry.mappers:
+        if getattr(mapper.local_table, "name", None) == table_name and mapper.inherits is None:
+            return mapper.class_
+    raise LookupError(table_name)
+
+
+def _active(user: User | None) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
 
 
 def role_paths(user: User, roles: Iterable[str]) -> list[str]:
-    """Unit paths at which `user` holds any of `roles` (each valid for its subtree)."""
+    """Unit paths at which `user` holds any of `roles` (each valid for its subtree); roles
+    at deactivated units do not count, nor any role of a deactivated user."""
+    if not _active(user):
+        return []
     wanted = {str(r) for r in roles}
     cache_key = ("role_paths", user.id, frozenset(wanted))
-    cache = g.setdefault("_perm_cache", {}) if has_request_context() else {}
-    if cache_key in cache:
-        return list(cache[cache_key])
+    per_request = g.setdefault("_perm_cache", {}) if has_request_context() else {}
+    if cache_key in per_request:
+        return list(per_request[cache_key])
     paths = sorted({ra.unit.path for ra in user.roles if ra.role in wanted and ra.unit.active})
     # Drop paths inside other paths: they add nothing.
     reduced = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
-    cache[cache_key] = tuple(reduced)
+    per_request[cache_key] = tuple(reduced)
     return reduced
 
 
@@ -45,61 +75,73 @@ def holds_role_over(user: User, roles: Iterable[str], unit: Unit) -> bool:
 
 def units_under(paths: Iterable[str]) -> Select[tuple[int]]:
     """SELECT of ids of every unit in the subtrees at `paths`."""
-    conditions = [Unit.path.startswith(p, autoescape=True) for p in paths]
-    return select(Unit.id).where(or_(*conditions) if conditions else false())
+    unit = _mapped("unit")
+    conditions = [unit.path.startswith(p, autoescape=True) for p in paths]
+    return select(unit.id).where(or_(*conditions) if conditions else false())
+
+
+# --- items ------------------------------------------------------------------------------
 
 
 def kind_clause(user: User, spec: KindSpec) -> ColumnElement[bool] | None:
-    from kvalitet.items.models import Item
-
+    item = _mapped("item")
     per_kind: list[ColumnElement[bool]] = []
     if spec.view_roles:
         paths = role_paths(user, spec.view_roles)
         if paths:
-            per_kind.append(Item.unit_id.in_(units_under(paths)))
+            per_kind.append(item.unit_id.in_(units_under(paths)))
     if spec.owner_sees:
-        per_kind.append(Item.owner_id == user.id)
+        per_kind.append(item.owner_id == user.id)
     if spec.reporter_sees:
-        per_kind.append(Item.reporter_id == user.id)
+        per_kind.append(item.reporter_id == user.id)
     if spec.extra_visibility is not None:
         extra = spec.extra_visibility(user)
         if extra is not None:
             per_kind.append(extra)
     if not per_kind:
         return None
-    return and_(Item.kind == spec.code, or_(*per_kind))
+    return and_(item.kind == spec.code, or_(*per_kind))
 
 
 def visible_clause(user: User, kinds: Iterable[KindSpec] | None = None) -> ColumnElement[bool]:
     """SQL condition on Item: the items `user` may see (of `kinds`, default all kinds)."""
-    from kvalitet.items.registry import all_kinds
-
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not _active(user):
         return false()
     clauses = [c for spec in (kinds or all_kinds()) if (c := kind_clause(user, spec)) is not None]
     return or_(*clauses) if clauses else false()
 
 
 def can_view(user: User, item: Item) -> bool:
-    from kvalitet.items.models import Item
-
     if item.id is None:
         return False
+    model = _mapped("item")
     return bool(
         db.session.scalar(
-            select(exists().where(Item.id == item.id, visible_clause(user, [item.spec])))
+            select(exists().where(model.id == item.id, visible_clause(user, [item.spec])))
         )
     )
 
 
-def can(user: User | None, action: str, item: Item) -> bool:
-    """May `user` do `action` to `item`?
+# Item actions and who may take them (besides seeing the item): "manage" is a role of the
+# kind's manage_roles held over the item's unit.
+ITEM_ACTIONS = {
+    "view": (),
+    "comment": ("viewer",),
+    "edit": ("manage", "owner"),
+    "attach": ("manage", "owner"),
+    "link": ("manage", "owner"),
+    "cancel": ("manage",),
+}
+# Actions still allowed on a cancelled (makulerat) item.
+CANCELLED_ALLOWS = frozenset({"view", "comment"})
 
-    Actions: view, comment, edit, attach, link, cancel. Transitions are checked by the
-    workflow engine (which asks for "view" first).
-    """
-    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+
+def can(user: User | None, action: str, item: Item) -> bool:
+    """May `user` do `action` (ITEM_ACTIONS) to `item`? Transitions are checked by the
+    workflow engine (which asks for "view" first)."""
+    if not _active(user) or action not in ITEM_ACTIONS:
         return False
+    assert user is not None
     spec = item.spec
     if spec.can_hook is not None:
         verdict = spec.can_hook(user, action, item)
@@ -109,16 +151,18 @@ def can(user: User | None, action: str, item: Item) -> bool:
         return False
     if action == "view":
         return True
-    if item.is_cancelled and action != "comment":
+    if item.is_cancelled and action not in CANCELLED_ALLOWS:
         return False
-    manages = holds_role_over(user, spec.manage_roles, item.unit) if spec.manage_roles else False
-    if action == "comment":
+    who = ITEM_ACTIONS[action]
+    if "viewer" in who:
         return True
-    if action in ("edit", "attach", "link"):
-        return manages or item.owner_id == user.id
-    if action == "cancel":
-        return manages
-    return False
+    if "owner" in who and item.owner_id is not None and item.owner_id == user.id:
+        return True
+    return bool(
+        "manage" in who
+        and spec.manage_roles
+        and holds_role_over(user, spec.manage_roles, item.unit)
+    )
 
 
 def require(user: User | None, action: str, item: Item) -> None:
@@ -130,4 +174,137 @@ def require(user: User | None, action: str, item: Item) -> None:
 
 
 def is_admin(user: User | None) -> bool:
-    return bool(user and getattr(user, "is_authenticated", False) and user.has_role(Role.ADMIN))
+    return _active(user) and user.has_role(Role.ADMIN)  # type: ignore[union-attr]
+
+
+# --- statistics -------------------------------------------------------------------------
+
+
+class Detail(enum.StrEnum):
+    FULL = "full"  # every breakdown as it is
+    AGGREGATE = "aggregate"  # read-only roles: small groups suppressed, no item contents
+
+
+_STATS_COMMON: dict[str, Detail] = {
+    Role.ENHETSCHEF: Detail.FULL,
+    Role.AVDELNINGSCHEF: Detail.FULL,
+    Role.KVALITETSUTVECKLARE: Detail.FULL,
+    Role.SAS: Detail.FULL,
+    Role.MAS: Detail.FULL,
+    Role.LASARE: Detail.AGGREGATE,
+}
+# Per kind: which roles see its statistics for their subtree, and at what detail. The
+# administrator administers and sees no statistics unless another role grants them.
+STATISTICS: dict[str, dict[str, Detail]] = {
+    "AVV": _STATS_COMMON,
+    "LXS": {
+        Role.SAS: Detail.FULL,
+        Role.KVALITETSUTVECKLARE: Detail.FULL,
+        Role.AVDELNINGSCHEF: Detail.FULL,
+        Role.LASARE: Detail.AGGREGATE,
+    },
+    "SYN": {**_STATS_COMMON, Role.REGISTRATOR: Detail.FULL},
+    "EGK": _STATS_COMMON,
+    "ATG": _STATS_COMMON,
+    "RSK": _STATS_COMMON,
+    "ARS": _STATS_COMMON,
+}
+SMALL_GROUP = 5
+
+
+def statistics_roles(kind: str) -> tuple[str, ...]:
+    return tuple(STATISTICS.get(kind, {}))
+
+
+def statistics_paths(user: User, kind: str) -> list[str]:
+    """The subtrees whose statistics of `kind` the user may see (at any detail)."""
+    return role_paths(user, statistics_roles(kind))
+
+
+def statistics_detail(user: User | None, kind: str, unit: Unit) -> Detail | None:
+    """The detail at which `user` may see statistics of `kind` for the subtree at `unit`:
+    FULL, AGGREGATE, or None (not at all)."""
+    if not _active(user):
+        return None
+    assert user is not None
+    rights = STATISTICS.get(kind, {})
+    full = [r for r, d in rights.items() if d == Detail.FULL]
+    if full and holds_role_over(user, full, unit):
+        return Detail.FULL
+    aggregate = [r for r, d in rights.items() if d == Detail.AGGREGATE]
+    if aggregate and holds_role_over(user, aggregate, unit):
+        return Detail.AGGREGATE
+    return None
+
+
+def suppress_small(value: Any, top: bool = True) -> Any:
+    """The small-group rule, for every breakdown: counts from 1 to SMALL_GROUP - 1 become
+    "<5". Totals at the top level stay (they identify no one)."""
+    if isinstance(value, dict):
+        return {
+            k: suppress_small(v, top=top and not isinstance(v, dict | list))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [suppress_small(v, top=False) for v in value]
+    if not top and isinstance(value, int) and not isinstance(value, bool):
+        return f"<{SMALL_GROUP}" if 0 < value < SMALL_GROUP else value
+    return value
+
+
+def shown_statistics(detail: Detail, figures: dict[str, Any]) -> dict[str, Any]:
+    """The figures as the user may see them at `detail`."""
+    return figures if detail == Detail.FULL else suppress_small(figures)
+
+
+# --- other rights -----------------------------------------------------------------------
+
+# Each right: the roles that grant it over a unit's subtree.
+RIGHTS: dict[str, tuple[str, ...]] = {
+    # lex Sarah: the SAS-only steps (bedömning, utredning, beslut, IVO) and the read log
+    "lexsarah.sas_steps": (Role.SAS,),
+    "lexsarah.read_log": (Role.SAS,),
+    # plans and lists
+    "egenkontroll.manage_plans": (
+        Role.KVALITETSUTVECKLARE,
+        Role.AVDELNINGSCHEF,
+        Role.ENHETSCHEF,
+    ),
+    "arshjul.manage": (Role.KVALITETSUTVECKLARE, Role.ADMIN),
+    "lists.manage": (Role.ADMIN, Role.KVALITETSUTVECKLARE),
+    # the kvalitetsberättelse: compile and manage drafts; read drafts
+    "rapport.manage": (Role.KVALITETSUTVECKLARE, Role.AVDELNINGSCHEF),
+}
+
+
+def may(user: User | None, right: str, unit: Unit) -> bool:
+    """Does `user` hold `right` (RIGHTS) over `unit`?"""
+    if not _active(user):
+        return False
+    assert user is not None
+    return holds_role_over(user, RIGHTS[right], unit)
+
+
+def right_paths(user: User, right: str) -> list[str]:
+    return role_paths(user, RIGHTS[right])
+
+
+__all__ = [
+    "RIGHTS",
+    "STATISTICS",
+    "Detail",
+    "can",
+    "can_view",
+    "holds_role_over",
+    "is_admin",
+    "kind_clause",
+    "may",
+    "require",
+    "role_paths",
+    "shown_statistics",
+    "statistics_detail",
+    "statistics_paths",
+    "suppress_small",
+    "units_under",
+    "visible_clause",
+]

@@ -4,8 +4,9 @@ A kind declares a Workflow: its states, which are closed, and its transitions. A
 says from which states it may be taken, by whom (roles held over the item's unit, or the
 pseudo-roles "owner" and "reporter"), which fields must be filled first, and guards that
 return a Swedish reason when the transition must be refused. `run_transition` checks all of
-that, changes the status, runs the transition's effects, writes the audit entry and commits;
-a refused transition raises WorkflowRefused and changes nothing.
+that, changes the status, runs the transition's effects and writes the audit entry; the unit
+of work (kvalitet.core.uow) commits. A refused transition raises WorkflowRefused and changes
+nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kvalitet.core.errors import ConflictError, NotFound, OperationError, WorkflowRefused
+from kvalitet.core import audit, clock
+from kvalitet.core.errors import NotFound, WorkflowRefused
+from kvalitet.core.permissions import can, holds_role_over
+from kvalitet.core.pii import check_text
+from kvalitet.core.uow import check_version, transaction
 
 if TYPE_CHECKING:
     from kvalitet.items.models import Item
@@ -22,6 +27,8 @@ if TYPE_CHECKING:
 
 OWNER = "owner"
 REPORTER = "reporter"
+# Pseudo-role of transitions the system takes (a missed egenkontroll, an imported history).
+SYSTEM = "system"
 
 Guard = Callable[["Item"], str | None]
 Effect = Callable[["Item", "User", dict[str, Any]], None]
@@ -84,13 +91,11 @@ def _missing(item: Item, required: Sequence[tuple[str, str]]) -> list[str]:
 
 
 def may_take(user: User, item: Item, transition: Transition) -> bool:
-    from kvalitet.core.permissions import holds_role_over
-
     if OWNER in transition.roles and item.owner_id == user.id:
         return True
     if REPORTER in transition.roles and item.reporter_id == user.id:
         return True
-    roles = [r for r in transition.roles if r not in (OWNER, REPORTER)]
+    roles = [r for r in transition.roles if r not in (OWNER, REPORTER, SYSTEM)]
     return bool(roles) and holds_role_over(user, roles, item.unit)
 
 
@@ -137,48 +142,84 @@ def run_transition(
     reason: str | None = None,
     expected_version: int | None = None,
     data: dict[str, Any] | None = None,
-    commit: bool = True,
 ) -> Item:
-    """Take transition `name` on `item` as `user`. Raises WorkflowRefused, Forbidden or
-    ConflictError and changes nothing when it cannot be taken."""
-    from kvalitet.core import audit, clock
-    from kvalitet.core.permissions import can
-    from kvalitet.core.pii import check_text
-    from kvalitet.extensions import db
-
+    """Take transition `name` on `item` as `user`: check it, change the status, run its
+    effects and write the audit entry, then flush (the unit of work commits). Raises
+    WorkflowRefused, NotFound or ConflictError and changes nothing when it cannot be taken."""
     workflow = item.spec.workflow
     transition = workflow.transition(name)
-    try:
+    with transaction():
         if transition is None:
             raise WorkflowRefused("Okänt steg för den här typen av ärende.")
         if not can(user, "view", item):
             raise NotFound()
-        if expected_version is not None and expected_version != item.version:
-            raise ConflictError()
+        check_version(item, expected_version)
         problems = check_transition(user, item, transition, reason)
         if problems:
             raise WorkflowRefused(" ".join(problems))
         check_text(reason, "reason")
-        old_status = item.status
-        item.status = transition.target
-        if transition.target in workflow.closed_states:
-            item.closed_at = clock.now()
-        elif old_status in workflow.closed_states:
-            item.closed_at = None
-        for effect in transition.effects:
-            effect(item, user, data or {})
-        audit.record(
-            user,
-            "transition",
-            item=item,
-            summary=f"{transition.label}: {workflow.state_label(old_status)} → "
-            f"{workflow.state_label(transition.target)}",
-            before={"status": old_status},
-            after={"status": transition.target, **({"skäl": reason} if reason else {})},
-        )
-        if commit:
-            db.session.commit()
-    except OperationError:
-        db.session.rollback()
-        raise
+        _apply(item, transition, user, data or {}, reason)
     return item
+
+
+def import_transition(workflow: Workflow, target: str) -> Transition:
+    """The step an import takes to bring an item in at `target` (any state of its workflow:
+    history arrives as it was). Declared here once for every kind."""
+    if target not in workflow.states:
+        raise WorkflowRefused("Okänd status för den här typen av ärende.")
+    return Transition(
+        "importera", "Importerad med status", tuple(workflow.states), target, (SYSTEM,)
+    )
+
+
+def run_system_transition(
+    item: Item,
+    name: str | Transition,
+    *,
+    actor: User | None = None,
+    reason: str | None = None,
+) -> Item:
+    """Take a transition that the system makes (declared with the SYSTEM role): the
+    scheduler marking an egenkontroll missed, the importer bringing a closed item. The
+    transition must be declared, start from the item's state and pass its guards; it is
+    written to the audit trail like any other (with `actor`, e.g. the importing user)."""
+    workflow = item.spec.workflow
+    transition = name if isinstance(name, Transition) else workflow.transition(name)
+    with transaction():
+        if transition is None or SYSTEM not in transition.roles:
+            raise WorkflowRefused("Okänt systemsteg för den här typen av ärende.")
+        if item.is_cancelled:
+            raise WorkflowRefused("Ärendet är makulerat.")
+        if item.status not in transition.source:
+            raise WorkflowRefused(
+                f"”{transition.label}” kan inte göras när ärendet har status "
+                f"”{workflow.state_label(item.status)}”."
+            )
+        problems = [m for guard in transition.guards if (m := guard(item))]
+        if problems:
+            raise WorkflowRefused(" ".join(problems))
+        _apply(item, transition, actor, {}, reason)
+    return item
+
+
+def _apply(
+    item: Item, transition: Transition, user: User | None, data: dict[str, Any], reason: str | None
+) -> None:
+    workflow = item.spec.workflow
+    old_status = item.status
+    item.status = transition.target
+    if transition.target in workflow.closed_states:
+        item.closed_at = clock.now()
+    elif old_status in workflow.closed_states:
+        item.closed_at = None
+    for effect in transition.effects:
+        effect(item, user, data)  # type: ignore[arg-type]
+    audit.record(
+        user,
+        "transition",
+        item=item,
+        summary=f"{transition.label}: {workflow.state_label(old_status)} → "
+        f"{workflow.state_label(transition.target)}",
+        before={"status": old_status},
+        after={"status": transition.target, **({"skäl": reason} if reason else {})},
+    )

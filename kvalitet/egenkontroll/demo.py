@@ -12,11 +12,11 @@ from sqlalchemy import select
 from kvalitet.core import clock
 from kvalitet.core.periods import quality_year_of
 from kvalitet.core.recurrence import Rule
+from kvalitet.core.roles import Role
 from kvalitet.demo import DemoContext
 from kvalitet.egenkontroll import operations as ops
 from kvalitet.egenkontroll.models import Egenkontroll, Metod, Svar
 from kvalitet.extensions import db
-from kvalitet.org.models import Role
 
 LOGG_FRAGOR = [
     "Fanns ett tjänsterelaterat skäl för varje åtkomst till akten?",

@@ -16,8 +16,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kvalitet.core.recurrence import FREQUENCY_LABELS, MONTH_NAMES
+from kvalitet.core.roles import ROLE_LABELS
 from kvalitet.egenkontroll.models import METOD_LABELS, RESPONSIBLE_ROLES
-from kvalitet.org.models import ROLE_LABELS
 
 NO_NAMES = "Skriv inte namn eller personnummer på enskilda."
 

@@ -1,15 +1,15 @@
 """The Egenkontroll kind (EGK): one occurrence of a control at a unit.
 
-Performing and marking as missed are done by kvalitet.egenkontroll.operations (status set
-there with an audit entry); the workflow's manual steps are writing off a missed occurrence
-(avskriv) and reopening it."""
+Performing, missing and moving the due date are steps the system takes for the person
+(kvalitet.egenkontroll.operations, through run_system_transition); the manual steps are
+writing off an occurrence (avskriv) and reopening it."""
 
 from __future__ import annotations
 
-from kvalitet.core.workflow import Transition, Workflow
+from kvalitet.core.registry import KindSpec, register_kind
+from kvalitet.core.roles import Role
+from kvalitet.core.workflow import SYSTEM, Transition, Workflow
 from kvalitet.egenkontroll.models import Egenkontroll, EgkStatus
-from kvalitet.items.registry import KindSpec, register_kind
-from kvalitet.org.models import Role
 
 S = EgkStatus
 MANAGERS = (Role.ENHETSCHEF, Role.AVDELNINGSCHEF, Role.KVALITETSUTVECKLARE)
@@ -31,6 +31,14 @@ WORKFLOW = Workflow(
                    S.AVSKRIVEN, MANAGERS, needs_reason=True, style="outline-secondary"),
         Transition("ateroppna", "Återöppna", (S.GENOMFORD, S.AVSKRIVEN), S.PAGAENDE, MANAGERS,
                    needs_reason=True, style="outline-secondary"),
+        # Taken by the system on the person's behalf (saving answers, the scheduler).
+        Transition("paborja", "Påbörjade", (S.PLANERAD,), S.PAGAENDE, (SYSTEM,)),
+        Transition("genomfor", "Genomförde egenkontrollen", (S.PLANERAD, S.PAGAENDE, S.MISSAD),
+                   S.GENOMFORD, (SYSTEM,)),
+        Transition("missa", "Missad: inte genomförd senast sista datum",
+                   (S.PLANERAD, S.PAGAENDE), S.MISSAD, (SYSTEM,)),
+        Transition("aterplanera", "Nytt sista datum", (S.MISSAD,), S.PLANERAD, (SYSTEM,)),
+        Transition("ateruppta", "Nytt sista datum", (S.MISSAD,), S.PAGAENDE, (SYSTEM,)),
     ],
     action_roles={},
 )  # fmt: skip

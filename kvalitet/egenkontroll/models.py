@@ -22,9 +22,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kvalitet.core.base import FreeText, TimestampMixin, UTCDateTime
 from kvalitet.core.recurrence import Rule
+from kvalitet.core.roles import ROLE_LABELS, Role
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
-from kvalitet.org.models import Role, Unit, User
+from kvalitet.org.models import Unit, User
 
 
 class Metod(enum.StrEnum):
@@ -160,7 +161,6 @@ class Kontroll(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def responsible_label(self) -> str:
-        from kvalitet.org.models import ROLE_LABELS
 
         return ROLE_LABELS.get(Role(self.responsible_role), self.responsible_role)
 

@@ -12,13 +12,18 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from kvalitet.atgarder.models import Atgard, AtgardTyp
+from kvalitet.avvikelser import operations as avv
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.periods import quality_year
 from kvalitet.core.permissions import holds_role_over, is_admin, require
 from kvalitet.core.pii import check_text
 from kvalitet.core.recurrence import Rule, occurrences
+from kvalitet.core.roles import Role
+from kvalitet.core.uow import check_version, transaction
 from kvalitet.core.workdays import add_working_days
+from kvalitet.core.workflow import run_system_transition
 from kvalitet.egenkontroll.models import (
     RESPONSIBLE_ROLES,
     Egenkontroll,
@@ -33,10 +38,10 @@ from kvalitet.egenkontroll.models import (
     SvarRad,
 )
 from kvalitet.extensions import db
-from kvalitet.items.models import LinkType
-from kvalitet.items.operations import check_version, link_items, new_item, transaction
+from kvalitet.items.models import LinkType, ListEntry
+from kvalitet.items.operations import link_items, new_item
 from kvalitet.notify.operations import notify
-from kvalitet.org.models import Role, Unit, User
+from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import chefs_of, holders_over
 
 # Who may write and adopt plans for a scope (role held at or above the scope unit).
@@ -301,7 +306,7 @@ def generate_occurrences(
                         continue
                     if _create_occurrence(kontroll, unit, planned, notify_owner=planned >= today):
                         created += 1
-    db.session.commit()
+    db.session.flush()
     return created
 
 
@@ -349,15 +354,11 @@ def mark_missed(today: date | None = None) -> int:
         )
     ).all()
     for item in items:
-        old = item.status
-        item.status = EgkStatus.MISSAD
+        run_system_transition(item, "missa")
         item.missed_at = clock.now()
-        audit.record(None, "transition", item=item,
-                     summary="Missad: inte genomförd senast sista datum",
-                     before={"status": old}, after={"status": EgkStatus.MISSAD})  # fmt: skip
         notify([item.owner_id], f"Egenkontroll {item.ref} har inte genomförts i tid",
                item=item, purpose="egenkontroll")  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return len(items)
 
 
@@ -386,7 +387,7 @@ def set_due_date(
         before = {"due_date": item.due_date, "status": item.status}
         item.due_date = due
         if item.status == EgkStatus.MISSAD and due >= clock.today():
-            item.status = EgkStatus.PAGAENDE if item.svar else EgkStatus.PLANERAD
+            run_system_transition(item, "ateruppta" if item.svar else "aterplanera", actor=actor)
             item.missed_at = None
         audit.record(actor, "edit", item=item, summary="Ändrade sista datum", before=before,
                      after={"due_date": due, "status": item.status})  # fmt: skip
@@ -452,13 +453,12 @@ def save_answers(
         item.case_count = int(case_count)
         item.summary = summary
         if complete:
-            item.status = EgkStatus.GENOMFORD
-            item.performed_at = clock.now()
+            run_system_transition(item, "genomfor", actor=actor)
+            item.performed_at = item.closed_at or clock.now()
             item.performed_on = clock.today()
             item.performed_by_id = actor.id
-            item.closed_at = item.performed_at
         elif item.status == EgkStatus.PLANERAD:
-            item.status = EgkStatus.PAGAENDE
+            run_system_transition(item, "paborja", actor=actor)
         db.session.flush()
         audit.record(
             actor,
@@ -517,7 +517,6 @@ def _unused(fynd: Fynd) -> None:
 def finding_to_atgard(actor: User, fynd: Fynd) -> Any:
     """One click: a förbättringsåtgärd from the finding, owned by the occurrence's owner and
     linked egenkontroll → åtgärd."""
-    from kvalitet.atgarder.models import Atgard, AtgardTyp
 
     item = fynd.egenkontroll
     require(actor, "link", item)
@@ -537,7 +536,7 @@ def finding_to_atgard(actor: User, fynd: Fynd) -> Any:
             owner_id=item.owner_id or actor.id,
         )
         db.session.flush()
-        link_items(item, atgard, actor, LinkType.ATGARD, commit=False)
+        link_items(item, atgard, actor, LinkType.ATGARD)
         audit.record(actor, "link", item=atgard, summary=f"Skapad utifrån {item.ref}")
         fynd.result_item_id = atgard.id
         if atgard.owner_id and atgard.owner_id != actor.id:
@@ -548,18 +547,14 @@ def finding_to_atgard(actor: User, fynd: Fynd) -> Any:
 
 def finding_to_avvikelse(actor: User, fynd: Fynd, category_id: int | None = None) -> Any:
     """One click: an avvikelse reported from the finding (linked egenkontroll → avvikelse)."""
-    from kvalitet.avvikelser import operations as avv
 
     item = fynd.egenkontroll
     require(actor, "link", item)
     _unused(fynd)
     if category_id is None:
-        from kvalitet.avvikelser.models import CATEGORY_LIST
-        from kvalitet.items.models import ListEntry
-
         category_id = db.session.scalar(
             select(ListEntry.id)
-            .where(ListEntry.list_key == CATEGORY_LIST, ListEntry.active.is_(True))
+            .where(ListEntry.list_key == avv.CATEGORY_LIST, ListEntry.active.is_(True))
             .order_by((ListEntry.label == "Dokumentation").desc(), ListEntry.sort_order)
             .limit(1)
         )
@@ -567,7 +562,6 @@ def finding_to_avvikelse(actor: User, fynd: Fynd, category_id: int | None = None
         avvikelse = avv.report_avvikelse(
             actor,
             source=item,
-            commit=False,
             unit=item.unit,
             title=f"Fynd i egenkontroll {item.ref}",
             description=fynd.text,
@@ -586,6 +580,13 @@ def copy_plan(actor: User, plan: EgenkontrollPlan, year: int | None = None) -> E
 
     year = year or plan.year + 1
     shift = relativedelta(years=year - plan.year)
+    with transaction():  # the plan and all its controls, or nothing
+        return _copy_kontroller(actor, plan, year, shift)
+
+
+def _copy_kontroller(
+    actor: User, plan: EgenkontrollPlan, year: int, shift: Any
+) -> EgenkontrollPlan:
     new_plan = create_plan(
         actor, year=year, name=plan.name, scope=plan.scope_unit, description=plan.description
     )

@@ -10,11 +10,23 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import false, or_, select, true
 
+from kvalitet.avvikelser.operations import CATEGORY_LIST
 from kvalitet.core import clock
 from kvalitet.core.errors import OperationError
 from kvalitet.core.periods import current_quality_year, parse_quality_year, quality_year
-from kvalitet.core.permissions import can, holds_role_over, is_admin, role_paths, visible_clause
+from kvalitet.core.permissions import (
+    Detail,
+    can,
+    is_admin,
+    role_paths,
+    shown_statistics,
+    statistics_detail,
+    statistics_paths,
+    visible_clause,
+)
 from kvalitet.core.recurrence import Rule, describe
+from kvalitet.core.roles import Role
+from kvalitet.core.web import apply_operation_error, arg_int
 from kvalitet.egenkontroll import operations as ops
 from kvalitet.egenkontroll.forms import (
     DueDateForm,
@@ -34,16 +46,14 @@ from kvalitet.egenkontroll.models import (
 )
 from kvalitet.egenkontroll.stats import statistics
 from kvalitet.extensions import db
-from kvalitet.items.models import Item
+from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import in_subtree, load_item, paginate
-from kvalitet.org.models import CHEF_ROLES, Role, Unit
+from kvalitet.org.models import Unit
 from kvalitet.org.operations import unit_choices
-from kvalitet.web import apply_operation_error, arg_int
 
 bp = Blueprint("egenkontroll", __name__, url_prefix="/egenkontroll")
 
 PLAN_VIEW_ROLES = (*ops.PLAN_ROLES, Role.SAS, Role.MAS)
-STATS_ROLES = (*CHEF_ROLES, Role.KVALITETSUTVECKLARE, Role.SAS, Role.MAS, Role.LASARE)
 
 
 # --- occurrences ------------------------------------------------------------------------
@@ -88,7 +98,7 @@ def index() -> Any:
         units=unit_choices(units=list(units)),
         args=request.args,
         may_plan=bool(_plan_paths()) or is_admin(current_user),
-        may_stats=bool(role_paths(current_user, STATS_ROLES)),
+        may_stats=bool(statistics_paths(current_user, "EGK")),
     )
 
 
@@ -118,8 +128,6 @@ def _render_detail(item: Egenkontroll, status: int = 200, **forms: Any) -> Any:
     given = forms.get("given") or saved
     may_edit = can(current_user, "edit", item)
     editable = may_edit and item.status not in ("genomford", "avskriven") and not item.is_cancelled
-    from kvalitet.avvikelser.models import CATEGORY_LIST
-    from kvalitet.items.models import ListEntry
 
     categories = db.session.scalars(
         select(ListEntry)
@@ -509,14 +517,16 @@ def kontroll_edit(kontroll_id: int) -> Any:
 @bp.route("/statistik")
 @login_required
 def stats() -> Any:
-    paths = role_paths(current_user, STATS_ROLES)
+    paths = statistics_paths(current_user, "EGK")
     if not paths:
         abort(403)
     roots = db.session.scalars(select(Unit).where(Unit.path.in_(paths)).order_by(Unit.path)).all()
     root = roots[0]
     wanted = db.session.get(Unit, arg_int(request.args.get("enhet")) or 0)
-    if wanted is not None and holds_role_over(current_user, STATS_ROLES, wanted):
+    if wanted is not None and statistics_detail(current_user, "EGK", wanted) is not None:
         root = wanted
+    detail = statistics_detail(current_user, "EGK", root)
+    assert detail is not None
     period = parse_quality_year(request.args.get("ar")) or current_quality_year()
     scope_units = db.session.scalars(
         select(Unit)
@@ -527,8 +537,9 @@ def stats() -> Any:
         "egenkontroll/stats.html",
         root=root,
         period=period,
-        current=statistics(root, period),
-        previous=statistics(root, period.previous_year()),
+        current=shown_statistics(detail, statistics(root, period)),
+        previous=shown_statistics(detail, statistics(root, period.previous_year())),
+        read_only=detail == Detail.AGGREGATE,
         units=unit_choices(units=list(scope_units)),
         years=[quality_year(current_quality_year().start.year - d) for d in range(5)],
         today=clock.today(),

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Column,
     Date,
@@ -21,7 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kvalitet.core.base import FreeText, TimestampMixin, UTCDateTime
-from kvalitet.core.clock import now
+from kvalitet.core.clock import now, today
+from kvalitet.core.registry import kind_spec
 from kvalitet.extensions import db
 from kvalitet.org.models import Unit, User
 
@@ -111,7 +111,6 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def spec(self):  # type: ignore[no-untyped-def]
-        from kvalitet.items.registry import kind_spec
 
         return kind_spec(self.kind)
 
@@ -129,7 +128,6 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def is_overdue(self) -> bool:
-        from kvalitet.core.clock import today
 
         return bool(self.is_open and self.due_date and self.due_date < today())
 
@@ -204,28 +202,3 @@ class RefCounter(db.Model):  # type: ignore[name-defined,misc]
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
-    """Append-only audit trail: who, when, which item, what, fields before and after.
-
-    Rows are never updated or deleted (a flush listener refuses it). action "read" rows are
-    the read log of sensitive kinds.
-    """
-
-    __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_item_at", "item_id", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
-    action: Mapped[str] = mapped_column(String(60), index=True)
-    summary: Mapped[str] = mapped_column(String(500), default="")
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # What the entry concerns when it is not an item: "unit:5", "user:7", "import:file.csv".
-    target: Mapped[str | None] = mapped_column(String(200), index=True)
-
-    user: Mapped[User | None] = relationship()
-    item: Mapped[Item | None] = relationship()

@@ -8,20 +8,18 @@ import hashlib
 import mimetypes
 import os
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from kvalitet.core import audit, clock
-from kvalitet.core.errors import ConflictError, Forbidden, OperationError
+from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.permissions import can, require
 from kvalitet.core.pii import check_text
+from kvalitet.core.uow import check_version, transaction
 from kvalitet.extensions import db
 from kvalitet.items.models import (
     LINK_LABELS,
@@ -38,21 +36,6 @@ if TYPE_CHECKING:
     from kvalitet.org.models import User
 
 T = TypeVar("T")
-
-
-@contextmanager
-def transaction() -> Iterator[None]:
-    """Commit on success; roll back on any error (and re-raise). A stale version becomes a
-    ConflictError with a Swedish message."""
-    try:
-        yield
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise ConflictError()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def next_ref(kind: str, year: int) -> tuple[str, int]:
@@ -104,11 +87,6 @@ def new_item(model: type[T], actor: User | None, **fields: Any) -> T:
         after={"status": item.status, "unit": item.unit_id},
     )
     return item
-
-
-def check_version(item: Item, expected_version: int | None) -> None:
-    if expected_version is not None and int(expected_version) != item.version:
-        raise ConflictError()
 
 
 def update_item(
@@ -175,7 +153,6 @@ def link_items(
     target: Item,
     actor: User,
     link_type: str = LinkType.RELATERAD,
-    commit: bool = True,
 ) -> ItemLink:
     """Link two items (both must be visible to the actor, and the source editable)."""
     if link_type not in set(LinkType):
@@ -204,8 +181,7 @@ def link_items(
         item=source,
         summary=f"Kopplade {target.ref} ({LINK_LABELS[LinkType(link_type)]})",
     )
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return link
 
 

@@ -9,11 +9,13 @@ from flask import current_app, request
 from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
 
 from kvalitet.core import audit, clock
+from kvalitet.core.audit import AuditEntry
 from kvalitet.core.errors import NotFound
 from kvalitet.core.permissions import can, role_paths, units_under, visible_clause
+from kvalitet.core.registry import all_kinds, kind_spec
 from kvalitet.extensions import db
-from kvalitet.items.models import Attachment, AuditEntry, Comment, Item
-from kvalitet.items.registry import all_kinds, kind_spec
+from kvalitet.items.models import Attachment, Comment, Item
+from kvalitet.items.operations import linked_items
 from kvalitet.org.models import Unit
 
 if TYPE_CHECKING:
@@ -194,7 +196,6 @@ def attachments(item: Item) -> list[Attachment]:
 
 
 def visible_links(item: Item, user: User) -> list[dict[str, Any]]:
-    from kvalitet.items.operations import linked_items
 
     result = []
     for link, other, direction in linked_items(item):

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from kvalitet.core.errors import OperationError
+from kvalitet.core.errors import ConflictError, OperationError
 from kvalitet.core.permissions import require, role_paths
+from kvalitet.core.roles import CHEF_ROLES, Role
+from kvalitet.core.web import form_version
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items import operations
@@ -23,10 +25,6 @@ from kvalitet.items.queries import (
     paginate,
     unit_overview,
 )
-from kvalitet.notify.models import Notification
-from kvalitet.notify.operations import mark_read
-from kvalitet.org.models import CHEF_ROLES, Role
-from kvalitet.web import form_version
 
 bp = Blueprint("items", __name__)
 
@@ -175,27 +173,10 @@ def transition(item_id: int, name: str) -> Any:
             reason=request.form.get("reason"),
             expected_version=form_version(),
         )
+    except ConflictError:
+        raise  # someone took a step first: the conflict page (409), not a flash
     except OperationError as exc:
         flash(exc.message, "danger")
     else:
         flash(f"{item.ref}: {item.status_label}.", "success")
     return _back(item)
-
-
-@bp.route("/notiser")
-@login_required
-def notifications() -> Any:
-    pagination = paginate(
-        select(Notification)
-        .where(Notification.user_id == current_user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-    )
-    return render_template("items/notifications.html", pagination=pagination)
-
-
-@bp.route("/notiser/lasta", methods=["POST"])
-@login_required
-def notifications_read() -> Any:
-    mark_read(current_user)
-    flash("Alla notiser är markerade som lästa.", "success")
-    return redirect(url_for("items.notifications"))

@@ -6,10 +6,10 @@ from datetime import datetime, time, timedelta
 
 from kvalitet.core import clock
 from kvalitet.core.clock import STOCKHOLM
+from kvalitet.core.roles import Role
 from kvalitet.demo import DemoContext
 from kvalitet.lexsarah import operations as ops
 from kvalitet.lexsarah.models import REQUIRED_SECTIONS, Sektion
-from kvalitet.org.models import Role
 
 CASES = [
     # (days ago, unit, title, what happened, last step, outcome, allvarligt)

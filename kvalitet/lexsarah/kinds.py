@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, or_, select
 
 from kvalitet.core.permissions import role_paths, units_under
+from kvalitet.core.registry import KindSpec, register_kind
+from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.workflow import Transition, Workflow
 from kvalitet.items.models import Item
-from kvalitet.items.registry import KindSpec, register_kind
 from kvalitet.lexsarah import deadlines
 from kvalitet.lexsarah.models import REQUIRED_SECTIONS, LexSarahArende
 from kvalitet.lexsarah.models import LexSarahStatus as S
-from kvalitet.org.models import CHEF_ROLES, Role
 
 if TYPE_CHECKING:
     from kvalitet.org.models import User

@@ -8,14 +8,17 @@ from typing import TYPE_CHECKING, Any
 from flask import url_for
 from sqlalchemy import select
 
+from kvalitet.atgarder.operations import create_atgard
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, NotFound, OperationError
-from kvalitet.core.permissions import can, holds_role_over
+from kvalitet.core.permissions import can, holds_role_over, role_paths, units_under
 from kvalitet.core.pii import check_text
+from kvalitet.core.roles import CHEF_ROLES, Role
+from kvalitet.core.uow import check_version, transaction
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ItemLink, LinkType
-from kvalitet.items.operations import check_version, new_item, transaction
+from kvalitet.items.operations import new_item
 from kvalitet.lexsarah import deadlines
 from kvalitet.lexsarah.models import (
     Bedomning,
@@ -26,10 +29,12 @@ from kvalitet.lexsarah.models import (
     Sektion,
     Spridning,
     Utfall,
+    UtredningPost,
 )
 from kvalitet.lexsarah.models import LexSarahStatus as S
+from kvalitet.notify.models import Notification
 from kvalitet.notify.operations import notify
-from kvalitet.org.models import CHEF_ROLES, Role, Unit, User
+from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import all_holders_over, chefs_of
 
 if TYPE_CHECKING:
@@ -89,7 +94,6 @@ def report(
     consequences: str = "",
     immediate_measures: str = "",
     immediate_measures_at: datetime | None = None,
-    commit: bool = True,
 ) -> LexSarahArende:
     """A rapport by anyone working in the activity. The reporter is stored apart."""
     if unit is None or not unit.active:
@@ -134,9 +138,7 @@ def report(
         url=_url(item),
         purpose="lexsarah",
     )
-    if commit:
-        with transaction():
-            pass
+    db.session.flush()
     return item
 
 
@@ -198,7 +200,6 @@ def transfer_from_avvikelse(avvikelse: Item, actor: User) -> LexSarahArende:
             unit=avvikelse.unit,
             title=avvikelse.title or f"Från avvikelse {avvikelse.ref}",
             description=avvikelse.description or avvikelse.title,
-            commit=False,
             **fields,
         )
         db.session.add(
@@ -263,7 +264,7 @@ def assess(
         item.assessed_by_id = actor.id
         if item.owner_id is None:
             item.owner_id = actor.id
-        run_transition(item, "bedom", actor, commit=False)
+        run_transition(item, "bedom", actor)
 
 
 def add_entry(
@@ -292,7 +293,6 @@ def add_entry(
     _not_future(entry_date, "entry_date")
     source = _text(source, "source", "källa", limit=300)
     text = _text(text, "text", "uppgiften")
-    from kvalitet.lexsarah.models import UtredningPost
 
     with transaction():
         entry = UtredningPost(
@@ -355,7 +355,7 @@ def decide(
         item.decision_date = decision_date
         item.decision_reason = reason
         name = "besluta_allvarligt" if allvarligt and not item.ivo_filed_date else "besluta"
-        run_transition(item, name, actor, commit=False)
+        run_transition(item, name, actor)
         audit.record(
             actor,
             "beslut",
@@ -412,7 +412,7 @@ def file_ivo(
         else:
             item.ivo_utredning_due = deadlines.ivo_utredning_due(filed_date)
         if item.status == S.ANMALAN:
-            run_transition(item, "anmal", actor, commit=False)
+            run_transition(item, "anmal", actor)
         audit.record(
             actor,
             "ivo",
@@ -550,7 +550,6 @@ def confirm_spreading(row: Spridning, actor: User, note: str = "") -> None:
 
 
 def pending_confirmations(actor: User) -> list[Spridning]:
-    from kvalitet.core.permissions import role_paths, units_under
 
     paths = role_paths(actor, CHEF_ROLES)
     if not paths:
@@ -576,13 +575,12 @@ def close(item: LexSarahArende, actor: User, note: str, expected_version: int | 
     with transaction():
         check_version(item, expected_version)
         item.closing_note = note
-        run_transition(item, "avsluta", actor, commit=False)
+        run_transition(item, "avsluta", actor)
 
 
 def send_reminders(today: date | None = None, days_before: int = 7) -> int:
     """Remind SAS of IVO investigation deadlines within `days_before` days and of late ones.
     Idempotent: one reminder per case and deadline state per day."""
-    from kvalitet.notify.models import Notification
 
     today = today or clock.today()
     horizon = date.fromordinal(today.toordinal() + days_before)
@@ -613,7 +611,7 @@ def send_reminders(today: date | None = None, days_before: int = 7) -> int:
             continue
         notify(_sas_of(item.unit), message, item=item, purpose=purpose)
         sent += 1
-    db.session.commit()
+    db.session.flush()
     return sent
 
 
@@ -632,7 +630,6 @@ def create_action(
     """A förbättringsåtgärd decided because of the case, linked case → action ("atgard").
     The chef of the chosen unit owns it. The action is seen by that unit's managers, so its
     text must hold lessons, not case details."""
-    from kvalitet.atgarder.operations import create_atgard
 
     _require_sas(item, actor)
     if item.status not in (S.UTREDNING, S.ANMALAN, S.SPRIDNING):

@@ -22,10 +22,22 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, and_, case, func, or_, select
 
-from kvalitet.core import clock
+from kvalitet.admin.views import register_list
+from kvalitet.core import clock, uow
 from kvalitet.core.errors import Forbidden, NotFound, OperationError
 from kvalitet.core.periods import parse_quality_year, recent_quality_years
-from kvalitet.core.permissions import holds_role_over, role_paths, units_under, visible_clause
+from kvalitet.core.permissions import (
+    Detail,
+    holds_role_over,
+    role_paths,
+    shown_statistics,
+    statistics_detail,
+    statistics_paths,
+    units_under,
+    visible_clause,
+)
+from kvalitet.core.roles import CHEF_ROLES, Role
+from kvalitet.core.web import form_version
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import detail_url, load_item, log_read_if_needed, paginate, read_log
@@ -33,9 +45,9 @@ from kvalitet.lexsarah import deadlines, forms, operations
 from kvalitet.lexsarah.kinds import SPEC, missing_sections
 from kvalitet.lexsarah.models import SEKTION_LABELS, LexSarahArende, Sektion, Spridning
 from kvalitet.lexsarah.models import LexSarahStatus as S
-from kvalitet.org.models import CHEF_ROLES, Role, Unit, UnitKind
+from kvalitet.lexsarah.stats import statistics
+from kvalitet.org.models import Unit, UnitKind
 from kvalitet.org.operations import unit_choices
-from kvalitet.web import form_version
 
 bp = Blueprint("lexsarah", __name__, url_prefix="/lexsarah")
 
@@ -201,6 +213,7 @@ def _render(
 
 
 @bp.route("/<ref>")
+@uow.writes  # writes the read log
 @login_required
 def detail(ref: str) -> Any:
     item = load_item(ref, current_user, LexSarahArende)
@@ -385,6 +398,7 @@ def close(ref: str) -> Any:
 
 
 @bp.route("/<ref>/ivo-sammanstallning.pdf")
+@uow.writes  # writes the read log
 @login_required
 def ivo_pdf(ref: str) -> Any:
     item = load_item(ref, current_user, LexSarahArende)
@@ -583,28 +597,27 @@ def confirm(row_id: int) -> Any:
     return redirect(url_for("lexsarah.spreading"))
 
 
-STATS_ROLES = [Role.SAS, Role.KVALITETSUTVECKLARE, Role.AVDELNINGSCHEF, Role.LASARE, Role.ADMIN]
-
-
 @bp.route("/statistik")
 @login_required
 def stats() -> Any:
-    from kvalitet.lexsarah.stats import statistics
 
-    paths = role_paths(current_user, STATS_ROLES)
+    paths = statistics_paths(current_user, "LXS")
     if not paths:
         abort(403)
     root = db.session.scalar(select(Unit).where(Unit.path == paths[0]))
     assert root is not None
+    detail = statistics_detail(current_user, "LXS", root)
+    assert detail is not None
     period = parse_quality_year(request.args.get("ar")) or recent_quality_years(1)[0]
-    current = statistics(root, period)
-    previous = statistics(root, period.previous_year())
+    current = shown_statistics(detail, statistics(root, period))
+    previous = shown_statistics(detail, statistics(root, period.previous_year()))
     return render_template(
         "lexsarah/stats.html",
         root=root,
         period=period,
         cur=current,
         prev=previous,
+        read_only=detail == Detail.AGGREGATE,
         years=recent_quality_years(5),
     )
 
@@ -613,7 +626,6 @@ SECTION_LABELS = SEKTION_LABELS
 
 
 def _register_lists() -> None:
-    from kvalitet.admin.views import register_list
 
     register_list("lexsarah_ivo_region", "IVO-regioner (lex Sarah)")
 

@@ -22,8 +22,12 @@ from flask import current_app
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from kvalitet.core import clock
+from kvalitet.core import audit, clock
+from kvalitet.core.errors import OperationError
+from kvalitet.core.uow import transaction
 from kvalitet.extensions import db
+from kvalitet.items.models import Item
+from kvalitet.items.queries import open_clause
 from kvalitet.notify.models import (
     DigestEntry,
     MailMode,
@@ -34,12 +38,11 @@ from kvalitet.notify.models import (
     ReminderKey,
     UndeliverableNotice,
 )
-from kvalitet.org.models import Role
+from kvalitet.org.models import Role, RoleAssignment, User
 from kvalitet.org.operations import all_holders_over, chefs_of
 
 if TYPE_CHECKING:
-    from kvalitet.items.models import Item
-    from kvalitet.org.models import Unit, User
+    from kvalitet.org.models import Unit
 
 log = logging.getLogger(__name__)
 _random = random.SystemRandom()
@@ -73,7 +76,6 @@ def notify(
     `message` must hold no secret details: use the item's reference number, never its text.
     Mails never carry the message at all: only the reference number and a link.
     """
-    from kvalitet.org.models import User
 
     created = []
     seen: set[int] = set()
@@ -115,7 +117,7 @@ def mark_read(user: User, notification_ids: list[int] | None = None) -> None:
     if notification_ids is not None:
         query = query.where(Notification.id.in_(notification_ids))
     db.session.execute(query.values(read_at=clock.now()))
-    db.session.commit()
+    db.session.flush()
 
 
 # --- preferences and calendar token -------------------------------------------------------
@@ -140,9 +142,6 @@ def mail_mode(user: User) -> str:
 
 
 def set_mail_mode(user: User, mode: str) -> None:
-    from kvalitet.core import audit
-    from kvalitet.core.errors import OperationError
-    from kvalitet.items.operations import transaction
 
     if mode not in set(MailMode):
         raise OperationError("Välj ett av alternativen.", field="mail_mode")
@@ -163,8 +162,6 @@ def set_mail_mode(user: User, mode: str) -> None:
 
 def new_calendar_token(user: User) -> str:
     """Create or replace the secret of the user's calendar feed (the old URL stops working)."""
-    from kvalitet.core import audit
-    from kvalitet.items.operations import transaction
 
     token = secrets.token_urlsafe(32)
     with transaction():
@@ -178,8 +175,6 @@ def new_calendar_token(user: User) -> str:
 
 
 def revoke_calendar_token(user: User) -> None:
-    from kvalitet.core import audit
-    from kvalitet.items.operations import transaction
 
     with transaction():
         pref = preference(user)
@@ -191,7 +186,6 @@ def revoke_calendar_token(user: User) -> None:
 
 
 def user_for_calendar_token(token: str) -> User | None:
-    from kvalitet.org.models import User
 
     if not token or len(token) > 64:
         return None
@@ -253,7 +247,6 @@ def make_digests() -> int:
     """One digest mail per user with waiting digest entries, once a day after DIGEST_HOUR
     (local time). The mail, the removal of the entries and a per-user-and-day key are one
     savepoint of the job's unit of work, so a digest is never made twice nor lost."""
-    from kvalitet.org.models import User
 
     local = clock.local_now()
     if local.hour < int(current_app.config.get("NOTIFY_DIGEST_HOUR", 7)):
@@ -565,8 +558,6 @@ def _close(smtp: smtplib.SMTP | None) -> None:
 
 def retry_mail(actor: User, mail: OutboxMail) -> None:
     """An admin puts a failed or waiting mail back to be sent at once."""
-    from kvalitet.core import audit
-    from kvalitet.items.operations import transaction
 
     with transaction():
         if mail.status == OutboxStatus.SKICKAD:
@@ -629,8 +620,6 @@ def _make_once(
 
 def admins() -> list[User]:
     """Every active administrator (told about notices that reached no one)."""
-    from kvalitet.org.models import RoleAssignment, User
-
     return list(
         db.session.scalars(
             select(User)
@@ -669,8 +658,6 @@ def send_reminders() -> int:
     scheduler thus catches up with the latest missed reminder only, never a stale one, and
     points before the item existed are skipped.
     """
-    from kvalitet.items.models import Item
-    from kvalitet.items.queries import open_clause
 
     offsets = reminder_offsets()
     if not offsets:
@@ -735,8 +722,6 @@ def escalate_overdue() -> int:
     once about each item still open ESCALATE_AFTER_DAYS days after its due date; with no one
     to tell, the admins' page of undeliverable notices gets it. Catches up after downtime:
     any overdue item not yet escalated is escalated."""
-    from kvalitet.items.models import Item
-    from kvalitet.items.queries import open_clause
 
     after = int(current_app.config.get("ESCALATE_AFTER_DAYS", 3))
     today = clock.today()
@@ -787,9 +772,6 @@ def undeliverable_count() -> int:
 
 def mark_undeliverable_handled(actor: User, notice: UndeliverableNotice) -> None:
     """An admin has taken care of a notice that reached no one (told someone, fixed roles)."""
-    from kvalitet.core import audit
-    from kvalitet.items.operations import transaction
-
     with transaction():
         if notice.handled_at is not None:
             return

@@ -21,13 +21,13 @@ from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 
 from kvalitet.core.errors import OperationError
+from kvalitet.core.web import apply_operation_error, arg_int, safe_next
 from kvalitet.extensions import db, limiter
 from kvalitet.items.queries import paginate
 from kvalitet.notify import operations
 from kvalitet.notify.calendar import feed
 from kvalitet.notify.forms import PreferenceForm
-from kvalitet.notify.models import OutboxMail, OutboxStatus, UndeliverableNotice
-from kvalitet.web import apply_operation_error, arg_int, safe_next
+from kvalitet.notify.models import Notification, OutboxMail, OutboxStatus, UndeliverableNotice
 
 bp = Blueprint("notify", __name__)
 
@@ -163,3 +163,25 @@ def outbox_mail(mail_id: int) -> Any:
             safe_next(request.form.get("next"), url_for("notify.outbox_mail", mail_id=mail.id))
         )
     return render_template("notify/outbox_mail.html", mail=mail, empty=FlaskForm())
+
+
+# --- the bell list ------------------------------------------------------------------------
+
+
+@bp.route("/notiser")
+@login_required
+def notifications() -> Any:
+    pagination = paginate(
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    return render_template("notify/notifications.html", pagination=pagination)
+
+
+@bp.route("/notiser/lasta", methods=["POST"])
+@login_required
+def notifications_read() -> Any:
+    operations.mark_read(current_user)
+    flash("Alla notiser är markerade som lästa.", "success")
+    return redirect(url_for("notify.notifications"))

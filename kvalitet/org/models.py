@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kvalitet.core.base import TimestampMixin, UTCDateTime
+from kvalitet.core.roles import ROLE_LABELS, Role
 from kvalitet.extensions import db
 
 
@@ -32,39 +33,6 @@ UNIT_KIND_LABELS = {
     UnitKind.ENHET: "Enhet",
     UnitKind.TEAM: "Team",
 }
-
-
-class Role(enum.StrEnum):
-    MEDARBETARE = "medarbetare"
-    ENHETSCHEF = "enhetschef"
-    AVDELNINGSCHEF = "avdelningschef"
-    SAS = "sas"
-    MAS = "mas"
-    KVALITETSUTVECKLARE = "kvalitetsutvecklare"
-    REGISTRATOR = "registrator"
-    LASARE = "lasare"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS = {
-    Role.MEDARBETARE: "Medarbetare",
-    Role.ENHETSCHEF: "Enhetschef",
-    Role.AVDELNINGSCHEF: "Avdelningschef / förvaltningsledning",
-    Role.SAS: "SAS (socialt ansvarig samordnare)",
-    Role.MAS: "MAS (medicinskt ansvarig sjuksköterska)",
-    Role.KVALITETSUTVECKLARE: "Kvalitetsutvecklare",
-    Role.REGISTRATOR: "Registrator",
-    Role.LASARE: "Läsare (nämnd/revisor)",
-    Role.ADMIN: "Administratör",
-}
-
-# Roles that lead a unit: the "chef" of a unit is whoever holds one of these at it
-# (nearest up the tree first).
-CHEF_ROLES = (Role.ENHETSCHEF, Role.AVDELNINGSCHEF)
 
 
 class Unit(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]

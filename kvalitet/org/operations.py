@@ -9,13 +9,14 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import column, func, select, table
 
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import OperationError
+from kvalitet.core.roles import CHEF_ROLES, Role
+from kvalitet.core.uow import transaction
 from kvalitet.extensions import db
-from kvalitet.items.operations import transaction
-from kvalitet.org.models import CHEF_ROLES, Role, RoleAssignment, Unit, UnitKind, User
+from kvalitet.org.models import RoleAssignment, Unit, UnitKind, User
 
 
 def _hasher() -> PasswordHasher:
@@ -87,12 +88,14 @@ def authenticate(email: str, password: str) -> User:
             )
             user.failed_logins = 0
             audit.record(user, "login_locked", target=f"user:{user.id}", summary="Kontot låstes")
-            db.session.commit()
+            db.session.flush()
             until = clock.to_local(user.locked_until)
             raise OperationError(
                 LOCKED_MESSAGE.format(until=until.strftime("%H:%M") if until else "")
             )
-        db.session.commit()
+        # Flushed, not rolled back: the view answers normally, so the request commits the
+        # counted failure although the login is refused.
+        db.session.flush()
         raise OperationError(BAD_LOGIN_MESSAGE)
     user.failed_logins = 0
     user.locked_until = None
@@ -100,7 +103,7 @@ def authenticate(email: str, password: str) -> User:
     if not user.session_token:
         user.session_token = secrets.token_hex(16)
     audit.record(user, "login", target=f"user:{user.id}", summary="Loggade in")
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -131,7 +134,6 @@ def create_unit(
     kind: str,
     parent: Unit | None,
     public: bool = False,
-    commit: bool = True,
 ) -> Unit:
     name = (name or "").strip()
     if not name:
@@ -147,8 +149,7 @@ def create_unit(
     db.session.flush()
     _set_path(unit)
     audit.record(actor, "unit_created", target=f"unit:{unit.id}", summary=f"Skapade enheten {name}")
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return unit
 
 
@@ -212,12 +213,14 @@ def set_unit_active(actor: User, unit: Unit, active: bool) -> Unit:
     return unit
 
 
+# The item table, asked only whether a unit still has items (org sits below the items).
+ITEM = table("item", column("unit_id"))
+
+
 def delete_unit(actor: User, unit: Unit) -> None:
     """Only an empty unit can be deleted: no items, no sub-units, no roles, no users."""
-    from kvalitet.items.models import Item
-
     reasons = []
-    if db.session.scalar(select(func.count(Item.id)).where(Item.unit_id == unit.id)):
+    if db.session.scalar(select(func.count()).select_from(ITEM).where(ITEM.c.unit_id == unit.id)):
         reasons.append("enheten har ärenden (inaktivera den i stället)")
     if db.session.scalar(select(func.count(Unit.id)).where(Unit.parent_id == unit.id)):
         reasons.append("enheten har underenheter")
@@ -266,7 +269,6 @@ def create_user(
     password: str | None = None,
     home_unit: Unit | None = None,
     is_demo: bool = False,
-    commit: bool = True,
 ) -> User:
     name = (name or "").strip()
     email = (email or "").strip().lower()
@@ -290,8 +292,7 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user_created", target=f"user:{user.id}", summary=f"Skapade {name}")
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -333,7 +334,7 @@ def update_user(actor: User, user: User, **fields: Any) -> User:
     return user
 
 
-def grant_role(actor: User | None, user: User, role: str, unit: Unit, commit: bool = True) -> None:
+def grant_role(actor: User | None, user: User, role: str, unit: Unit) -> None:
     if role not in set(Role):
         raise OperationError("Välj en giltig roll.", field="role")
     exists_ = db.session.scalar(
@@ -352,8 +353,7 @@ def grant_role(actor: User | None, user: User, role: str, unit: Unit, commit: bo
         target=f"user:{user.id}",
         summary=f"Gav {user.name} rollen {Role(role).label} vid {unit.name}",
     )
-    if commit:
-        db.session.commit()
+    db.session.flush()
 
 
 def revoke_role(actor: User, assignment: RoleAssignment) -> None:

@@ -9,10 +9,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from kvalitet.core import audit
 from kvalitet.core.errors import OperationError
-from kvalitet.extensions import db, limiter
+from kvalitet.core.web import apply_operation_error, safe_next
+from kvalitet.extensions import limiter
 from kvalitet.org import operations
 from kvalitet.org.forms import LoginForm, PasswordForm
-from kvalitet.web import apply_operation_error, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -39,7 +39,6 @@ def login() -> Any:
 def logout() -> Any:
     if current_user.is_authenticated:
         audit.record(current_user, "logout", target=f"user:{current_user.id}", summary="Loggade ut")
-        db.session.commit()
     logout_user()
     flash("Du är utloggad.", "info")
     return redirect(url_for("auth.login"))

@@ -22,6 +22,9 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from kvalitet.atgarder.kinds import WORKFLOW
+from kvalitet.atgarder.models import Atgard
+from kvalitet.avvikelser.stats import underreporting_threshold
 from kvalitet.core import clock
 from kvalitet.core.periods import Period, quality_year
 from kvalitet.extensions import db
@@ -354,7 +357,6 @@ def _list_blocks(
 def avvikelser_per_enhet(root: Unit, period: Period, prev: Period) -> Block | None:
     """Avvikelser per enhet (registered in the period) with the previous year, and enheter
     with few or no reports flagged: few reports usually means under-reporting."""
-    from kvalitet.avvikelser.stats import underreporting_threshold
 
     # One definition of under-reporting for the statistics page and the report.
     few = underreporting_threshold()
@@ -404,7 +406,6 @@ def avvikelser_per_enhet(root: Unit, period: Period, prev: Period) -> Block | No
 
 
 def atgard_status_counts(root: Unit, period: Period) -> dict[str, int]:
-    from kvalitet.atgarder.kinds import WORKFLOW
 
     rows = db.session.execute(
         select(Item.status, func.count())
@@ -425,8 +426,6 @@ def atgard_status_counts(root: Unit, period: Period) -> dict[str, int]:
 def _atgarder(root: Unit, condition: Any) -> list[dict[str, Any]]:
     """The actions in root's subtree matching `condition` as plain rows (only the columns
     the tables show), with their quality area names: two queries whatever the number."""
-    from kvalitet.atgarder.kinds import WORKFLOW
-    from kvalitet.atgarder.models import Atgard
 
     rows = db.session.execute(
         select(
@@ -475,7 +474,6 @@ def tidigare_atgarder(root: Unit, period: Period) -> Block:
     """ "Förbättringsarbetet sedan förra uppföljningen": the actions proposed in the previous
     quality year, and older ones marked "återkommer nästa år" that were still open when it
     began."""
-    from kvalitet.atgarder.models import Atgard
 
     prev = period.previous_year()
     condition = and_(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from kvalitet.core.registry import KindSpec, register_kind
+from kvalitet.core.roles import Role
 from kvalitet.core.workflow import OWNER, Transition, Workflow
-from kvalitet.items.registry import KindSpec, register_kind
-from kvalitet.org.models import Role
 from kvalitet.rapport.models import Berattelsetext, TextStatus
 
 S = TextStatus

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kvalitet.core.permissions import role_paths
-from kvalitet.org.models import CHEF_ROLES, Role
+from kvalitet.core.roles import CHEF_ROLES, Role
 
 
 def nav(user: Any) -> list[dict[str, Any]]:

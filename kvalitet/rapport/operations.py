@@ -14,11 +14,13 @@ from kvalitet.core.errors import Forbidden, NotFound, OperationError
 from kvalitet.core.periods import current_quality_year, quality_year
 from kvalitet.core.permissions import can, holds_role_over, is_admin, role_paths
 from kvalitet.core.pii import check_text
+from kvalitet.core.roles import CHEF_ROLES, Role
+from kvalitet.core.uow import check_version, transaction
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
-from kvalitet.items.operations import check_version, new_item, transaction
+from kvalitet.items.operations import new_item
 from kvalitet.notify.operations import notify
-from kvalitet.org.models import CHEF_ROLES, Role, Unit, UnitKind, User
+from kvalitet.org.models import Unit, UnitKind, User
 from kvalitet.org.operations import chefs_of, holders_over
 from kvalitet.rapport.document import (
     areas,

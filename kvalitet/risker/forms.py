@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from kvalitet.avvikelser.models import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS
+from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS
 from kvalitet.risker.models import ANLEDNING_LABELS
 
 

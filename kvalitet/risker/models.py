@@ -8,9 +8,9 @@ from datetime import date
 from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kvalitet.avvikelser.models import risk_level
 from kvalitet.core.base import FreeText
 from kvalitet.items.models import Item
+from kvalitet.items.scales import risk_level
 
 
 class RiskStatus(enum.StrEnum):

@@ -11,8 +11,9 @@ from kvalitet.core import audit
 from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.permissions import holds_role_over, require
 from kvalitet.core.pii import check_text
+from kvalitet.core.uow import check_version, transaction
 from kvalitet.extensions import db
-from kvalitet.items.operations import check_version, new_item, transaction
+from kvalitet.items.operations import new_item
 from kvalitet.notify.operations import notify
 from kvalitet.org.models import Unit, User
 from kvalitet.risker.kinds import MANAGERS

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from kvalitet.avvikelser.models import risk_level
 from kvalitet.core.periods import Period
 from kvalitet.extensions import db
+from kvalitet.items.scales import risk_level
 from kvalitet.org.models import Unit
 from kvalitet.risker.models import Risk, RiskStatus
 

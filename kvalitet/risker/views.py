@@ -9,21 +9,21 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import Select, func, or_, select
 
-from kvalitet.avvikelser.models import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, risk_level
 from kvalitet.core import clock
 from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import can, role_paths, visible_clause
+from kvalitet.core.web import apply_operation_error, arg_int, form_version
 from kvalitet.extensions import db
 from kvalitet.items.export import export_response
 from kvalitet.items.models import Item
 from kvalitet.items.queries import in_subtree, load_item, paginate, text_match
+from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, risk_level
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import people_near, unit_choices
 from kvalitet.risker import operations as ops
 from kvalitet.risker.forms import RiskForm
 from kvalitet.risker.kinds import MANAGERS, SPEC, WORKFLOW
 from kvalitet.risker.models import Risk
-from kvalitet.web import apply_operation_error, arg_int, form_version
 
 bp = Blueprint("risker", __name__, url_prefix="/risker")
 

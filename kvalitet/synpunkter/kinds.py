@@ -6,9 +6,9 @@ inside starts as "mottagen" at the unit, whose chef acknowledges and answers.
 
 from __future__ import annotations
 
+from kvalitet.core.registry import KindSpec, register_kind
+from kvalitet.core.roles import Role
 from kvalitet.core.workflow import OWNER, Transition, Workflow
-from kvalitet.items.registry import KindSpec, register_kind
-from kvalitet.org.models import Role
 from kvalitet.synpunkter.models import Synpunkt, SynpunktStatus
 
 S = SynpunktStatus

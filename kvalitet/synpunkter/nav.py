@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kvalitet.core.permissions import role_paths
+from kvalitet.core.permissions import role_paths, statistics_paths
 from kvalitet.synpunkter.kinds import MANAGERS
 
 
@@ -16,9 +16,7 @@ def nav(user: Any) -> list[dict[str, Any]]:
             {"label": "Synpunkter och klagomål", "endpoint": "synpunkter.index", "order": 30,
              "group": "arenden"}
         )  # fmt: skip
-    from kvalitet.synpunkter.views import STAT_ROLES
-
-    if role_paths(user, STAT_ROLES):
+    if statistics_paths(user, "SYN"):
         entries.append(
             {"label": "Synpunkter och klagomål", "endpoint": "synpunkter.stats", "order": 30,
              "group": "statistik"}

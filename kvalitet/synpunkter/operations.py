@@ -26,16 +26,19 @@ from sqlalchemy.exc import IntegrityError
 
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import OperationError
-from kvalitet.core.permissions import can, require
+from kvalitet.core.permissions import can, holds_role_over, require
 from kvalitet.core.pii import check_text
+from kvalitet.core.roles import Role
+from kvalitet.core.uow import check_version, transaction
 from kvalitet.core.workdays import add_working_days
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ItemLink, LinkType, ListEntry, RefCounter
-from kvalitet.items.operations import check_version, link_items, new_item, transaction
+from kvalitet.items.operations import link_items, new_item
 from kvalitet.notify.operations import notify
-from kvalitet.org.models import Role, Unit
+from kvalitet.org.models import Unit
 from kvalitet.org.operations import chefs_of, holders_over
+from kvalitet.synpunkter.kinds import MANAGERS
 from kvalitet.synpunkter.models import (
     THEME_LIST,
     Kalla,
@@ -428,8 +431,6 @@ def classify(
 
 
 def _may_place(actor: User, unit: Unit) -> bool:
-    from kvalitet.core.permissions import holds_role_over
-    from kvalitet.synpunkter.kinds import MANAGERS
 
     return holds_role_over(actor, MANAGERS, unit)
 
@@ -437,7 +438,7 @@ def _may_place(actor: User, unit: Unit) -> bool:
 def route(item: Synpunkt, actor: User, *, expected_version: int | None = None) -> Synpunkt:
     """The registrator has looked at an e-tjänst submission: send it to the unit's chef."""
     with transaction():
-        run_transition(item, "granska", actor, expected_version=expected_version, commit=False)
+        run_transition(item, "granska", actor, expected_version=expected_version)
         _notify_unit(item)
     return item
 
@@ -466,7 +467,7 @@ def acknowledge(
         item.ack_method = _choice(method, SvarSatt, "ack_method", "Välj hur bekräftelsen gavs.")
         item.acknowledged_date = _day(on, item, "acknowledged_date")
         _set_due(item)
-        run_transition(item, "bekrafta", actor, commit=False)
+        run_transition(item, "bekrafta", actor)
     return item
 
 
@@ -497,7 +498,7 @@ def answer(
             item.ack_method = item.answer_method
         item.answer_days = (item.answered_date - item.received_date).days
         _set_due(item)
-        run_transition(item, "besvara", actor, commit=False)
+        run_transition(item, "besvara", actor)
     return item
 
 

@@ -13,8 +13,6 @@ from kvalitet.items.models import Item, ListEntry
 from kvalitet.org.models import Unit
 from kvalitet.synpunkter.models import KALLA_LABELS, KANAL_LABELS, TYP_LABELS, Synpunkt
 
-SUPPRESS_BELOW = 5
-
 
 def _base(root: Unit, period: Period) -> list[Any]:
     return [
@@ -133,8 +131,3 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
         "answer_share": _share(answered_in_time, answer_owed),
         "median_days_to_answer": _median_answer_days(root, period),
     }
-
-
-def suppress(counts: dict[str, int]) -> dict[str, int | str]:
-    """Counts below SUPPRESS_BELOW (but above 0) shown as "<5", for read-only users."""
-    return {k: (f"<{SUPPRESS_BELOW}" if 0 < v < SUPPRESS_BELOW else v) for k, v in counts.items()}

@@ -20,15 +20,26 @@ from sqlalchemy import select
 
 from kvalitet.admin.views import register_list
 from kvalitet.core import clock
+from kvalitet.core.charts import bar_chart_svg
 from kvalitet.core.errors import OperationError
 from kvalitet.core.periods import custom_period, parse_quality_year, recent_quality_years
-from kvalitet.core.permissions import holds_role_over, role_paths, units_under, visible_clause
+from kvalitet.core.permissions import (
+    Detail,
+    can,
+    role_paths,
+    shown_statistics,
+    statistics_detail,
+    statistics_paths,
+    units_under,
+    visible_clause,
+)
+from kvalitet.core.web import error_page, form_version
 from kvalitet.core.workflow import available_transitions, check_transition
 from kvalitet.extensions import db, limiter
 from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import load_item, paginate, visible_links
-from kvalitet.org.models import Role, Unit
+from kvalitet.org.models import Unit
 from kvalitet.org.operations import unit_choices
 from kvalitet.synpunkter import operations as ops
 from kvalitet.synpunkter.forms import AckForm, AnswerForm, OralForm, PublicForm, RegisterForm
@@ -41,8 +52,7 @@ from kvalitet.synpunkter.models import (
     Synpunkt,
     SynpunktStatus,
 )
-from kvalitet.synpunkter.stats import statistics, suppress
-from kvalitet.web import form_version
+from kvalitet.synpunkter.stats import statistics
 
 bp = Blueprint("synpunkter", __name__, url_prefix="/synpunkter")
 
@@ -284,7 +294,6 @@ def _detail(item: Synpunkt, ack: AckForm | None = None, ans: AnswerForm | None =
 
 
 def _may_edit(item: Synpunkt) -> bool:
-    from kvalitet.core.permissions import can
 
     return can(current_user, "edit", item)
 
@@ -376,13 +385,10 @@ def edit(ref: str) -> Any:
 # --- statistics -----------------------------------------------------------------------------
 
 
-STAT_ROLES = (*MANAGERS, Role.LASARE)
-
-
 @bp.route("/statistik")
 @login_required
 def stats() -> Any:
-    paths = role_paths(current_user, STAT_ROLES)
+    paths = statistics_paths(current_user, "SYN")
     if not paths:
         abort(403)
     roots = list(db.session.scalars(select(Unit).where(Unit.id.in_(units_under(paths)))))
@@ -395,9 +401,11 @@ def stats() -> Any:
     start, end = _date_arg("fran"), _date_arg("till")
     if start and end and start <= end and (end - start).days <= 366 * 5:
         period = custom_period(start, end)
-    current = statistics(root, period)
-    previous = statistics(root, period.previous_year())
-    read_only = not holds_role_over(current_user, MANAGERS, root)
+    detail = statistics_detail(current_user, "SYN", root)
+    assert detail is not None
+    read_only = detail == Detail.AGGREGATE
+    current = shown_statistics(detail, statistics(root, period))
+    previous = shown_statistics(detail, statistics(root, period.previous_year()))
     breakdowns = [
         ("by_typ", "Typ"), ("by_kalla", "Vem den kom från"), ("by_kanal", "Kanal"),
         ("by_tema", "Tema"), ("by_unit", "Enhet"),
@@ -405,14 +413,10 @@ def stats() -> Any:
     tables = []
     for key, title in breakdowns:
         labels = list(dict.fromkeys([*current[key], *previous[key]]))
-        now_counts = {k: current[key].get(k, 0) for k in labels}
-        before_counts = {k: previous[key].get(k, 0) for k in labels}
-        shown_now = suppress(now_counts) if read_only else now_counts
-        shown_before = suppress(before_counts) if read_only else before_counts
+        shown_now = now_counts = {k: current[key].get(k, 0) for k in labels}
+        shown_before = before_counts = {k: previous[key].get(k, 0) for k in labels}
         chart = None
         if labels and not read_only:
-            from kvalitet.core.charts import bar_chart_svg
-
             chart = _chart_ids(key, bar_chart_svg(
                 labels,
                 [(period.label, list(now_counts.values())),
@@ -504,6 +508,5 @@ def public_receipt() -> Any:
 def too_many(error: Any) -> Any:
     if request.endpoint == "synpunkter.public":
         return render_template("synpunkter/public_busy.html"), 429
-    from kvalitet.web import error_page
 
     return error_page(429)

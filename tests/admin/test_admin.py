@@ -3,8 +3,8 @@ from datetime import date
 from sqlalchemy import select
 
 from kvalitet.atgarder.models import Atgard
+from kvalitet.core.audit import AuditEntry
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry
 from kvalitet.items.operations import new_item
 from kvalitet.org.models import Unit, User
 
@@ -151,7 +151,7 @@ def test_unexpected_error_gives_swedish_500_and_saves_nothing(app, org, login_as
 
     @app.route("/test-krasch", methods=["POST"])
     def crash():
-        create_unit(None, "Halvsparad", UnitKind.TEAM, None, commit=False)
+        create_unit(None, "Halvsparad", UnitKind.TEAM, None)
         db.session.flush()
         raise RuntimeError("boom")
 

@@ -8,6 +8,8 @@ import pytest
 from flask import Flask, g
 from sqlalchemy import select
 
+from kvalitet.extensions import db
+
 
 class ApiClient:
     def __init__(self, app: Flask, token: str | None):
@@ -16,6 +18,7 @@ class ApiClient:
 
     def open(self, method: str, url: str, json: Any = None, headers: dict | None = None) -> Any:
         vars(g).clear()  # a fresh request, as on a real server (see tests/conftest.py)
+        db.session.commit()  # the test's own work before it is a unit of its own
         all_headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         all_headers.update(headers or {})
         return self.raw.open(url, method=method, json=json, headers=all_headers)

@@ -12,8 +12,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from kvalitet.api import importer
+from kvalitet.core.audit import AuditEntry
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry, Item
+from kvalitet.items.models import Item
 from kvalitet.notify.models import Notification
 from tests.api.conftest import category_id
 

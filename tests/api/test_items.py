@@ -7,8 +7,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from kvalitet.core.audit import AuditEntry
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry, Item
+from kvalitet.items.models import Item
 from tests.api.conftest import category_id
 
 PNR = "19121212-1212"
@@ -403,7 +404,7 @@ def test_transfer_to_lexsarah_and_action_from_a_synpunkt(org, api_as):
 def test_chef_writes_report_text_through_the_api(org, api_as):
     """The chef's part of the kvalitetsberättelse: write the avdelning's text, mark it klar."""
     from kvalitet.api.serialize import slug
-    from kvalitet.items.registry import kind_spec
+    from kvalitet.core.registry import kind_spec
     from kvalitet.rapport import operations as rapport_ops
     from kvalitet.rapport.models import Berattelsetext
 

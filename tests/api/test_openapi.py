@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from kvalitet.extensions import db
 from tests.api.conftest import ApiClient, category_id
 
 
@@ -42,7 +43,7 @@ def test_every_api_route_is_in_the_document(app: Flask) -> None:
 
 def test_every_kind_has_its_routes(app: Flask) -> None:
     from kvalitet.api.serialize import slug
-    from kvalitet.items.registry import all_kinds
+    from kvalitet.core.registry import all_kinds
 
     paths = ApiClient(app, None).get("/api/v1/openapi.json").get_json()["paths"]
     for spec in all_kinds():
@@ -59,6 +60,7 @@ def test_schemathesis_finds_no_server_error_or_contradiction(app, org, api_as, l
         "unit_id": org.a1.id, "description": "Fuzzmål", "category_id": category_id()},
     ).status_code == 201  # fmt: skip
     _row, token = create_token(org.chef_a1, org.chef_a1, name="fuzz")
+    db.session.commit()  # the live server's requests run in their own sessions
     report_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"st-{os.getpid()}"
     command = [
         str(Path(sys.executable).parent / "st"), "run", f"{live_server}/api/v1/openapi.json",

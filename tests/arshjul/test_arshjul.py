@@ -15,10 +15,10 @@ from kvalitet.arshjul.operations import (
 )
 from kvalitet.arshjul.reference import TYPICAL_YEAR
 from kvalitet.core import clock
+from kvalitet.core.roles import Role
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items.queries import inbox_query
-from kvalitet.org.models import Role
 
 
 def _monthly_log_check(org, start=date(2026, 1, 1)):

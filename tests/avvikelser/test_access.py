@@ -77,6 +77,7 @@ def test_every_free_text_column_refuses_personnummer(org, model):  # type: ignor
         item = create_atgard(org.chef_a1, title="Åtgärd", unit=org.a1)
     else:
         item = create_risk(org.chef_a1, unit=org.a1, title="Risk", likelihood=2, consequence=2)
+    db.session.commit()  # the item's own unit of work; each refused flush below rolls back
     columns = [
         attr.key
         for attr in inspect(model).column_attrs

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from kvalitet.atgarder.models import Atgard
+from kvalitet.core.audit import AuditEntry
 from kvalitet.core.errors import ConflictError, NotFound, WorkflowRefused
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry
 from kvalitet.items.operations import new_item, update_item
 
 

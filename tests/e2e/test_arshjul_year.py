@@ -9,7 +9,7 @@ import pytest
 
 from kvalitet.arshjul.operations import create_activity, generate_occurrences, make_rule
 from kvalitet.core import clock
-from kvalitet.org.models import Role
+from kvalitet.core.roles import Role
 from tests.conftest import browser_login
 
 

@@ -132,7 +132,7 @@ def test_only_adopted_plans_and_only_within_the_quality_year(app, org):
 
 
 def test_owner_falls_back_to_nearest_holder(app, org):
-    from kvalitet.org.models import Role
+    from kvalitet.core.roles import Role
 
     _at(date(2026, 1, 10))
     plan, kontroll = make_plan(org, adopt_on=None, units=[org.a1])

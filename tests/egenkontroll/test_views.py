@@ -249,9 +249,14 @@ def test_statistics_planned_performed_missed_and_n_of_N(app, org, login_as):
                      complete=True)  # fmt: skip
     stats = statistics(org.forv, year)
     assert (stats["genomforda"], stats["genomforda_sent"], stats["missade"]) == (2, 1, 0)
-    page = login_as(org.lasare).get("/egenkontroll/statistik?ar=2025/26")
+    page = login_as(org.kvalitet).get("/egenkontroll/statistik?ar=2025/26")
     assert page.status_code == 200
     assert "2/3" in page.get_data(as_text=True)
+    # A read-only role sees the same table with groups under five suppressed (one rule).
+    page = login_as(org.lasare).get("/egenkontroll/statistik?ar=2025/26")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "2/3" not in body and "&lt;5/&lt;5" in body
     assert login_as(org.med_a1).get("/egenkontroll/statistik").status_code == 403
 
 

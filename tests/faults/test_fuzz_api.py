@@ -19,9 +19,9 @@ from sqlalchemy import select
 from kvalitet.api.serialize import slug
 from kvalitet.api.tokens import create_token
 from kvalitet.core.permissions import visible_clause
+from kvalitet.core.registry import all_kinds
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
-from kvalitet.items.registry import all_kinds
 from kvalitet.org.models import User
 from tests.api.conftest import ApiClient
 from tests.faults.conftest import fingerprint

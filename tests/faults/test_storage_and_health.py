@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from kvalitet import create_app
 from kvalitet.arshjul import scheduler
 from kvalitet.atgarder.models import Atgard
+from kvalitet.core.audit import AuditEntry
 from kvalitet.extensions import db
-from kvalitet.items.models import Attachment, AuditEntry
+from kvalitet.items.models import Attachment
 from kvalitet.items.operations import new_item
 from tests.api.conftest import api_as  # noqa: F401  (fixture)
 

@@ -6,8 +6,9 @@ from datetime import date
 from sqlalchemy import select
 
 from kvalitet.atgarder.models import Atgard
+from kvalitet.core.audit import AuditEntry
 from kvalitet.extensions import db
-from kvalitet.items.models import Attachment, AuditEntry, Comment
+from kvalitet.items.models import Attachment, Comment
 from kvalitet.items.operations import new_item
 
 

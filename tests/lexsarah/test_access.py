@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from kvalitet.core.audit import AuditEntry
+from kvalitet.core.roles import Role
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry
 from kvalitet.lexsarah import operations as ops
-from kvalitet.org.models import Role
 from tests.conftest import make_user
 from tests.lexsarah.helpers import investigate, make_case
 

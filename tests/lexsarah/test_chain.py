@@ -7,9 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from kvalitet.core import clock
+from kvalitet.core.audit import AuditEntry
 from kvalitet.core.clock import STOCKHOLM
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry, Item
+from kvalitet.items.models import Item
 from kvalitet.lexsarah.models import REQUIRED_SECTIONS, LexSarahArende, Rapportor, Spridning
 
 

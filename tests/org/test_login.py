@@ -3,8 +3,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from kvalitet.core import clock
+from kvalitet.core.audit import AuditEntry
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry
 from kvalitet.org.models import User
 from tests.conftest import PASSWORD, Client
 

@@ -5,9 +5,9 @@ from datetime import date
 
 from kvalitet.atgarder.models import Atgard
 from kvalitet.core.permissions import can, visible_clause
+from kvalitet.core.roles import Role
 from kvalitet.extensions import db
 from kvalitet.items.operations import add_attachment, new_item
-from kvalitet.org.models import Role
 from kvalitet.org.operations import grant_role
 
 

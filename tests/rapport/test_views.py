@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from kvalitet.core import clock
+from kvalitet.core.roles import Role
 from kvalitet.extensions import db
 from kvalitet.notify.models import Notification
-from kvalitet.org.models import Role, UnitKind
+from kvalitet.org.models import UnitKind
 from kvalitet.org.operations import create_unit
 from kvalitet.rapport import operations as ops
 from kvalitet.rapport.models import (

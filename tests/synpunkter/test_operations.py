@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from kvalitet.core import clock
+from kvalitet.core.audit import AuditEntry
 from kvalitet.core.errors import OperationError, WorkflowRefused
 from kvalitet.core.permissions import can, visible_clause
 from kvalitet.extensions import db
-from kvalitet.items.models import AuditEntry, Item, ListEntry
+from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import inbox_query
 from kvalitet.notify.models import Notification
 from kvalitet.synpunkter import operations as ops

@@ -6,11 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kvalitet.core.workflow import Workflow
-
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
 
+    from kvalitet.core.workflow import Workflow
     from kvalitet.items.models import Item
     from kvalitet.org.models import User
 
