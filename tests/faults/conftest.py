@@ -74,9 +74,7 @@ def fingerprint() -> tuple[Any, ...]:
     change."""
     db.session.rollback()
     tables = sorted(db.metadata.tables)
-    counts = " UNION ALL ".join(
-        f"SELECT '{name}', COUNT(*) FROM \"{name}\"" for name in tables
-    )
+    counts = " UNION ALL ".join(f"SELECT '{name}', COUNT(*) FROM \"{name}\"" for name in tables)
     rows = db.session.execute(text(counts)).all()
     versions = db.session.execute(text("SELECT COALESCE(SUM(version), 0) FROM item")).scalar()
     db.session.rollback()

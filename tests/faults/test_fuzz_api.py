@@ -52,10 +52,7 @@ def _refs(user: User) -> dict[str, list[str]]:
     refs = {}
     for spec in all_kinds():
         rows = db.session.scalars(
-            select(spec.model.ref)
-            .where(visible_clause(user, [spec]))
-            .order_by(Item.id)
-            .limit(3)
+            select(spec.model.ref).where(visible_clause(user, [spec])).order_by(Item.id).limit(3)
         )
         refs[slug(spec)] = list(rows) or ["XXX-2026-0001"]
     db.session.rollback()
@@ -124,8 +121,14 @@ def test_hostile_input_to_every_endpoint(demo_app):
                     continue
                 for value in HOSTILE_QUERY:
                     before = fingerprint()
-                    response = api.open(method.upper(), path + "?" + param["name"] + "=" +
-                                        value.replace("\x00", "%00").replace("\x1b", "%1B"))
+                    response = api.open(
+                        method.upper(),
+                        path
+                        + "?"
+                        + param["name"]
+                        + "="
+                        + value.replace("\x00", "%00").replace("\x1b", "%1B"),
+                    )
                     _check(response, before, (method, path, param["name"], value[:20]))
             body = op.get("requestBody", {}).get("content", {}).get("application/json")
             if body is None:

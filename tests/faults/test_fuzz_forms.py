@@ -54,8 +54,10 @@ class Form:
         return (self.method, shape(self.action), names)
 
     def text_fields(self) -> list[str]:
-        return sorted({n for n, t, _ in self.fields if t in TEXT_TYPES and n != "csrf_token"}
-                      | {n for n, t, _ in self.fields if t in ("select", "radio", "checkbox")})
+        return sorted(
+            {n for n, t, _ in self.fields if t in TEXT_TYPES and n != "csrf_token"}
+            | {n for n, t, _ in self.fields if t in ("select", "radio", "checkbox")}
+        )
 
 
 def shape(url: str) -> str:
@@ -89,8 +91,10 @@ class Page(HTMLParser):
             if kind == "file":
                 self._form.files.append(attrs["name"])
             elif kind not in ("submit", "button", "reset", "image"):
-                if kind in ("checkbox", "radio") and "checked" not in attrs and any(
-                    n == attrs["name"] for n, _, _ in self._form.fields
+                if (
+                    kind in ("checkbox", "radio")
+                    and "checked" not in attrs
+                    and any(n == attrs["name"] for n, _, _ in self._form.fields)
                 ):
                     return
                 self._form.fields.append((attrs["name"], kind, attrs.get("value", "")))
@@ -176,8 +180,12 @@ def _submit(crawler: Crawler, form: Form, values: dict[str, str]) -> Any:
         payload.setdefault(name, []).append(value if name != "csrf_token" else token)
     for name in form.files:
         payload[name] = (io.BytesIO(b"fuzz"), "fuzz.txt")
-    return crawler.client.open("POST", form.action, data=payload,
-                               content_type="multipart/form-data" if form.files else None)
+    return crawler.client.open(
+        "POST",
+        form.action,
+        data=payload,
+        content_type="multipart/form-data" if form.files else None,
+    )
 
 
 def _refused_at_edge(response: Any) -> bool:
