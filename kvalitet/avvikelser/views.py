@@ -103,7 +103,7 @@ def filtered_query(user: User, f: dict[str, Any]) -> Select[Any]:
     if f["status"]:
         query = query.where(Item.status == f["status"])
     if f["oppna"]:
-        query = query.where(Item.status != "avslutad", Item.cancelled_at.is_(None))
+        query = query.where(Item.status.in_(WORKFLOW.open_states), Item.cancelled_at.is_(None))
     if f["allvarlighet"] == "ej":
         query = query.where(Avvikelse.severity.is_(None))
     elif f["allvarlighet"]:

@@ -57,7 +57,7 @@ def filtered_query(user: User, args: Any) -> tuple[Select[Any], dict[str, Any]]:
     if f["status"]:
         query = query.where(Item.status == f["status"])
     elif f["oppna"]:
-        query = query.where(Item.status != "avslutad", Item.cancelled_at.is_(None))
+        query = query.where(Item.status.in_(WORKFLOW.open_states), Item.cancelled_at.is_(None))
     if f["cell"]:
         c, lk = (int(x) for x in f["cell"].split(","))
         query = query.where(Risk.consequence == c, Risk.likelihood == lk)
