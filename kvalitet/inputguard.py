@@ -145,6 +145,9 @@ def json_problems(value: Any, where: str = "body") -> dict[str, str]:
 
 def _check_pairs(pairs: MultiDict[str, Any], problems: dict[str, str]) -> None:
     for key, value in pairs.items(multi=True):
+        if not isinstance(key, str) or not key:  # a malformed multipart part
+            problems["?"] = "Ett fält i formuläret saknar namn."
+            continue
         if has_control(key):
             problems["?"] = "Ett fältnamn " + CONTROL_MESSAGE
             continue
@@ -191,8 +194,8 @@ def check_request() -> None:
     ):
         _check_pairs(request.form, problems)
         for key, upload in request.files.items(multi=True):
-            if has_control(upload.filename or ""):
-                problems[key] = "Filnamnet " + CONTROL_MESSAGE
+            if not isinstance(key, str) or has_control(upload.filename or ""):
+                problems[str(key or "?")] = "Filnamnet " + CONTROL_MESSAGE
     if problems:
         raise InputRefused(400, problems, "Uppgifterna kunde inte tas emot. Inget sparades.")
 

@@ -79,3 +79,18 @@ def fingerprint() -> tuple[Any, ...]:
     versions = db.session.execute(text("SELECT COALESCE(SUM(version), 0) FROM item")).scalar()
     db.session.rollback()
     return (*sorted((str(r[0]), int(r[1])) for r in rows), ("versions", int(versions or 0)))
+
+
+class Unchanged:
+    """Follows the database across requests: a refused request (4xx) must leave it exactly
+    as it was; after any other answer the new state is remembered (one fingerprint a
+    request)."""
+
+    def __init__(self) -> None:
+        self.state = fingerprint()
+
+    def check(self, status: int, what: Any) -> None:
+        now = fingerprint()
+        if 400 <= status < 500:
+            assert now == self.state, ("a refused request changed the database", what)
+        self.state = now

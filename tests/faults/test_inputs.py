@@ -125,3 +125,17 @@ def test_value_checks():
     assert value_problem(2**31) and value_problem([1, 2**40]) and value_problem(date(1, 1, 1))
     assert value_problem(2**31 - 1) is None and value_problem(True) is None
     assert json_depth(json.dumps({"a": [[{"b": "[[[[["}]]}).encode()) == 4
+
+
+def test_a_multipart_field_without_a_name_is_refused(app, org, api_as):  # noqa: F811
+    # Found by schemathesis: a part named "\n" arrives without a name.
+    import io
+
+    item = _item(org)
+    api = api_as(org.chef_a1)
+    response = api.raw.post(
+        f"/api/v1/atgarder/{item.ref}/attachments",
+        data={"\n": "", "file": (io.BytesIO(b"hej"), "a.txt")},
+        content_type="multipart/form-data", headers={"Authorization": f"Bearer {api.token}"},
+    )  # fmt: skip
+    assert response.status_code == 400
