@@ -137,8 +137,14 @@ class User:
             return
         actions = [
             (0.30, lambda: self.call("read", "GET", "/")),
-            (0.20, lambda: self.call("list", "GET", random.choice(
-                ["/avvikelser/", "/atgarder/", "/egenkontroll/", "/arshjul/"]))),
+            (
+                0.20,
+                lambda: self.call(
+                    "list",
+                    "GET",
+                    random.choice(["/avvikelser/", "/atgarder/", "/egenkontroll/", "/arshjul/"]),
+                ),
+            ),
             (0.30, self.open_and_act),
             (0.20, self.report),
         ]
@@ -183,12 +189,22 @@ def check_integrity(url: str, created: list[str], instance: Path) -> list[str]:
     problems = []
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
-        found = dict(db.session.execute(select(Item.ref, Item.id).where(Item.ref.in_(created))))
+        found = {
+            ref: item_id
+            for ref, item_id in db.session.execute(
+                select(Item.ref, Item.id).where(Item.ref.in_(created))
+            )
+        }
         missing = sorted(set(created) - set(found))
         if missing:
             problems.append(f"{len(missing)} reported avvikelser are missing: {missing[:5]}")
-        audited = set(db.session.scalars(select(AuditEntry.item_id).where(
-            AuditEntry.action == "created", AuditEntry.item_id.in_(list(found.values())))))
+        audited = set(
+            db.session.scalars(
+                select(AuditEntry.item_id).where(
+                    AuditEntry.action == "created", AuditEntry.item_id.in_(list(found.values()))
+                )
+            )
+        )
         if len(audited) != len(found):
             problems.append(f"{len(found) - len(audited)} saved items have no 'created' row")
         rows = db.session.execute(
@@ -212,8 +228,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     instance = Path(tempfile.mkdtemp(prefix="kvalitet-load-"))
     url = database_url(instance)
-    env = {**os.environ, "KVALITET_INSTANCE_PATH": str(instance), "KVALITET_DATABASE_URL": url,
-           "KVALITET_SECRET_KEY": "load-benchmark", "KVALITET_SESSION_COOKIE_SECURE": "false"}
+    env = {
+        **os.environ,
+        "KVALITET_INSTANCE_PATH": str(instance),
+        "KVALITET_DATABASE_URL": url,
+        "KVALITET_SECRET_KEY": "load-benchmark",
+        "KVALITET_SESSION_COOKIE_SECURE": "false",
+    }
     flask = [str(BIN / "flask"), "--app", "kvalitet"]
     subprocess.run([*flask, "migrate-db"], env=env, check=True, cwd=ROOT, capture_output=True)
     subprocess.run([*flask, "demo"], env=env, check=True, cwd=ROOT, capture_output=True)
@@ -251,8 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Lasttest: {engine}, gunicorn {args.workers} workers, {args.users} användare, "
           f"{elapsed:.0f} s, belastning (1/5/15 min) {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} "
           f"på {os.cpu_count()} kärnor")  # fmt: skip
-    print(f"  anrop: {total} ({total / elapsed:.1f}/s); statuskoder: "
-          + ", ".join(f"{k}: {v}" for k, v in sorted(stats.statuses.items(), key=str)))
+    print(
+        f"  anrop: {total} ({total / elapsed:.1f}/s); statuskoder: "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(stats.statuses.items(), key=str))
+    )
     print(f"  fel (>= 500 eller anslutning): {sum(errors.values())}")
     for kind, values in sorted(stats.times.items()):
         print(f"  {kind:<8} {len(values):6d} anrop  p50 {pct(values, 0.5) * 1000:6.0f} ms"
@@ -260,8 +283,10 @@ def main(argv: list[str] | None = None) -> int:
     for sample in stats.samples:
         print("  exempel:", sample)
     problems = check_integrity(url, created, instance)
-    print(f"  integritet: {len(created)} rapporterade avvikelser kontrollerade, "
-          + ("inga fel" if not problems else "; ".join(problems)))
+    print(
+        f"  integritet: {len(created)} rapporterade avvikelser kontrollerade, "
+        + ("inga fel" if not problems else "; ".join(problems))
+    )
     shutil.rmtree(instance, ignore_errors=True)
     return 1 if errors or problems else 0
 

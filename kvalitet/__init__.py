@@ -12,7 +12,6 @@ from typing import Any
 from flask import Flask
 
 from kvalitet.config import Defaults, env_overrides
-from kvalitet.web import KvalitetFlask
 
 
 def _database_uri(app: Flask) -> str:
@@ -40,6 +39,10 @@ def _secret_key(app: Flask) -> str:
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    # The factory imports the application's parts when it builds the app: importing one
+    # submodule (kvalitet.core.clock in a script, a migration) must not load the whole app.
+    from kvalitet.web import KvalitetFlask
+
     root = Path(__file__).resolve().parent.parent
     app = KvalitetFlask(
         __name__,

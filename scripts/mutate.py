@@ -39,9 +39,9 @@ MUTANTS = [
     ),
     (
         "kvalitet/core/permissions.py",
-        "an inactive user may do nothing",
-        "if not _active(user) or action not in ITEM_ACTIONS:",
-        "if action not in ITEM_ACTIONS:",
+        "only declared item actions are allowed",
+        "if user is None or action not in ITEM_ACTIONS:",
+        "if user is None:",
     ),
     (
         "kvalitet/core/permissions.py",

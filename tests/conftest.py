@@ -368,6 +368,9 @@ def phone_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 def browser_login(page: Any, base_url: str, email: str, password: str = PASSWORD) -> None:
+    # The test's setup is a unit of its own: commit it, so that the live server (its own
+    # sessions, in other threads) sees it and is not kept waiting on the write lock.
+    db.session.commit()
     page.goto(f"{base_url}/logga-in")
     page.get_by_label("E-postadress").fill(email)
     page.get_by_label("Lösenord").fill(password)

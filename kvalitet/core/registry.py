@@ -32,8 +32,6 @@ class KindSpec:
     extra_visibility: Callable[[User], ColumnElement[bool] | None] | None = None
     # Every opening is written to the read log (lex Sarah).
     log_reads: bool = False
-    # Other per-action rules: (user, action, item) -> True/False, or None to fall through.
-    can_hook: Callable[[User, str, Item], bool | None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

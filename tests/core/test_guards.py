@@ -11,7 +11,12 @@ import pytest
 from kvalitet.atgarder.models import Atgard
 from kvalitet.core.errors import ConflictError, Forbidden, NotFound, WorkflowRefused
 from kvalitet.core.permissions import can, require, role_paths, visible_clause
-from kvalitet.core.workflow import available_transitions, run_system_transition, run_transition
+from kvalitet.core.workflow import (
+    available_transitions,
+    import_transition,
+    run_system_transition,
+    run_transition,
+)
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
 from kvalitet.items.operations import add_attachment, cancel_item, link_items, new_item
@@ -44,6 +49,7 @@ def test_inactive_user_may_do_nothing_and_sees_no_list(app, org):
     item = action(org)
     org.chef_a1.active = False
     db.session.commit()
+    assert role_paths(org.chef_a1, ["enhetschef"]) == []  # menus and scopes ask this
     assert not can(org.chef_a1, "view", item)
     assert visible_ids(org.chef_a1) == set()
     with pytest.raises(NotFound):
@@ -67,9 +73,17 @@ def test_cancelled_item_cannot_be_edited_attached_linked_or_stepped(app, org):
         run_transition(item, "paborja", org.chef_a1)
     with pytest.raises(WorkflowRefused):
         run_system_transition(item, "paborja")
+    # Not even a step the system may take from any state (an import) moves a cancelled item.
+    with pytest.raises(WorkflowRefused, match="makulerat"):
+        run_system_transition(item, import_transition(item.spec.workflow, "genomford"))
+    assert item.status == "foreslagen"
 
 
 def test_owner_may_edit_a_stranger_may_not(app, org):
+    seen = action(org, owner=org.chef_a1, reporter_id=org.med_a1.id)
+    assert can(org.med_a1, "view", seen) and can(org.med_a1, "comment", seen)
+    for verb in ("edit", "attach", "link", "cancel", "delete", "anything"):
+        assert not can(org.med_a1, verb, seen), verb  # seeing is not owning
     item = action(org, owner=org.med_a1)
     assert can(org.med_a1, "edit", item)  # owner
     assert not can(org.med_a1, "cancel", item)  # cancelling is for managers
