@@ -109,6 +109,21 @@ class Defaults:
     RAPPORT_TOP_N = 5
     # Render in the request's thread and wait (tests); normally a background thread.
     RAPPORT_JOBS_INLINE = False
+    # Outbox (kvalitet.notify, docs/notify.md): a mail larger than this is never built;
+    # temporary failures back off per message (with jitter) and give up after max attempts.
+    MAIL_MAX_BYTES = 100_000
+    MAIL_MAX_ATTEMPTS = 20
+    MAIL_RETRY_JITTER = 0.25
+
+    # --- scheduler (docs/arshjul.md, "Lease") ---------------------------------------------
+    # A lease not renewed for this long is taken over by another scheduler.
+    SCHEDULER_LEASE_SECONDS = 30
+    # How often the holder renews the lease (and a waiting scheduler tries to take it).
+    SCHEDULER_HEARTBEAT_SECONDS = 5
+
+    # --- input guard (kvalitet/inputguard.py) -----------------------------------------------
+    INPUT_MAX_JSON_BYTES = 1024 * 1024  # a JSON request body
+    INPUT_MAX_JSON_DEPTH = 20  # nesting of objects and lists in a JSON body
 
     # Number of trusted reverse proxies in front of the app (nginx: 1). 0 = none.
     PROXY_COUNT = 0

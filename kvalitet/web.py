@@ -6,19 +6,29 @@ import itertools
 import secrets
 from typing import Any
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_request_context, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from kvalitet import inputguard
+from kvalitet.arshjul import scheduler
 from kvalitet.core import clock, uow
 from kvalitet.core.errors import OperationError
 from kvalitet.core.numbers import format_number, format_percent
 from kvalitet.core.permissions import can
-from kvalitet.core.web import ERROR_TEXTS, error_page, format_date, format_datetime, page_url
+from kvalitet.core.web import (
+    ERROR_TEXTS,
+    error_page,
+    format_date,
+    format_datetime,
+    page_url,
+    wants_json,
+)
 from kvalitet.core.workflow import available_transitions, check_transition
 from kvalitet.extensions import db, login_manager
+from kvalitet.inputguard import InputRefused
 from kvalitet.items import queries
 from kvalitet.items.models import LINK_LABELS
 from kvalitet.modules import MODULES
@@ -69,6 +79,22 @@ def init_app(app: Flask) -> None:
             "Formuläret hade gått ut eller saknade sin säkerhetskod. Inget sparades. "
             "Ladda om sidan och försök igen.",
         )
+
+    inputguard.install(app)
+
+    @app.errorhandler(InputRefused)
+    def input_refused(error: InputRefused) -> Any:
+        db.session.rollback()
+        if wants_json():
+            title = ERROR_TEXTS.get(error.status, ERROR_TEXTS[400])[0]
+            body: dict[str, Any] = {"status": error.status, "title": title,
+                                    "message": error.message}  # fmt: skip
+            if error.fields:
+                body["fields"] = {key: [message] for key, message in error.fields.items()}
+            return jsonify({"error": body}), error.status
+        details = " ".join(f"{key}: {message}" for key, message in sorted(error.fields.items()))
+        text = f"{error.message} {details} Gå tillbaka och försök igen."
+        return error_page(error.status if error.status == 413 else 400, text)
 
     @app.errorhandler(OperationError)
     def operation_error(error: OperationError) -> Any:
@@ -128,8 +154,25 @@ def init_app(app: Flask) -> None:
 
     @app.route("/healthz")
     def healthz() -> Any:
-        db.session.execute(select(1))
-        return {"status": "ok"}
+        """JSON for monitoring: 200 when the database answers and the scheduler's heartbeat
+        is fresh, 503 (with what is missing) otherwise. Never the HTML error page."""
+        try:
+            db.session.execute(select(1))
+            lease = scheduler.lease_status()
+        except Exception as error:  # the database is down or unreachable
+            db.session.rollback()
+            app.logger.warning("healthz: database unavailable: %s", error)
+            return {"status": "fel", "database": "fel", "scheduler": None}, 503
+        body = {
+            "status": "ok" if lease["alive"] else "fel",
+            "database": "ok",
+            "scheduler": {
+                "status": "ok" if lease["alive"] else "saknas",
+                "heartbeat_at": lease["heartbeat_at"],
+                "holder": lease["holder"],
+            },
+        }
+        return body, 200 if lease["alive"] else 503
 
 
 PERMISSIONS_POLICY = (

@@ -100,6 +100,8 @@ class SchedulerLease(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(120), default="")
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The holder's last renewal (its heartbeat thread), shown by /healthz.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OnceMarker(db.Model):  # type: ignore[name-defined,misc]

@@ -252,8 +252,7 @@ def add_attachment(item: Item, actor: User, filename: str, stream: IO[bytes]) ->
     if not data:
         raise OperationError("Filen är tom.", field="file")
     stored = secrets.token_hex(16)
-    target = attachment_dir() / stored
-    target.write_bytes(data)
+    target = _write_attachment(stored, data)
     try:
         with transaction():
             attachment = Attachment(
@@ -271,6 +270,35 @@ def add_attachment(item: Item, actor: User, filename: str, stream: IO[bytes]) ->
         target.unlink(missing_ok=True)
         raise
     return attachment
+
+
+def _write_attachment(stored: str, data: bytes) -> Path:
+    """Write the file completely and durably, or leave nothing behind and raise an
+    OperationError with a Swedish message (full disk, read-only or missing folder …)."""
+    try:
+        target = attachment_dir() / stored
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as error:
+        current_app.logger.error("attachment %s could not be created: %s", stored, error)
+        raise OperationError(ATTACHMENT_WRITE_FAILED, field="file")
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except OSError as error:
+        current_app.logger.error("attachment %s could not be written: %s", target, error)
+        os.close(fd)
+        target.unlink(missing_ok=True)
+        raise OperationError(ATTACHMENT_WRITE_FAILED, field="file")
+    os.close(fd)
+    return target
+
+
+ATTACHMENT_WRITE_FAILED = (
+    "Det gick inte att spara bilagan (lagringsutrymmet är fullt eller inte skrivbart). "
+    "Inget sparades. Försök igen senare eller kontakta en administratör."
+)
 
 
 def attachment_path(attachment: Attachment) -> Path:

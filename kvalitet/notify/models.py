@@ -122,3 +122,23 @@ class ReminderKey(db.Model):  # type: ignore[name-defined,misc]
     due_date: Mapped[date] = mapped_column(Date)
     offset_days: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class UndeliverableNotice(db.Model):  # type: ignore[name-defined,misc]
+    """A reminder or escalation that found no one to tell (no active owner, no chef and no
+    one in a role up the tree that can act). It is shown on the admins' page of
+    undeliverable notices; its reminder key is stored with it, since the admins are told."""
+
+    __tablename__ = "undeliverable_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    item: Mapped[Item] = relationship()
+    handled_by: Mapped[User | None] = relationship()

@@ -12,4 +12,8 @@ def nav(user: Any) -> list[dict[str, Any]]:
             {"label": "Utkorg (e-post)", "endpoint": "notify.outbox", "order": 205,
              "group": "admin"}
         )  # fmt: skip
+        entries.append(
+            {"label": "Notiser utan mottagare", "endpoint": "notify.undeliverable",
+             "order": 206, "group": "admin"}
+        )  # fmt: skip
     return entries

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import random
 import secrets
 import smtplib
 import time
@@ -19,7 +20,7 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kvalitet.core import audit, clock
@@ -36,15 +37,21 @@ from kvalitet.notify.models import (
     OutboxMail,
     OutboxStatus,
     ReminderKey,
+    UndeliverableNotice,
 )
-from kvalitet.org.models import User
-from kvalitet.org.operations import chefs_of
+from kvalitet.org.models import Role, RoleAssignment, User
+from kvalitet.org.operations import all_holders_over, chefs_of
 
 if TYPE_CHECKING:
-    from kvalitet.items.models import Item
-    from kvalitet.org.models import User
+    from kvalitet.org.models import Unit
 
 log = logging.getLogger(__name__)
+_random = random.SystemRandom()
+
+# Who gets an escalation when there is no chef above the owner, in this order.
+ESCALATION_FALLBACK_ROLES = (Role.AVDELNINGSCHEF, Role.KVALITETSUTVECKLARE)
+
+PURPOSE_NOUNS = {"paminnelse": "påminnelse", "eskalering": "eskalering"}
 
 PURPOSE_SUBJECTS = {
     "paminnelse": "Påminnelse",
@@ -87,7 +94,7 @@ def notify(
         created.append(note)
         mode = mail_mode(user_obj)
         if mode == MailMode.DIREKT:
-            db.session.add(mail_for_notification(user_obj, note))
+            queue_mail(mail_for_notification(user_obj, note))
         elif mode == MailMode.SAMMANDRAG:
             db.session.add(DigestEntry(notification=note, user_id=user_obj.id))
     return created
@@ -239,10 +246,20 @@ def mail_for_notification(user: User, note: Notification) -> OutboxMail:
     )  # fmt: skip
 
 
+def queue_mail(mail: OutboxMail) -> bool:
+    """Add a mail to the outbox unless it is over MAIL_MAX_BYTES: an oversized mail is never
+    built into the outbox (the notifications behind it stay in the bell list)."""
+    if mail_too_big(mail.subject, mail.body):
+        log.warning("mail to user %s not queued: over %d bytes", mail.user_id, mail_max_bytes())
+        return False
+    db.session.add(mail)
+    return True
+
+
 def make_digests() -> int:
     """One digest mail per user with waiting digest entries, once a day after DIGEST_HOUR
     (local time). The mail, the removal of the entries and a per-user-and-day key are one
-    transaction, so a digest is never made twice nor lost."""
+    savepoint of the job's unit of work, so a digest is never made twice nor lost."""
 
     local = clock.local_now()
     if local.hour < int(current_app.config.get("NOTIFY_DIGEST_HOUR", 7)):
@@ -264,7 +281,6 @@ def make_digests() -> int:
             continue
         if user is None or not user.active:
             db.session.execute(delete(DigestEntry).where(DigestEntry.user_id == user_id))
-            db.session.commit()
             continue
         refs = sorted({e.notification.item.ref for e in entries if e.notification.item})
         lines = [
@@ -272,8 +288,13 @@ def make_digests() -> int:
             "",
             f"Du har {len(entries)} nya notiser i Kvalitet.",
         ]
+        # The digest lists a bounded number of items, so it never grows past MAIL_MAX_BYTES.
+        shown = int(current_app.config.get("NOTIFY_DIGEST_MAX_ITEMS", 100))
         if refs:
-            lines += ["", "Ärenden:"] + [f"  {ref}  {base_url()}/arende/{ref}" for ref in refs]
+            lines += ["", "Ärenden:"]
+            lines += [f"  {ref}  {base_url()}/arende/{ref}" for ref in refs[:shown]]
+            if len(refs) > shown:
+                lines.append(f"  … och {len(refs) - shown} till.")
         lines += [
             "",
             f"Alla notiser: {base_url()}/notiser",
@@ -281,33 +302,76 @@ def make_digests() -> int:
             "Av sekretesskäl står inga uppgifter om ärendena i e-postmeddelandet.",
             f"Inställningar för e-post: {base_url()}/notiser/installningar",
         ]
-        db.session.add(
-            OutboxMail(
-                user_id=user_id, to_addr=user.email, purpose="sammandrag",
-                subject=f"Kvalitet: Dagligt sammandrag {day.isoformat()}",
-                body="\n".join(lines), dedupe_key=key, next_attempt_at=clock.now(),
-            )
-        )  # fmt: skip
-        ids = [e.notification_id for e in entries]
-        db.session.execute(delete(DigestEntry).where(DigestEntry.notification_id.in_(ids)))
         try:
-            db.session.commit()
+            with db.session.begin_nested():
+                queue_mail(
+                    OutboxMail(
+                        user_id=user_id, to_addr=user.email, purpose="sammandrag",
+                        subject=f"Kvalitet: Dagligt sammandrag {day.isoformat()}",
+                        body="\n".join(lines), dedupe_key=key, next_attempt_at=clock.now(),
+                    )
+                )  # fmt: skip
+                ids = [e.notification_id for e in entries]
+                db.session.execute(delete(DigestEntry).where(DigestEntry.notification_id.in_(ids)))
             made += 1
         except IntegrityError:  # another process made it at the same moment
-            db.session.rollback()
+            pass
     return made
 
 
 def _retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff per message, with jitter so that mails deferred together (a server
+    outage) do not all come back at the same second: base·2^(n-1), capped, times 1..1+J."""
     base = int(current_app.config.get("MAIL_RETRY_BASE_SECONDS", 60))
     cap = int(current_app.config.get("MAIL_RETRY_MAX_SECONDS", 3600))
-    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+    jitter = float(current_app.config.get("MAIL_RETRY_JITTER", 0.25))
+    delay = min(cap, base * 2 ** max(0, min(attempts, 30) - 1))
+    return timedelta(seconds=delay * (1 + _random.uniform(0, max(0.0, jitter))))
 
 
-def _defer(mail: OutboxMail, error: Exception) -> None:
+def _answer(error: BaseException) -> tuple[int | None, str]:
+    """The SMTP reply code and text of an error (None for network errors)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(error.recipients.values()), (None, b""))
+        return code, _text(text)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return int(error.smtp_code), _text(error.smtp_error)
+    return None, f"{type(error).__name__}: {error}"
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def is_permanent(error: BaseException) -> bool:
+    """A 5xx answer refuses this message for good (RFC 5321 §4.2.1); 4xx answers, refused or
+    lost connections and timeouts are temporary."""
+    code, _ = _answer(error)
+    return code is not None and 500 <= code <= 599
+
+
+def _describe(error: BaseException) -> str:
+    code, text = _answer(error)
+    return (f"{code} {text}" if code is not None else text)[:500]
+
+
+def _defer(mail: OutboxMail, error: BaseException) -> str:
+    """A temporary failure: try this message again later, or give up after MAIL_MAX_ATTEMPTS."""
     mail.attempts += 1
-    mail.last_error = f"{type(error).__name__}: {error}"[:500]
+    mail.last_error = _describe(error)
+    if mail.attempts >= int(current_app.config.get("MAIL_MAX_ATTEMPTS", 20)):
+        mail.status = OutboxStatus.MISSLYCKAD
+        mail.last_error = f"Gav upp efter {mail.attempts} försök: {mail.last_error}"[:500]
+        return "failed"
     mail.next_attempt_at = clock.now() + _retry_delay(mail.attempts)
+    return "deferred"
+
+
+def _fail(mail: OutboxMail, reason: str) -> str:
+    mail.status = OutboxStatus.MISSLYCKAD
+    mail.attempts += 1
+    mail.last_error = reason[:500]
+    return "failed"
 
 
 def _connect() -> smtplib.SMTP:
@@ -343,6 +407,16 @@ def _msgid_domain() -> str:
     return sender.rpartition("@")[2] or "kvalitet"
 
 
+def mail_max_bytes() -> int:
+    return int(current_app.config.get("MAIL_MAX_BYTES", 100_000))
+
+
+def mail_too_big(subject: str, body: str) -> bool:
+    """True when a mail would exceed MAIL_MAX_BYTES: such a mail is never built (the
+    notifications stay in the bell list)."""
+    return len(subject.encode()) + len(body.encode()) > mail_max_bytes()
+
+
 def _claim(mail_id: int) -> OutboxMail | None:
     """Claim a waiting row for sending (moves its next attempt MAIL_CLAIM_SECONDS ahead, in
     its own committed UPDATE), so that even two senders without the scheduler lease never
@@ -360,39 +434,70 @@ def _claim(mail_id: int) -> OutboxMail | None:
         .values(next_attempt_at=now + claim)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    db.session.commit()  # see send_outbox: the outbox commits per message on purpose
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return db.session.get(OutboxMail, mail_id)
 
 
-def _mark_sent(mail_id: int) -> None:
+def _commit_outcome(mail_id: int, values: dict[str, Any]) -> None:
+    """Write what happened to one message and commit it at once, retrying a busy SQLite: the
+    SMTP conversation is over, so its outcome must be kept whatever happens next."""
     for attempt in range(10):
         try:
             db.session.execute(
                 update(OutboxMail)
                 .where(OutboxMail.id == mail_id)
-                .values(
-                    status=OutboxStatus.SKICKAD,
-                    sent_at=clock.now(),
-                    attempts=OutboxMail.attempts + 1,
-                    last_error=None,
-                )
+                .values(**values)
                 .execution_options(synchronize_session=False)
             )
             db.session.commit()
             return
-        except OperationalError:  # SQLite busy: the mail is sent, keep trying to mark it
+        except OperationalError:  # SQLite busy: keep trying to record the outcome
             db.session.rollback()
             time.sleep(0.1 * (attempt + 1))
-    raise RuntimeError(f"could not mark outbox mail {mail_id} as sent")
+    raise RuntimeError(f"could not record the outcome of outbox mail {mail_id}")
+
+
+def _mark_sent(mail_id: int) -> None:
+    _commit_outcome(
+        mail_id,
+        {
+            "status": OutboxStatus.SKICKAD,
+            "sent_at": clock.now(),
+            "attempts": OutboxMail.attempts + 1,
+            "last_error": None,
+        },
+    )
+
+
+def _record(mail: OutboxMail) -> None:
+    _commit_outcome(
+        mail.id,
+        {
+            "status": mail.status,
+            "attempts": mail.attempts,
+            "last_error": mail.last_error,
+            "next_attempt_at": mail.next_attempt_at,
+        },
+    )
 
 
 def send_outbox(limit: int = 200) -> dict[str, int]:
-    """Send waiting mails whose time has come. Each row is marked sent and committed right
-    after the server accepted it. When the server cannot be reached the rows wait and are
-    retried with exponential backoff; a recipient refused for good is marked failed.
-    Without MAIL_SERVER nothing is sent (admins read the outbox in the app)."""
+    """Send waiting mails whose time has come, one message at a time.
+
+    Each message has its own outcome: accepted (sent), refused for good by a 5xx answer at
+    RCPT or DATA (failed, with the server's answer, shown to admins), or a temporary failure
+    (4xx answer, refused or lost connection, timeout), after which only that message waits,
+    with its own exponential backoff and jitter. A refused message never holds up the rest
+    of the batch. Without MAIL_SERVER nothing is sent (admins read the outbox in the app).
+
+    Unit of work: unlike other jobs this one commits once PER MESSAGE, right after its SMTP
+    conversation. Handing a mail to the server is an external side effect that cannot be
+    rolled back, so its outcome (sent / failed / deferred) must be committed before the next
+    message is tried; one commit at the end would resend every accepted mail of the batch
+    after a crash in the middle of it.
+    """
     result = {"sent": 0, "deferred": 0, "failed": 0}
     if not current_app.config.get("MAIL_SERVER"):
         return result
@@ -402,56 +507,66 @@ def send_outbox(limit: int = 200) -> dict[str, int]:
             .where(
                 OutboxMail.status == OutboxStatus.VANTAR, OutboxMail.next_attempt_at <= clock.now()
             )
-            .order_by(OutboxMail.id)
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
             .limit(limit)
         )
     )
     db.session.commit()
-    if not ids:
-        return result
-    try:
-        smtp = _connect()
-    except (OSError, smtplib.SMTPException) as error:
-        log.warning("mail server unreachable: %s", error)
-        for waiting in db.session.scalars(select(OutboxMail).where(OutboxMail.id.in_(ids))):
-            _defer(waiting, error)
-            result["deferred"] += 1
-        db.session.commit()
-        return result
+    smtp: smtplib.SMTP | None = None
     try:
         for index, mail_id in enumerate(ids):
             mail = _claim(mail_id)
             if mail is None:  # sent or claimed by another sender meanwhile
                 continue
+            if mail_too_big(mail.subject, mail.body):
+                outcome = _fail(mail, f"För stort e-postmeddelande (över {mail_max_bytes()} byte)")
+                _record(mail)
+                result[outcome] += 1
+                continue
             message = _message(mail)
-            db.session.commit()  # end the read; the marking below starts with a write
+            db.session.commit()  # end the read; the outcome below starts with a write
+            if smtp is None:
+                try:
+                    smtp = _connect()
+                except (OSError, smtplib.SMTPException) as error:
+                    # The server cannot be reached: this message and the rest of the batch
+                    # wait, each with its own backoff; nothing is tried again in this run.
+                    log.warning("mail server unreachable: %s", _describe(error))
+                    for waiting_id in ids[index:]:
+                        waiting = mail if waiting_id == mail_id else _claim(waiting_id)
+                        if waiting is not None:
+                            result[_defer(waiting, error)] += 1
+                            _record(waiting)
+                    break
             try:
                 smtp.send_message(message)
-            except smtplib.SMTPRecipientsRefused as error:
-                mail.status = OutboxStatus.MISSLYCKAD
-                mail.attempts += 1
-                mail.last_error = f"Mottagaren avvisades: {error.recipients}"[:500]
-                db.session.commit()
-                result["failed"] += 1
-                continue
             except (OSError, smtplib.SMTPException) as error:
-                log.warning("mail sending failed: %s", error)
-                rest = ids[index:]
-                for waiting in db.session.scalars(
-                    select(OutboxMail).where(
-                        OutboxMail.id.in_(rest), OutboxMail.status == OutboxStatus.VANTAR
-                    )
-                ):
-                    _defer(waiting, error)
-                    result["deferred"] += 1
-                db.session.commit()
-                break
+                if is_permanent(error):
+                    log.warning("mail %s refused for good: %s", mail_id, _describe(error))
+                    outcome = _fail(mail, _describe(error))
+                else:
+                    log.warning("mail %s deferred: %s", mail_id, _describe(error))
+                    outcome = _defer(mail, error)
+                code, _ = _answer(error)
+                if code is None or code == 421:
+                    # The connection is lost, timed out or closed by the server (421): the
+                    # next message connects anew.
+                    _close(smtp)
+                    smtp = None
+                _record(mail)
+                result[outcome] += 1
+                continue
             _mark_sent(mail_id)
             result["sent"] += 1
     finally:
+        _close(smtp)
+    return result
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
         with contextlib.suppress(OSError, smtplib.SMTPException):
             smtp.quit()
-    return result
 
 
 def retry_mail(actor: User, mail: OutboxMail) -> None:
@@ -461,6 +576,7 @@ def retry_mail(actor: User, mail: OutboxMail) -> None:
         if mail.status == OutboxStatus.SKICKAD:
             return
         mail.status = OutboxStatus.VANTAR
+        mail.attempts = 0
         mail.next_attempt_at = clock.now()
         audit.record(actor, "outbox_retry", target=f"outbox:{mail.id}",
                      summary="Skickar e-postmeddelandet igen")  # fmt: skip
@@ -474,29 +590,58 @@ def reminder_offsets() -> list[int]:
     return sorted({int(x) for x in raw if int(x) >= 0})
 
 
-def _make_once(item: Item, purpose: str, offset: int, users: list[User], message: str) -> bool:
-    """Insert the reminder key and the notifications in one transaction; False if the key
-    existed (another run made this reminder)."""
+def _make_once(
+    item: Item, purpose: str, offset: int, users: list[User], message: str, reason: str
+) -> bool:
+    """Make one reminder or escalation: the reminder key, and the notifications of `users`,
+    in a savepoint of the job's unit of work. False if the key existed (another run made
+    it).
+
+    The key is stored only when someone is told. If none of `users` can be told (none given,
+    or all inactive), the notice goes to the admins' page of undeliverable notices instead
+    (`reason` says why), so it is never lost and never made twice.
+    """
     assert item.due_date is not None
-    due, item_id = item.due_date, item.id
-    user_ids = [u.id for u in users]
-    for attempt in range(6):
-        try:
+    try:
+        with db.session.begin_nested():
             db.session.add(
-                ReminderKey(item_id=item_id, purpose=purpose, due_date=due, offset_days=offset)
+                ReminderKey(
+                    item_id=item.id, purpose=purpose, due_date=item.due_date, offset_days=offset
+                )
             )
             db.session.flush()
-            notify(user_ids, message, item=item, purpose=purpose)
-            db.session.commit()
-        except IntegrityError:  # made by another run: the key is the guarantee
-            db.session.rollback()
-            return False
-        except OperationalError:  # SQLite: another writer got there first; try again
-            db.session.rollback()
-            time.sleep(0.05 * (attempt + 1))
-            continue
-        return True
-    return False
+            if not notify([u.id for u in users], message, item=item, purpose=purpose):
+                log.warning("%s of %s has no recipient: %s", purpose, item.ref, reason)
+                db.session.add(
+                    UndeliverableNotice(
+                        item_id=item.id, purpose=purpose, message=message[:300],
+                        reason=reason[:300],
+                    )
+                )  # fmt: skip
+                notify(
+                    admins(),
+                    f"En {PURPOSE_NOUNS.get(purpose, 'notis')} om {item.ref} nådde ingen "
+                    "mottagare. Se Notiser utan mottagare.",
+                    url="/admin/notiser-utan-mottagare",
+                    purpose="utan_mottagare",
+                )
+                db.session.flush()
+    except IntegrityError:  # made by another run: the key is the guarantee
+        return False
+    return True
+
+
+def admins() -> list[User]:
+    """Every active administrator (told about notices that reached no one)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.role == str(Role.ADMIN), User.active.is_(True))
+            .distinct()
+            .order_by(User.id)
+        )
+    )
 
 
 def _existing_keys(item_ids: list[int], purpose: str) -> set[tuple[int, date, int]]:
@@ -557,15 +702,39 @@ def send_reminders() -> int:
         message = (
             f"Påminnelse: {item.ref} ska vara klart {_days_text(days_left)} ({due.isoformat()})."
         )
-        if _make_once(item, "paminnelse", offset, [item.owner], message):
+        reason = "Ansvarig är inte längre aktiv."
+        if _make_once(item, "paminnelse", offset, [item.owner], message, reason):
             made += 1
     return made
 
 
+def escalation_recipients(item: Item) -> list[User]:
+    """Who is told that `item` is overdue, never the owner themself: the chef of the item's
+    unit or the nearest unit above (kvalitet.org.operations.chefs_of); when there is no chef
+    above the owner, the next role up the tree that can act: an avdelningschef at or above
+    the unit, else the förvaltning's kvalitetsutvecklare. [] when there is no one."""
+
+    def others(users: list[User]) -> list[User]:
+        return [u for u in users if u.id != item.owner_id]
+
+    unit: Unit | None = item.unit
+    while unit is not None:
+        chefs = others(chefs_of(unit))
+        if chefs:
+            return chefs
+        unit = unit.parent
+    for role in ESCALATION_FALLBACK_ROLES:
+        users = others(all_holders_over(item.unit, [role]))
+        if users:
+            return users
+    return []
+
+
 def escalate_overdue() -> int:
-    """Tell the owner's chef (kvalitet.org.operations.chefs_of, the level above if the owner
-    is the chef) once about each item still open ESCALATE_AFTER_DAYS days after its due date.
-    Catches up after downtime: any overdue item not yet escalated is escalated."""
+    """Tell the owner's chef (or the next role up that can act, see escalation_recipients)
+    once about each item still open ESCALATE_AFTER_DAYS days after its due date; with no one
+    to tell, the admins' page of undeliverable notices gets it. Catches up after downtime:
+    any overdue item not yet escalated is escalated."""
 
     after = int(current_app.config.get("ESCALATE_AFTER_DAYS", 3))
     today = clock.today()
@@ -585,16 +754,44 @@ def escalate_overdue() -> int:
         item = db.session.get(Item, item_id)
         if item is None:
             continue
-        chefs = [c for c in chefs_of(item.unit) if c.id != item.owner_id]
-        unit = item.unit.parent
-        while not chefs and unit is not None:
-            chefs = [c for c in chefs_of(unit) if c.id != item.owner_id]
-            unit = unit.parent
         owner_name = item.owner.name if item.owner else "ansvarig"
         message = f"{item.ref} är försenat sedan {due.isoformat()} (ansvarig: {owner_name})."
-        if _make_once(item, "eskalering", after, chefs, message):
+        reason = (
+            "Ingen chef, avdelningschef eller kvalitetsutvecklare ovanför den ansvariga "
+            f"på {item.unit.name}."
+        )
+        if _make_once(item, "eskalering", after, escalation_recipients(item), message, reason):
             made += 1
     return made
+
+
+def undeliverable(include_handled: bool = False) -> Select[tuple[UndeliverableNotice]]:
+    query = select(UndeliverableNotice).order_by(UndeliverableNotice.id.desc())
+    if not include_handled:
+        query = query.where(UndeliverableNotice.handled_at.is_(None))
+    return query
+
+
+def undeliverable_count() -> int:
+    return int(
+        db.session.scalar(
+            select(func.count(UndeliverableNotice.id)).where(
+                UndeliverableNotice.handled_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def mark_undeliverable_handled(actor: User, notice: UndeliverableNotice) -> None:
+    """An admin has taken care of a notice that reached no one (told someone, fixed roles)."""
+    with transaction():
+        if notice.handled_at is not None:
+            return
+        notice.handled_at = clock.now()
+        notice.handled_by_id = actor.id
+        audit.record(actor, "undeliverable_handled", item=notice.item,
+                     summary="Markerade en notis utan mottagare som hanterad")  # fmt: skip
 
 
 def outbox_counts() -> dict[str, int]:

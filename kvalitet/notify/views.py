@@ -19,16 +19,16 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from kvalitet.core.errors import OperationError
-from kvalitet.core.web import apply_operation_error
+from kvalitet.core.web import apply_operation_error, arg_int, safe_next
 from kvalitet.extensions import db, limiter
 from kvalitet.items.queries import paginate
 from kvalitet.notify import operations
 from kvalitet.notify.calendar import feed
 from kvalitet.notify.forms import PreferenceForm
-from kvalitet.notify.models import Notification, OutboxMail, OutboxStatus
+from kvalitet.notify.models import Notification, OutboxMail, OutboxStatus, UndeliverableNotice
 
 bp = Blueprint("notify", __name__)
 
@@ -110,6 +110,48 @@ def outbox() -> Any:
     )  # fmt: skip
 
 
+@bp.route("/admin/utkorg/problem")
+@login_required
+def outbox_problems() -> Any:
+    """Mail refused for good (with the server's answer) and mail waiting for a retry."""
+    _admin_only()
+    query = (
+        select(OutboxMail)
+        .where(
+            or_(
+                OutboxMail.status == OutboxStatus.MISSLYCKAD,
+                (OutboxMail.status == OutboxStatus.VANTAR) & (OutboxMail.attempts > 0),
+            )
+        )
+        .order_by(OutboxMail.status, OutboxMail.id.desc())
+    )
+    return render_template(
+        "notify/outbox_problems.html", pagination=paginate(query), empty=FlaskForm()
+    )
+
+
+@bp.route("/admin/notiser-utan-mottagare", methods=["GET", "POST"])
+@login_required
+def undeliverable() -> Any:
+    """Reminders and escalations that found no one to tell."""
+    _admin_only()
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        notice = db.session.get(UndeliverableNotice, arg_int(request.form.get("notice")) or 0)
+        if notice is None:
+            abort(404)
+        operations.mark_undeliverable_handled(current_user, notice)
+        flash("Notisen är markerad som hanterad.", "success")
+        return redirect(url_for("notify.undeliverable"))
+    show_all = request.args.get("visa") == "alla"
+    return render_template(
+        "notify/undeliverable.html",
+        pagination=paginate(operations.undeliverable(include_handled=show_all)),
+        show_all=show_all, empty=FlaskForm(),
+    )  # fmt: skip
+
+
 @bp.route("/admin/utkorg/<int:mail_id>", methods=["GET", "POST"])
 @login_required
 def outbox_mail(mail_id: int) -> Any:
@@ -122,7 +164,9 @@ def outbox_mail(mail_id: int) -> Any:
             abort(400)
         operations.retry_mail(current_user, mail)
         flash("E-postmeddelandet skickas vid nästa utskick.", "success")
-        return redirect(url_for("notify.outbox_mail", mail_id=mail.id))
+        return redirect(
+            safe_next(request.form.get("next"), url_for("notify.outbox_mail", mail_id=mail.id))
+        )
     return render_template("notify/outbox_mail.html", mail=mail, empty=FlaskForm())
 
 
