@@ -43,10 +43,12 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The report and list figures, then the load benchmark (gunicorn, 20 users, 3 minutes).
+# The report and list figures, the Word/PDF times with the table-fit checks (50,000 items),
+# then the load benchmark (gunicorn, 20 users, 3 minutes).
 # Set KVALITET_BENCH_DATABASE_URL=postgresql://... to run both on PostgreSQL.
 bench: install
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.rapport_times --check
 	$(BIN)/python -m bench.load
 
 # Break each guard of core/permissions.py and core/workflow.py in turn; report survivors.
