@@ -34,6 +34,7 @@ from kvalitet.items.models import LINK_LABELS
 from kvalitet.modules import MODULES
 from kvalitet.notify.operations import unread_count as count
 from kvalitet.org.models import User
+from kvalitet.sso import providers as sso_providers
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -198,10 +199,13 @@ def content_security_policy() -> str:
     """No inline script or style anywhere: scripts and styles come from /static/ only (the
     print and PDF pages' <style> blocks carry this response's nonce). No framing."""
     style = "'self'" + (f" 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else "")
+    # Forms may lead on to the identity provider (logout there, the SAML POST binding).
+    form_action = " ".join(["'self'", *sso_providers.form_action_origins()])
     return (
         "default-src 'self'; script-src 'self'; "
         f"style-src {style}; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        f"object-src 'none'; base-uri 'none'; form-action {form_action}; "
+        "frame-ancestors 'none'"
     )
 
 

@@ -317,6 +317,7 @@ def compile_report(
         "plan": plan.name,
         "plan_id": plan.id,
         "period": {
+            "noun": "Period",  # the title page says "Period: …", not "Kvalitetsår: …"
             "key": rp.key,
             "label": period.label,
             "start": period.start.isoformat(),

@@ -3,10 +3,12 @@ the configuration and cached per app until the configuration changes."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.integrations.flask_client import OAuth
 from cryptography import x509
@@ -20,6 +22,8 @@ from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 
 HTTP_TIMEOUT = 10  # seconds for every call Kvalitet makes to the identity provider
+
+log = logging.getLogger("kvalitet.sso")
 
 
 def _config(name: str) -> Any:
@@ -230,3 +234,31 @@ def idp_entity_id(client: Saml2Client) -> str:
     if len(idps) != 1:
         raise ValueError("SAML metadata must describe exactly one identity provider")
     return str(next(iter(idps)))
+
+
+def _origin(url: str | None) -> str | None:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def form_action_origins() -> list[str]:
+    """The identity providers' origins that a form of Kvalitet may lead to (the logout form
+    redirects on to the provider's logout; the SAML POST binding posts to the IdP), for the
+    Content-Security-Policy's form-action. Only what is configured and already loaded."""
+    origins: set[str | None] = set()
+    try:
+        if oidc_enabled():
+            origins.add(_origin(_config("OIDC_DISCOVERY_URL")))
+            metadata = getattr(oidc_client(), "server_metadata", None) or {}
+            origins.add(_origin(metadata.get("end_session_endpoint")))
+            origins.add(_origin(metadata.get("authorization_endpoint")))
+        if saml_enabled():
+            client = saml_client()
+            idp = idp_entity_id(client)
+            for service in ("single_sign_on_service", "single_logout_service"):
+                for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST):
+                    for entry in getattr(client.metadata, service)(idp, binding) or []:
+                        origins.add(_origin(entry.get("location")))
+    except Exception:
+        log.debug("could not read the identity providers' origins", exc_info=True)
+    return sorted(o for o in origins if o)

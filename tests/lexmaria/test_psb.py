@@ -173,16 +173,17 @@ def test_texts_are_tasks_of_those_responsible_and_a_frozen_version_keeps(org, lo
     word = Document(io.BytesIO(docx.data))
     paragraphs = [p.text for p in word.paragraphs]
     assert "Patientsäkerhetsberättelse 2026" in paragraphs
-    assert any(p.startswith("Kalenderår 2026") for p in paragraphs)
+    assert any(p.startswith("Kalenderår: 2026") for p in paragraphs)
     assert any(version.sha256 in p for p in paragraphs)
-    assert "Händelser och vårdskador (lex Maria)" in paragraphs
+    # Headings are numbered now ("7 Händelser …"), unless numbering is switched off.
+    assert any(p.endswith("Händelser och vårdskador (lex Maria)") for p in paragraphs)
 
     pdf = lasare.get(f"/patientsakerhetsberattelse/version/{version.id}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     text = subprocess.run(
         ["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True
     ).stdout.decode()
-    assert "Patientsäkerhetsberättelse 2026" in text and "Kalenderår 2026" in text
+    assert "Patientsäkerhetsberättelse 2026" in text and "Kalenderår: 2026" in text
     assert "Ett fall ledde till en allvarlig vårdskada" in text
 
     # A medarbetare may not read it.

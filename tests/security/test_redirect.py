@@ -48,6 +48,10 @@ def test_login_never_redirects_off_site(org, client, target):
     response = client.post(
         url, {"email": org.chef_a1.email, "password": PASSWORD, "csrf_token": token}
     )
+    if "\x00" in target:
+        # The input layer refuses a NUL anywhere in the request before the login runs.
+        assert response.status_code == 400
+        return
     assert response.status_code == 302
     location = response.headers["Location"]
     parts = urlsplit(location)
