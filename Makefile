@@ -34,8 +34,11 @@ run: system-deps-run demo
 	bash scripts/run.sh
 
 # Second command: install what the tests need and run the whole suite.
+# Two workers (pytest-xdist): the suite has grown to ~700 tests with browser, SSO and fuzz
+# tests; each worker has its own databases. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 test: system-deps install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
