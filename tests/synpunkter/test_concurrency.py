@@ -6,6 +6,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from kvalitet.core import uow
 from kvalitet.extensions import db
 from kvalitet.org.models import Unit, User
 from kvalitet.synpunkter import operations as ops
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL row locks")
 
 def test_parallel_registrations_get_unique_numbers(app, org):
     unit_id, user_id = org.a1.id, org.registrator.id
+    db.session.commit()
     errors: list[Exception] = []
     barrier = threading.Barrier(4)
 
@@ -27,8 +29,9 @@ def test_parallel_registrations_get_unique_numbers(app, org):
                 user = db.session.get(User, user_id)
                 barrier.wait()
                 for _ in range(5):
-                    ops.register(user, unit=unit, typ="synpunkt", kalla="brukare",
-                                 kanal="telefon", description="Samtidigt")  # fmt: skip
+                    with uow.unit_of_work():  # each registration is its own unit, committed
+                        ops.register(user, unit=unit, typ="synpunkt", kalla="brukare",
+                                     kanal="telefon", description="Samtidigt")  # fmt: skip
             except Exception as exc:  # pragma: no cover - reported below
                 errors.append(exc)
             finally:
