@@ -15,7 +15,7 @@ from kvalitet.arshjul.models import ArshjulAktivitet, ArshjulUppgift, OnceMarker
 from kvalitet.core import audit, clock, uow
 from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.periods import current_quality_year
-from kvalitet.core.permissions import require
+from kvalitet.core.permissions import RIGHTS, require
 from kvalitet.core.pii import check_text
 from kvalitet.core.recurrence import Rule, occurrences
 from kvalitet.core.roles import Role
@@ -28,7 +28,7 @@ from kvalitet.org.operations import holders_over
 if TYPE_CHECKING:
     from kvalitet.org.models import User
 
-EDITOR_ROLES = (Role.KVALITETSUTVECKLARE, Role.ADMIN)
+EDITOR_ROLES = RIGHTS["arshjul.manage"]
 RESPONSIBLE_ROLES = (
     Role.ENHETSCHEF, Role.AVDELNINGSCHEF, Role.SAS, Role.MAS, Role.KVALITETSUTVECKLARE,
     Role.REGISTRATOR,

@@ -259,7 +259,6 @@ def shown_statistics(detail: Detail, figures: dict[str, Any]) -> dict[str, Any]:
 RIGHTS: dict[str, tuple[str, ...]] = {
     # lex Sarah: the SAS-only steps (bedömning, utredning, beslut, IVO) and the read log
     "lexsarah.sas_steps": (Role.SAS,),
-    "lexsarah.read_log": (Role.SAS,),
     # plans and lists
     "egenkontroll.manage_plans": (
         Role.KVALITETSUTVECKLARE,
@@ -267,7 +266,6 @@ RIGHTS: dict[str, tuple[str, ...]] = {
         Role.ENHETSCHEF,
     ),
     "arshjul.manage": (Role.KVALITETSUTVECKLARE, Role.ADMIN),
-    "lists.manage": (Role.ADMIN, Role.KVALITETSUTVECKLARE),
     # the kvalitetsberättelse: compile and manage drafts; read drafts
     "rapport.manage": (Role.KVALITETSUTVECKLARE, Role.AVDELNINGSCHEF),
     # mål och indikatorer: build and change a unit's verksamhetsplan

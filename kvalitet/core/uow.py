@@ -98,17 +98,13 @@ def rollback() -> None:
     db.session.rollback()
 
 
-def run(work: Callable[[], T], *, commit_if: Callable[[T], bool] | None = None) -> T:
-    """Run `work` as one unit: commit once at the end (when `commit_if(result)` allows),
-    roll back on any error. Retried once from the start on a retryable database error,
-    then reported as a ConflictError."""
+def run(work: Callable[[], T]) -> T:
+    """Run `work` as one unit: commit once at the end, roll back on any error. Retried once
+    from the start on a retryable database error, then reported as a ConflictError."""
     for attempt in (1, 2):
         try:
             result = work()
-            if commit_if is None or commit_if(result):
-                commit()
-            else:
-                rollback()
+            commit()
             return result
         except StaleDataError:
             rollback()

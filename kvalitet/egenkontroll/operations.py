@@ -17,7 +17,7 @@ from kvalitet.avvikelser import operations as avv
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.periods import quality_year
-from kvalitet.core.permissions import holds_role_over, is_admin, require
+from kvalitet.core.permissions import RIGHTS, holds_role_over, is_admin, require
 from kvalitet.core.pii import check_text
 from kvalitet.core.recurrence import Rule, occurrences
 from kvalitet.core.roles import Role
@@ -45,7 +45,7 @@ from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import chefs_of, holders_over
 
 # Who may write and adopt plans for a scope (role held at or above the scope unit).
-PLAN_ROLES = (Role.KVALITETSUTVECKLARE, Role.AVDELNINGSCHEF, Role.ENHETSCHEF)
+PLAN_ROLES = RIGHTS["egenkontroll.manage_plans"]
 OPEN_STATES = (EgkStatus.PLANERAD, EgkStatus.PAGAENDE)
 MAX_CASES = 200
 

@@ -29,6 +29,7 @@ from kvalitet.core.periods import parse_quality_year, recent_quality_years
 from kvalitet.core.permissions import (
     Detail,
     holds_role_over,
+    may,
     role_paths,
     shown_statistics,
     statistics_detail,
@@ -63,7 +64,7 @@ def _fail(form: FlaskForm, exc: OperationError) -> None:
 
 
 def _is_sas(item: LexSarahArende) -> bool:
-    return holds_role_over(current_user, [Role.SAS], item.unit)
+    return may(current_user, "lexsarah.sas_steps", item.unit)
 
 
 # --- rapport ------------------------------------------------------------------------------

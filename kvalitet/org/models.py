@@ -102,7 +102,7 @@ class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined,mi
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
 
-    def has_role(self, *roles: Role) -> bool:
+    def has_role(self, *roles: str) -> bool:
         wanted = {str(r) for r in roles}
         return any(ra.role in wanted for ra in self.roles)
 

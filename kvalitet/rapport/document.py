@@ -29,6 +29,7 @@ from kvalitet.avvikelser.stats import underreporting_threshold
 from kvalitet.core import clock
 from kvalitet.core.numbers import format_number, format_percent
 from kvalitet.core.periods import Period, quality_year
+from kvalitet.core.permissions import SMALL_GROUP
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ItemLink, LinkType, QualityArea, item_quality_area
 from kvalitet.lagrum.lookup import lagrum
@@ -146,7 +147,7 @@ KEY_LABELS: dict[str, str] = {
 }
 
 SUPPRESS_PATTERN = re.compile(r"(^|_)(kon|kön|alder|ålder|sex|age|aldersgrupp)(_|$)")
-SUPPRESS_BELOW = 5
+SUPPRESS_BELOW = SMALL_GROUP  # the one small-group rule (kvalitet.core.permissions)
 SKIP_KEYS = {"period", "per_avdelning", "unit_id", "root", "threshold"}
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, NotFound, OperationError
 from kvalitet.core.periods import current_quality_year, quality_year
-from kvalitet.core.permissions import can, holds_role_over, role_paths
+from kvalitet.core.permissions import RIGHTS, can, holds_role_over, role_paths
 from kvalitet.core.pii import check_text
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.uow import check_version, transaction
@@ -39,7 +39,7 @@ from kvalitet.rapport.models import (
     TextStatus,
 )
 
-MANAGER_ROLES = (Role.KVALITETSUTVECKLARE, Role.AVDELNINGSCHEF)
+MANAGER_ROLES = RIGHTS["rapport.manage"]
 
 # --- who may do what ------------------------------------------------------------------------
 
