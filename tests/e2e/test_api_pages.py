@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import browser_login
 
@@ -37,6 +38,6 @@ def test_import_preview_in_browser(live_server, org, page, tmp_path: Path):
     page.get_by_label("Fil (CSV eller Excel .xlsx)").set_input_files(str(csv))
     page.get_by_role("button", name="Läs in filen").click()
     page.get_by_role("button", name="Förhandsgranska").click()
-    assert page.get_by_text("Rad 3, kolumn ”Enhet”: Okänd enhet ”Enhet X”.").is_visible()
+    expect(page.get_by_text("Rad 3, kolumn ”Enhet”: Okänd enhet ”Enhet X”.")).to_be_visible()
     page.get_by_role("button", name=re.compile("Importera 1 giltiga")).click()
-    assert page.get_by_text(re.compile("Inget importerades: rad 3")).is_visible()
+    expect(page.get_by_text(re.compile("Inget importerades: rad 3"))).to_be_visible()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from kvalitet.core import clock
@@ -41,8 +42,8 @@ def test_chef_performs_on_phone_and_turns_a_finding_into_an_action(
     page.screenshot(path="/tmp/egk_perform_phone.png", full_page=True)
     page.get_by_role("button", name="Slutför egenkontrollen").click()
     page.wait_for_url(f"{live_server}/egenkontroll/{item.ref}")
-    assert page.get_by_text("Egenkontrollen är genomförd.").is_visible()
-    assert page.get_by_role("cell", name="1/2").is_visible()
+    expect(page.get_by_text("Egenkontrollen är genomförd.")).to_be_visible()
+    expect(page.get_by_role("cell", name="1/2")).to_be_visible()
     page.get_by_label("Nytt fynd").fill("Åtkomst utan dokumenterat skäl")
     page.get_by_role("button", name="Lägg till fynd").click()
     page.get_by_role("button", name="Skapa förbättringsåtgärd").click()
@@ -58,12 +59,12 @@ def test_plan_and_statistics_on_desktop(app, org, live_server, page):
     plan, _ = make_plan(org, adopt_on=date(2026, 1, 10))
     browser_login(page, live_server, org.kvalitet.email)
     page.goto(f"{live_server}/egenkontroll/planer/{plan.id}")
-    assert page.get_by_text("Varje månad den 15:e").is_visible()
+    expect(page.get_by_text("Varje månad den 15:e")).to_be_visible()
     page.screenshot(path="/tmp/egk_plan_desktop.png", full_page=True)
     page.goto(f"{live_server}/egenkontroll/planer/{plan.id}")
     page.get_by_role("link", name="Ny kontroll").click()
     page.screenshot(path="/tmp/egk_kontroll_form.png", full_page=True)
     page.goto(f"{live_server}/egenkontroll/statistik?ar=2025/26")
-    assert page.get_by_role("heading", name="Egenkontroller – statistik").is_visible()
+    expect(page.get_by_role("heading", name="Egenkontroller – statistik")).to_be_visible()
     page.goto(f"{live_server}/egenkontroll/")
     page.screenshot(path="/tmp/egk_list_desktop.png", full_page=True)

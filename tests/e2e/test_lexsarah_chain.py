@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from kvalitet.extensions import db
@@ -32,11 +33,13 @@ def test_whole_chain_in_browser(app, org, live_server, page):
     page.get_by_label("Omedelbara åtgärder som vidtagits").fill("Extra tillsyn infördes direkt.")
     page.get_by_label("När vidtogs åtgärderna?").fill("2025-01-10T08:00")
     page.get_by_role("button", name="Skicka rapporten till SAS").click()
-    assert page.get_by_text(re.compile(r"Din rapport har tagits emot med nummer LXS-")).is_visible()
+    expect(
+        page.get_by_text(re.compile(r"Din rapport har tagits emot med nummer LXS-"))
+    ).to_be_visible()
     db.session.rollback()
     ref = db.session.scalars(select(LexSarahArende.ref)).one()
     page.goto(f"{base}/lexsarah/{ref}")
-    assert page.get_by_text("Sidan eller ärendet finns inte").is_visible()
+    expect(page.get_by_text("Sidan eller ärendet finns inte")).to_be_visible()
     page.goto(f"{base}/")
     _logout(page)
 
@@ -49,7 +52,7 @@ def test_whole_chain_in_browser(app, org, live_server, page):
     form.get_by_label("Missförhållande", exact=True).check()
     form.get_by_label("Motivering").fill("Tillsyn enligt beslut uteblev.")
     form.get_by_role("button", name="Spara bedömning och starta utredning").click()
-    assert page.get_by_text("Utredningen har startat", exact=False).is_visible()
+    expect(page.get_by_text("Utredningen har startat", exact=False)).to_be_visible()
 
     # 3. The utredning, one entry for each required point.
     for section in REQUIRED_SECTIONS:
@@ -59,8 +62,8 @@ def test_whole_chain_in_browser(app, org, live_server, page):
         form.get_by_label("Fakta", exact=True).check()
         form.get_by_label("Uppgift").fill(f"Uppgifter: {section.label}.")
         form.get_by_role("button", name="Spara uppgift").click()
-        assert page.get_by_text("Uppgiften är sparad").is_visible()
-    assert not page.get_by_test_id("saknas").is_visible()
+        expect(page.get_by_text("Uppgiften är sparad")).to_be_visible()
+    expect(page.get_by_test_id("saknas")).not_to_be_visible()
 
     # 4. Beslut: allvarligt missförhållande.
     form = page.get_by_test_id("beslut-form")
@@ -69,14 +72,14 @@ def test_whole_chain_in_browser(app, org, live_server, page):
     form.get_by_label("Beslutsfattare").select_option(label=org.avdchef_a.display)
     form.get_by_label("Motivering").fill("Allvarlig brist i tillsynen.")
     form.get_by_role("button", name="Registrera beslut").click()
-    assert page.get_by_text("ska anmälas till IVO snarast").is_visible()
+    expect(page.get_by_text("ska anmälas till IVO snarast")).to_be_visible()
 
     # 5. Anmälan till IVO via the e-tjänst, investigation not attached.
     form = page.get_by_test_id("ivo-form")
     form.get_by_label("IVO-region").select_option("IVO Region Öst")
     form.get_by_label("IVO:s e-tjänst").check()
     form.get_by_role("button", name="Registrera anmälan").click()
-    assert page.get_by_test_id("ivo-senast").is_visible()
+    expect(page.get_by_test_id("ivo-senast")).to_be_visible()
     with page.expect_download() as download_info:
         page.evaluate(
             "url => { const a = document.createElement('a'); a.href = url; a.download = 'ivo.pdf';"
@@ -93,7 +96,7 @@ def test_whole_chain_in_browser(app, org, live_server, page):
         [str(org.a1.id), str(org.a2.id)]
     )
     form.get_by_role("button", name="Spara spridning").click()
-    assert page.get_by_text("Spridningen är sparad").is_visible()
+    expect(page.get_by_text("Spridningen är sparad")).to_be_visible()
     _logout(page)
 
     # 7. Each unit's chef confirms.
@@ -101,9 +104,9 @@ def test_whole_chain_in_browser(app, org, live_server, page):
         browser_login(page, base, chef.email)
         page.get_by_role("button", name="Ärenden").click()
         page.get_by_role("link", name="Spridning lex Sarah").first.click()
-        assert page.get_by_text("Se över nattens tillsynsrutin.").is_visible()
+        expect(page.get_by_text("Se över nattens tillsynsrutin.")).to_be_visible()
         page.get_by_test_id(f"bekrafta-{unit.id}").click()
-        assert page.get_by_text("Bekräftelsen för").is_visible()
+        expect(page.get_by_text("Bekräftelsen för")).to_be_visible()
         _logout(page)
 
     # 8. SAS records that the investigation reached IVO and closes.
@@ -113,9 +116,9 @@ def test_whole_chain_in_browser(app, org, live_server, page):
     assert org.chef_a1.name in table.inner_text() and org.chef_a2.name in table.inner_text()
     page.get_by_role("button", name="Spara", exact=True).click()
     page.get_by_test_id("avslut-form").get_by_role("button", name="Avsluta ärendet").click()
-    assert page.get_by_text("Ärendet är avslutat.").is_visible()
+    expect(page.get_by_text("Ärendet är avslutat.")).to_be_visible()
     page.goto(f"{base}/lexsarah/{ref}/lasloggen")
-    assert page.get_by_test_id("lasloggen").get_by_text(org.sas.name).first.is_visible()
+    expect(page.get_by_test_id("lasloggen").get_by_text(org.sas.name).first).to_be_visible()
     db.session.rollback()
     case = db.session.scalars(select(LexSarahArende)).one()
     assert case.status == "avslutad" and case.allvarligt and case.ivo_channel == "etjanst"
@@ -127,6 +130,6 @@ def test_case_page_on_phone(app, org, live_server, phone_page):
     case = make_case(org)
     browser_login(phone_page, live_server, org.sas.email)
     phone_page.goto(f"{live_server}/lexsarah/{case.ref}")
-    assert phone_page.get_by_test_id("bedomning-form").is_visible()
+    expect(phone_page.get_by_test_id("bedomning-form")).to_be_visible()
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from kvalitet.atgarder.models import Atgard
 from kvalitet.extensions import db
@@ -17,12 +18,12 @@ def test_login_inbox_logout(app, org, live_server, page):
              owner_id=org.chef_a1.id, due_date=date(2030, 1, 15))  # fmt: skip
     db.session.commit()
     browser_login(page, live_server, org.chef_a1.email)
-    assert page.get_by_role("heading", name="Mina ärenden").is_visible()
-    assert page.get_by_text("Ny rutin för hembesök").is_visible()
+    expect(page.get_by_role("heading", name="Mina ärenden")).to_be_visible()
+    expect(page.get_by_text("Ny rutin för hembesök")).to_be_visible()
     page.get_by_role("link", name="ATG-").first.click()
-    assert page.get_by_role("heading", name="Ny rutin för hembesök").is_visible()
+    expect(page.get_by_role("heading", name="Ny rutin för hembesök")).to_be_visible()
     page.get_by_role("button", name="Logga ut").click()
-    assert page.get_by_text("Du är utloggad").is_visible()
+    expect(page.get_by_text("Du är utloggad")).to_be_visible()
     page.goto(f"{live_server}/")
     assert "/logga-in" in page.url
 
@@ -48,8 +49,8 @@ def test_keyboard_login_on_phone(app, org, live_server, phone_page):
     page.wait_for_url(f"{live_server}/")
     # The menu collapses behind a toggle on a phone and opens with it.
     toggle = page.get_by_role("button", name="Visa menyn")
-    assert toggle.is_visible()
+    expect(toggle).to_be_visible()
     toggle.click()
-    assert page.get_by_role("link", name="Mina ärenden").first.is_visible()
+    expect(page.get_by_role("link", name="Mina ärenden").first).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "page is wider than the phone screen"

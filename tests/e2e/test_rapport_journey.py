@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from kvalitet.extensions import db
 from kvalitet.rapport import operations as ops
@@ -46,7 +47,7 @@ def test_write_freeze_and_read(app, org, live_server, page, phone_page, browser)
     page.goto(f"{live_server}/kvalitetsberattelse/")
     page.get_by_role("link", name="2025/26").click()
     page.get_by_role("heading", name="3 Avdelning A").wait_for()
-    assert page.get_by_text("Dokumentationen behöver bli bättre.").is_visible()
+    expect(page.get_by_text("Dokumentationen behöver bli bättre.")).to_be_visible()
     assert page.get_by_role("rowheader", name="Utbildning i sekretess (").count() >= 1
     shot(page, "rapport-utkast")
     page.get_by_label("Kommentar till versionen").fill("Till nämnden")

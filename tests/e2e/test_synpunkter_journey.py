@@ -5,6 +5,7 @@ public pages are checked with axe-core (WCAG 2.1 AA)."""
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from kvalitet.extensions import db
@@ -44,7 +45,7 @@ def test_citizen_to_registrator_to_chef_to_statistics(app, org, live_server, pag
     page.get_by_label("Berätta vad det gäller").fill("Ingen ringde tillbaka trots löfte.")
     page.get_by_label("E-post, telefon eller adress (frivilligt)").fill("anna@example.se")
     page.get_by_role("button", name="Skicka").click()
-    assert page.get_by_role("heading", name="Tack! Vi har tagit emot det du skrev").is_visible()
+    expect(page.get_by_role("heading", name="Tack! Vi har tagit emot det du skrev")).to_be_visible()
     number = page.get_by_test_id("diarienummer").inner_text()
     assert number.startswith("SN ")
     assert axe_violations(page) == []
@@ -53,9 +54,9 @@ def test_citizen_to_registrator_to_chef_to_statistics(app, org, live_server, pag
     browser_login(page, live_server, org.registrator.email)
     item = db.session.scalar(select(Synpunkt))
     page.get_by_role("link", name=item.ref).click()
-    assert page.get_by_text(number).first.is_visible()
+    expect(page.get_by_text(number).first).to_be_visible()
     page.get_by_role("button", name="Registrera och skicka till enheten").click()
-    assert page.get_by_text("Skickad till Enhet A1").is_visible()
+    expect(page.get_by_text("Skickad till Enhet A1")).to_be_visible()
     page.get_by_role("button", name="Logga ut").click()
 
     # 3. The chef answers.
@@ -64,8 +65,8 @@ def test_citizen_to_registrator_to_chef_to_statistics(app, org, live_server, pag
     page.get_by_label("Svaret", exact=True).fill("Vi har gått igenom rutinen för återkoppling.")
     page.get_by_label("Hur skickades svaret?").select_option(label="Via e-tjänsten")
     page.get_by_role("button", name="Registrera svaret").click()
-    assert page.get_by_text("Svaret är registrerat").is_visible()
-    assert page.get_by_text("Besvarad", exact=True).first.is_visible()
+    expect(page.get_by_text("Svaret är registrerat")).to_be_visible()
+    expect(page.get_by_text("Besvarad", exact=True).first).to_be_visible()
 
     # 4. The statistics count it.
     page.goto(f"{live_server}/synpunkter/statistik")
@@ -78,10 +79,10 @@ def test_public_page_on_a_phone_with_errors_is_accessible(app, org, live_server,
     page.goto(f"{live_server}/synpunkter/lamna")
     page.get_by_role("button", name="Skicka").click()
     # The error summary gets focus and links to the field.
-    assert page.get_by_role("alert").is_visible()
-    assert page.get_by_role(
-        "link", name="Berätta vad det gäller: Skriv vad du vill berätta."
-    ).is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Berätta vad det gäller: Skriv vad du vill berätta.")
+    ).to_be_visible()
     assert axe_violations(page) == []
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the public page is wider than the phone screen"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from kvalitet.core import clock
@@ -128,7 +129,8 @@ def test_case_page_on_phone_is_keyboard_usable_and_fits(app, org, live_server, p
     browser_login(phone_page, live_server, org.mas.email)
     phone_page.goto(f"{live_server}/lexmaria/{case.ref}")
     form = phone_page.get_by_test_id("utredning-form")
-    assert form.is_visible() and phone_page.get_by_test_id("information-form").is_visible()
+    expect(form).to_be_visible()
+    expect(phone_page.get_by_test_id("information-form")).to_be_visible()
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     # Every field of the information form has a label (found by its label text).
     info = phone_page.get_by_test_id("information-form")

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from docx import Document
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from kvalitet.core import clock
@@ -74,10 +75,10 @@ def test_plan_to_report_journey(
     chef.get_by_label("Kommentar och analys").fill("Brukarenkäten i maj, 74 svar.")
     chef.get_by_role("button", name="Spara utfallet").click()
     chef.get_by_text("Utfallet för T2 2026 är sparat.").wait_for()
-    assert chef.get_by_text("Rapporterad", exact=True).first.is_visible()
+    expect(chef.get_by_text("Rapporterad", exact=True).first).to_be_visible()
     # 3. The assessment with an åtgärd.
     chef.get_by_role("link", name="1 Socialtjänsten är tillgänglig").click()
-    assert chef.get_by_text("Målet är inte uppnått").first.is_visible()  # the rule's proposal
+    expect(chef.get_by_text("Målet är inte uppnått").first).to_be_visible()  # the rule's proposal
     chef.get_by_label("◐ Målet är delvis uppnått").check()
     chef.get_by_label("Orsak (siffrorna, vad som hänt)").fill(
         "Männen är mindre nöjda än kvinnorna."
@@ -90,13 +91,13 @@ def test_plan_to_report_journey(
     chef.get_by_label("Klart senast").fill("2026-11-30")
     chef.get_by_role("button", name="Skapa och koppla åtgärden").click()
     chef.get_by_text("är skapad och kopplad till målet").wait_for()
-    assert chef.get_by_role("link", name="ATG-2026-0001").is_visible()
+    expect(chef.get_by_role("link", name="ATG-2026-0001")).to_be_visible()
     chef_context.close()
 
     # 4. The board shows it reported; the report as Word and PDF.
     page.reload()
     assert page.locator("#antal-rapporterade").inner_text() == "1"
-    assert page.get_by_text("Målet är delvis uppnått").first.is_visible()
+    expect(page.get_by_text("Målet är delvis uppnått").first).to_be_visible()
     page.get_by_role("link", name="Verksamhetsplan 2026").first.click()
     page.get_by_role("link", name="Rapport", exact=True).click()
     page.get_by_role("heading", name="Delårsrapport 2026 (tertial 2)").wait_for()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from kvalitet.core.roles import Role
 from kvalitet.extensions import db
@@ -27,13 +28,15 @@ def _login_through(page, base: str, button: str, idp_button: str, username: str)
     page.get_by_label("Användarnamn").fill(username)
     page.get_by_role("button", name=idp_button).click()
     page.wait_for_url(f"{base}/")
-    assert page.get_by_role("heading", name="Mina ärenden").is_visible()
+    expect(page.get_by_role("heading", name="Mina ärenden")).to_be_visible()
 
 
 def _logout(page, base: str) -> None:
     page.get_by_role("button", name="Logga ut").click()
     page.wait_for_url(re.compile(re.escape(f"{base}/logga-in")))
-    assert page.get_by_text("utloggad från Kvalitet och hos identitetsleverantören").is_visible()
+    expect(
+        page.get_by_text("utloggad från Kvalitet och hos identitetsleverantören")
+    ).to_be_visible()
     page.goto(f"{base}/")
     page.wait_for_url(re.compile(re.escape(f"{base}/logga-in")))
 
@@ -47,7 +50,7 @@ def test_login_through_oidc_provider(app, org, live_server, oidc_provider, page)
         page, live_server, "Logga in med kommunens konto", "Logga in hos kommunen", "anna"
     )
     page.goto(f"{live_server}/konto")
-    assert page.get_by_text("Enhetschef vid Enhet A1").is_visible()
+    expect(page.get_by_text("Enhetschef vid Enhet A1")).to_be_visible()
     _logout(page, live_server)
     assert oidc_provider.logouts == ["sub-anna"]
 
@@ -66,6 +69,6 @@ def test_login_through_saml_idp(app, org, live_server, saml_idp, page):
         "berit",
     )
     page.goto(f"{live_server}/konto")
-    assert page.get_by_text("Enhetschef vid Enhet A2").is_visible()
+    expect(page.get_by_text("Enhetschef vid Enhet A2")).to_be_visible()
     _logout(page, live_server)
     assert saml_idp.logouts == ["persistent-berit"]
