@@ -16,6 +16,7 @@ MODULES = [
     "arshjul",
     "rapport",
     "lexmaria",
+    "analys",
     "mal",
     "api",
     "admin",

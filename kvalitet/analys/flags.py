@@ -119,9 +119,13 @@ def _top_group(src: Source, unit: Unit, month: date, kind: str) -> tuple[str, in
     return _labels(list_key).get(row[0], "?"), int(row[1])
 
 
-def find_flags(user: User, root: Unit, period: Period, alpha: float | None = None) -> list[Flag]:
+def find_flags(
+    user: User | None, root: Unit, period: Period, alpha: float | None = None,
+    detail: Detail | None = None,
+) -> list[Flag]:  # fmt: skip
     """The flags the user may see for root's subtree in the period's months (kinds the user
-    has statistics rights for at root; at aggregate detail small counts read "<5")."""
+    has statistics rights for at root; at aggregate detail small counts read "<5"). Without
+    a user (the kvalitetsberättelse, read by the nämnd) at `detail` for every kind."""
     alpha = alpha if alpha is not None else control.SENSITIVITY[sensitivity()]
     last = period.end.replace(day=1)
     first = period.start.replace(day=1)
@@ -132,8 +136,8 @@ def find_flags(user: User, root: Unit, period: Period, alpha: float | None = Non
     names = {u.id: u.name for u in charted}
     flags: list[Flag] = []
     for kind in ("AVV", "SYN"):
-        detail = statistics_detail(user, kind, root)
-        if detail is None:
+        kind_detail = statistics_detail(user, kind, root) if user is not None else detail
+        if kind_detail is None:
             continue
         src = SOURCES[kind]
         singular, plural = NOUNS[kind]
@@ -149,14 +153,14 @@ def find_flags(user: User, root: Unit, period: Period, alpha: float | None = Non
                 unit = db.session.get(Unit, unit_id)
                 assert unit is not None
                 if s.direction == "hog":
-                    text = (f"{names[unit_id]}: {_fmt(s.count, detail)} {plural} i "
+                    text = (f"{names[unit_id]}: {_fmt(s.count, kind_detail)} {plural} i "
                             f"{month_name(month)}, normalt {s.low}–{s.high}")  # fmt: skip
                     top = _top_group(src, unit, month, kind)
                     if top is not None and top[1] * 2 >= s.count:
-                        text += f"; {top[0].lower()} {_fmt(top[1], detail)} av dem"
+                        text += f"; {top[0].lower()} {_fmt(top[1], kind_detail)} av dem"
                 else:
                     first = months[s.index - s.months + 1]
-                    text = (f"{names[unit_id]}: {_fmt(s.count, detail)} {plural} i "
+                    text = (f"{names[unit_id]}: {_fmt(s.count, kind_detail)} {plural} i "
                             f"{month_name(first)}–{month_name(month)}, normalt {s.low}–"
                             f"{s.high} i månaden (väntat omkring {round(s.expected)}): har "
                             "enheten slutat rapportera?")  # fmt: skip
@@ -172,7 +176,7 @@ def find_flags(user: User, root: Unit, period: Period, alpha: float | None = Non
                     continue
                 month = months[s.index]
                 label = labels.get(key, "?")
-                text = (f"{root.name}, {word} {label.lower()}: {_fmt(s.count, detail)} {plural} "
+                text = (f"{root.name}, {word} {label.lower()}: {_fmt(s.count, kind_detail)} {plural} "
                         f"i {month_name(month)}, normalt {s.low}–{s.high}")  # fmt: skip
                 flags.append(Flag(kind, None, label, month, "hog", text, s.count, s.expected,
                                   s.p_value))  # fmt: skip

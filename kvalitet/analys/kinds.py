@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from kvalitet.analys.compile import overview
 from kvalitet.analys.models import Analys, AnalysStatus
+from kvalitet.arshjul.models import ArshjulUppgift
+from kvalitet.core import clock
+from kvalitet.core.periods import custom_period
 from kvalitet.core.registry import KindSpec, register_kind
 from kvalitet.core.roles import Role
-from kvalitet.core.workflow import OWNER, Transition, Workflow
+from kvalitet.core.workflow import OWNER, Transition, Workflow, available_transitions, run_transition
+from kvalitet.extensions import db
 from kvalitet.items.models import Item
 
 S = AnalysStatus
@@ -19,15 +26,31 @@ def _has_conclusion(item: Item) -> str | None:
     return None
 
 
+def _freeze(item: Item, user: Any, data: dict[str, Any]) -> None:
+    """Keep what the person saw when the analysis was done, and mark the årshjul task that
+    made it genomförd (when the person may take that step)."""
+    assert isinstance(item, Analys)
+    item.signals = overview(user, item.unit, custom_period(item.period_start, item.period_end))
+    item.completed_at = clock.now()
+    task = db.session.get(ArshjulUppgift, item.task_id) if item.task_id else None
+    if task is not None and any(t.name == "genomford" for t in available_transitions(user, task)):
+        run_transition(task, "genomford", user)
+
+
+def _thaw(item: Item, user: Any, data: dict[str, Any]) -> None:
+    assert isinstance(item, Analys)
+    item.completed_at = None
+
+
 WORKFLOW = Workflow(
     states={S.PAGAR: "Pågår", S.KLAR: "Klar"},
     initial=S.PAGAR,
     closed_states=frozenset({S.KLAR}),
     transitions=[
         Transition("klar", "Markera analysen som klar", (S.PAGAR,), S.KLAR, (OWNER, *MANAGERS),
-                   guards=(_has_conclusion,), style="success"),
+                   guards=(_has_conclusion,), effects=(_freeze,), style="success"),
         Transition("ateroppna", "Återöppna", (S.KLAR,), S.PAGAR, (OWNER, *MANAGERS),
-                   needs_reason=True, style="outline-secondary"),
+                   needs_reason=True, effects=(_thaw,), style="outline-secondary"),
     ],
 )  # fmt: skip
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import snowballstemmer
 from dateutil.relativedelta import relativedelta
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 
 from kvalitet.analys.flags import chart_units
@@ -173,6 +173,5 @@ def _shown_items(
             .limit(20)
         ).all()  # fmt: skip
         for ref, title in rows:
-            items.append({"kind": kind, "ref": ref, "title": title,
-                          "url": url_for(spec.endpoint, ref=ref)})  # fmt: skip
+            items.append({"kind": kind, "ref": ref, "title": title})
     return items

@@ -3,6 +3,7 @@ due date. The only code that changes årshjul rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,11 @@ RESPONSIBLE_ROLES = (
     Role.ENHETSCHEF, Role.AVDELNINGSCHEF, Role.SAS, Role.MAS, Role.KVALITETSUTVECKLARE,
     Role.REGISTRATOR,
 )  # fmt: skip
+
+
+# Called with each task the årshjul creates, inside its unit of work (kvalitet.analys
+# registers one: a task of an analysis activity gets its analysis).
+OCCURRENCE_HOOKS: list[Callable[[ArshjulUppgift], Any]] = []
 
 
 def may_edit_plan(user: User) -> bool:
@@ -192,13 +198,15 @@ def generate_occurrences(
                     continue
                 try:
                     with db.session.begin_nested():
-                        new_item(
+                        task = new_item(
                             ArshjulUppgift, None, title=akt.title, description=akt.description,
                             unit_id=unit.id, plan_unit_id=unit.id, aktivitet_id=akt.id,
                             planned_date=day, due_date=day,
                             owner_id=owners[0].id if owners else None,
                         )  # fmt: skip
                         db.session.flush()
+                        for hook in OCCURRENCE_HOOKS:
+                            hook(task)
                     made += 1
                 except IntegrityError:
                     continue

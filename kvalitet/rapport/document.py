@@ -50,6 +50,9 @@ StatsFn = Callable[[Unit, Period], dict[str, Any]]
 # Chapters other modules add after the sammanfattande bedömning (kvalitet.mal: the year's
 # goal follow-up): each (root, period) -> blocks, registered by the module itself.
 CHAPTERS: list[Callable[[Unit, Period], list[Block]]] = []
+# Blocks other modules add to an avdelning's "Analys och slutsatser" (kvalitet.analys: the
+# conclusions of the year's analyses): each (avdelning, period) -> blocks.
+ANALYSIS_SECTIONS: list[Callable[[Unit, Period], list[Block]]] = []
 
 # (module, chapter heading) in report order.
 STAT_SOURCES: list[tuple[str, str]] = [
@@ -784,6 +787,8 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
             3,
             "Identifierade förbättringsområden",
         )
+        for section in ANALYSIS_SECTIONS:
+            blocks += section(avd, period)
         blocks += facts_blocks(avd, period, sources, cache, anchor, decided, appendix)
 
     # Appendix: the full breakdowns, per avdelning.

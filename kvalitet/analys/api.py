@@ -1,0 +1,127 @@
+"""The samlad analys in the JSON API (/api/v1/analys/...): the overview, flags and patterns for
+a unit and a period, and conclusions (with the åtgärd decided) on an analysis: the same
+functions and operations as the web pages, declared as `Route`s so that validation and the
+OpenAPI document come from the same declarations. The analysis items themselves have the
+generic item endpoints (/api/v1/analys, /api/v1/analys/{ref}, steps, comments, links).
+
+Imported by kvalitet.analys.views before the API blueprint is registered (the module "analys"
+is loaded before "api", see kvalitet/modules.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from kvalitet.analys import operations as ops
+from kvalitet.analys.compile import overview
+from kvalitet.analys.flags import find_flags
+from kvalitet.analys.models import Analys
+from kvalitet.analys.patterns import find_patterns
+from kvalitet.analys.signals import KIND_LABELS
+from kvalitet.api.routes import PERIOD_PARAMS, REF_PARAM, add_route, period_from
+from kvalitet.api.schema import Param, RequestInvalid, Route
+from kvalitet.core import clock
+from kvalitet.core.periods import Period, custom_period
+from kvalitet.core.permissions import statistics_detail, statistics_paths
+from kvalitet.extensions import db
+from kvalitet.items.queries import load_item
+from kvalitet.org.models import Unit, User
+
+TAG = "Samlad analys"
+ID = {"type": "integer", "minimum": 1, "maximum": 2147483647}
+UNIT = Param("unit", ID, "Enhet (delträd); standard: användarens högsta enhet med statistik")
+PARAMS = [UNIT, *PERIOD_PARAMS[:2]]
+FLAG = {"type": "object", "required": ["kind", "subject", "month", "direction", "text"],
+        "properties": {"kind": {"type": "string"}, "unit_id": {"type": ["integer", "null"]},
+                       "subject": {"type": "string"}, "month": {"type": "string"},
+                       "direction": {"type": "string", "enum": ["hog", "tyst"]},
+                       "text": {"type": "string"}, "count": {"type": "integer"},
+                       "expected": {"type": "number"}, "p_value": {"type": "number"}}}  # fmt: skip
+CONCLUSION_BODY = {
+    "type": "object", "additionalProperties": False, "required": ["text"],
+    "properties": {
+        "text": {"type": "string", "minLength": 1, "maxLength": 5000},
+        "quality_area_id": {**ID, "type": ["integer", "null"]},
+        "version": ID,
+        "atgard": {"type": "object", "additionalProperties": False, "required": ["title"],
+                   "properties": {"title": {"type": "string", "minLength": 1, "maxLength": 200},
+                                  "owner_id": {**ID, "type": ["integer", "null"]},
+                                  "due_date": {"type": ["string", "null"], "format": "date"}}},
+    },
+}  # fmt: skip
+
+
+def _scope(user: User, query: dict[str, Any]) -> tuple[Unit, Period]:
+    if "unit" in query:
+        root = db.session.get(Unit, query["unit"])
+        if root is None or not any(statistics_detail(user, k, root) for k in KIND_LABELS):
+            raise RequestInvalid(403, "Du har inte behörighet att se analysen för enheten.")
+    else:
+        paths = sorted({p for k in KIND_LABELS for p in statistics_paths(user, k)})
+        root = db.session.scalar(
+            select(Unit).where(Unit.path.in_(paths)).order_by(Unit.path)
+        ) if paths else None  # fmt: skip
+        if root is None:
+            raise RequestInvalid(403, "Du har inte behörighet att se någon analys.")
+    period = period_from(query)
+    if period is None:
+        today = clock.today()
+        period = custom_period(date(today.year, 1, 1), today)
+    if (period.end - period.start).days > 731:
+        raise RequestInvalid(400, "Perioden får vara högst två år.", {"from": ["För lång."]})
+    return root, period
+
+
+def get_overview(user: User, query: dict[str, Any], body: Any) -> dict[str, Any]:
+    root, period = _scope(user, query)
+    return overview(user, root, period)
+
+
+def get_flags(user: User, query: dict[str, Any], body: Any) -> list[dict[str, Any]]:
+    root, period = _scope(user, query)
+    return [f.as_dict() for f in find_flags(user, root, period)]
+
+
+def get_patterns(user: User, query: dict[str, Any], body: Any) -> list[dict[str, Any]]:
+    root, period = _scope(user, query)
+    return [p.as_dict() for p in find_patterns(user, root, period)]
+
+
+def post_conclusion(user: User, query: dict[str, Any], body: Any, ref: str) -> dict[str, Any]:
+    analys = load_item(ref, user, Analys)
+    atgard = None
+    if body.get("atgard") is not None:
+        raw = body["atgard"]
+        atgard = {"title": raw["title"], "owner": raw.get("owner_id"),
+                  "due_date": raw.get("due_date")}  # fmt: skip
+    row = ops.add_conclusion(user, analys, body["text"],
+                             quality_area_id=body.get("quality_area_id"), atgard=atgard,
+                             expected_version=body.get("version"))  # fmt: skip
+    return {"id": row.id, "text": row.text, "analys": analys.ref,
+            "atgard": row.atgard.ref if row.atgard is not None else None}
+
+
+def register() -> None:
+    add_route(Route("GET", "/analys/oversikt", "analys_overview",
+                    "Alla signaler, flaggor och mönster för en enhet och en period", TAG,
+                    get_overview, params=PARAMS, errors=(400, 403),
+                    description="Samma urval och samma behörighet som sidan Samlad analys: "
+                    "ärendetyper utan statistikbehörighet utelämnas, läsare får aggregat med "
+                    "små grupper som \"<5\"."))  # fmt: skip
+    add_route(Route("GET", "/analys/flaggor", "analys_flags",
+                    "Ovanliga utfall (kontrollgrafer per enhet och månad)", TAG, get_flags,
+                    params=PARAMS, errors=(400, 403),
+                    response={"type": "array", "items": FLAG}))  # fmt: skip
+    add_route(Route("GET", "/analys/monster", "analys_patterns",
+                    "Återkommande orsaker i flera ärendetyper", TAG, get_patterns,
+                    params=PARAMS, errors=(400, 403),
+                    response={"type": "array", "items": {"type": "object"}}))  # fmt: skip
+    add_route(Route("POST", "/analys/{ref}/slutsatser", "analys_conclusion",
+                    "Ny slutsats, och i samma steg den förbättringsåtgärd som beslutas", TAG,
+                    post_conclusion, params=[REF_PARAM], body=CONCLUSION_BODY, status=201,
+                    response={"type": "object"}))  # fmt: skip
+
+
+register()
