@@ -99,8 +99,12 @@ def post_conclusion(user: User, query: dict[str, Any], body: Any, ref: str) -> d
     row = ops.add_conclusion(user, analys, body["text"],
                              quality_area_id=body.get("quality_area_id"), atgard=atgard,
                              expected_version=body.get("version"))  # fmt: skip
-    return {"id": row.id, "text": row.text, "analys": analys.ref,
-            "atgard": row.atgard.ref if row.atgard is not None else None}
+    return {
+        "id": row.id,
+        "text": row.text,
+        "analys": analys.ref,
+        "atgard": row.atgard.ref if row.atgard is not None else None,
+    }
 
 
 def register() -> None:

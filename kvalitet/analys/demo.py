@@ -18,10 +18,12 @@ def seed(ctx: DemoContext) -> None:
     mark_typical_year()
     planned = select(AnalysPlan.aktivitet_id)
     tasks = db.session.scalars(
-        select(ArshjulUppgift).where(
+        select(ArshjulUppgift)
+        .where(
             ArshjulUppgift.aktivitet_id.in_(planned),
             ArshjulUppgift.planned_date >= ctx.today - timedelta(days=200),
-        ).order_by(ArshjulUppgift.planned_date)
+        )
+        .order_by(ArshjulUppgift.planned_date)
     ).all()
     for task in tasks:
         create_for_task(task)

@@ -85,8 +85,8 @@ def chart_units(root: Unit) -> tuple[list[Unit], dict[int, int]]:
 
 
 def _fmt(count: int, detail: Detail) -> str:
-    return str(suppress_small({"n": count}, top=False)["n"]) if detail != Detail.FULL else str(
-        count
+    return (
+        str(suppress_small({"n": count}, top=False)["n"]) if detail != Detail.FULL else str(count)
     )
 
 
@@ -140,7 +140,7 @@ def find_flags(
         if kind_detail is None:
             continue
         src = SOURCES[kind]
-        singular, plural = NOUNS[kind]
+        plural = NOUNS[kind][1]
         per_unit_raw = _series(src, root, months, Item.unit_id)
         per_unit: dict[int, list[int]] = {u.id: [0] * len(months) for u in charted}
         for unit_id, counts in per_unit_raw.items():
@@ -176,7 +176,8 @@ def find_flags(
                     continue
                 month = months[s.index]
                 label = labels.get(key, "?")
-                text = (f"{root.name}, {word} {label.lower()}: {_fmt(s.count, kind_detail)} {plural} "
+                shown = _fmt(s.count, kind_detail)
+                text = (f"{root.name}, {word} {label.lower()}: {shown} {plural} "
                         f"i {month_name(month)}, normalt {s.low}–{s.high}")  # fmt: skip
                 flags.append(Flag(kind, None, label, month, "hog", text, s.count, s.expected,
                                   s.p_value))  # fmt: skip

@@ -11,7 +11,13 @@ from kvalitet.core import clock
 from kvalitet.core.periods import custom_period
 from kvalitet.core.registry import KindSpec, register_kind
 from kvalitet.core.roles import Role
-from kvalitet.core.workflow import OWNER, Transition, Workflow, available_transitions, run_transition
+from kvalitet.core.workflow import (
+    OWNER,
+    Transition,
+    Workflow,
+    available_transitions,
+    run_transition,
+)
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
 

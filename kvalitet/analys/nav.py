@@ -11,5 +11,6 @@ def nav(user: Any) -> list[dict[str, Any]]:
     roles = {r for kind in KIND_LABELS for r in statistics_roles(kind)} | set(MANAGERS)
     if not role_paths(user, roles):
         return []
-    return [{"label": "Samlad analys", "endpoint": "analys.index", "order": 62,
-             "group": "statistik"}]
+    return [
+        {"label": "Samlad analys", "endpoint": "analys.index", "order": 62, "group": "statistik"}
+    ]

@@ -57,7 +57,7 @@ def period_before(day: date, months: int) -> Period:
     """The `months` whole months before the month of `day` (a task on 15 March analyses
     December–February for a quarter)."""
     end = day.replace(day=1) - timedelta(days=1)
-    start = (end.replace(day=1) - relativedelta(months=months - 1))
+    start = end.replace(day=1) - relativedelta(months=months - 1)
     return custom_period(start, end)
 
 
@@ -204,7 +204,6 @@ def mark_typical_year() -> int:
 
 def task_of(analys: Analys) -> Item | None:
     return db.session.get(ArshjulUppgift, analys.task_id) if analys.task_id else None
-
 
 
 # The årshjul calls this with every task it creates (kvalitet.arshjul.operations).

@@ -151,8 +151,9 @@ def find_patterns(user: User, root: Unit, period: Period) -> list[Pattern]:
                     pattern.hidden[kind] = n - shown
             parts = [f"{KIND_NAMES[k][1]} ({n})" for k, n in counts.items()]
             joined = ", ".join(parts[:-1]) + " och " + parts[-1] if len(parts) > 1 else parts[0]
+            last = end - relativedelta(days=1)
             pattern.text = (f"{pattern.unit}: {label.lower()} återkommer i {joined} "
-                            f"{start:%Y-%m-%d} – {end - relativedelta(days=1):%Y-%m-%d}")  # fmt: skip
+                            f"{start:%Y-%m-%d} – {last:%Y-%m-%d}")  # fmt: skip
             found.append(pattern)
     return sorted(found, key=lambda p: (-sum(p.counts.values()), p.unit, p.topic))
 

@@ -263,8 +263,11 @@ def risks(user: User, root: Unit) -> dict[str, Any]:
         select(Risk).where(*where, visible_clause(user, [kind_spec("RSK")]))
         .order_by(Risk.risk_value.desc(), Risk.id).limit(10)
     ).all()  # fmt: skip
-    return {"total": total, "level": level,
-            "items": [{"ref": r.ref, "title": r.title, "value": r.risk_value} for r in shown]}
+    return {
+        "total": total,
+        "level": level,
+        "items": [{"ref": r.ref, "title": r.title, "value": r.risk_value} for r in shown],
+    }
 
 
 def late_atgarder(user: User, root: Unit) -> dict[str, Any]:
@@ -306,8 +309,12 @@ def compile_signals(user: User, root: Unit, period: Period) -> dict[str, Any]:
     user's detail: {kind: {"label", "detail", "now", "before", "trend", "trend_labels"}}."""
     previous = period.previous_year()
     periods = earlier_periods(period)
-    out: dict[str, Any] = {"period": period_label(period), "previous": period_label(previous),
-                           "trend_labels": [period_label(p) for p in periods], "kinds": {}}  # fmt: skip
+    out: dict[str, Any] = {
+        "period": period_label(period),
+        "previous": period_label(previous),
+        "trend_labels": [period_label(p) for p in periods],
+        "kinds": {},
+    }
     for kind, label in KIND_LABELS.items():
         detail = statistics_detail(user, kind, root)
         if detail is None:

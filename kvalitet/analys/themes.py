@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -22,14 +23,15 @@ from sklearn.cluster import MiniBatchKMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 # Snowball's Swedish stop word list (snowballstem.org/algorithms/swedish/stop.txt).
-STOP_WORDS = frozenset("""
+_STOP = """
 och det att i en jag hon som han på den med var sig för så till är men ett om hade de av
 icke mig du henne då sin nu har inte hans honom skulle hennes där min man ej vid kunde något
 från ut när efter upp vi dem vara vad över än dig kan sina här ha mot alla under någon eller
 allt mycket sedan ju denna själv detta åt utan varit hur ingen mitt ni bli blev oss din dessa
 några deras blir mina samma vilken er sådan vår blivit dess inom mellan sådant varför varje
 vilka ditt vem vilket sitta sådana vart dina vars vårt våra ert era vilkas
-""".split())
+"""
+STOP_WORDS = frozenset(_STOP.split())
 TOKEN = re.compile(r"(?u)\b[^\W\d_]{3,}\b")
 
 
@@ -90,7 +92,7 @@ def suggest(texts: Sequence[str], k: int | None = None, seed: int = 21) -> list[
 
 
 def _ngrams(tokens: list[str]) -> list[str]:
-    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
 
 
 def purity(labels_true: Sequence[Any], themes: list[Theme]) -> float:

@@ -147,7 +147,8 @@ def _render_detail(analys: Analys, form: ConclusionForm, status: int = 200) -> A
     return render_template(
         "analys/detail.html", item=analys, data=data, frozen=bool(frozen), form=form,
         can_edit=can(current_user, "edit", analys) and analys.is_open, period=period,
-        task=ops.task_of(analys), kind_labels=KIND_LABELS, kind_names=KIND_NAMES, kind_endpoints=ENDPOINTS,
+        task=ops.task_of(analys), kind_labels=KIND_LABELS, kind_names=KIND_NAMES,
+        kind_endpoints=ENDPOINTS,
     ), status  # fmt: skip
 
 
@@ -228,9 +229,10 @@ def themes() -> Any:
                       for i in t.examples]}
         for t in suggest(texts)
     ]  # fmt: skip
-    return render_template("analys/themes.html", unit=unit, period=period,
+    page = render_template("analys/themes.html", unit=unit, period=period,
                            units=unit_choices(units=units), suggested=suggested, form=form,
-                           may_add=may_add, count=len(texts)), 422 if form.errors else 200  # fmt: skip
+                           may_add=may_add, count=len(texts))  # fmt: skip
+    return page, 422 if form.errors else 200
 
 
 @bp.route("/installningar", methods=["GET", "POST"])

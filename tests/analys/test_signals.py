@@ -74,9 +74,11 @@ def test_cross_kind_pattern_counts_the_lex_sarah_case_without_showing_it(app, or
     assert pattern.hidden == {"LXS": 1}
     assert lxs.ref not in {i["ref"] for i in pattern.items}
     assert {i["kind"] for i in pattern.items} == {"AVV", "SYN"}
-    page = login_as(org.avdchef_a).get(
-        f"/analys/?enhet={org.avd_a.id}&fran=2026-03-01&till=2026-03-31"
-    ).get_data(as_text=True)
+    page = (
+        login_as(org.avdchef_a)
+        .get(f"/analys/?enhet={org.avd_a.id}&fran=2026-03-01&till=2026-03-31")
+        .get_data(as_text=True)
+    )
     assert "dokumentation återkommer i avvikelser (3), synpunkter/klagomål (1) och lex " \
            "Sarah-ärenden (1)" in page  # fmt: skip
     assert "1 lex Sarah-ärende som du inte kan öppna" in page

@@ -9,24 +9,45 @@ import time
 from kvalitet.analys.themes import analyse, purity, suggest
 
 SUBJECTS = {
-    "tolk": ["Tolk var inte bokad till mötet", "Tolken kom inte till samtalet med familjen",
-             "Ingen tolk bokades trots att behovet var känt", "Tolken talade fel dialekt"],
-    "journal": ["Anteckning i journalen saknades efter hembesöket",
-                "Journalen var inte uppdaterad i tid", "Journalen uppdaterades inte efter beslutet",
-                "Anteckning i journal gjordes i fel akt"],
-    "utbetalning": ["Utbetalningen av försörjningsstöd blev försenad",
-                    "Utbetalningen hade fel belopp", "Utbetalning gjordes till fel konto",
-                    "Försenad utbetalning av bistånd"],
-    "telefon": ["Svårt att nå handläggaren på telefon", "Ingen svarade i telefon under telefontiden",
-                "Telefonen var upptagen hela förmiddagen",
-                "Handläggaren ringde inte tillbaka på telefon"],
+    "tolk": [
+        "Tolk var inte bokad till mötet",
+        "Tolken kom inte till samtalet med familjen",
+        "Ingen tolk bokades trots att behovet var känt",
+        "Tolken talade fel dialekt",
+    ],
+    "journal": [
+        "Anteckning i journalen saknades efter hembesöket",
+        "Journalen var inte uppdaterad i tid",
+        "Journalen uppdaterades inte efter beslutet",
+        "Anteckning i journal gjordes i fel akt",
+    ],
+    "utbetalning": [
+        "Utbetalningen av försörjningsstöd blev försenad",
+        "Utbetalningen hade fel belopp",
+        "Utbetalning gjordes till fel konto",
+        "Försenad utbetalning av bistånd",
+    ],
+    "telefon": [
+        "Svårt att nå handläggaren på telefon",
+        "Ingen svarade i telefon under telefontiden",
+        "Telefonen var upptagen hela förmiddagen",
+        "Handläggaren ringde inte tillbaka på telefon",
+    ],
 }
-FILLER = ["under veckan", "enligt brukaren", "vid flera tillfällen", "igen", "i förra månaden",
-          "vilket skapade oro", "enligt anhörig", "på enheten"]
+FILLER = [
+    "under veckan",
+    "enligt brukaren",
+    "vid flera tillfällen",
+    "igen",
+    "i förra månaden",
+    "vilket skapade oro",
+    "enligt anhörig",
+    "på enheten",
+]
 
 
 def labelled(n: int, seed: int = 5) -> tuple[list[str], list[str]]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 repeatable test texts
     texts, labels = [], []
     for _ in range(n):
         subject = rng.choice(list(SUBJECTS))
@@ -57,7 +78,9 @@ def test_fifty_thousand_texts_in_under_a_minute():
     started = time.perf_counter()
     themes = suggest(texts)
     seconds = time.perf_counter() - started
-    print(f"50 000 texter grupperade på {seconds:.1f} s i {len(themes)} teman, "
-          f"renhet {purity(labels, themes):.2f}")
+    print(
+        f"50 000 texter grupperade på {seconds:.1f} s i {len(themes)} teman, "
+        f"renhet {purity(labels, themes):.2f}"
+    )
     assert seconds < 60
     assert themes
