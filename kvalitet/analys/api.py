@@ -5,7 +5,7 @@ OpenAPI document come from the same declarations. The analysis items themselves 
 generic item endpoints (/api/v1/analys, /api/v1/analys/{ref}, steps, comments, links).
 
 Imported by kvalitet.analys.views before the API blueprint is registered (the module "analys"
-is loaded before "api", see kvalitet/modules.py)."""
+is loaded after "mal" and before "api", see kvalitet/modules.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,15 @@ from kvalitet.analys.flags import find_flags
 from kvalitet.analys.models import Analys
 from kvalitet.analys.patterns import find_patterns
 from kvalitet.analys.signals import KIND_LABELS
-from kvalitet.api.routes import PERIOD_PARAMS, REF_PARAM, add_route, period_from
+from kvalitet.analys.kinds import SPEC
+from kvalitet.api.routes import (
+    PERIOD_PARAMS,
+    REF_PARAM,
+    ROUTES,
+    _kind_routes,
+    add_route,
+    period_from,
+)
 from kvalitet.api.schema import Param, RequestInvalid, Route
 from kvalitet.core import clock
 from kvalitet.core.periods import Period, custom_period
@@ -108,6 +116,11 @@ def post_conclusion(user: User, query: dict[str, Any], body: Any, ref: str) -> d
 
 
 def register() -> None:
+    # The generic item routes of the kind (list, get, steps, comments, links): the API builds
+    # them for the kinds registered when kvalitet.api.routes is first imported (by
+    # kvalitet.mal, loaded before this module), so the analysis kind adds its own once.
+    if not any(r.path == "/analys/{ref}" for r in ROUTES):
+        _kind_routes(SPEC)
     add_route(Route("GET", "/analys/oversikt", "analys_overview",
                     "Alla signaler, flaggor och mönster för en enhet och en period", TAG,
                     get_overview, params=PARAMS, errors=(400, 403),

@@ -98,8 +98,12 @@ def earlier_periods(period: Period, count: int = TREND_PERIODS) -> list[Period]:
 def period_label(period: Period) -> str:
     if period.start.day == 1 and period_months(period) == 3 and period.start.month % 3 == 1:
         return f"kv. {(period.start.month - 1) // 3 + 1} {period.start.year}"
-    if period.start.day == 1 and period_months(period) == 1:
+    whole = period.start.day == 1 and period.end_exclusive.day == 1
+    if whole and period_months(period) == 1:
         return f"{MONTHS[period.start.month - 1]} {period.start.year}"
+    if whole:
+        return (f"{MONTHS[period.start.month - 1]} {period.start.year} – "
+                f"{MONTHS[period.end.month - 1]} {period.end.year}")  # fmt: skip
     return f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}"
 
 
