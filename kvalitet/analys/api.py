@@ -17,10 +17,10 @@ from sqlalchemy import select
 from kvalitet.analys import operations as ops
 from kvalitet.analys.compile import overview
 from kvalitet.analys.flags import find_flags
+from kvalitet.analys.kinds import SPEC
 from kvalitet.analys.models import Analys
 from kvalitet.analys.patterns import find_patterns
 from kvalitet.analys.signals import KIND_LABELS
-from kvalitet.analys.kinds import SPEC
 from kvalitet.api.routes import (
     PERIOD_PARAMS,
     REF_PARAM,
