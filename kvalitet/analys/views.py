@@ -100,6 +100,7 @@ def index() -> Any:
         "analys/index.html", unit=unit, period=period, units=unit_choices(units=units),
         data=overview(current_user, unit, period), mine=mine, start_form=start_form,
         kind_labels=KIND_LABELS, kind_names=KIND_NAMES, kind_endpoints=ENDPOINTS,
+        may_plan=may_edit_plan(current_user),
     )  # fmt: skip
 
 
