@@ -58,7 +58,12 @@ def analysis_section(avdelning: Unit, period: Period) -> list[Block]:
 
 
 def flags_chapter(root: Unit, period: Period) -> list[Block]:
+    """The chapter "Samlad analys": the period's flags and every conclusion (none: no
+    chapter, as for the goal follow-up)."""
     flags = find_flags(None, root, period, detail=Detail.AGGREGATE)
+    found = conclusions(root, period)
+    if not flags and not found:
+        return []
     blocks = [h(1, "Samlad analys", "samlad-analys"),
               p("Kontrollgrafer per enhet och månad (se docs/analys.md): flaggor sätts bara när "
                 "ett utfall är statistiskt osannolikt med enhetens vanliga nivå, så att "
@@ -67,7 +72,6 @@ def flags_chapter(root: Unit, period: Period) -> list[Block]:
         blocks.append(ul([f.text for f in flags]))
     else:
         blocks.append(p("Inga ovanliga utfall under perioden."))
-    found = conclusions(root, period)
     if found:
         blocks.append(h(2, "Slutsatser", "samlad-analys-slutsatser"))
         blocks.append(ul([conclusion_line(a, s) for a, s in found]))

@@ -55,7 +55,8 @@ def test_bad_input_is_answered_at_the_field_and_nothing_is_saved(app, org, login
     assert no_title.status_code == 422
     assert "Ange vad som ska göras." in no_title.get_data(as_text=True)
     pnr = chef.post(f"/analys/{analys.ref}/slutsats", {
-        "text": "Gäller 19121212-1212", "quality_area_id": "0", "atgard_owner_id": "0"})  # fmt: skip
+        "text": "Gäller 19121212-1212", "quality_area_id": "0",
+        "atgard_owner_id": "0"})  # fmt: skip
     assert pnr.status_code == 422
     db.session.refresh(analys)
     assert analys.slutsatser == []
