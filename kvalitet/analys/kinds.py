@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kvalitet.analys.compile import overview
-from kvalitet.analys.models import Analys, AnalysStatus
+from kvalitet.analys.models import Analys, AnalysStatus, AnalysUnderlag
 from kvalitet.arshjul.models import ArshjulUppgift
 from kvalitet.core import clock
 from kvalitet.core.periods import custom_period
@@ -36,7 +36,12 @@ def _freeze(item: Item, user: Any, data: dict[str, Any]) -> None:
     """Keep what the person saw when the analysis was done, and mark the årshjul task that
     made it genomförd (when the person may take that step)."""
     assert isinstance(item, Analys)
-    item.signals = overview(user, item.unit, custom_period(item.period_start, item.period_end))
+    content = overview(user, item.unit, custom_period(item.period_start, item.period_end))
+    if item.underlag is None:
+        item.underlag = AnalysUnderlag(content=content)
+    else:
+        item.underlag.content = content
+        item.underlag.compiled_at = clock.now()
     item.completed_at = clock.now()
     task = db.session.get(ArshjulUppgift, item.task_id) if item.task_id else None
     if task is not None and any(t.name == "genomford" for t in available_transitions(user, task)):

@@ -34,15 +34,32 @@ class Analys(Item):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), index=True)
     period_start: Mapped[date] = mapped_column(Date, index=True)
     period_end: Mapped[date] = mapped_column(Date, index=True)
-    # What the person saw when the analysis was marked done: flags and key figures.
-    signals: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     slutsatser: Mapped[list[AnalysSlutsats]] = relationship(
         back_populates="analys", order_by="AnalysSlutsats.id", cascade="all, delete-orphan"
     )
 
+    underlag: Mapped[AnalysUnderlag | None] = relationship(
+        back_populates="analys", cascade="all, delete-orphan", uselist=False
+    )
+
     __mapper_args__ = {"polymorphic_identity": "ANA", "inherit_condition": id == Item.id}
+
+
+class AnalysUnderlag(db.Model):  # type: ignore[name-defined,misc]
+    """What the person saw when the analysis was marked done: signals, flags and patterns as
+    compiled for them. Kept apart from the item's own columns (which the generic API lists)
+    and shown to each reader only as far as their own rights go
+    (kvalitet.analys.compile.as_seen_by)."""
+
+    __tablename__ = "analys_underlag"
+
+    analys_id: Mapped[int] = mapped_column(ForeignKey("analys.id"), primary_key=True)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    compiled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    analys: Mapped[Analys] = relationship(back_populates="underlag")
 
 
 class AnalysSlutsats(db.Model):  # type: ignore[name-defined,misc]

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from kvalitet.analys import api as _api  # noqa: F401  (declares the API routes)
 from kvalitet.analys import operations as ops
 from kvalitet.analys import report as _report  # noqa: F401  (registers the report hooks)
-from kvalitet.analys.compile import overview
+from kvalitet.analys.compile import as_seen_by, overview
 from kvalitet.analys.control import SENSITIVITY_LABELS
 from kvalitet.analys.forms import ConclusionForm, StartForm, ThemeForm
 from kvalitet.analys.kinds import MANAGERS, SPEC
@@ -143,7 +143,8 @@ def detail(ref: str) -> Any:
 
 def _render_detail(analys: Analys, form: ConclusionForm, status: int = 200) -> Any:
     period = custom_period(analys.period_start, analys.period_end)
-    frozen = analys.signals if not analys.is_open and analys.signals else None
+    kept = analys.underlag.content if analys.underlag is not None else None
+    frozen = as_seen_by(kept, current_user, analys.unit) if kept and not analys.is_open else None
     data = frozen or overview(current_user, analys.unit, period)
     return render_template(
         "analys/detail.html", item=analys, data=data, frozen=bool(frozen), form=form,

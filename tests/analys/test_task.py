@@ -93,7 +93,7 @@ def test_conclusion_with_atgard_in_one_step_and_done_freezes(app, org):
         select(ItemLink).where(ItemLink.source_id == analys.id, ItemLink.target_id == atgard.id)
     )
     run_transition(analys, "klar", org.chef_a1)
-    assert analys.signals["signals"]["kinds"]["AVV"]["now"]["total"] == 7
+    assert analys.underlag.content["signals"]["kinds"]["AVV"]["now"]["total"] == 7
     assert analys.completed_at is not None
     task = db.session.get(ArshjulUppgift, analys.task_id)
     assert task.status == ArsStatus.GENOMFORD
@@ -139,3 +139,33 @@ def test_the_api_serves_the_overview_and_takes_a_conclusion(app, org):
     assert api.post(f"/api/v1/analys/{analys.ref}/slutsatser", json={"text": ""}).status_code == 422
     other = ApiClient(app, create_token(org.chef_b1, org.chef_b1, name="u")[1])
     assert other.get(f"/api/v1/analys/{analys.ref}").status_code == 404
+
+
+def test_a_frozen_analysis_is_read_within_the_readers_rights(app, org, login_as):
+    from kvalitet.analys.compile import as_seen_by
+    from tests.analys.test_signals import _seed_pattern
+
+    lxs = _seed_pattern(org)  # documentation in avvikelser, a klagomål and lex Sarah at A1
+    analys = ops.start_analysis(org.avdchef_a, org.a1, date(2026, 1, 1), date(2026, 3, 31))
+    ops.add_conclusion(org.avdchef_a, analys, "Dokumentationen brister.")
+    run_transition(analys, "klar", org.avdchef_a)
+    kept = analys.underlag.content
+    # The avdelningschef (lex Sarah statistics, no need-to-know) saw the case counted only.
+    assert "LXS" in kept["signals"]["kinds"]
+    # The enhetschef has no lex Sarah statistics: the section is left out of what they read.
+    chef = as_seen_by(kept, org.chef_a1, org.a1)
+    assert "LXS" not in chef["signals"]["kinds"]
+    page = login_as(org.chef_a1).get(f"/analys/{analys.ref}").get_data(as_text=True)
+    assert "Underlaget som det såg ut" in page
+    assert 'id="sig-LXS"' not in page
+    # A reader who may not open the case never gets its ref from the snapshot.
+    ku = as_seen_by(kept, org.kvalitet, org.a1)
+    doc = next(p for p in ku["patterns"] if p["topic"] == "Dokumentation")
+    assert lxs.ref not in {i["ref"] for i in doc["items"]}
+    assert doc["hidden"] == {"LXS": 1}
+    # The generic API lists the item's own columns: the snapshot is not among them.
+    from kvalitet.api.tokens import create_token
+
+    api = ApiClient(app, create_token(org.kvalitet, org.kvalitet, name="k")[1])
+    body = api.get(f"/api/v1/analys/{analys.ref}").get_json()
+    assert "content" not in body["fields"] and lxs.ref not in str(body)
