@@ -202,6 +202,18 @@ def mark_typical_year() -> int:
     return made
 
 
+def mark_typical_year_by(actor: User) -> int:
+    """The settings page's button: mark the typical year's analysis activities (e.g. after
+    the typical årshjul was put in by hand)."""
+    if not arshjul_operations.may_edit_plan(actor):
+        raise Forbidden()
+    with transaction():
+        made = mark_typical_year()
+        audit.record(actor, "analys_plan", target="arshjul:typiskt-ar",
+                     summary=f"Analyser i det typiska årshjulet ({made})")  # fmt: skip
+    return made
+
+
 def task_of(analys: Analys) -> Item | None:
     return db.session.get(ArshjulUppgift, analys.task_id) if analys.task_id else None
 

@@ -245,6 +245,10 @@ def settings() -> Any:
     activities = db.session.scalars(
         select(ArshjulAktivitet).order_by(ArshjulAktivitet.sort_order, ArshjulAktivitet.id)
     ).all()
+    if request.method == "POST" and request.form.get("typical"):
+        made = ops.mark_typical_year_by(current_user)
+        flash(f"{made} aktiviteter i det typiska årshjulet är nu analyser.", "success")
+        return redirect(url_for("analys.settings"))
     if request.method == "POST":
         for akt in activities:
             raw = request.form.get(f"months-{akt.id}", "")

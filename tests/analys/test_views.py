@@ -98,6 +98,8 @@ def test_which_arshjul_activities_are_analyses(app, org, login_as):
     assert db.session.get(AnalysPlan, akt.id).months == 6
     assert ku.post("/analys/installningar", {f"months-{akt.id}": ""}).status_code == 302
     assert db.session.get(AnalysPlan, akt.id) is None
+    assert ku.post("/analys/installningar", {"typical": "1"}).status_code == 302
+    assert db.session.get(AnalysPlan, akt.id).months == 3
     assert isinstance(akt, ArshjulAktivitet)
 
 
