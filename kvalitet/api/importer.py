@@ -40,6 +40,7 @@ from kvalitet.core.registry import kind_spec
 from kvalitet.core.roles import Role
 from kvalitet.core.workflow import import_transition, run_system_transition
 from kvalitet.extensions import db
+from kvalitet.items import history
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.notify.models import DigestEntry, Notification, OutboxMail
 from kvalitet.org.models import Unit, User
@@ -73,6 +74,8 @@ class ImportKind:
     roles: tuple[str, ...]
     targets: list[Target]
     create: Callable[[User, dict[str, Any]], Item]
+    # The field that says when the row happened, when not the "registered" column.
+    history_date: str | None = None
 
 
 @dataclass
@@ -99,11 +102,20 @@ def _state_choices(code: str) -> dict[str, str]:
     return dict(kind_spec(code).workflow.states)
 
 
+HISTORY_TAIL = lambda code: [  # noqa: E731
+    Target("closed", "Avslutad (datum)", "date",
+           aliases=("avslutad", "avslutat", "stängd", "klar", "avslutsdatum")),
+    Target("source_ref", "Källans nummer", "text",
+           aliases=("nummer", "ärendenummer", "diarienummer", "id", "löpnummer"),
+           max_length=40),
+    Target("status", "Status", "enum", choices=_state_choices(code), aliases=("status",)),
+]  # fmt: skip
+
 COMMON_TAIL = lambda code: [  # noqa: E731
     Target("registered", "Registrerad (datum)", "date",
            aliases=("registrerad", "registrerat", "skapad", "datum", "inkom"),
            op_fields=("created_at",)),
-    Target("status", "Status", "enum", choices=_state_choices(code), aliases=("status",)),
+    *HISTORY_TAIL(code),
 ]  # fmt: skip
 
 
@@ -155,8 +167,8 @@ def _synpunkter() -> ImportKind:
                aliases=("mottagen", "inkom", "datum", "inkommen")),
         Target("theme_id", "Tema", f"list:{THEME_LIST}", aliases=("tema",)),
         Target("anonymous", "Anonym", "bool", aliases=("anonym",)),
-        Target("status", "Status", "enum", choices=_state_choices("SYN"), aliases=("status",)),
-    ], create)  # fmt: skip
+        *HISTORY_TAIL("SYN"),
+    ], create, history_date="received_date")  # fmt: skip
 
 
 def _atgarder() -> ImportKind:
@@ -454,40 +466,72 @@ def no_notices() -> Iterator[None]:
 def _apply(kind: ImportKind, actor: User, result: RowResult, filename: str) -> Item:
     values = dict(result.values)
     registered: date | None = values.pop("registered", None)
+    closed: date | None = values.pop("closed", None)
+    source_ref: str | None = values.pop("source_ref", None)
     status: str | None = values.pop("status", None)
     unit = values.get("unit")
     if unit is not None and not holds_role_over(actor, kind.roles, unit):
         raise OperationError("Du har inte behörighet att importera till enheten.",
                              field="unit")  # fmt: skip
-    if registered is not None and registered > clock.today():
-        raise OperationError("Datumet kan inte vara i framtiden.", field="registered")
-    item = kind.create(actor, values)
-    db.session.flush()
+    happened = registered
+    if happened is None and kind.history_date and history.may_record(actor):
+        happened = values.get(kind.history_date)
+    if closed is not None and happened is not None and closed < happened:
+        raise OperationError("Avslutad kan inte vara före registrerad.", field="closed")
+    if closed is not None and not status:
+        raise OperationError("Ange status när avslutsdatum anges.", field="status")
+    source = f"{filename} (rad {result.number})"
+    as_history = happened is not None or closed is not None or source_ref
+    if as_history and not history.may_record(actor):
+        raise OperationError(
+            "Bara kvalitetsutvecklare och administratörer kan föra in historik med egna datum "
+            "eller nummer.",
+            field="registered" if registered else "closed" if closed else "source_ref",
+        )
+    if as_history:
+        # History on its own dates (kvalitet.items.history): the operation runs as on that
+        # day, so its dates, deadlines and reference number follow it.
+        when = happened if happened is not None else clock.real_now()
+        with history.recording(actor, when, source=source, source_ref=source_ref,
+                               field_name="registered", audit_entry=False):  # fmt: skip
+            item = kind.create(actor, values)
+            db.session.flush()
+    else:
+        item = kind.create(actor, values)
+        db.session.flush()
     before_status = item.status
     if status and status != item.status:
         # Bringing an item in a later state is a step of the workflow too, audited as such.
-        run_system_transition(
-            item,
-            import_transition(item.spec.workflow, status),
-            actor=actor,
-            reason=f"Importerad från {filename}",
-        )
-    if registered is not None:
-        item.created_at = clock.local_midnight_utc(registered)
+        def step() -> None:
+            run_system_transition(
+                item,
+                import_transition(item.spec.workflow, status),
+                actor=actor,
+                reason=f"Importerad från {filename}",
+            )
+
+        if as_history:
+            with history.recording(actor, closed or when, source=source, item=item,
+                                   field_name="closed", audit_entry=False):  # fmt: skip
+                step()
+        else:
+            step()
     audit.record(
         actor,
         "imported",
         item=item,
-        summary=f"Importerad från {filename} (rad {result.number})",
+        summary=f"Importerad från {source}",
         before={"status": before_status} if status and status != before_status else None,
         after={
             "fil": filename,
             "rad": result.number,
             "status": item.status,
-            **({"registrerad": registered} if registered else {}),
+            **({"registrerad": happened} if happened else {}),
+            **({"avslutad": closed} if closed else {}),
+            **({"källans nummer": source_ref} if source_ref else {}),
         },
         target=f"import:{filename}"[:200],
-    )
+    ).at = clock.real_now()
     db.session.flush()
     return item
 
