@@ -39,7 +39,7 @@ def test_created_on_its_own_date_with_that_years_number_and_audit(org, api_as):
     assert clock.to_local(item.created_at).date().isoformat() == "2021-03-04"
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.item_id == item.id)
                                  .order_by(AuditEntry.id)).all()  # fmt: skip
-    created = [e for e in entries if e.action == "created"][0]
+    created = next(e for e in entries if e.action == "created")
     assert clock.to_local(created.at).year == 2021
     imported = [e for e in entries if e.action == "imported"]
     assert len(imported) == 1 and imported[0].user_id == org.kvalitet.id
