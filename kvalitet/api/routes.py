@@ -18,7 +18,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from kvalitet.api import serialize, tokens
+from kvalitet.api import reportapi, serialize, tokens
 from kvalitet.api.kindapi import ID, VERSION, KindAction, actions_for, obj, text
 from kvalitet.api.schema import (
     Param,
@@ -756,6 +756,8 @@ def build() -> None:
         )
     )
     _spreading_routes()
+    for route in reportapi.routes():
+        add_route(route)
     for spec in all_kinds():
         _kind_routes(spec)
         statistics = _stats_module(spec)
