@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from kvalitet.atgarder.models import AtgardTyp
@@ -34,6 +34,7 @@ from kvalitet.atgarder.operations import CREATORS, create_atgard
 from kvalitet.avvikelser.models import CATEGORY_LIST
 from kvalitet.avvikelser.operations import report_avvikelse
 from kvalitet.core import audit, clock
+from kvalitet.core.db_setup import fold, folded
 from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import holds_role_over
 from kvalitet.core.registry import kind_spec
@@ -41,7 +42,7 @@ from kvalitet.core.roles import Role
 from kvalitet.core.workflow import import_transition, run_system_transition
 from kvalitet.extensions import db
 from kvalitet.items import history
-from kvalitet.items.models import Item, ListEntry
+from kvalitet.items.models import TITLE_MAX, Item, ListEntry, QualityArea
 from kvalitet.notify.models import DigestEntry, Notification, OutboxMail
 from kvalitet.org.models import Unit, User
 from kvalitet.synpunkter.models import THEME_LIST, Kalla, Kanal, SynpunktTyp
@@ -58,7 +59,7 @@ class Target:
 
     name: str
     label: str
-    convert: str = "text"  # text, date, datetime, unit, list:<key>, enum, bool, int
+    convert: str = "text"  # text, date, datetime, unit, list:<key>, enum, bool, int, areas
     required: bool = False
     aliases: tuple[str, ...] = ()
     choices: dict[str, str] = field(default_factory=dict)  # value -> label, for enum
@@ -131,7 +132,7 @@ def _avvikelser() -> ImportKind:
         Target("description", "Vad hände", "text", True,
                ("beskrivning", "vad hände", "händelse", "handelse")),
         Target("category_id", "Kategori", f"list:{CATEGORY_LIST}", True, ("kategori", "typ")),
-        Target("title", "Rubrik", "text", aliases=("rubrik", "titel"), max_length=200),
+        Target("title", "Rubrik", "text", aliases=("rubrik", "titel"), max_length=TITLE_MAX),
         Target("event_at", "När det hände", "datetime",
                aliases=("händelsedatum", "när det hände", "datum för händelsen")),
         Target("immediate_action", "Omedelbar åtgärd", aliases=("omedelbar åtgärd", "åtgärd")),
@@ -178,7 +179,7 @@ def _atgarder() -> ImportKind:
 
     return ImportKind("atgarder", "ATG", "Förbättringsåtgärder", (*CREATORS, Role.ADMIN), [
         Target("title", "Vad ska göras (rubrik)", "text", True,
-               ("åtgärd", "atgard", "rubrik", "vad", "titel"), max_length=200),
+               ("åtgärd", "atgard", "rubrik", "vad", "titel"), max_length=TITLE_MAX),
         Target("unit", "Enhet", "unit", True, ("enhet", "verksamhet"), op_fields=("unit_id",)),
         Target("description", "Beskrivning", aliases=("beskrivning",)),
         Target("why", "Varför", aliases=("varför", "varfor", "orsak")),
@@ -190,7 +191,17 @@ def _atgarder() -> ImportKind:
         Target("start_date", "Start (datum)", "date", aliases=("start", "startdatum")),
         Target("due_date", "Klart senast (datum)", "date",
                aliases=("klart senast", "slutdatum", "deadline")),
-        Target("source_text", "Källa", aliases=("källa", "kalla"), max_length=200),
+        Target("source_text", "Underlag", aliases=("källa", "kalla", "underlag"), max_length=200),
+        Target("quality_area_ids", "Kvalitetsområden (skilj med ;)", "areas",
+               aliases=("kvalitetsområde", "kvalitetsområden", "område")),
+        Target("done_text", "Vad som gjorts", aliases=(
+            "vad som gjorts", "genomfört", "åtgärder som påbörjats/pågår/avslutats")),
+        Target("effect_text", "Effekt", aliases=(
+            "effekt", "uppföljning av åtgärdernas effekt", "uppföljning av effekt")),
+        Target("effect_date", "Effekten följd upp (datum)", "date",
+               aliases=("effekt följd upp", "uppföljd", "effektdatum")),
+        Target("carry_over", "Återkommer nästa år", "bool",
+               aliases=("återkommer nästa år", "återkommer")),
         *COMMON_TAIL("ATG"),
     ], create)  # fmt: skip
 
@@ -291,7 +302,7 @@ def read_table(filename: str, data: bytes) -> tuple[list[str], list[list[str]]]:
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower())
+    return re.sub(r"\s+", " ", fold(text.strip()))
 
 
 def guess_mapping(kind: ImportKind, headers: list[str]) -> dict[str, int | None]:
@@ -342,6 +353,7 @@ class Lookups:
         self.units: dict[str, Unit | None] = {}
         self.entries: dict[tuple[str, str], int | None] = {}
         self.users: dict[str, User | None] = {}
+        self.area_names: dict[str, int] | None = None
 
     def unit(self, text: str) -> Unit | None:
         key = _norm(text)
@@ -351,7 +363,7 @@ class Lookups:
                 unit = db.session.get(Unit, int(key))
             if unit is None:
                 unit = db.session.scalar(
-                    select(Unit).where(func.lower(Unit.name) == key, Unit.active.is_(True))
+                    select(Unit).where(folded(Unit.name) == key, Unit.active.is_(True))
                 )
             self.units[key] = unit if unit is not None and unit.active else None
         return self.units[key]
@@ -361,16 +373,34 @@ class Lookups:
         if key not in self.entries:
             self.entries[key] = db.session.scalar(
                 select(ListEntry.id).where(
-                    ListEntry.list_key == list_key, func.lower(ListEntry.label) == key[1]
+                    ListEntry.list_key == list_key, folded(ListEntry.label) == key[1]
                 )
             )
         return self.entries[key]
+
+    def areas(self, text: str) -> tuple[list[int], str | None]:
+        """Quality area ids of "Trygghet; Helhetssyn" (names matched without regard to
+        case), and the first name that is unknown."""
+        if self.area_names is None:
+            self.area_names = {
+                _norm(name): area_id
+                for area_id, name in db.session.execute(select(QualityArea.id, QualityArea.name))
+            }
+        ids: list[int] = []
+        for name in re.split(r"[;,\n]", text):
+            if not name.strip():
+                continue
+            found = self.area_names.get(_norm(name))
+            if found is None:
+                return [], name.strip()
+            ids.append(found)
+        return ids, None
 
     def user(self, text: str) -> User | None:
         key = _norm(text)
         if key not in self.users:
             self.users[key] = db.session.scalar(
-                select(User).where(func.lower(User.email) == key, User.active.is_(True))
+                select(User).where(folded(User.email) == key, User.active.is_(True))
             )
         return self.users[key]
 
@@ -409,6 +439,9 @@ def convert_row(
         elif target.convert == "user":
             value = lookups.user(raw)
             problem = None if value else f"Ingen aktiv användare med e-post ”{raw}”."
+        elif target.convert == "areas":
+            value, unknown = lookups.areas(raw)
+            problem = f"Okänt kvalitetsområde ”{unknown}”." if unknown else None
         elif target.convert.startswith("list:"):
             value = lookups.entry(target.convert[5:], raw)
             problem = None if value else f"”{raw}” finns inte i listan."

@@ -27,7 +27,7 @@ from kvalitet.egenkontroll import kinds as _egenkontroll_kinds  # noqa: F401
 from kvalitet.egenkontroll import operations as egenkontroll_ops
 from kvalitet.egenkontroll.models import Svar
 from kvalitet.extensions import db
-from kvalitet.items.models import Item
+from kvalitet.items.models import TITLE_MAX, Item
 from kvalitet.items.queries import load_item
 from kvalitet.lexsarah import kinds as _lexsarah_kinds  # noqa: F401
 from kvalitet.lexsarah import operations as lexsarah_ops
@@ -99,7 +99,7 @@ def _avvikelse_actions() -> list[KindAction]:
 
     fields = {
         "unit_id": {**ID, "description": "Enhet (standard: användarens enhet)"},
-        "title": text(200),
+        "title": text(TITLE_MAX),
         "description": text(description="Vad som hände"),
         "category_id": {**ID, "description": "Kategori (lista avvikelse_kategori)"},
         "event_at": DATETIME,
@@ -199,7 +199,7 @@ def _avvikelse_actions() -> list[KindAction]:
 def _atgard_fields() -> dict[str, Any]:
 
     return {
-        "title": text(200, description="Vad som ska göras"),
+        "title": text(TITLE_MAX, description="Vad som ska göras"),
         "description": text(),
         "why": text(),
         "unit_id": ID,
@@ -359,7 +359,7 @@ def _lexsarah_actions() -> list[KindAction]:
 
     fields = {
         "unit_id": ID,
-        "title": text(200),
+        "title": text(TITLE_MAX),
         "description": text(),
         "happened_at": DATETIME,
         "noticed_at": DATETIME,
@@ -523,7 +523,7 @@ def _lexsarah_actions() -> list[KindAction]:
             "atgard",
             "SAS: förbättringsåtgärd beslutad med anledning av ärendet",
             obj(
-                {"title": text(200), "unit_id": ID, "due_date": DATE, "why": text()},
+                {"title": text(TITLE_MAX), "unit_id": ID, "due_date": DATE, "why": text()},
                 ["title", "unit_id"],
             ),
             step(
@@ -556,7 +556,7 @@ def _risk_actions() -> list[KindAction]:
 
     score = {"type": "integer", "minimum": 1, "maximum": 4}
     fields = {
-        "title": text(200),
+        "title": text(TITLE_MAX),
         "description": text(),
         "consequence_text": text(),
         "unit_id": ID,

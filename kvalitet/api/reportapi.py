@@ -77,10 +77,15 @@ def report_json(rapport: Kvalitetsberattelse, user: User, *, document: bool = Fa
         "id": rapport.id,
         "unit": {"id": rapport.unit.id, "name": rapport.unit.name},
         "year": period.label,
-        "period": {"label": period.label, "start": period.start.isoformat(),
-                   "end": period.end.isoformat()},  # fmt: skip
-        "texts": [{"ref": t.ref, "title": t.title, "status": t.status, "unit_id": t.unit_id}
-                  for t in texts],  # fmt: skip
+        "period": {
+            "label": period.label,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+        },
+        "texts": [
+            {"ref": t.ref, "title": t.title, "status": t.status, "unit_id": t.unit_id}
+            for t in texts
+        ],
         "missing": len(missing_texts(rapport)),
         "versions": [{"id": v.id, "number": v.number} for v in ops.versions(rapport)],
     }
@@ -152,8 +157,13 @@ def freeze(user: User, query: Any, body: dict[str, Any], rapport_id: str) -> dic
     if not ops.may_manage(user, rapport.unit):
         raise Forbidden()
     try:
-        version = ops.freeze(user, rapport, body.get("comment") or "",
-                             confirm=bool(body.get("confirm")), reason=body.get("reason") or "")
+        version = ops.freeze(
+            user,
+            rapport,
+            body.get("comment") or "",
+            confirm=bool(body.get("confirm")),
+            reason=body.get("reason") or "",
+        )
     except ops.FreezeNeedsConfirmation as needs:  # fmt: skip
         raise RequestInvalid(422, needs.message, {needs.field or "confirm": [needs.message]}) \
             from None  # fmt: skip
@@ -171,39 +181,40 @@ def get_version(user: User, query: Any, body: Any, version_id: str) -> dict[str,
 
 def routes() -> list[Route]:
     base = "/kvalitetsberattelser"
+    kb = "kvalitetsberattelse"
     return [
-        Route("GET", base, "kvalitetsberattelse_list", "Kvalitetsberättelser jag får arbeta med", TAG,
+        Route("GET", base, f"{kb}_list", "Kvalitetsberättelser jag får arbeta med", TAG,
               list_reports, errors=(), response={"type": "array", "items": REPORT_SCHEMA}),
-        Route("POST", base, "kvalitetsberattelse_start",
+        Route("POST", base, f"{kb}_start",
               "Starta kvalitetsberättelsen för ett kvalitetsår (även tidigare år)", TAG, start,
               body=obj({"unit_id": ID, "year": YEAR}, ["unit_id", "year"]),
               response=REPORT_SCHEMA, status=201,
               description="Samma regel som webben: det innevarande kvalitetsåret och varje "
               "tidigare år tillbaka till det första som har uppgifter. 422 (fältet year) "
               "annars; 403 utan rätt att hantera rapporten för enheten."),
-        Route("GET", f"{base}/{{rapport_id}}", "kvalitetsberattelse_get",
+        Route("GET", f"{base}/{{rapport_id}}", f"{kb}_get",
               "Kvalitetsberättelsen sammanställd nu (utkastet)", TAG, get_report,
               params=[ID_PARAM], response=REPORT_SCHEMA, errors=(404,)),
-        Route("POST", f"{base}/{{rapport_id}}/inledning", "kvalitetsberattelse_inledning",
+        Route("POST", f"{base}/{{rapport_id}}/inledning", f"{kb}_inledning",
               "Skriv inledningen", TAG, inledning, params=[ID_PARAM],
               body=obj({"text": text(20000)}, ["text"]), response=REPORT_SCHEMA),
-        Route("POST", f"{base}/{{rapport_id}}/uppgifter", "kvalitetsberattelse_details",
+        Route("POST", f"{base}/{{rapport_id}}/uppgifter", f"{kb}_details",
               "Försättsbladets uppgifter och dokumentets inställningar", TAG, details,
               params=[ID_PARAM], response=REPORT_SCHEMA,
               body=obj({"diarienummer": text(60), "beslutsdatum": DATE,
                         "numrerade_rubriker": {"type": "boolean"},
                         "bilaga_statistik": {"type": "boolean"}})),
-        Route("POST", f"{base}/{{rapport_id}}/texter", "kvalitetsberattelse_order_texts",
+        Route("POST", f"{base}/{{rapport_id}}/texter", f"{kb}_order_texts",
               "Beställ texter som saknas (nya avdelningar eller kvalitetsområden)", TAG,
               order_texts, params=[ID_PARAM], body=obj({}), response=REPORT_SCHEMA),
-        Route("POST", f"{base}/{{rapport_id}}/frys", "kvalitetsberattelse_freeze", "Frys en version", TAG,
+        Route("POST", f"{base}/{{rapport_id}}/frys", f"{kb}_freeze", "Frys en version", TAG,
               freeze, params=[ID_PARAM], status=201,
               body=obj({"comment": text(500), "confirm": {"type": "boolean"},
                         "reason": text(1000)}),
               response={"type": "object", "required": ["id", "number", "rapport_id"]},
               description="422 när texter saknas, avsnitt är tomma eller siffrorna ändrats "
               "efter texterna: skicka då confirm: true och reason."),
-        Route("GET", f"/kvalitetsberattelse-versioner/{{version_id}}", "kvalitetsberattelse_version",
+        Route("GET", "/kvalitetsberattelse-versioner/{version_id}", f"{kb}_version",
               "En fryst version: innehållet och om kontrollsumman stämmer", TAG, get_version,
               params=[VERSION_PARAM], errors=(404,), response={"type": "object"}),
     ]  # fmt: skip

@@ -31,6 +31,7 @@ from kvalitet.api.schema import (
     validate,
 )
 from kvalitet.core import clock
+from kvalitet.core.db_setup import contains_folded
 from kvalitet.core.errors import NotFound, OperationError
 from kvalitet.core.periods import (
     Period,
@@ -345,14 +346,10 @@ def _kind_routes(spec: KindSpec) -> None:
                 Item.created_at >= period.start_utc(), Item.created_at < period.end_utc()
             )
         if query.get("q"):
-            pattern = "%" + query["q"].replace("\\", "").replace("%", "").replace("_", "") + "%"
             stmt = stmt.where(
-                or_(
-                    Item.ref.ilike(pattern),
-                    Item.title.ilike(pattern),
-                    Item.description.ilike(pattern),
-                )
-            )
+                or_(*(contains_folded(c, query["q"]) for c in (Item.ref, Item.title,
+                                                               Item.description)))
+            )  # fmt: skip
         if query.get("open"):
             stmt = stmt.where(
                 Item.status.in_(spec.workflow.open_states), Item.cancelled_at.is_(None)

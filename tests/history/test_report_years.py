@@ -11,8 +11,14 @@ from tests.api.conftest import category_id
 
 
 def _history(api, org, day: str) -> None:
-    response = api.post(f"/api/v1/avvikelser?occurred_at={day}", json={
-        "unit_id": org.a1.id, "description": "Gammal avvikelse", "category_id": category_id()})
+    response = api.post(
+        f"/api/v1/avvikelser?occurred_at={day}",
+        json={
+            "unit_id": org.a1.id,
+            "description": "Gammal avvikelse",
+            "category_id": category_id(),
+        },
+    )
     assert response.status_code == 201, response.get_json()
 
 
