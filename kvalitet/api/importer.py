@@ -192,7 +192,7 @@ def _atgarder() -> ImportKind:
         Target("due_date", "Klart senast (datum)", "date",
                aliases=("klart senast", "slutdatum", "deadline")),
         Target("source_text", "Underlag", aliases=("källa", "kalla", "underlag"), max_length=200),
-        Target("quality_area_ids", "Kvalitetsområden (skilj med ;)", "areas",
+        Target("quality_area_ids", "Kvalitetsområden", "areas",
                aliases=("kvalitetsområde", "kvalitetsområden", "område")),
         Target("done_text", "Vad som gjorts", aliases=(
             "vad som gjorts", "genomfört", "åtgärder som påbörjats/pågår/avslutats")),

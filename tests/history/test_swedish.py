@@ -36,8 +36,8 @@ def test_folded_equality_and_search(words, stored, typed):
         ListEntry.list_key == "test_ord", folded(ListEntry.label) == fold(typed)))  # fmt: skip
     assert found == stored
     part = typed.split()[-1]
-    hits = db.session.scalars(select(ListEntry.label).where(
-        ListEntry.list_key == "test_ord", contains_folded(ListEntry.label, part))).all()  # fmt: skip
+    query = select(ListEntry.label).where(ListEntry.list_key == "test_ord")
+    hits = db.session.scalars(query.where(contains_folded(ListEntry.label, part))).all()
     assert stored in hits
 
 
