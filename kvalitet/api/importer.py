@@ -49,7 +49,7 @@ from kvalitet.synpunkter.models import THEME_LIST, Kalla, Kanal, SynpunktTyp
 from kvalitet.synpunkter.operations import register
 
 MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 5000
+MAX_ROWS = 20000
 EXTENSIONS = ("csv", "xlsx")
 
 
@@ -569,6 +569,40 @@ def _apply(kind: ImportKind, actor: User, result: RowResult, filename: str) -> I
     return item
 
 
+def _run_rows(
+    kind: ImportKind,
+    actor: User,
+    headers: list[str],
+    rows: list[list[str]],
+    mapping: dict[str, int | None],
+    filename: str,
+) -> tuple[list[Item], list[RowResult]]:
+    """Every row through the kind's operation, each in a savepoint of its own: a bad row is
+    undone alone and named; the good ones stay in the transaction (one pass, no reloading)."""
+    lookups = Lookups()
+    results: list[RowResult] = []
+    created: list[Item] = []
+    with no_notices():
+        for offset, row in enumerate(rows):
+            if not any(c.strip() for c in row):
+                continue
+            result = convert_row(kind, mapping, headers, row, offset + 2, lookups)
+            if result.ok:
+                try:
+                    with db.session.begin_nested():
+                        item = _apply(kind, actor, result, filename)
+                    result.title = item.title or ""
+                    created.append(item)
+                except OperationError as error:
+                    result.errors.append(
+                        (_column_for(kind, mapping, headers, error.field), error.message)
+                    )
+                except SQLAlchemyError:
+                    result.errors.append(("–", "Raden kunde inte sparas (för långt värde?)."))
+            results.append(result)
+    return created, results
+
+
 def check_rows(
     kind: ImportKind,
     actor: User,
@@ -577,27 +611,12 @@ def check_rows(
     mapping: dict[str, int | None],
     filename: str,
 ) -> list[RowResult]:
-    """Convert every row and try it through the operation (rolled back): the preview."""
-    lookups = Lookups()
-    results = []
-    for offset, row in enumerate(rows):
-        if not any(c.strip() for c in row):
-            continue
-        result = convert_row(kind, mapping, headers, row, offset + 2, lookups)
-        if result.ok:
-            with no_notices():
-                try:
-                    item = _apply(kind, actor, result, filename)
-                    result.title = item.title or ""
-                except OperationError as error:
-                    result.errors.append(
-                        (_column_for(kind, mapping, headers, error.field), error.message)
-                    )
-                except SQLAlchemyError:
-                    result.errors.append(("–", "Raden kunde inte sparas (för långt värde?)."))
-            db.session.rollback()
-            lookups = Lookups()  # the rollback expired the cached rows
-        results.append(result)
+    """Convert every row and try it through the operation, then roll it all back: the
+    preview (a row is checked after the rows above it, e.g. for a number used twice)."""
+    try:
+        _created, results = _run_rows(kind, actor, headers, rows, mapping, filename)
+    finally:
+        db.session.rollback()
     return results
 
 
@@ -617,26 +636,24 @@ def run_import(
     missing = [t.label for t in kind.targets if t.required and mapping.get(t.name) is None]
     if missing:
         raise ImportFailed("Välj kolumn för: " + ", ".join(missing) + ".", field="mapping")
-    results = check_rows(kind, actor, headers, rows, mapping, filename)
+    try:
+        created, results = _run_rows(kind, actor, headers, rows, mapping, filename)
+    except BaseException:
+        db.session.rollback()
+        raise
     bad = [r for r in results if not r.ok]
     if bad and not partial:
+        db.session.rollback()
         first = bad[0]
         column, message = first.errors[0]
         raise ImportFailed(
             f"Inget importerades: rad {first.number}, kolumn ”{column}”: {message}"
             + (f" ({len(bad)} rader har fel.)" if len(bad) > 1 else "")
         )
-    good = [r for r in results if r.ok]
-    if not good:
+    if not created:
+        db.session.rollback()
         raise ImportFailed("Inga giltiga rader att importera.")
-    created: list[Item] = []
-    lookups = Lookups()
     try:
-        with no_notices():
-            for result in good:
-                fresh = convert_row(kind, mapping, headers, rows[result.number - 2],
-                                    result.number, lookups)  # fmt: skip
-                created.append(_apply(kind, actor, fresh, filename))
         audit.record(
             actor,
             "import",
