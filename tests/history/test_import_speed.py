@@ -28,8 +28,9 @@ def test_ten_thousand_rows_in_under_a_minute(org, capsys):
     kind = importer.import_kind("avvikelser")
     started = time.perf_counter()
     headers, rows = importer.read_table("stor.csv", data)
-    created, _ = importer.run_import(kind, org.kvalitet, headers, rows,
-                                     importer.guess_mapping(kind, headers), "stor.csv")
+    created, _ = importer.run_import(
+        kind, org.kvalitet, headers, rows, importer.guess_mapping(kind, headers), "stor.csv"
+    )
     db.session.commit()
     seconds = time.perf_counter() - started
     with capsys.disabled():
