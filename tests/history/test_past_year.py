@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 from sqlalchemy import func, select
 
 from kvalitet.api import importer
@@ -147,7 +151,9 @@ def _table(doc: dict[str, Any], chapter: str, caption: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("labels", [False])
-def test_a_past_year_through_api_and_import_gives_its_report(org, api_as, app, labels):
+def test_a_past_year_through_api_and_import_gives_its_report(
+    org, api_as, app, labels, login_as, tmp_path
+):
     app.config["RAPPORT_TABLE_LABELS"] = labels
     grant_role(None, org.kvalitet, Role.SAS, org.forv)
     db.session.commit()
@@ -208,6 +214,26 @@ def test_a_past_year_through_api_and_import_gives_its_report(org, api_as, app, l
         ["Utbildning i sekretess", areas[1], "Klagomål", "Föreslagen"],
     ]
     assert len(this_year["rows"][0][0]) > 1000
+
+    # Word and PDF print the whole text of more than 1,000 characters.
+    web = login_as(org.kvalitet)
+    rapport_id = started.get_json()["id"]
+    words = " ".join(LONG.split())
+    docx = web.get(f"/kvalitetsberattelse/{rapport_id}/utkast.docx")
+    assert docx.status_code == 200
+    paragraphs = Document(io.BytesIO(docx.data))
+    cells = [" ".join(c.text.split()) for t in paragraphs.tables for r in t.rows
+             for c in r.cells]  # fmt: skip
+    assert words in cells
+    pdf = web.get(f"/kvalitetsberattelse/{rapport_id}/utkast.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    (tmp_path / "r.pdf").write_bytes(pdf.data)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    flat = " ".join(text.replace("-\n", "").split())
+    assert flat.count("så att ingen uppgift tappas bort när personalen byts.") >= 5
+    if os.environ.get("KVALITET_KEEP_PDF"):
+        (Path(os.environ["KVALITET_KEEP_PDF"])).write_bytes(pdf.data)
 
     # Nothing of it in this year's figures, nor as anyone's due work.
     now = api.get("/api/v1/statistics/avvikelser?year=2026/27").get_json()
