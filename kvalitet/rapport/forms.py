@@ -36,8 +36,9 @@ def report_years() -> list[Period]:
     current = current_quality_year()
     first_item = db.session.scalar(select(func.min(Item.created_at)))
     first_year = current.start.year - 5
-    if first_item is not None:
-        first_year = min(first_year, quality_year_of(clock.to_local(first_item).date()).start.year)
+    first_local = clock.to_local(first_item)
+    if first_local is not None:
+        first_year = min(first_year, quality_year_of(first_local.date()).start.year)
     return [quality_year(y) for y in range(current.start.year, first_year - 1, -1)]
 
 
