@@ -107,7 +107,7 @@ HISTORY_TAIL = lambda code: [  # noqa: E731
     Target("closed", "Avslutad (datum)", "date",
            aliases=("avslutad", "avslutat", "stängd", "klar", "avslutsdatum")),
     Target("source_ref", "Källans nummer", "text",
-           aliases=("nummer", "ärendenummer", "diarienummer", "id", "löpnummer"),
+           aliases=("källans nummer", "ärendenummer", "diarienummer", "löpnummer"),
            max_length=40),
     Target("status", "Status", "enum", choices=_state_choices(code), aliases=("status",)),
 ]  # fmt: skip
