@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from kvalitet.atgarder.models import AtgardTyp
@@ -34,20 +34,22 @@ from kvalitet.atgarder.operations import CREATORS, create_atgard
 from kvalitet.avvikelser.models import CATEGORY_LIST
 from kvalitet.avvikelser.operations import report_avvikelse
 from kvalitet.core import audit, clock
+from kvalitet.core.db_setup import fold, folded
 from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import holds_role_over
 from kvalitet.core.registry import kind_spec
 from kvalitet.core.roles import Role
 from kvalitet.core.workflow import import_transition, run_system_transition
 from kvalitet.extensions import db
-from kvalitet.items.models import Item, ListEntry
+from kvalitet.items import history
+from kvalitet.items.models import TITLE_MAX, Item, ListEntry, QualityArea
 from kvalitet.notify.models import DigestEntry, Notification, OutboxMail
 from kvalitet.org.models import Unit, User
 from kvalitet.synpunkter.models import THEME_LIST, Kalla, Kanal, SynpunktTyp
 from kvalitet.synpunkter.operations import register
 
 MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 5000
+MAX_ROWS = 20000
 EXTENSIONS = ("csv", "xlsx")
 
 
@@ -57,7 +59,7 @@ class Target:
 
     name: str
     label: str
-    convert: str = "text"  # text, date, datetime, unit, list:<key>, enum, bool, int
+    convert: str = "text"  # text, date, datetime, unit, list:<key>, enum, bool, int, areas
     required: bool = False
     aliases: tuple[str, ...] = ()
     choices: dict[str, str] = field(default_factory=dict)  # value -> label, for enum
@@ -73,6 +75,8 @@ class ImportKind:
     roles: tuple[str, ...]
     targets: list[Target]
     create: Callable[[User, dict[str, Any]], Item]
+    # The field that says when the row happened, when not the "registered" column.
+    history_date: str | None = None
 
 
 @dataclass
@@ -99,11 +103,20 @@ def _state_choices(code: str) -> dict[str, str]:
     return dict(kind_spec(code).workflow.states)
 
 
+HISTORY_TAIL = lambda code: [  # noqa: E731
+    Target("closed", "Avslutad (datum)", "date",
+           aliases=("avslutad", "avslutat", "stängd", "klar", "avslutsdatum")),
+    Target("source_ref", "Källans nummer", "text",
+           aliases=("källans nummer", "ärendenummer", "diarienummer", "löpnummer"),
+           max_length=40),
+    Target("status", "Status", "enum", choices=_state_choices(code), aliases=("status",)),
+]  # fmt: skip
+
 COMMON_TAIL = lambda code: [  # noqa: E731
     Target("registered", "Registrerad (datum)", "date",
            aliases=("registrerad", "registrerat", "skapad", "datum", "inkom"),
            op_fields=("created_at",)),
-    Target("status", "Status", "enum", choices=_state_choices(code), aliases=("status",)),
+    *HISTORY_TAIL(code),
 ]  # fmt: skip
 
 
@@ -119,7 +132,7 @@ def _avvikelser() -> ImportKind:
         Target("description", "Vad hände", "text", True,
                ("beskrivning", "vad hände", "händelse", "handelse")),
         Target("category_id", "Kategori", f"list:{CATEGORY_LIST}", True, ("kategori", "typ")),
-        Target("title", "Rubrik", "text", aliases=("rubrik", "titel"), max_length=200),
+        Target("title", "Rubrik", "text", aliases=("rubrik", "titel"), max_length=TITLE_MAX),
         Target("event_at", "När det hände", "datetime",
                aliases=("händelsedatum", "när det hände", "datum för händelsen")),
         Target("immediate_action", "Omedelbar åtgärd", aliases=("omedelbar åtgärd", "åtgärd")),
@@ -155,8 +168,8 @@ def _synpunkter() -> ImportKind:
                aliases=("mottagen", "inkom", "datum", "inkommen")),
         Target("theme_id", "Tema", f"list:{THEME_LIST}", aliases=("tema",)),
         Target("anonymous", "Anonym", "bool", aliases=("anonym",)),
-        Target("status", "Status", "enum", choices=_state_choices("SYN"), aliases=("status",)),
-    ], create)  # fmt: skip
+        *HISTORY_TAIL("SYN"),
+    ], create, history_date="received_date")  # fmt: skip
 
 
 def _atgarder() -> ImportKind:
@@ -166,7 +179,7 @@ def _atgarder() -> ImportKind:
 
     return ImportKind("atgarder", "ATG", "Förbättringsåtgärder", (*CREATORS, Role.ADMIN), [
         Target("title", "Vad ska göras (rubrik)", "text", True,
-               ("åtgärd", "atgard", "rubrik", "vad", "titel"), max_length=200),
+               ("åtgärd", "atgard", "rubrik", "vad", "titel"), max_length=TITLE_MAX),
         Target("unit", "Enhet", "unit", True, ("enhet", "verksamhet"), op_fields=("unit_id",)),
         Target("description", "Beskrivning", aliases=("beskrivning",)),
         Target("why", "Varför", aliases=("varför", "varfor", "orsak")),
@@ -178,7 +191,17 @@ def _atgarder() -> ImportKind:
         Target("start_date", "Start (datum)", "date", aliases=("start", "startdatum")),
         Target("due_date", "Klart senast (datum)", "date",
                aliases=("klart senast", "slutdatum", "deadline")),
-        Target("source_text", "Källa", aliases=("källa", "kalla"), max_length=200),
+        Target("source_text", "Underlag", aliases=("källa", "kalla", "underlag"), max_length=200),
+        Target("quality_area_ids", "Kvalitetsområden", "areas",
+               aliases=("kvalitetsområde", "kvalitetsområden", "område")),
+        Target("done_text", "Vad som gjorts", aliases=(
+            "vad som gjorts", "genomfört", "åtgärder som påbörjats/pågår/avslutats")),
+        Target("effect_text", "Effekt", aliases=(
+            "effekt", "uppföljning av åtgärdernas effekt", "uppföljning av effekt")),
+        Target("effect_date", "Effekten följd upp (datum)", "date",
+               aliases=("effekt följd upp", "uppföljd", "effektdatum")),
+        Target("carry_over", "Återkommer nästa år", "bool",
+               aliases=("återkommer nästa år", "återkommer")),
         *COMMON_TAIL("ATG"),
     ], create)  # fmt: skip
 
@@ -279,7 +302,7 @@ def read_table(filename: str, data: bytes) -> tuple[list[str], list[list[str]]]:
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower())
+    return re.sub(r"\s+", " ", fold(text.strip()))
 
 
 def guess_mapping(kind: ImportKind, headers: list[str]) -> dict[str, int | None]:
@@ -330,6 +353,7 @@ class Lookups:
         self.units: dict[str, Unit | None] = {}
         self.entries: dict[tuple[str, str], int | None] = {}
         self.users: dict[str, User | None] = {}
+        self.area_names: dict[str, int] | None = None
 
     def unit(self, text: str) -> Unit | None:
         key = _norm(text)
@@ -339,7 +363,7 @@ class Lookups:
                 unit = db.session.get(Unit, int(key))
             if unit is None:
                 unit = db.session.scalar(
-                    select(Unit).where(func.lower(Unit.name) == key, Unit.active.is_(True))
+                    select(Unit).where(folded(Unit.name) == key, Unit.active.is_(True))
                 )
             self.units[key] = unit if unit is not None and unit.active else None
         return self.units[key]
@@ -349,16 +373,34 @@ class Lookups:
         if key not in self.entries:
             self.entries[key] = db.session.scalar(
                 select(ListEntry.id).where(
-                    ListEntry.list_key == list_key, func.lower(ListEntry.label) == key[1]
+                    ListEntry.list_key == list_key, folded(ListEntry.label) == key[1]
                 )
             )
         return self.entries[key]
+
+    def areas(self, text: str) -> tuple[list[int], str | None]:
+        """Quality area ids of "Trygghet; Helhetssyn" (names matched without regard to
+        case), and the first name that is unknown."""
+        if self.area_names is None:
+            self.area_names = {
+                _norm(name): area_id
+                for area_id, name in db.session.execute(select(QualityArea.id, QualityArea.name))
+            }
+        ids: list[int] = []
+        for name in re.split(r"[;,\n]", text):
+            if not name.strip():
+                continue
+            found = self.area_names.get(_norm(name))
+            if found is None:
+                return [], name.strip()
+            ids.append(found)
+        return ids, None
 
     def user(self, text: str) -> User | None:
         key = _norm(text)
         if key not in self.users:
             self.users[key] = db.session.scalar(
-                select(User).where(func.lower(User.email) == key, User.active.is_(True))
+                select(User).where(folded(User.email) == key, User.active.is_(True))
             )
         return self.users[key]
 
@@ -397,6 +439,9 @@ def convert_row(
         elif target.convert == "user":
             value = lookups.user(raw)
             problem = None if value else f"Ingen aktiv användare med e-post ”{raw}”."
+        elif target.convert == "areas":
+            value, unknown = lookups.areas(raw)
+            problem = f"Okänt kvalitetsområde ”{unknown}”." if unknown else None
         elif target.convert.startswith("list:"):
             value = lookups.entry(target.convert[5:], raw)
             problem = None if value else f"”{raw}” finns inte i listan."
@@ -454,42 +499,108 @@ def no_notices() -> Iterator[None]:
 def _apply(kind: ImportKind, actor: User, result: RowResult, filename: str) -> Item:
     values = dict(result.values)
     registered: date | None = values.pop("registered", None)
+    closed: date | None = values.pop("closed", None)
+    source_ref: str | None = values.pop("source_ref", None)
     status: str | None = values.pop("status", None)
     unit = values.get("unit")
     if unit is not None and not holds_role_over(actor, kind.roles, unit):
         raise OperationError("Du har inte behörighet att importera till enheten.",
                              field="unit")  # fmt: skip
-    if registered is not None and registered > clock.today():
-        raise OperationError("Datumet kan inte vara i framtiden.", field="registered")
-    item = kind.create(actor, values)
-    db.session.flush()
+    happened = registered
+    if happened is None and kind.history_date and history.may_record(actor):
+        happened = values.get(kind.history_date)
+    if closed is not None and happened is not None and closed < happened:
+        raise OperationError("Avslutad kan inte vara före registrerad.", field="closed")
+    if closed is not None and not status:
+        raise OperationError("Ange status när avslutsdatum anges.", field="status")
+    source = f"{filename} (rad {result.number})"
+    as_history = happened is not None or closed is not None or source_ref
+    if as_history and not history.may_record(actor):
+        raise OperationError(
+            "Bara kvalitetsutvecklare och administratörer kan föra in historik med egna datum "
+            "eller nummer.",
+            field="registered" if registered else "closed" if closed else "source_ref",
+        )
+    if as_history:
+        # History on its own dates (kvalitet.items.history): the operation runs as on that
+        # day, so its dates, deadlines and reference number follow it.
+        when = happened if happened is not None else clock.real_now()
+        with history.recording(actor, when, source=source, source_ref=source_ref,
+                               field_name="registered", audit_entry=False):  # fmt: skip
+            item = kind.create(actor, values)
+            db.session.flush()
+    else:
+        item = kind.create(actor, values)
+        db.session.flush()
     before_status = item.status
     if status and status != item.status:
         # Bringing an item in a later state is a step of the workflow too, audited as such.
-        run_system_transition(
-            item,
-            import_transition(item.spec.workflow, status),
-            actor=actor,
-            reason=f"Importerad från {filename}",
-        )
-    if registered is not None:
-        item.created_at = clock.local_midnight_utc(registered)
+        def step() -> None:
+            run_system_transition(
+                item,
+                import_transition(item.spec.workflow, status),
+                actor=actor,
+                reason=f"Importerad från {filename}",
+            )
+
+        if as_history:
+            with history.recording(actor, closed or when, source=source, item=item,
+                                   field_name="closed", audit_entry=False):  # fmt: skip
+                step()
+        else:
+            step()
     audit.record(
         actor,
         "imported",
         item=item,
-        summary=f"Importerad från {filename} (rad {result.number})",
+        summary=f"Importerad från {source}",
         before={"status": before_status} if status and status != before_status else None,
         after={
             "fil": filename,
             "rad": result.number,
             "status": item.status,
-            **({"registrerad": registered} if registered else {}),
+            **({"registrerad": happened} if happened else {}),
+            **({"avslutad": closed} if closed else {}),
+            **({"källans nummer": source_ref} if source_ref else {}),
         },
         target=f"import:{filename}"[:200],
-    )
+    ).at = clock.real_now()
     db.session.flush()
     return item
+
+
+def _run_rows(
+    kind: ImportKind,
+    actor: User,
+    headers: list[str],
+    rows: list[list[str]],
+    mapping: dict[str, int | None],
+    filename: str,
+) -> tuple[list[Item], list[RowResult]]:
+    """Every row through the kind's operation, each in a savepoint of its own: a bad row is
+    undone alone and named; the good ones stay in the transaction (one pass, no reloading)."""
+    lookups = Lookups()
+    results: list[RowResult] = []
+    created: list[Item] = []
+    with no_notices():
+        for offset, row in enumerate(rows):
+            if not any(c.strip() for c in row):
+                continue
+            result = convert_row(kind, mapping, headers, row, offset + 2, lookups)
+            if result.ok:
+                try:
+                    with db.session.begin_nested():
+                        item = _apply(kind, actor, result, filename)
+                    result.title = item.title or ""
+                    created.append(item)
+                except OperationError as error:
+                    result.errors.append(
+                        (_column_for(kind, mapping, headers, error.field), error.message)
+                    )
+                except SQLAlchemyError:
+                    result.errors.append(("–", "Raden kunde inte sparas (för långt värde?)."))
+            results.append(result)
+    return created, results
 
 
 def check_rows(
@@ -500,27 +611,12 @@ def check_rows(
     mapping: dict[str, int | None],
     filename: str,
 ) -> list[RowResult]:
-    """Convert every row and try it through the operation (rolled back): the preview."""
-    lookups = Lookups()
-    results = []
-    for offset, row in enumerate(rows):
-        if not any(c.strip() for c in row):
-            continue
-        result = convert_row(kind, mapping, headers, row, offset + 2, lookups)
-        if result.ok:
-            with no_notices():
-                try:
-                    item = _apply(kind, actor, result, filename)
-                    result.title = item.title or ""
-                except OperationError as error:
-                    result.errors.append(
-                        (_column_for(kind, mapping, headers, error.field), error.message)
-                    )
-                except SQLAlchemyError:
-                    result.errors.append(("–", "Raden kunde inte sparas (för långt värde?)."))
-            db.session.rollback()
-            lookups = Lookups()  # the rollback expired the cached rows
-        results.append(result)
+    """Convert every row and try it through the operation, then roll it all back: the
+    preview (a row is checked after the rows above it, e.g. for a number used twice)."""
+    try:
+        _created, results = _run_rows(kind, actor, headers, rows, mapping, filename)
+    finally:
+        db.session.rollback()
     return results
 
 
@@ -540,26 +636,24 @@ def run_import(
     missing = [t.label for t in kind.targets if t.required and mapping.get(t.name) is None]
     if missing:
         raise ImportFailed("Välj kolumn för: " + ", ".join(missing) + ".", field="mapping")
-    results = check_rows(kind, actor, headers, rows, mapping, filename)
+    try:
+        created, results = _run_rows(kind, actor, headers, rows, mapping, filename)
+    except BaseException:
+        db.session.rollback()
+        raise
     bad = [r for r in results if not r.ok]
     if bad and not partial:
+        db.session.rollback()
         first = bad[0]
         column, message = first.errors[0]
         raise ImportFailed(
             f"Inget importerades: rad {first.number}, kolumn ”{column}”: {message}"
             + (f" ({len(bad)} rader har fel.)" if len(bad) > 1 else "")
         )
-    good = [r for r in results if r.ok]
-    if not good:
+    if not created:
+        db.session.rollback()
         raise ImportFailed("Inga giltiga rader att importera.")
-    created: list[Item] = []
-    lookups = Lookups()
     try:
-        with no_notices():
-            for result in good:
-                fresh = convert_row(kind, mapping, headers, rows[result.number - 2],
-                                    result.number, lookups)  # fmt: skip
-                created.append(_apply(kind, actor, fresh, filename))
         audit.record(
             actor,
             "import",

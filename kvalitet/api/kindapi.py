@@ -8,6 +8,7 @@ document are built from that declaration.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,10 +27,12 @@ from kvalitet.egenkontroll import kinds as _egenkontroll_kinds  # noqa: F401
 from kvalitet.egenkontroll import operations as egenkontroll_ops
 from kvalitet.egenkontroll.models import Svar
 from kvalitet.extensions import db
-from kvalitet.items.models import Item
+from kvalitet.items.models import TITLE_MAX, Item
 from kvalitet.items.queries import load_item
 from kvalitet.lexsarah import kinds as _lexsarah_kinds  # noqa: F401
 from kvalitet.lexsarah import operations as lexsarah_ops
+from kvalitet.lexsarah.models import Bedomning, Karaktar, Sektion, Utfall
+from kvalitet.lexsarah.models import Kanal as LexSarahKanal
 from kvalitet.lexsarah.operations import transfer_from_avvikelse
 from kvalitet.org.models import Unit, User
 from kvalitet.rapport import kinds as _rapport_kinds  # noqa: F401
@@ -96,7 +99,7 @@ def _avvikelse_actions() -> list[KindAction]:
 
     fields = {
         "unit_id": {**ID, "description": "Enhet (standard: användarens enhet)"},
-        "title": text(200),
+        "title": text(TITLE_MAX),
         "description": text(description="Vad som hände"),
         "category_id": {**ID, "description": "Kategori (lista avvikelse_kategori)"},
         "event_at": DATETIME,
@@ -196,7 +199,7 @@ def _avvikelse_actions() -> list[KindAction]:
 def _atgard_fields() -> dict[str, Any]:
 
     return {
-        "title": text(200, description="Vad som ska göras"),
+        "title": text(TITLE_MAX, description="Vad som ska göras"),
         "description": text(),
         "why": text(),
         "unit_id": ID,
@@ -356,7 +359,7 @@ def _lexsarah_actions() -> list[KindAction]:
 
     fields = {
         "unit_id": ID,
-        "title": text(200),
+        "title": text(TITLE_MAX),
         "description": text(),
         "happened_at": DATETIME,
         "noticed_at": DATETIME,
@@ -370,12 +373,178 @@ def _lexsarah_actions() -> list[KindAction]:
         body["unit"] = unit_of(body.pop("unit_id"))
         return lexsarah_ops.report(user, **body)
 
+    def step(operation: Callable[..., Any], *names: str) -> Callable[..., Item]:
+        """SAS's step: the same operation the case page's form calls."""
+
+        def run(user: User, item: Any, body: dict[str, Any]) -> Item:
+            version = _pop_version(body)
+            kwargs = {k: body.get(k) for k in names}
+            parameters = inspect.signature(operation).parameters.values()
+            if any(p.name == "expected_version" or p.kind is p.VAR_KEYWORD for p in parameters):
+                kwargs["expected_version"] = version
+            result = operation(item, user, **kwargs)
+            return result if isinstance(result, Item) else item
+
+        return run
+
+    def enum(values: Any) -> dict[str, Any]:
+        return {"type": "string", "enum": [str(v) for v in values]}
+
     return [
         KindAction(
             "create",
             "Rapportera enligt lex Sarah",
             obj(fields, ["unit_id", "title", "description"]),
             create,
+        ),
+        KindAction(
+            "omedelbara-atgarder",
+            "SAS: omedelbara åtgärder och när de vidtogs",
+            obj({"text": text(), "at": DATETIME, "expected_version": VERSION}, ["text", "at"]),
+            step(
+                lambda i, u, text, at, expected_version=None: lexsarah_ops.record_immediate(
+                    i, u, text, at, expected_version
+                ),
+                "text",
+                "at",
+            ),
+        ),
+        KindAction(
+            "bedomning",
+            "SAS: bedömning (startar utredningen)",
+            obj(
+                {"assessment": enum(Bedomning), "text": text(), "expected_version": VERSION},
+                ["assessment", "text"],
+            ),
+            step(
+                lambda i, u, assessment, text, expected_version=None: lexsarah_ops.assess(
+                    i, u, assessment, text, expected_version
+                ),
+                "assessment",
+                "text",
+            ),
+        ),
+        KindAction(
+            "utredning",
+            "Utredningens post (SAS eller enhetens chef)",
+            obj(
+                {
+                    "section": enum(Sektion),
+                    "entry_date": DATE,
+                    "source": text(300),
+                    "karaktar": enum(Karaktar),
+                    "text": text(20000),
+                },
+                ["section", "entry_date", "source", "karaktar", "text"],
+            ),
+            step(lexsarah_ops.add_entry, "section", "entry_date", "source", "karaktar", "text"),
+        ),
+        KindAction(
+            "beslut",
+            "SAS: beslut (utfall, allvarligt, beslutsfattare, datum, motivering)",
+            obj(
+                {
+                    "outcome": enum(Utfall),
+                    "allvarligt": {"type": "boolean"},
+                    "decision_maker_id": ID,
+                    "decision_date": DATE,
+                    "reason": text(),
+                    "expected_version": VERSION,
+                },
+                ["outcome", "allvarligt", "decision_maker_id", "decision_date", "reason"],
+            ),
+            step(
+                lexsarah_ops.decide,
+                "outcome",
+                "allvarligt",
+                "decision_maker_id",
+                "decision_date",
+                "reason",
+            ),
+        ),
+        KindAction(
+            "ivo",
+            "SAS: anmälan till IVO",
+            obj(
+                {
+                    "filed_date": DATE,
+                    "channel": enum(LexSarahKanal),
+                    "region": text(100),
+                    "attached": {"type": "boolean"},
+                    "diarienummer": text(60),
+                    "expected_version": VERSION,
+                },
+                ["filed_date", "channel", "region", "attached"],
+            ),
+            step(
+                lambda i, u, diarienummer=None, **kw: lexsarah_ops.file_ivo(
+                    i, u, diarienummer=diarienummer or "", **kw
+                ),
+                "filed_date",
+                "channel",
+                "region",
+                "attached",
+                "diarienummer",
+            ),
+        ),
+        KindAction(
+            "ivo-utredning-skickad",
+            "SAS: utredningen skickad till IVO (datum)",
+            obj({"sent_date": DATE, "expected_version": VERSION}, ["sent_date"]),
+            step(
+                lambda i, u, sent_date, expected_version=None: lexsarah_ops.investigation_sent(
+                    i, u, sent_date, expected_version
+                ),
+                "sent_date",
+            ),
+        ),
+        KindAction(
+            "spridning",
+            "SAS: spridning (enheter, lärdomar, ledningsgruppens datum)",
+            obj(
+                {
+                    "unit_ids": ids(),
+                    "spread_text": text(),
+                    "ledningsgrupp_date": DATE,
+                    "expected_version": VERSION,
+                },
+                ["unit_ids"],
+            ),
+            step(
+                lambda i, u, spread_text=None, **kw: lexsarah_ops.set_spreading(
+                    i, u, spread_text=spread_text or "", **kw
+                ),
+                "unit_ids",
+                "spread_text",
+                "ledningsgrupp_date",
+            ),
+        ),
+        KindAction(
+            "atgard",
+            "SAS: förbättringsåtgärd beslutad med anledning av ärendet",
+            obj(
+                {"title": text(TITLE_MAX), "unit_id": ID, "due_date": DATE, "why": text()},
+                ["title", "unit_id"],
+            ),
+            step(
+                lambda i, u, why=None, **kw: lexsarah_ops.create_action(i, u, why=why or "", **kw),
+                "title",
+                "unit_id",
+                "due_date",
+                "why",
+            ),
+            result_kind="ATG",
+        ),
+        KindAction(
+            "avsluta",
+            "SAS: avsluta ärendet",
+            obj({"note": text(), "expected_version": VERSION}),
+            step(
+                lambda i, u, note=None, expected_version=None: lexsarah_ops.close(
+                    i, u, note or "", expected_version
+                ),
+                "note",
+            ),
         ),
     ]
 
@@ -387,7 +556,7 @@ def _risk_actions() -> list[KindAction]:
 
     score = {"type": "integer", "minimum": 1, "maximum": 4}
     fields = {
-        "title": text(200),
+        "title": text(TITLE_MAX),
         "description": text(),
         "consequence_text": text(),
         "unit_id": ID,

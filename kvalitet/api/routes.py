@@ -18,7 +18,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from kvalitet.api import serialize, tokens
+from kvalitet.api import reportapi, serialize, tokens
 from kvalitet.api.kindapi import ID, VERSION, KindAction, actions_for, obj, text
 from kvalitet.api.schema import (
     Param,
@@ -31,6 +31,7 @@ from kvalitet.api.schema import (
     validate,
 )
 from kvalitet.core import clock
+from kvalitet.core.db_setup import contains_folded
 from kvalitet.core.errors import NotFound, OperationError
 from kvalitet.core.periods import (
     Period,
@@ -51,6 +52,7 @@ from kvalitet.core.roles import ROLE_LABELS, Role
 from kvalitet.core.web import ERROR_TEXTS
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import csrf, db
+from kvalitet.items import history
 from kvalitet.items.models import Item, LinkType
 from kvalitet.items.operations import add_attachment, add_comment, cancel_item, link_items
 from kvalitet.items.queries import load_item, log_read_if_needed
@@ -169,7 +171,10 @@ def _dispatch(route: Route, path_args: dict[str, Any]) -> Any:
             if problems:
                 raise RequestInvalid(422, "Uppgifterna kunde inte sparas.", problems)
             body = _convert(body, route.body)
-        result = route.handler(user=user, query=query, body=body, **path_args)
+        if user is not None and query.get("occurred_at"):
+            result = _as_history(route, user, query, body, path_args)
+        else:
+            result = route.handler(user=user, query=query, body=body, **path_args)
     except RequestInvalid as error:
         db.session.rollback()
         return error_response(error.status, error.message, error.fields)
@@ -192,7 +197,42 @@ def _dispatch(route: Route, path_args: dict[str, Any]) -> Any:
     return response
 
 
+HISTORY_PARAMS = [
+    Param("occurred_at", {"type": "string", "minLength": 10, "maxLength": 40},
+          "Historik: när det hände (ÅÅÅÅ-MM-DD, då kl. 12, eller ISO 8601 med tidszon). "
+          "Anropet körs som om det vore då: datum, tidsfrister och ärendenummer följer den "
+          "tidpunkten. Bara kvalitetsutvecklare och administratörer över enheten; inte i "
+          "framtiden, inte före det ärendet redan har (403/422)."),
+    Param("source", {"type": "string", "maxLength": 150},
+          "Historik: varifrån uppgiften kommer (t.ex. ”Treserva, dnr 2021/44”), skrivs i "
+          "granskningsloggen"),
+    Param("source_ref", {"type": "string", "minLength": 1, "maxLength": 40},
+          "Historik, när ett ärende skapas: behåll källans nummer (t.ex. AVV-2021-0007 eller "
+          "källsystemets eget); 422 om numret redan finns"),
+]  # fmt: skip
+
+
+def _as_history(route: Route, user: User, query: dict[str, Any], body: Any,
+                path_args: dict[str, Any]) -> Any:  # fmt: skip
+    """Run a write call as history at `occurred_at` (kvalitet.items.history)."""
+    raw = query["occurred_at"].strip()
+    when = parse_datetime(raw) if len(raw) > 10 else parse_date(raw)
+    if when is None:
+        raise RequestInvalid(400, "Ogiltig parameter.", {"occurred_at": [
+            "Ange datum ÅÅÅÅ-MM-DD eller tid ÅÅÅÅ-MM-DDTTT:MM med tidszon."]})  # fmt: skip
+    item = load_item(path_args["ref"], user) if "ref" in path_args else None
+    call = f"API {route.method} /api/v1{route.path}"
+    source = f"{call}: {query['source']}" if query.get("source") else call
+    with history.recording(user, when, source=source, item=item,
+                           source_ref=query.get("source_ref")):  # fmt: skip
+        result = route.handler(user=user, query=query, body=body, **path_args)
+    return result
+
+
 def add_route(route: Route) -> Route:
+    if route.auth and route.method in ("POST", "PATCH") and route.path != "/imports":
+        route.params = [*route.params, *HISTORY_PARAMS]
+
     def view(**path_args: Any) -> Any:
         return _dispatch(route, path_args)
 
@@ -306,14 +346,10 @@ def _kind_routes(spec: KindSpec) -> None:
                 Item.created_at >= period.start_utc(), Item.created_at < period.end_utc()
             )
         if query.get("q"):
-            pattern = "%" + query["q"].replace("\\", "").replace("%", "").replace("_", "") + "%"
             stmt = stmt.where(
-                or_(
-                    Item.ref.ilike(pattern),
-                    Item.title.ilike(pattern),
-                    Item.description.ilike(pattern),
-                )
-            )
+                or_(*(contains_folded(c, query["q"]) for c in (Item.ref, Item.title,
+                                                               Item.description)))
+            )  # fmt: skip
         if query.get("open"):
             stmt = stmt.where(
                 Item.status.in_(spec.workflow.open_states), Item.cancelled_at.is_(None)
@@ -717,6 +753,8 @@ def build() -> None:
         )
     )
     _spreading_routes()
+    for route in reportapi.routes():
+        add_route(route)
     for spec in all_kinds():
         _kind_routes(spec)
         statistics = _stats_module(spec)

@@ -12,7 +12,7 @@ from kvalitet.items.forms import MultiCheckboxField
 
 class AtgardForm(FlaskForm):
     title = StringField(
-        "Vad ska göras?", validators=[DataRequired("Ange vad som ska göras."), Length(max=200)]
+        "Vad ska göras?", validators=[DataRequired("Ange vad som ska göras."), Length(max=1000)]
     )
     atgard_typ = SelectField(
         "Typ av åtgärd", choices=[(k.value, v) for k, v in ATGARD_TYP_LABELS.items()],

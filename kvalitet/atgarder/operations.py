@@ -17,7 +17,7 @@ from kvalitet.core.pii import check_text
 from kvalitet.core.roles import Role
 from kvalitet.core.uow import check_version, transaction
 from kvalitet.extensions import db
-from kvalitet.items.models import Item, ItemLink, LinkType
+from kvalitet.items.models import TITLE_MAX, Item, ItemLink, LinkType
 from kvalitet.items.operations import new_item, set_quality_areas
 from kvalitet.notify.operations import notify
 from kvalitet.org.models import Unit, User
@@ -31,7 +31,7 @@ CREATORS = (
     Role.MAS,
 )
 TEXT_FIELDS = ("title", "description", "why", "done_text", "effect_text", "source_text")
-TEXT_LIMITS = {"title": 200, "source_text": 200}
+TEXT_LIMITS = {"title": TITLE_MAX, "source_text": 200}
 FIELDS = (
     *TEXT_FIELDS,
     "unit",

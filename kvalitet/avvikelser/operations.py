@@ -32,7 +32,7 @@ from kvalitet.core.roles import Role
 from kvalitet.core.uow import check_version, transaction
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
-from kvalitet.items.models import Item, ItemLink, LinkType, ListEntry
+from kvalitet.items.models import TITLE_MAX, Item, ItemLink, LinkType, ListEntry
 from kvalitet.items.operations import new_item, set_quality_areas
 from kvalitet.notify.operations import notify
 from kvalitet.org.models import Unit, User
@@ -50,7 +50,7 @@ TEXT_FIELDS = (
     "consequence_possible",
     "immediate_action",
 )
-TEXT_LIMITS = {"title": 200}
+TEXT_LIMITS = {"title": TITLE_MAX}
 DEFAULT_TEXT_LIMIT = 10000
 # Fields a reporter gives and a handler may correct later.
 REPORT_FIELDS = (

@@ -1,13 +1,26 @@
 """Engine settings per database: SQLite pragmas (foreign keys, WAL, busy timeout, real
-transactions for savepoints) and PostgreSQL defaults."""
+transactions for savepoints) and PostgreSQL defaults; Swedish letters on both engines.
+
+Swedish text: SQLite's lower() and LIKE fold only ASCII, so "Övrigt" never matched
+"övrigt". Every SQLite connection gets a `kv_fold` function (Python's casefold) and a
+`sv` collation (Swedish order: ... X, Y, Z, Å, Ä, Ö; é as e, ü as y). On PostgreSQL
+the same is done with ICU collations. Queries use the helpers, never func.lower:
+
+    folded(Unit.name) == fold("övrigt")           # case-insensitive equality
+    contains_folded(Item.title, "åtgärd")         # case-insensitive search, % and _ literal
+    select(Unit).order_by(swedish(Unit.name))     # Å, Ä, Ö after Z
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import String, event, literal
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from kvalitet.core.uow import write_intent
 
@@ -36,6 +49,8 @@ def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
     # Let SQLAlchemy, not pysqlite, emit BEGIN, so SAVEPOINT works (SQLAlchemy docs,
     # "Serializable isolation / Savepoints / Transactional DDL").
     dbapi_connection.isolation_level = None
+    dbapi_connection.create_function("kv_fold", 1, _sqlite_fold, deterministic=True)
+    dbapi_connection.create_collation("sv", _sqlite_swedish)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -49,3 +64,85 @@ def _sqlite_begin(conn: Any) -> None:
     # become a write transaction (SQLite answers that at once with "database is locked").
     # Units that only read begin deferred: in WAL mode they never block and are never blocked.
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+# --- Swedish letters --------------------------------------------------------------------------
+
+# Sort key per letter: å, ä, ö after z (Swedish alphabet); letters Swedish treats as variants
+# sort with their base letter (é as e, ü as y, æ as ä, ø as ö).
+# "{", "|", "}" are the characters right after "z".
+_SWEDISH = str.maketrans({
+    "å": "{", "ä": "|", "ö": "}", "æ": "|", "ø": "}", "é": "e", "è": "e", "ê": "e", "ë": "e",
+    "ü": "y", "á": "a", "à": "a", "â": "a", "í": "i", "ó": "o", "ú": "u",
+})  # fmt: skip
+
+
+def fold(text: str) -> str:
+    """Text compared without regard to case (Unicode case folding)."""
+    return text.casefold()
+
+
+def swedish_key(text: str) -> tuple[str, str]:
+    """Sort key in Swedish order; ties broken by the text itself so the order is total."""
+    return (text.casefold().translate(_SWEDISH), text)
+
+
+def _sqlite_fold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _sqlite_swedish(left: str, right: str) -> int:
+    a, b = swedish_key(left), swedish_key(right)
+    return (a > b) - (a < b)
+
+
+class folded(FunctionElement[str]):
+    """The column case-folded in SQL, Unicode-aware on both engines."""
+
+    type = String()
+    inherit_cache = True
+    name = "folded"
+
+
+@compiles(folded)
+def _folded_default(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"kv_fold({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "postgresql")
+def _folded_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    return f'lower(({compiler.process(element.clauses, **kw)}) COLLATE "und-x-icu")'
+
+
+class swedish(FunctionElement[str]):
+    """The column in Swedish collation, for ORDER BY."""
+
+    type = String()
+    inherit_cache = True
+    name = "swedish"
+
+
+@compiles(swedish)
+def _swedish_default(element: Any, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(swedish, "sqlite")
+def _swedish_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)}) COLLATE sv"
+
+
+@compiles(swedish, "postgresql")
+def _swedish_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    return f'({compiler.process(element.clauses, **kw)}) COLLATE "sv-x-icu"'
+
+
+def contains_folded(column: Any, text: str) -> ColumnElement[bool]:
+    """`column` contains `text`, case-insensitively for every letter; % and _ literal."""
+    escaped = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return folded(column).like(literal(f"%{escaped}%", String()), escape="\\")

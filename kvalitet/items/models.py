@@ -63,6 +63,11 @@ class ListEntry(db.Model):  # type: ignore[name-defined,misc]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+# A title is the short text lists show; real förbättringsåtgärder run to 500 characters
+# and more, so the limit is generous. The full text is the description.
+TITLE_MAX = 1000
+
+
 class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     """Shared fields of every item kind (DOMAIN.md §5). Kinds subclass with joined tables."""
 

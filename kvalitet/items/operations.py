@@ -21,6 +21,7 @@ from kvalitet.core.permissions import can, require
 from kvalitet.core.pii import check_text
 from kvalitet.core.uow import check_version, transaction
 from kvalitet.extensions import db
+from kvalitet.items import history
 from kvalitet.items.models import (
     LINK_LABELS,
     Attachment,
@@ -64,6 +65,8 @@ def next_ref(kind: str, year: int) -> tuple[str, int]:
 
 
 def assign_ref(item: Item, year: int | None = None) -> None:
+    if history.source_number(item):  # history that keeps its source's number
+        return
     year = year or clock.today().year
     item.ref, item.ref_seq = next_ref(item.kind, year)
     item.ref_year = year

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, sel
 
 from kvalitet.core import audit, clock
 from kvalitet.core.audit import AuditEntry
+from kvalitet.core.db_setup import contains_folded
 from kvalitet.core.errors import NotFound
 from kvalitet.core.permissions import can, role_paths, units_under, visible_clause
 from kvalitet.core.registry import all_kinds, kind_spec
@@ -69,7 +70,7 @@ def text_match(text: str, *extra_columns: Any) -> ColumnElement[bool]:
     """Free-text list search: reference number, title, description and the kind's own text
     columns, case-insensitive, with % and _ in the search taken literally."""
     columns = [Item.ref, Item.title, Item.description, *extra_columns]
-    return or_(*(cast(c, String).icontains(text, autoescape=True) for c in columns))
+    return or_(*(contains_folded(cast(c, String), text) for c in columns))
 
 
 def open_clause() -> ColumnElement[bool]:

@@ -17,7 +17,7 @@ from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.uow import check_version, transaction
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
-from kvalitet.items.models import Item, ItemLink, LinkType
+from kvalitet.items.models import TITLE_MAX, Item, ItemLink, LinkType
 from kvalitet.items.operations import new_item
 from kvalitet.lexsarah import deadlines
 from kvalitet.lexsarah.models import (
@@ -98,7 +98,7 @@ def report(
     """A rapport by anyone working in the activity. The reporter is stored apart."""
     if unit is None or not unit.active:
         raise OperationError("Välj den enhet som rapporten gäller.", field="unit_id")
-    title = _text(title, "title", "en kort rubrik", limit=200)
+    title = _text(title, "title", "en kort rubrik", limit=TITLE_MAX)
     description = _text(description, "description", "vad som har hänt")
     noticed_how = _text(noticed_how, "noticed_how", "hur det uppmärksammades", required=False)
     consequences = _text(consequences, "consequences", "konsekvenser", required=False)

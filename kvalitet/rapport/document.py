@@ -450,6 +450,7 @@ def _atgarder(root: Unit, condition: Any, limit: int | None = None) -> list[dict
             Item.id,
             Item.ref,
             Item.title,
+            Item.description,
             Item.status,
             Atgard.done_text,
             Atgard.effect_text,
@@ -483,6 +484,8 @@ def _atgarder(root: Unit, condition: Any, limit: int | None = None) -> list[dict
         {
             "ref": r.ref,
             "title": r.title,
+            # The full text when there is one: the title is the short version for lists.
+            "text": r.description or r.title,
             "status_label": WORKFLOW.state_label(r.status),
             "done_text": r.done_text,
             "effect_text": r.effect_text,
@@ -524,6 +527,15 @@ def improvement_clause() -> Any:
         Atgard.carry_over.is_(True),
         and_(Atgard.atgard_typ == str(AtgardTyp.FORBATTRING), ~from_a_case),
     )
+
+
+def table_labels() -> bool:
+    """Reference numbers and status labels in the action tables (RAPPORT_TABLE_LABELS)."""
+    return bool(current_app.config.get("RAPPORT_TABLE_LABELS", True))
+
+
+def action_cell(a: dict[str, Any]) -> str:
+    return f"{a['text']} ({a['ref']})" if table_labels() else a["text"]
 
 
 def max_actions() -> int:
@@ -579,12 +591,16 @@ def tidigare_atgarder(root: Unit, period: Period, decided: set[str] | None = Non
     condition = or_(last_year, carried)
     limit = max_actions()
     rows = []
+    labels = table_labels()
     for a in _atgarder(root, condition, limit):
-        done = a["status_label"] + (f": {a['done_text']}" if a["done_text"] else "")
-        effect = a["effect_text"] or "Effekten är inte följd upp ännu."
-        if a["effect_text"] and a["effect_date"]:
-            effect += f" (uppföljd {a['effect_date']:%Y-%m-%d})"
-        rows.append([f"{a['title']} ({a['ref']})", done, effect])
+        if labels:
+            done = a["status_label"] + (f": {a['done_text']}" if a["done_text"] else "")
+            effect = a["effect_text"] or "Effekten är inte följd upp ännu."
+            if a["effect_text"] and a["effect_date"]:
+                effect += f" (uppföljd {a['effect_date']:%Y-%m-%d})"
+        else:  # exactly what people wrote
+            done, effect = a["done_text"] or "", a["effect_text"] or ""
+        rows.append([action_cell(a), done, effect])
     rows += _more_row(_count_atgarder(root, condition), len(rows), 3, "åtgärder från förra året")
     return table(
         "Förbättringsarbetet sedan förra uppföljningen",
@@ -610,7 +626,7 @@ def arets_atgarder(root: Unit, period: Period) -> Block:
     found = _atgarder(root, condition, limit)
     rows = [
         [
-            f"{a['title']} ({a['ref']})",
+            action_cell(a),
             ", ".join(a["areas"]) or "–",
             a["source_text"] or ("Återkommer från tidigare år" if a["carry_over"] else "–"),
             a["status_label"],

@@ -20,7 +20,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from kvalitet.core.errors import OperationError
-from kvalitet.core.periods import current_quality_year, quality_year, recent_quality_years
+from kvalitet.core.periods import current_quality_year, quality_year
 from kvalitet.extensions import db
 from kvalitet.items.queries import load_item
 from kvalitet.org.models import Unit
@@ -80,9 +80,7 @@ def _filename(doc: dict[str, Any], suffix: str) -> str:
 def _start_form() -> StartForm:
     form = StartForm()
     form.unit.choices = [(u.id, u.name) for u in ops.manageable_units(current_user)]
-    current = current_quality_year()
-    years = [current, *recent_quality_years(5)[1:]]
-    form.year.choices = [(p.start.year, p.label) for p in years]
+    current = current_quality_year()  # the years offered: forms.report_years()
     if not form.is_submitted():
         form.year.data = current.previous_year().start.year
     return form

@@ -17,7 +17,7 @@ def _scale(labels: dict[int, str], empty: str | None) -> list[tuple[str, str]]:
 
 class RiskForm(FlaskForm):
     title = StringField(
-        "Risk (kort beskrivning)", validators=[DataRequired("Beskriv risken."), Length(max=200)]
+        "Risk (kort beskrivning)", validators=[DataRequired("Beskriv risken."), Length(max=1000)]
     )
     description = TextAreaField(
         "Beskrivning: vad kan gå fel och varför?", validators=[Optional(), Length(max=10000)],

@@ -13,6 +13,7 @@ from kvalitet.core.permissions import holds_role_over, require
 from kvalitet.core.pii import check_text
 from kvalitet.core.uow import check_version, transaction
 from kvalitet.extensions import db
+from kvalitet.items.models import TITLE_MAX
 from kvalitet.items.operations import new_item
 from kvalitet.notify.operations import notify
 from kvalitet.org.models import Unit, User
@@ -44,7 +45,7 @@ def _validated(fields: dict[str, Any], partial: bool) -> dict[str, Any]:
     if unknown:
         raise OperationError("Okända fält: " + ", ".join(sorted(unknown)) + ".")
     out: dict[str, Any] = {}
-    for name, limit in (("title", 200), ("description", 10000), ("consequence_text", 10000)):
+    for name, limit in (("title", TITLE_MAX), ("description", 10000), ("consequence_text", 10000)):
         if name in fields or not partial:
             text = str(fields.get(name) or "").strip()
             if len(text) > limit:

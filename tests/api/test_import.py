@@ -119,12 +119,21 @@ def test_partial_import_skips_bad_rows_when_chosen(org, login_as):
 
 def test_chef_cannot_import_into_another_unit(org, app):
     kind = importer.import_kind("avvikelser")
-    headers, rows = importer.read_table("x.csv", _csv(_avvikelse_rows("Enhet B1")))
+    today_rows = [row[1:] for row in _avvikelse_rows("Enhet B1")]  # no dates: today's list
+    headers, rows = importer.read_table("x.csv", _csv(today_rows))
     mapping = importer.guess_mapping(kind, headers)
     with pytest.raises(importer.ImportFailed) as error:
         importer.run_import(kind, org.chef_a1, headers, rows, mapping, "x.csv")
     assert "rad 4, kolumn ”Enhet”" in error.value.message
     assert "behörighet" in error.value.message
+    assert _count("AVV") == 0
+    # Rows with their own dates are history: only a kvalitetsutvecklare or admin.
+    headers, rows = importer.read_table("x.csv", _csv(_avvikelse_rows()))
+    with pytest.raises(importer.ImportFailed) as error:
+        importer.run_import(kind, org.chef_a1, headers, rows, importer.guess_mapping(
+            kind, headers), "x.csv")  # fmt: skip
+    assert error.value.message.startswith("Inget importerades: rad 2, kolumn ”Datum”: Bara "
+                                          "kvalitetsutvecklare och administratörer")  # fmt: skip
     assert _count("AVV") == 0
 
 
