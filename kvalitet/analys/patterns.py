@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from kvalitet.analys.flags import chart_units
 from kvalitet.analys.signals import SOURCES, base_where
 from kvalitet.avvikelser.models import Avvikelse
+from kvalitet.core.db_setup import contains_folded
 from kvalitet.core.periods import Period
 from kvalitet.core.permissions import statistics_detail, units_under, visible_clause
 from kvalitet.core.registry import kind_spec
@@ -46,7 +47,7 @@ def _stemmer() -> Any:
 def stems(label: str) -> list[str]:
     """The Swedish stems of a label's words of four letters or more ("Dokumentation" →
     ["dokumentation"], "Beslut/insats" → ["beslut", "insat"])."""
-    words = [w for w in WORD.findall(label.lower()) if len(w) >= 4]
+    words = [w for w in WORD.findall(label.casefold()) if len(w) >= 4]
     return [s for s in _stemmer().stemWords(words) if len(s) >= 4]
 
 
@@ -88,7 +89,7 @@ def topics() -> dict[str, dict[str, list[int]]]:
 def _text_match(columns: list[Any], words: list[str]) -> ColumnElement[bool]:
     if not words:
         return false()
-    return or_(*[func.lower(c).like(f"%{w}%") for c in columns for w in words])
+    return or_(*[contains_folded(c, w) for c in columns for w in words])
 
 
 def matches(kind: str, label: str, entries: dict[str, list[int]]) -> ColumnElement[bool]:
