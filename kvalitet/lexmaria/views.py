@@ -380,18 +380,27 @@ def _parse_day(raw: str | None) -> Any:
     return None
 
 
+def _health_care_records() -> Any:
+    """The items whose openings the loggkontroll reviews: lex Maria cases and health-care
+    avvikelser (both read-logged, HSLF-FS 2016:40)."""
+    return or_(
+        Item.kind == SPEC.code,
+        Item.id.in_(select(Avvikelse.id).where(Avvikelse.health_care.is_(True))),
+    )
+
+
 @bp.route("/lasloggen")
 @login_required
 def log_review() -> Any:
-    """The MAS's systematic check of the access log: every opening of a lex Maria case in
-    the MAS's scope, newest first, filtered by period and person."""
+    """The MAS's systematic check of the access log: every opening of a lex Maria case or a
+    health-care avvikelse in the MAS's scope, newest first, filtered by period and person."""
     paths = _mas_paths()
     if not paths and not current_user.is_admin:
         abort(403)
     query = (
         select(AuditEntry)
         .join(Item, Item.id == AuditEntry.item_id)
-        .where(AuditEntry.action == "read", Item.kind == SPEC.code)
+        .where(AuditEntry.action == "read", _health_care_records())
         .options(selectinload(AuditEntry.user), selectinload(AuditEntry.item))
     )
     if not current_user.is_admin:
@@ -411,13 +420,17 @@ def log_review() -> Any:
             User.id.in_(
                 select(AuditEntry.user_id)
                 .join(Item, Item.id == AuditEntry.item_id)
-                .where(AuditEntry.action == "read", Item.kind == SPEC.code)
+                .where(AuditEntry.action == "read", _health_care_records())
             )
         )
         .order_by(User.name)
     ).all()
     return render_template(
-        "lexmaria/log_review.html", pagination=pagination, readers=readers, args=request.args
+        "lexmaria/log_review.html",
+        pagination=pagination,
+        readers=readers,
+        args=request.args,
+        detail_url=detail_url,
     )
 
 
