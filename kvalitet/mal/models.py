@@ -28,6 +28,7 @@ from kvalitet.core.base import FreeText, TimestampMixin, UTCDateTime
 from kvalitet.core.clock import now
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, QualityArea
+from kvalitet.mal.periods import year_label
 from kvalitet.org.models import Unit, User
 
 DEFAULT_LEVELS = ["Inriktningsmål", "Nämndmål", "Utvecklingsområde"]
@@ -185,6 +186,11 @@ class Verksamhetsplan(TimestampMixin, db.Model):  # type: ignore[name-defined,mi
     goals: Mapped[list[Mal]] = relationship(
         back_populates="plan", order_by="(Mal.level, Mal.sort_order, Mal.id)"
     )
+
+    @property
+    def year_label(self) -> str:
+        """ "2026", or "2025/26" when the plans' year starts in another month."""
+        return year_label(self.year)
 
     def level_name(self, level: int) -> str:
         if 1 <= level <= len(self.levels):

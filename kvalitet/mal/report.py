@@ -426,7 +426,8 @@ def rapport_chapter(root: Unit, period: Period) -> list[Block]:
     the quality year (with a calendar quality year: the whole year)."""
     plan = db.session.scalar(
         select(Verksamhetsplan).where(
-            Verksamhetsplan.unit_id == root.id, Verksamhetsplan.year == period.end.year
+            Verksamhetsplan.unit_id == root.id,
+            Verksamhetsplan.year == periods.plan_year_of(period.end),
         )
     )
     if plan is None:

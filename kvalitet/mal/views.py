@@ -118,7 +118,7 @@ def new_plan() -> Any:
     form = PlanForm()
     form.unit_id.choices = unit_choices(units=units)  # type: ignore[assignment]
     if request.method == "GET":
-        form.year.data = str(clock.today().year)
+        form.year.data = str(periods.plan_year_of(clock.today()))
         form.levels.data = "Nämndmål\nUtvecklingsområde"
         form.unit_id.data = units[0].id
     if form.validate_on_submit():
