@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -30,6 +30,9 @@ from kvalitet.extensions import db
 from kvalitet.items.models import Item, QualityArea
 from kvalitet.mal.periods import year_label
 from kvalitet.org.models import Unit, User
+
+if TYPE_CHECKING:
+    from kvalitet.egenkontroll.models import Kontroll
 
 DEFAULT_LEVELS = ["Inriktningsmål", "Nämndmål", "Utvecklingsområde"]
 MAX_GOAL_LEVELS = 3  # plus the indikator: four levels in all
@@ -406,6 +409,7 @@ class Internkontroll(TimestampMixin, db.Model):  # type: ignore[name-defined,mis
     rapporteras_till: Mapped[str] = mapped_column(String(200), default="")
 
     plan: Mapped[Verksamhetsplan] = relationship()
+    kontroll: Mapped[Kontroll] = relationship("Kontroll")
 
     @property
     def risk_value(self) -> int:
