@@ -761,6 +761,7 @@ def _file(data: bytes, filename: str, mimetype: str) -> Response:
     )
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -939,6 +940,15 @@ def delete_internkontroll(row_id: int) -> Any:
 
 
 # --- import ----------------------------------------------------------------------------------
+
+
+@bp.route("/plan/<int:plan_id>/import/mall.xlsx")
+@login_required
+def import_template(plan_id: int) -> Any:
+    """The Excel template of the import (utfall, or ?what=struktur for goals/indikatorer)."""
+    plan = queries.load_plan(plan_id, current_user)
+    what = "struktur" if request.args.get("what") == "struktur" else "utfall"
+    return _file(importer.template(plan, what), f"importmall-{what}-{plan.year}.xlsx", XLSX)
 
 
 @bp.route("/plan/<int:plan_id>/import", methods=["GET", "POST"])
