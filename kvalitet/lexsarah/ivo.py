@@ -48,7 +48,7 @@ def _table(caption: str, rows: list[tuple[str, str]]) -> dict[str, Any]:
 
 def document(item: LexSarahArende, printed_by: User, huvudman: str) -> dict[str, Any]:
     contact = ", ".join(x for x in (printed_by.name, printed_by.title, printed_by.email) if x)
-    allvarligt = {True: "Ja", False: "Nej"}.get(item.allvarligt, "–")  # type: ignore[call-overload]
+    allvarligt = "–" if item.allvarligt is None else ("Ja" if item.allvarligt else "Nej")
     attached = "Ja" if item.ivo_utredning_attached else "Nej"
     if item.ivo_utredning_due:
         attached += f"; ska nå IVO senast {_when(item.ivo_utredning_due)}"
