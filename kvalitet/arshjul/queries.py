@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,11 @@ if TYPE_CHECKING:
     from kvalitet.org.models import User
 
 WIDE_ROLES = (Role.ADMIN, Role.KVALITETSUTVECKLARE, Role.SAS, Role.MAS, Role.LASARE)
+
+# Deadlines that other modules show in the year view (mål och indikatorer: the follow-up
+# deadlines). A source is called with (user, root, period) and gives entries with "title",
+# "date", "url", "total", "done", "overdue" for what the user may see.
+SOURCES: list[Callable[[User, Unit, Period], list[dict[str, Any]]]] = []
 SCOPE_ROLES = (Role.ENHETSCHEF, Role.AVDELNINGSCHEF)
 
 
@@ -122,16 +128,33 @@ def year_view(user: User, root: Unit, period: Period) -> list[dict[str, Any]]:
             c = cell(akt.id, day)
             c["dates"].add(day)
             c["upcoming"] += len(here)
+    extra: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for source in SOURCES:
+        for entry in source(user, root, period):
+            day = entry["date"]
+            extra.setdefault((day.year, day.month), []).append({
+                "aktivitet": {"id": entry.get("key", ""), "title": entry["title"]},
+                "dates": {day}, "total": entry.get("total", 0), "done": entry.get("done", 0),
+                "not_done": 0, "overdue": entry.get("overdue", 0), "upcoming": 0,
+                "ref": None, "url": entry.get("url"),
+            })  # fmt: skip
     months = []
     for year, month in _months(period):
         entries = [c for (y, m, _), c in cells.items() if (y, m) == (year, month)]
+        entries += extra.get((year, month), [])
         for c in entries:
             c["status"], c["colour"] = cell_status(c)
             c["dates"] = sorted(c["dates"])
-            c["rule_text"] = describe(c["aktivitet"].rule)
-        entries.sort(key=lambda c: (c["dates"][0], c["aktivitet"].title))
+            rule = getattr(c["aktivitet"], "rule", None)
+            c["rule_text"] = describe(rule) if rule is not None else "Uppföljning av mål"
+        entries.sort(key=lambda c: (c["dates"][0], _title(c)))
         months.append({
             "year": year, "month": month, "name": MONTH_NAMES[month - 1].capitalize(),
             "current": (year, month) == (today.year, today.month), "entries": entries,
         })  # fmt: skip
     return months
+
+
+def _title(cell: dict[str, Any]) -> str:
+    akt = cell["aktivitet"]
+    return str(akt["title"] if isinstance(akt, dict) else akt.title)

@@ -117,5 +117,8 @@ SPEC = register_kind(
         view_roles=CHEFS,
         manage_roles=HANDLERS,
         extra_visibility=mas_visibility,
+        # HSLF-FS 2016:40 4 kap.: access to health-care records is logged for the MAS's
+        # loggkontroll; a SoL/LSS avvikelse is not.
+        log_reads=lambda item: bool(getattr(item, "health_care", False)),
     )
 )

@@ -25,7 +25,7 @@ from kvalitet.avvikelser.models import (
     Avvikelse,
 )
 from kvalitet.avvikelser.stats import statistics
-from kvalitet.core import clock
+from kvalitet.core import clock, uow
 from kvalitet.core.charts import bar_chart_svg
 from kvalitet.core.errors import OperationError
 from kvalitet.core.periods import (
@@ -47,7 +47,13 @@ from kvalitet.core.web import apply_operation_error, arg_date, arg_int, form_ver
 from kvalitet.extensions import db
 from kvalitet.items.export import export_response
 from kvalitet.items.models import Item, ListEntry
-from kvalitet.items.queries import in_subtree, load_item, paginate, text_match
+from kvalitet.items.queries import (
+    in_subtree,
+    load_item,
+    log_read_if_needed,
+    paginate,
+    text_match,
+)
 from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, risk_level
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import people_near, unit_choices
@@ -240,6 +246,7 @@ def _detail_forms(item: Avvikelse) -> dict[str, Any]:
 
 def _render_detail(item: Avvikelse, status: int = 200, **forms: Any) -> Any:
     context = {**_detail_forms(item), **forms}
+    log_read_if_needed(current_user, item)  # a health-care avvikelse (HSLF-FS 2016:40)
     return render_template(
         "avvikelser/detail.html",
         item=item,
@@ -257,6 +264,7 @@ def _render_detail(item: Avvikelse, status: int = 200, **forms: Any) -> Any:
 
 @bp.route("/<ref>")
 @login_required
+@uow.writes  # the read log of health-care avvikelser
 def detail(ref: str) -> Any:
     item = load_item(ref, current_user, Avvikelse)
     return _render_detail(item)
@@ -326,6 +334,7 @@ def new_action(ref: str) -> Any:
 
 @bp.route("/<ref>/andra", methods=["GET", "POST"])
 @login_required
+@uow.writes  # the read log of health-care avvikelser
 def edit(ref: str) -> Any:
     item = load_item(ref, current_user, Avvikelse)
     if not can(current_user, "edit", item):
@@ -360,6 +369,7 @@ def edit(ref: str) -> Any:
             flash("Ändringarna är sparade.", "success")
             return redirect(url_for("avvikelser.detail", ref=item.ref))
     status = 422 if request.method == "POST" else 200
+    log_read_if_needed(current_user, item)
     return render_template("avvikelser/edit.html", form=form, item=item), status
 
 

@@ -30,8 +30,9 @@ class KindSpec:
     owner_sees: bool = True
     # Extra visibility rule in SQL (e.g. "the decision maker of a lex Sarah case").
     extra_visibility: Callable[[User], ColumnElement[bool] | None] | None = None
-    # Every opening is written to the read log (lex Sarah).
-    log_reads: bool = False
+    # Every opening is written to the read log (lex Sarah, lex Maria), or, given a function of
+    # the item, the openings of the items it says (health-care avvikelser, HSLF-FS 2016:40).
+    log_reads: bool | Callable[[Any], bool] = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 

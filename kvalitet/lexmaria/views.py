@@ -26,13 +26,14 @@ from sqlalchemy.orm import selectinload
 from kvalitet.avvikelser.models import Avvikelse
 from kvalitet.core import clock, uow
 from kvalitet.core.audit import AuditEntry
-from kvalitet.core.errors import Forbidden, NotFound, OperationError
+from kvalitet.core.errors import NotFound, OperationError
 from kvalitet.core.permissions import holds_role_over, role_paths, units_under, visible_clause
 from kvalitet.core.roles import Role
 from kvalitet.core.web import form_version
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import detail_url, load_item, log_read_if_needed, paginate, read_log
+from kvalitet.items.steps import field_error, run_step
 from kvalitet.lexmaria import deadlines, forms, operations, psb_views
 from kvalitet.lexmaria.kinds import SPEC, missing_sections
 from kvalitet.lexmaria.models import (
@@ -48,14 +49,6 @@ bp = Blueprint("lexmaria", __name__, url_prefix="/lexmaria")
 
 L = LexMariaArende
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _fail(form: FlaskForm, exc: OperationError) -> None:
-    target = getattr(form, exc.field, None) if exc.field else None
-    if target is not None:
-        target.errors = [*list(target.errors), exc.message]
-    else:
-        form.form_errors.append(exc.message)
 
 
 def _is_mas(unit: Unit) -> bool:
@@ -98,7 +91,7 @@ def new() -> Any:
             )
         except OperationError as exc:
             db.session.rollback()
-            _fail(form, exc)
+            field_error(form, exc)
         else:
             flash(f"Händelsen är registrerad som {item.ref}.", "success")
             return redirect(url_for("lexmaria.detail", ref=item.ref))
@@ -204,23 +197,14 @@ def detail(ref: str) -> Any:
 def _step(
     ref: str, key: str, make: Callable[[LexMariaArende], Any], act: Callable[..., Any], done: str
 ) -> Any:
-    item = load_item(ref, current_user, LexMariaArende)
-    form = make(item)
-    if form.validate_on_submit():
-        try:
-            act(item, form)
-        except OperationError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            db.session.rollback()
-            item = load_item(ref, current_user, LexMariaArende)
-            _fail(form, exc)
-            status = 403 if isinstance(exc, Forbidden) else 422
-            return _render(item, status, page_error=exc.message, **{key: form})
-        flash(done, "success")
-        return redirect(url_for("lexmaria.detail", ref=item.ref))
-    return _render(
-        item, 422, page_error="Uppgifterna sparades inte. Se felen nedan.", **{key: form}
+    return run_step(
+        lambda: load_item(ref, current_user, LexMariaArende),
+        key,
+        make,
+        act,
+        _render,
+        "lexmaria.detail",
+        done,
     )
 
 
@@ -380,18 +364,27 @@ def _parse_day(raw: str | None) -> Any:
     return None
 
 
+def _health_care_records() -> Any:
+    """The items whose openings the loggkontroll reviews: lex Maria cases and health-care
+    avvikelser (both read-logged, HSLF-FS 2016:40)."""
+    return or_(
+        Item.kind == SPEC.code,
+        Item.id.in_(select(Avvikelse.id).where(Avvikelse.health_care.is_(True))),
+    )
+
+
 @bp.route("/lasloggen")
 @login_required
 def log_review() -> Any:
-    """The MAS's systematic check of the access log: every opening of a lex Maria case in
-    the MAS's scope, newest first, filtered by period and person."""
+    """The MAS's systematic check of the access log: every opening of a lex Maria case or a
+    health-care avvikelse in the MAS's scope, newest first, filtered by period and person."""
     paths = _mas_paths()
     if not paths and not current_user.is_admin:
         abort(403)
     query = (
         select(AuditEntry)
         .join(Item, Item.id == AuditEntry.item_id)
-        .where(AuditEntry.action == "read", Item.kind == SPEC.code)
+        .where(AuditEntry.action == "read", _health_care_records())
         .options(selectinload(AuditEntry.user), selectinload(AuditEntry.item))
     )
     if not current_user.is_admin:
@@ -411,13 +404,17 @@ def log_review() -> Any:
             User.id.in_(
                 select(AuditEntry.user_id)
                 .join(Item, Item.id == AuditEntry.item_id)
-                .where(AuditEntry.action == "read", Item.kind == SPEC.code)
+                .where(AuditEntry.action == "read", _health_care_records())
             )
         )
         .order_by(User.name)
     ).all()
     return render_template(
-        "lexmaria/log_review.html", pagination=pagination, readers=readers, args=request.args
+        "lexmaria/log_review.html",
+        pagination=pagination,
+        readers=readers,
+        args=request.args,
+        detail_url=detail_url,
     )
 
 

@@ -18,12 +18,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from kvalitet.core.clock import STOCKHOLM
+from kvalitet.items.provenance import Karaktar
 from kvalitet.lexsarah.models import (
     BEDOMNING_LABELS,
     KANAL_LABELS,
     SEKTION_LABELS,
     UTFALL_LABELS,
-    Karaktar,
 )
 
 DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]

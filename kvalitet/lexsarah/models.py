@@ -13,6 +13,7 @@ from kvalitet.core.base import FreeText, UTCDateTime
 from kvalitet.core.clock import now
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
+from kvalitet.items.provenance import ProvenanceEntry
 from kvalitet.org.models import Unit, User
 
 
@@ -111,15 +112,6 @@ SEKTION_LABELS = {
 REQUIRED_SECTIONS = tuple(s for s in Sektion if s is not Sektion.OVRIGT)
 
 
-class Karaktar(enum.StrEnum):
-    FAKTA = "fakta"
-    BEDOMNING = "bedomning"
-
-    @property
-    def label(self) -> str:
-        return "Fakta" if self is Karaktar.FAKTA else "Bedömning"
-
-
 class LexSarahArende(Item):
     __tablename__ = "lexsarah_arende"
     __table_args__ = (Index("ix_lexsarah_arende_ivo_due", "ivo_utredning_due"),)  # type: ignore[assignment]
@@ -202,29 +194,16 @@ class Rapportor(db.Model):  # type: ignore[name-defined,misc]
     user: Mapped[User | None] = relationship()
 
 
-class UtredningPost(db.Model):  # type: ignore[name-defined,misc]
-    """One entry of the utredning: date, source, fact or assessment, author name and title."""
+class UtredningPost(ProvenanceEntry, db.Model):  # type: ignore[name-defined,misc]
+    """One entry of the utredning: date, source, fact or assessment, author name and title
+    (the columns shared with lex Maria's händelseanalys, kvalitet.items.provenance)."""
 
     __tablename__ = "lexsarah_utredning_post"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     arende_id: Mapped[int] = mapped_column(ForeignKey("lexsarah_arende.id"), index=True)
-    section: Mapped[str] = mapped_column(String(30), index=True)
-    entry_date: Mapped[date] = mapped_column(Date)
-    source: Mapped[str] = mapped_column(FreeText)
-    karaktar: Mapped[str] = mapped_column(String(20))
-    text: Mapped[str] = mapped_column(FreeText)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    # Name and title as they were when written (people change titles).
-    author_name: Mapped[str] = mapped_column(String(200))
-    author_title: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     arende: Mapped[LexSarahArende] = relationship(back_populates="entries")
-
-    @property
-    def karaktar_label(self) -> str:
-        return Karaktar(self.karaktar).label
 
     @property
     def section_label(self) -> str:

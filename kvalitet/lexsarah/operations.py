@@ -12,18 +12,17 @@ from kvalitet.atgarder.operations import create_atgard
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, NotFound, OperationError
 from kvalitet.core.permissions import can, holds_role_over, role_paths, units_under
-from kvalitet.core.pii import check_text
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.uow import check_version, transaction
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items.models import TITLE_MAX, Item, ItemLink, LinkType
 from kvalitet.items.operations import new_item
+from kvalitet.items.provenance import clean_text, entry_fields, not_future
 from kvalitet.lexsarah import deadlines
 from kvalitet.lexsarah.models import (
     Bedomning,
     Kanal,
-    Karaktar,
     LexSarahArende,
     Rapportor,
     Sektion,
@@ -46,26 +45,6 @@ def _url(item: Item) -> str | None:
         return url_for("lexsarah.detail", ref=item.ref)
     except RuntimeError:
         return None
-
-
-def _text(value: str | None, field: str, label: str, required: bool = True, limit: int = 20000):
-    value = (value or "").strip()
-    if required and not value:
-        raise OperationError(f"Fyll i {label}.", field=field)
-    if len(value) > limit:
-        raise OperationError(f"Texten är för lång (högst {limit} tecken).", field=field)
-    check_text(value, field)
-    return value
-
-
-def _not_future(value: datetime | date | None, field: str) -> None:
-    if value is None:
-        return
-    if isinstance(value, datetime):
-        if value > clock.now():
-            raise OperationError("Tidpunkten kan inte ligga i framtiden.", field=field)
-    elif value > clock.today():
-        raise OperationError("Datumet kan inte ligga i framtiden.", field=field)
 
 
 def _require_sas(item: LexSarahArende, actor: User) -> None:
@@ -98,14 +77,14 @@ def report(
     """A rapport by anyone working in the activity. The reporter is stored apart."""
     if unit is None or not unit.active:
         raise OperationError("Välj den enhet som rapporten gäller.", field="unit_id")
-    title = _text(title, "title", "en kort rubrik", limit=TITLE_MAX)
-    description = _text(description, "description", "vad som har hänt")
-    noticed_how = _text(noticed_how, "noticed_how", "hur det uppmärksammades", required=False)
-    consequences = _text(consequences, "consequences", "konsekvenser", required=False)
-    immediate = _text(immediate_measures, "immediate_measures", "åtgärder", required=False)
-    _not_future(happened_at, "happened_at")
-    _not_future(noticed_at, "noticed_at")
-    _not_future(immediate_measures_at, "immediate_measures_at")
+    title = clean_text(title, "title", "en kort rubrik", limit=TITLE_MAX)
+    description = clean_text(description, "description", "vad som har hänt")
+    noticed_how = clean_text(noticed_how, "noticed_how", "hur det uppmärksammades", required=False)
+    consequences = clean_text(consequences, "consequences", "konsekvenser", required=False)
+    immediate = clean_text(immediate_measures, "immediate_measures", "åtgärder", required=False)
+    not_future(happened_at, "happened_at")
+    not_future(noticed_at, "noticed_at")
+    not_future(immediate_measures_at, "immediate_measures_at")
     if immediate and immediate_measures_at is None:
         raise OperationError(
             "Ange när de omedelbara åtgärderna vidtogs.", field="immediate_measures_at"
@@ -226,10 +205,10 @@ def record_immediate(
     expected_version: int | None = None,
 ) -> None:
     _require_sas(item, actor)
-    text = _text(text, "immediate_measures", "vilka åtgärder som vidtogs")
+    text = clean_text(text, "immediate_measures", "vilka åtgärder som vidtogs")
     if at is None:
         raise OperationError("Ange när åtgärderna vidtogs.", field="immediate_measures_at")
-    _not_future(at, "immediate_measures_at")
+    not_future(at, "immediate_measures_at")
     with transaction():
         check_version(item, expected_version)
         before = audit.snapshot(item, ["immediate_measures", "immediate_measures_at"])
@@ -255,7 +234,7 @@ def assess(
     _require_sas(item, actor)
     if assessment not in set(Bedomning):
         raise OperationError("Välj en bedömning.", field="assessment")
-    text = _text(text, "assessment_text", "en motivering")
+    text = clean_text(text, "assessment_text", "en motivering")
     with transaction():
         check_version(item, expected_version)
         item.assessment = assessment
@@ -284,28 +263,18 @@ def add_entry(
         raise Forbidden("Bara SAS och chefen för enheten kan skriva i utredningen.")
     if item.status != S.UTREDNING:
         raise OperationError("Utredningen kan bara fyllas på medan ärendet utreds.")
-    if section not in set(Sektion):
-        raise OperationError("Välj avsnitt.", field="section")
-    if karaktar not in set(Karaktar):
-        raise OperationError("Ange om uppgiften är fakta eller bedömning.", field="karaktar")
-    if entry_date is None:
-        raise OperationError("Ange datum.", field="entry_date")
-    _not_future(entry_date, "entry_date")
-    source = _text(source, "source", "källa", limit=300)
-    text = _text(text, "text", "uppgiften")
+    values = entry_fields(
+        actor,
+        section=section,
+        sections=set(Sektion),
+        entry_date=entry_date,
+        source=source,
+        karaktar=karaktar,
+        text=text,
+    )
 
     with transaction():
-        entry = UtredningPost(
-            arende_id=item.id,
-            section=section,
-            entry_date=entry_date,
-            source=source,
-            karaktar=karaktar,
-            text=text,
-            author_id=actor.id,
-            author_name=actor.name,
-            author_title=actor.title or "",
-        )
+        entry = UtredningPost(arende_id=item.id, **values)
         db.session.add(entry)
         db.session.flush()
         audit.record(
@@ -345,8 +314,8 @@ def decide(
         raise OperationError("Välj beslutsfattare.", field="decision_maker_id")
     if decision_date is None:
         raise OperationError("Ange beslutsdatum.", field="decision_date")
-    _not_future(decision_date, "decision_date")
-    reason = _text(reason, "decision_reason", "beslutets motivering")
+    not_future(decision_date, "decision_date")
+    reason = clean_text(reason, "decision_reason", "beslutets motivering")
     with transaction():
         check_version(item, expected_version)
         item.outcome = outcome
@@ -391,14 +360,16 @@ def file_ivo(
         raise OperationError("Anmälan kan registreras under utredningen eller efter beslutet.")
     if filed_date is None:
         raise OperationError("Ange datum för anmälan.", field="filed_date")
-    _not_future(filed_date, "filed_date")
+    not_future(filed_date, "filed_date")
     if channel not in set(Kanal):
         raise OperationError(
             "Välj IVO:s e-tjänst eller post. Anmälan får aldrig skickas med e-post.",
             field="channel",
         )
-    region = _text(region, "region", "IVO-region", limit=100)
-    diarienummer = _text(diarienummer, "diarienummer", "diarienummer", required=False, limit=60)
+    region = clean_text(region, "region", "IVO-region", limit=100)
+    diarienummer = clean_text(
+        diarienummer, "diarienummer", "diarienummer", required=False, limit=60
+    )
     with transaction():
         check_version(item, expected_version)
         item.ivo_filed_date = filed_date
@@ -437,7 +408,7 @@ def investigation_sent(
         raise OperationError("Det finns ingen utredning som väntar på att skickas till IVO.")
     if sent_date is None:
         raise OperationError("Ange datum.", field="sent_date")
-    _not_future(sent_date, "sent_date")
+    not_future(sent_date, "sent_date")
     if sent_date < item.ivo_filed_date:
         raise OperationError("Datumet kan inte vara före anmälan.", field="sent_date")
     with transaction():
@@ -466,10 +437,10 @@ def set_spreading(
     _require_sas(item, actor)
     if item.status != S.SPRIDNING:
         raise OperationError("Spridning görs efter beslutet.")
-    spread_text = _text(
+    spread_text = clean_text(
         spread_text, "spread_text", "lärdomar och åtgärder att sprida", required=bool(unit_ids)
     )
-    _not_future(ledningsgrupp_date, "ledningsgrupp_date")
+    not_future(ledningsgrupp_date, "ledningsgrupp_date")
     units = list(db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids or [-1]))))
     if len(units) != len(set(unit_ids)):
         raise OperationError("Okänd enhet.", field="unit_ids")
@@ -529,7 +500,7 @@ def confirm_spreading(row: Spridning, actor: User, note: str = "") -> None:
         raise OperationError("Redan bekräftat.")
     if row.arende.status != S.SPRIDNING or row.arende.is_cancelled:
         raise OperationError("Ärendet väntar inte längre på bekräftelser.")
-    note = _text(note, "note", "kommentar", required=False, limit=2000)
+    note = clean_text(note, "note", "kommentar", required=False, limit=2000)
     with transaction():
         row.confirmed_at = clock.now()
         row.confirmed_by_id = actor.id
@@ -571,7 +542,7 @@ def pending_confirmations(actor: User) -> list[Spridning]:
 
 def close(item: LexSarahArende, actor: User, note: str, expected_version: int | None = None):
     _require_sas(item, actor)
-    note = _text(note, "closing_note", "en avslutande kommentar", required=False)
+    note = clean_text(note, "closing_note", "en avslutande kommentar", required=False)
     with transaction():
         check_version(item, expected_version)
         item.closing_note = note

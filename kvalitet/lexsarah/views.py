@@ -40,9 +40,11 @@ from kvalitet.core.permissions import (
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.web import form_version
 from kvalitet.extensions import db
+from kvalitet.items import documents
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import detail_url, load_item, log_read_if_needed, paginate, read_log
 from kvalitet.lexsarah import deadlines, forms, operations
+from kvalitet.lexsarah import ivo as ivo_document
 from kvalitet.lexsarah.kinds import SPEC, missing_sections
 from kvalitet.lexsarah.models import SEKTION_LABELS, LexSarahArende, Sektion, Spridning
 from kvalitet.lexsarah.models import LexSarahStatus as S
@@ -402,25 +404,29 @@ def close(ref: str) -> Any:
 @uow.writes  # writes the read log
 @login_required
 def ivo_pdf(ref: str) -> Any:
+    return _ivo_document(ref, "pdf")
+
+
+@bp.route("/<ref>/ivo-sammanstallning.docx")
+@uow.writes  # writes the read log
+@login_required
+def ivo_docx(ref: str) -> Any:
+    return _ivo_document(ref, "docx")
+
+
+def _ivo_document(ref: str, fmt: str) -> Any:
+    """The IVO summary as PDF or Word, drawn by the shared document machinery."""
     item = load_item(ref, current_user, LexSarahArende)
     if not _is_sas(item):
         raise NotFound()
     log_read_if_needed(current_user, item)
-    from weasyprint import HTML
-
-    html = render_template(
-        "lexsarah/ivo_pdf.html",
-        item=item,
-        sections=list(Sektion),
-        huvudman=current_app.config.get("ORGANISATION_NAME", ""),
-        printed_by=current_user,
-        printed_at=clock.now(),
-    )
-    pdf = HTML(string=html, base_url=request.url_root).write_pdf()
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
+    huvudman = current_app.config.get("ORGANISATION_NAME", "")
+    data = ivo_document.render(item, current_user, huvudman, fmt)
+    response = make_response(data)
+    response.headers["Content-Type"] = documents.MIMETYPES[fmt]
+    disposition = "inline" if fmt == "pdf" else "attachment"
     response.headers["Content-Disposition"] = (
-        f'inline; filename="{item.ref}-ivo-sammanstallning.pdf"'
+        f'{disposition}; filename="{item.ref}-ivo-sammanstallning.{fmt}"'
     )
     return response
 

@@ -375,6 +375,29 @@ def create_indikator(user: User, query: Any, body: dict[str, Any], mal_id: str) 
     return indikator_json(ops.create_indikator(user, goal, **body), {})
 
 
+def put_goal(user: User, query: Any, body: dict[str, Any], mal_id: str) -> dict[str, Any]:
+    goal = queries.load_mal(int(mal_id), user)
+    fields = {k: v for k, v in body.items() if k != "parent_id"}
+    ops.update_goal(user, goal, **fields)
+    return mal_json(goal, queries.utfall_map(list(goal.indikatorer)))
+
+
+def delete_goal(user: User, query: Any, body: Any, mal_id: str) -> dict[str, Any]:
+    ops.delete_goal(user, queries.load_mal(int(mal_id), user))
+    return {"deleted": True}
+
+
+def put_indikator(user: User, query: Any, body: dict[str, Any], ind_id: str) -> dict[str, Any]:
+    ind = queries.load_indikator(int(ind_id), user)
+    ops.update_indikator(user, ind, **body)
+    return indikator_json(ind, queries.utfall_map([ind]))
+
+
+def delete_indikator(user: User, query: Any, body: Any, ind_id: str) -> dict[str, Any]:
+    ops.delete_indikator(user, queries.load_indikator(int(ind_id), user))
+    return {"deleted": True}
+
+
 def put_utfall(
     user: User, query: Any, body: dict[str, Any], ind_id: str, period: str
 ) -> dict[str, Any]:
@@ -531,6 +554,64 @@ def register() -> None:
             status=201,
             errors=(403, 404, 422),
             description="Ett målvärde kräver en riktning (hogre, lagre, exakt, intervall).",
+        )
+    )
+    deleted = {"type": "object", "properties": {"deleted": {"type": "boolean"}}}
+    add_route(
+        Route(
+            "PUT",
+            "/mal/mal/{mal_id}",
+            "mal_goal_put",
+            "Ändra ett mål",
+            TAG,
+            put_goal,
+            params=[MAL_ID],
+            body=MAL_BODY,
+            response=MAL_SCHEMA,
+            errors=(403, 404, 422),
+        )
+    )
+    add_route(
+        Route(
+            "DELETE",
+            "/mal/mal/{mal_id}",
+            "mal_goal_delete",
+            "Ta bort ett mål som inget hänger på",
+            TAG,
+            delete_goal,
+            params=[MAL_ID],
+            response=deleted,
+            errors=(403, 404, 422),
+            description="Vägras (422) när målet har mål under sig, indikatorer, bedömningar "
+            "eller har antagits av en lägre enhet.",
+        )
+    )
+    add_route(
+        Route(
+            "PUT",
+            "/mal/indikatorer/{ind_id}",
+            "mal_indikator_put",
+            "Ändra en indikator",
+            TAG,
+            put_indikator,
+            params=[IND_ID],
+            body=INDIKATOR_BODY,
+            response=INDIKATOR_SCHEMA,
+            errors=(403, 404, 422),
+        )
+    )
+    add_route(
+        Route(
+            "DELETE",
+            "/mal/indikatorer/{ind_id}",
+            "mal_indikator_delete",
+            "Ta bort en indikator utan utfall",
+            TAG,
+            delete_indikator,
+            params=[IND_ID],
+            response=deleted,
+            errors=(403, 404, 422),
+            description="Vägras (422) när indikatorn har utfall.",
         )
     )
     add_route(

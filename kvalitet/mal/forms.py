@@ -3,6 +3,8 @@ web, the API and the import); a refused value is shown next to its field."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -27,6 +29,7 @@ from kvalitet.mal.models import (
     Kon,
 )
 from kvalitet.mal.periods import CHOICES
+from kvalitet.mal.periods import choices as period_choices
 
 
 class PlanForm(FlaskForm):
@@ -90,6 +93,10 @@ class IndikatorForm(FlaskForm):
         choices=[(Kon.KVINNOR_MAN, "Kvinnor och män"), (Kon.FLICKOR_POJKAR, "Flickor och pojkar")],
         validate_choice=False,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.periods.choices = period_choices()  # the months of this installation's year
 
 
 class UtfallForm(FlaskForm):

@@ -10,9 +10,12 @@ import is not news.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
 from sqlalchemy import func, select
 
 from kvalitet.api.importer import ImportFailed, no_notices, read_table
@@ -37,8 +40,16 @@ UTFALL_COLUMNS = {
     "man": "value_m",
     "pojkar": "value_m",
     "antal kvinnor": "n_k",
+    "antal flickor": "n_k",
     "antal män": "n_m",
+    "antal man": "n_m",
+    "antal pojkar": "n_m",
     "kommentar": "comment",
+    "indikatornummer": "indikator",
+    "indikator nr": "indikator",
+    "nummer": "indikator",
+    "resultat": "value",
+    "analys": "comment",
 }
 STRUKTUR_COLUMNS = {
     "typ": "typ",
@@ -61,7 +72,37 @@ STRUKTUR_COLUMNS = {
     "källa": "source",
     "metod": "method",
     "mått": "measure",
+    "nummer": "nr",
+    "rubrik": "name",
+    "överordnat mål": "parent",
+    "hör till": "parent",
+    "måttenhet": "unit_of_measure",
+    "mätperioder": "periods",
+    "perioder": "periods",
+    "ansvarig e post": "responsible",
+    "könsuppdelad": "by_sex",
 }
+
+# The columns of the templates (GET /mal/plan/<id>/import/mall.xlsx), in their order.
+TEMPLATE_HEADERS = {
+    "utfall": ["Indikator", "Period", "Värde", "Kvinnor", "Män", "Antal kvinnor", "Antal män",
+               "Kommentar"],
+    "struktur": ["Typ", "Nr", "Namn", "Överordnat", "Beskrivning", "Enhet", "Riktning",
+                 "Målvärde", "Högsta", "Mäts", "Ansvarig", "Per kön", "Källa"],
+}  # fmt: skip
+TEMPLATE_HELP = [
+    ("Kolumnerna", "Rubrikraden avgör vad en kolumn är, inte ordningen. Kolumner som "
+     "inte känns igen hoppas över."),
+    ("Period", "T1, T2, T3, H1, H2, M01–M12 eller AR (helår)."),
+    ("Typ", "mål eller indikator."),
+    ("Enhet", "procent, antal, dagar, ja/nej eller skala."),
+    ("Riktning", "högre, lägre, exakt eller intervall. Ett målvärde kräver en riktning."),
+    ("Mäts", "Perioderna indikatorn mäts i, t.ex. T1, T2, T3."),
+    ("Ansvarig", "E-postadressen till den som ansvarar för mätningen."),
+    ("Per kön", "ja eller nej. Kvinnor/Män och Antal kvinnor/Antal män fylls i för de "
+     "indikatorer som redovisas per kön."),
+    ("Allt eller inget", "Finns ett fel importeras ingen rad; felen visas per rad och kolumn."),
+]  # fmt: skip
 # Values people write, mapped to the stored values.
 UNIT_WORDS = {
     "procent": "procent",
@@ -136,13 +177,21 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", (text or "").strip().lower())
 
 
+def _header(text: str) -> str:
+    """A column name as people write it, normalised: "VÄRDE (%)", "Målvärde*", "Nr:" read
+    as "värde", "målvärde", "nr"; the columns may come in any order."""
+    text = re.sub(r"\([^)]*\)", " ", text or "")
+    text = re.sub(r"[*:;.,!?_\-]+", " ", text)
+    return _norm(text)
+
+
 def _records(
     headers: list[str], rows: list[list[str]], columns: dict[str, str]
 ) -> tuple[list[tuple[int, dict[str, str]]], dict[str, str]]:
     index: dict[str, int] = {}
     names: dict[str, str] = {}
     for i, header in enumerate(headers):
-        key = columns.get(_norm(header))
+        key = columns.get(_norm(header)) or columns.get(_header(header))
         if key and key not in index:
             index[key] = i
             names[key] = header
@@ -230,6 +279,34 @@ def _struktur_row(
         measure=values.get("measure") or None,
         method=values.get("method") or None,
     )
+
+
+def template(plan: Verksamhetsplan, what: str) -> bytes:
+    """An Excel file to fill in: the column headers of the import and, for utfall, one row
+    per indikator and period the plan measures (the number and the period filled in)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Utfall" if what == "utfall" else "Mål och indikatorer"
+    headers = TEMPLATE_HEADERS["utfall" if what == "utfall" else "struktur"]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    if what == "utfall":
+        for goal in sorted(plan.goals, key=lambda g: (g.level, g.sort_order, g.id)):
+            for ind in goal.indikatorer:
+                for code in ind.periods:
+                    sheet.append([ind.nr, code])
+    for i, header in enumerate(headers, start=1):
+        sheet.column_dimensions[sheet.cell(1, i).column_letter].width = max(12, len(header) + 4)
+    sheet.freeze_panes = "A2"
+    notes = book.create_sheet("Förklaring")
+    for row in TEMPLATE_HELP:
+        notes.append(list(row))
+    notes.column_dimensions["A"].width = 18
+    notes.column_dimensions["B"].width = 90
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def run(actor: User, plan: Verksamhetsplan, what: str, filename: str, data: bytes) -> ImportResult:

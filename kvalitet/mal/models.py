@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -28,7 +28,11 @@ from kvalitet.core.base import FreeText, TimestampMixin, UTCDateTime
 from kvalitet.core.clock import now
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, QualityArea
+from kvalitet.mal.periods import year_label
 from kvalitet.org.models import Unit, User
+
+if TYPE_CHECKING:
+    from kvalitet.egenkontroll.models import Kontroll
 
 DEFAULT_LEVELS = ["Inriktningsmål", "Nämndmål", "Utvecklingsområde"]
 MAX_GOAL_LEVELS = 3  # plus the indikator: four levels in all
@@ -185,6 +189,11 @@ class Verksamhetsplan(TimestampMixin, db.Model):  # type: ignore[name-defined,mi
     goals: Mapped[list[Mal]] = relationship(
         back_populates="plan", order_by="(Mal.level, Mal.sort_order, Mal.id)"
     )
+
+    @property
+    def year_label(self) -> str:
+        """ "2026", or "2025/26" when the plans' year starts in another month."""
+        return year_label(self.year)
 
     def level_name(self, level: int) -> str:
         if 1 <= level <= len(self.levels):
@@ -400,6 +409,7 @@ class Internkontroll(TimestampMixin, db.Model):  # type: ignore[name-defined,mis
     rapporteras_till: Mapped[str] = mapped_column(String(200), default="")
 
     plan: Mapped[Verksamhetsplan] = relationship()
+    kontroll: Mapped[Kontroll] = relationship("Kontroll")
 
     @property
     def risk_value(self) -> int:

@@ -684,6 +684,69 @@ def update_indikator(actor: User, ind: Indikator, **fields: Any) -> Indikator:
     return ind
 
 
+def delete_indikator(actor: User, ind: Indikator) -> None:
+    """Remove an indikator that nothing hangs on: refused (in Swedish, nothing changed) once
+    it has utfall."""
+    _require_edit(actor, ind.mal.plan.unit)
+    if ind.utfall:
+        raise OperationError(
+            f"Indikatorn har utfall för {len(ind.utfall)} "
+            f"{'period' if len(ind.utfall) == 1 else 'perioder'} och kan inte tas bort. "
+            "Ta bort utfallen först, eller låt indikatorn vara kvar."
+        )
+    with transaction():
+        audit.record(
+            actor,
+            "mal_indikator_delete",
+            target=f"mal_indikator:{ind.id}",
+            summary=f"Tog bort indikatorn {ind.nr} {ind.name}",
+            before=_snapshot(ind),
+        )
+        db.session.delete(ind)
+
+
+def _goal_dependents(goal: Mal) -> list[str]:
+    """What hangs on a goal, as Swedish phrases (empty: it may be removed)."""
+    found = []
+    children = db.session.scalar(select(func.count(Mal.id)).where(Mal.parent_id == goal.id))
+    if children:
+        found.append(f"{children} mål under sig")
+    if goal.indikatorer:
+        found.append(f"{len(goal.indikatorer)} indikatorer")
+    assessed = db.session.scalar(
+        select(func.count(MalBedomning.id)).where(MalBedomning.mal_id == goal.id)
+    )
+    if assessed:
+        found.append(f"{assessed} bedömningar")
+    adopted = db.session.scalar(select(func.count(Mal.id)).where(Mal.adopted_from_id == goal.id))
+    if adopted:
+        found.append(f"{adopted} enheter som har antagit målet")
+    return found
+
+
+def delete_goal(actor: User, goal: Mal) -> None:
+    """Remove a goal that nothing hangs on: no goals beneath it, no indikatorer, no
+    assessments, no lower unit that adopted it."""
+    _require_edit(actor, goal.plan.unit)
+    found = _goal_dependents(goal)
+    if found:
+        raise OperationError(
+            f"Målet har {', '.join(found)} och kan inte tas bort. Ta bort eller flytta det "
+            "som hör till målet först."
+        )
+    with transaction():
+        audit.record(
+            actor,
+            "mal_mal_delete",
+            target=f"mal_mal:{goal.id}",
+            summary=f"Tog bort målet {goal.nr} {goal.name}",
+            before={"nr": goal.nr, "name": goal.name, "plan": goal.plan_id},
+        )
+        goal.areas, goal.units = [], []
+        db.session.flush()
+        db.session.delete(goal)
+
+
 # --- utfall ----------------------------------------------------------------------------------
 
 
@@ -1069,6 +1132,59 @@ def add_internkontroll(actor: User, plan: Verksamhetsplan, **fields: Any) -> Int
             summary=f"Internkontroll: {kontroll.title} (risk {row.risk_value})",
         )
     return row
+
+
+def _risk_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, label in (("sannolikhet", "Sannolikhet"), ("konsekvens", "Konsekvens")):
+        value = fields.get(name)
+        if isinstance(value, bool) or str(value or "") not in ("1", "2", "3", "4"):
+            raise OperationError(f"{label} anges 1–4.", field=name)
+        values[name] = int(str(value))
+    values["process"] = _text(fields, "process", 300)
+    values["rapporteras_till"] = _text(
+        fields,
+        "rapporteras_till",
+        200,
+        required="Ange till vem resultatet rapporteras, t.ex. socialnämnden.",
+    )
+    return values
+
+
+def update_internkontroll(actor: User, row: Internkontroll, **fields: Any) -> Internkontroll:
+    """Change a kontrollmoment's process, risk and "rapporteras till" (the control itself is
+    changed in its egenkontrollplan)."""
+    _require_edit(actor, row.plan.unit)
+    values = _risk_fields(fields)
+    with transaction():
+        before = {k: getattr(row, k) for k in values}
+        for key, value in values.items():
+            setattr(row, key, value)
+        old, new = audit.changed(before, {k: getattr(row, k) for k in values})
+        audit.record(
+            actor,
+            "mal_internkontroll",
+            target=f"mal_plan:{row.plan_id}",
+            summary=f"Ändrade internkontroll: {row.kontroll.title} (risk {row.risk_value})",
+            before=old,
+            after=new,
+        )
+    return row
+
+
+def delete_internkontroll(actor: User, row: Internkontroll) -> None:
+    """Take a kontrollmoment out of the internkontrollplan. Nothing hangs on the row itself:
+    the control, its occurrences and their results stay in the egenkontroll."""
+    _require_edit(actor, row.plan.unit)
+    with transaction():
+        audit.record(
+            actor,
+            "mal_internkontroll_delete",
+            target=f"mal_plan:{row.plan_id}",
+            summary=f"Tog bort {row.kontroll.title} ur internkontrollplanen",
+            before={"kontroll": row.kontroll_id, "risk": row.risk_value},
+        )
+        db.session.delete(row)
 
 
 # --- frozen reports --------------------------------------------------------------------------

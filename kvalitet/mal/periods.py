@@ -1,10 +1,16 @@
 """The follow-up periods of a plan's year and their deadlines.
 
 Codes: T1 (jan–apr), T2 (maj–aug), T3 (sep–dec, reported with the helår), H1, H2, M01..M12
-and AR (helår). With MAL_CUMULATIVE_PERIODS the tertials and halvår run from 1 January (T2 =
-jan–aug, as in a delårsbokslut). Deadlines come from MAL_DEADLINES (code → "MM-DD", a
-leading "+" meaning the following year); months are due MAL_MONTH_DEADLINE_DAY of the next
-month.
+and AR (helår). With MAL_CUMULATIVE_PERIODS the tertials and halvår run from the start of
+the year (T2 = jan–aug, as in a delårsbokslut). Deadlines come from MAL_DEADLINES (code →
+"MM-DD", a leading "+" meaning the following year); months are due MAL_MONTH_DEADLINE_DAY of
+the next month.
+
+The plan's year starts in KVALITETSAR_START_MANAD (1 = the calendar year). With another
+month, e.g. 9, the plan of 2025 runs from 1 September 2025 to 31 August 2026 ("2025/26"):
+T1 is its first four months (sep–dec), H1 its first six, AR all twelve, M01 still means
+January (of 2026), and the months in MAL_DEADLINES count from the start of the year as well
+("05-15" is the 15th of its fifth month: 15 January 2026).
 """
 
 from __future__ import annotations
@@ -47,6 +53,41 @@ def _config(key: str, default: object) -> object:
     return current_app.config.get(key, default) if has_app_context() else default
 
 
+def start_month() -> int:
+    """The first month of the plans' year (KVALITETSAR_START_MANAD, 1–12; 1 = calendar)."""
+    value = int(str(_config("KVALITETSAR_START_MANAD", 1)))
+    return value if 1 <= value <= 12 else 1
+
+
+def _calendar(year: int, relative_month: int) -> tuple[int, int]:
+    """(year, month) of the plan-year `year`'s `relative_month` (1 = its first month)."""
+    offset = start_month() - 1 + relative_month - 1
+    return year + offset // 12, offset % 12 + 1
+
+
+def year_label(year: int) -> str:
+    """ "2026", or "2025/26" when the year does not start in January."""
+    return str(year) if start_month() == 1 else f"{year}/{(year + 1) % 100:02d}"
+
+
+def plan_year_of(day: date) -> int:
+    """The plan year a date falls in."""
+    return day.year if day.month >= start_month() else day.year - 1
+
+
+def choices() -> list[tuple[str, str]]:
+    """CHOICES with the months each period covers in this installation's year."""
+    names = [m[:3] for m in MONTH_NAMES]
+    out = []
+    for code, text in CHOICES:
+        if code in TERTIALS:
+            first, last = _BOUNDS[code]
+            a, b = _calendar(2000, first)[1], _calendar(2000, last)[1]
+            text = f"{code} ({names[a - 1]}–{names[b - 1]})"
+        out.append((code, text))
+    return out
+
+
 def expand(codes: list[str]) -> list[str]:
     """Form choices to period codes ("M" becomes the twelve months), in calendar order."""
     out: set[str] = set()
@@ -65,10 +106,11 @@ def sort_key(code: str) -> tuple[int, int]:
 
 
 def month_bounds(code: str) -> tuple[int, int]:
+    """First and last month of the period, counted from the start of the plan's year."""
     if code in _BOUNDS:
         first, last = _BOUNDS[code]
     elif code in MONTHS:
-        first = last = int(code[1:])
+        first = last = (int(code[1:]) - start_month()) % 12 + 1
     else:
         raise ValueError(code)
     if bool(_config("MAL_CUMULATIVE_PERIODS", False)) and code in (*TERTIALS, *HALVAR):
@@ -85,27 +127,29 @@ def label(code: str, year: int | None = None) -> str:
         text = f"Halvår {code[1]}"
     else:
         text = code
-    return f"{text} {year}" if year else text
+    return f"{text} {year_label(year)}" if year else text
 
 
 def period_of(year: int, code: str) -> Period:
     first, last = month_bounds(code)
-    end = date(year, last, calendar.monthrange(year, last)[1])
-    return Period(date(year, first, 1), end, label(code, year))
+    start_year, start = _calendar(year, first)
+    end_year, end = _calendar(year, last)
+    last_day = date(end_year, end, calendar.monthrange(end_year, end)[1])
+    return Period(date(start_year, start, 1), last_day, label(code, year))
 
 
 def deadline(year: int, code: str) -> date:
     if code in MONTHS:
-        month = int(code[1:])
         day = int(str(_config("MAL_MONTH_DEADLINE_DAY", 15)))
-        y, m = (year + 1, 1) if month == 12 else (year, month + 1)
+        y, m = _calendar(year, month_bounds(code)[1] + 1)
         return date(y, m, min(day, 28))
     table = dict(DEFAULT_DEADLINES)
     table.update(dict(_config("MAL_DEADLINES", {}) or {}))  # type: ignore[call-overload]
     text = str(table.get(code, DEFAULT_DEADLINES.get(code, "+01-31")))
     next_year = text.startswith("+")
     month, day = (int(x) for x in text.lstrip("+").split("-"))
-    return date(year + 1 if next_year else year, month, day)
+    y, m = _calendar(year + 1 if next_year else year, month)
+    return date(y, m, min(day, calendar.monthrange(y, m)[1]))
 
 
 def previous_codes(code: str, measured: list[str]) -> list[str]:

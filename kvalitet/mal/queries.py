@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, url_for
 from sqlalchemy import ColumnElement, false, or_, select
 
+from kvalitet.arshjul import queries as arshjul_queries
 from kvalitet.core import clock
 from kvalitet.core.errors import NotFound
 from kvalitet.core.permissions import may, right_paths, role_paths
@@ -32,6 +33,7 @@ from kvalitet.mal.models import (
 from kvalitet.org.models import Unit
 
 if TYPE_CHECKING:
+    from kvalitet.core.periods import Period
     from kvalitet.org.models import User
 
 EDITOR_ROLES = (Role.KVALITETSUTVECKLARE, Role.ADMIN, Role.AVDELNINGSCHEF, Role.ENHETSCHEF)
@@ -435,3 +437,43 @@ def internkontroller(plan: Verksamhetsplan) -> list[tuple[Internkontroll, Kontro
         .where(Internkontroll.plan_id == plan.id)
     ).all()
     return sorted(((r, k) for r, k in rows), key=lambda rk: -rk[0].risk_value)
+
+
+# --- the årshjul shows the follow-up deadlines ----------------------------------------------
+
+
+def arshjul_deadlines(user: User, root: Unit, period: Period) -> list[dict[str, Any]]:
+    """Per plan in root's subtree that the user may see and per period it measures: the
+    follow-up deadline, if it falls in the årshjul's year, with how many indikatorer are
+    reported (and how many are late) and a link to the follow-up board."""
+    below = select(Unit.id).where(Unit.path.startswith(root.path, autoescape=True))
+    plans = db.session.scalars(
+        select(Verksamhetsplan)
+        .where(
+            Verksamhetsplan.unit_id.in_(below),
+            Verksamhetsplan.year.between(period.start.year - 1, period.end.year),
+            visible_plan_clause(user),
+        )
+        .order_by(Verksamhetsplan.year, Verksamhetsplan.id)
+    )
+    entries = []
+    for plan in plans:
+        for code in plan_periods(plan):
+            due = periods.deadline(plan.year, code)
+            if not period.start <= due <= period.end:
+                continue
+            counts = board_counts(board(plan, code))
+            entries.append({
+                "key": f"mal-{plan.id}-{code}",
+                "title": f"Måluppföljning {periods.label(code, plan.year)}: {plan.name}",
+                "date": due,
+                "url": url_for("mal.board", plan_id=plan.id, period=code),
+                "total": sum(counts.values()),
+                "done": counts["rapporterad"],
+                "overdue": counts["forsenad"],
+            })  # fmt: skip
+    return entries
+
+
+if arshjul_deadlines not in arshjul_queries.SOURCES:
+    arshjul_queries.SOURCES.append(arshjul_deadlines)

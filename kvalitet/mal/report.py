@@ -10,15 +10,12 @@ same canonical JSON with a SHA-256 checksum.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from docx import Document
-from markupsafe import escape
 from sqlalchemy import select
 
 from kvalitet.core import clock
@@ -429,7 +426,8 @@ def rapport_chapter(root: Unit, period: Period) -> list[Block]:
     the quality year (with a calendar quality year: the whole year)."""
     plan = db.session.scalar(
         select(Verksamhetsplan).where(
-            Verksamhetsplan.unit_id == root.id, Verksamhetsplan.year == period.end.year
+            Verksamhetsplan.unit_id == root.id,
+            Verksamhetsplan.year == periods.plan_year_of(period.end),
         )
     )
     if plan is None:
@@ -459,46 +457,21 @@ if rapport_chapter not in CHAPTERS:
 
 
 # --- rendering: the rapport module's renderers --------------------------------------------------
-
-
-def period_line(document: dict[str, Any]) -> str:
-    period = document["period"]
-    return f"{document['plan']}. Period {period['start']} – {period['end']}."
+# The follow-up report is a document of the kvalitetsberättelse's block format, so its
+# renderers draw it unchanged: title page (with "Period" and "Plan"), toc, numbered headings,
+# fitted tables, page numbers (issue 18, point 7).
 
 
 def print_html(document: dict[str, Any], version: MalRapportVersion | None = None) -> str:
-    """The kvalitetsberättelse's print page (rapport.render.print_html) with this report's
-    period line in place of "Kvalitetsår …"."""
-    html = render.print_html(document, version=version)
-    return re.sub(
-        r"Kvalitetsår [^<]*?\.<br>", str(escape(period_line(document))) + "<br>", html, count=1
-    )
+    return render.print_html(document, version=version)
 
 
 def pdf_bytes(document: dict[str, Any], version: MalRapportVersion | None = None) -> bytes:
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    # As rapport.render.pdf_bytes: nothing but the inline chart images may be loaded.
-    fetcher = URLFetcher(allowed_protocols={"data"})
-    return bytes(HTML(string=print_html(document, version), url_fetcher=fetcher).write_pdf())
+    return render.pdf_bytes(document, version=version)
 
 
 def docx_bytes(document: dict[str, Any], version: MalRapportVersion | None = None) -> bytes:
-    """The kvalitetsberättelse's Word renderer, with the period line of this report in
-    place of its "Kvalitetsår …" line."""
-    data = render.docx_bytes(document, version)
-    doc = Document(io.BytesIO(data))
-    for para in doc.paragraphs[:6]:
-        if para.text.startswith("Kvalitetsår "):
-            for run in para.runs[1:]:
-                run.text = ""
-            if para.runs:
-                para.runs[0].text = period_line(document)
-            break
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return render.docx_bytes(document, version)
 
 
 def versions(plan: Verksamhetsplan) -> list[MalRapportVersion]:

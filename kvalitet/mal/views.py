@@ -39,6 +39,7 @@ from kvalitet.mal.models import (
     RIKTNING_LABELS,
     Bedomning,
     Indikator,
+    Internkontroll,
     Mal,
     MalRapportVersion,
     Uppfoljningsuppgift,
@@ -118,7 +119,7 @@ def new_plan() -> Any:
     form = PlanForm()
     form.unit_id.choices = unit_choices(units=units)  # type: ignore[assignment]
     if request.method == "GET":
-        form.year.data = str(clock.today().year)
+        form.year.data = str(periods.plan_year_of(clock.today()))
         form.levels.data = "Nämndmål\nUtvecklingsområde"
         form.unit_id.data = units[0].id
     if form.validate_on_submit():
@@ -442,6 +443,40 @@ def edit_indikator(ind_id: int) -> Any:
     ), _error_status()
 
 
+@bp.route("/mal/<int:mal_id>/ta-bort", methods=["POST"])
+@login_required
+def delete_goal(mal_id: int) -> Any:
+    goal = queries.load_mal(mal_id, current_user)
+    plan_id = goal.plan_id
+    if not queries.may_edit_plan(current_user, goal.plan.unit) or not FreezeForm().validate():
+        abort(403)
+    try:
+        ops.delete_goal(current_user, goal)
+    except OperationError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("mal.edit_goal", mal_id=mal_id))
+    flash("Målet är borttaget.", "success")
+    return redirect(url_for("mal.plan", plan_id=plan_id))
+
+
+@bp.route("/indikator/<int:ind_id>/ta-bort", methods=["POST"])
+@login_required
+def delete_indikator(ind_id: int) -> Any:
+    ind = queries.load_indikator(ind_id, current_user)
+    plan_id = ind.mal.plan_id
+    if not queries.may_edit_plan(current_user, ind.mal.plan.unit) or not FreezeForm().validate():
+        abort(403)
+    try:
+        ops.delete_indikator(current_user, ind)
+    except OperationError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("mal.edit_indikator", ind_id=ind_id))
+    flash("Indikatorn är borttagen.", "success")
+    return redirect(url_for("mal.plan", plan_id=plan_id))
+
+
 @bp.route("/indikator/<int:ind_id>")
 @login_required
 def indikator(ind_id: int) -> Any:
@@ -726,6 +761,7 @@ def _file(data: bytes, filename: str, mimetype: str) -> Response:
     )
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -846,7 +882,73 @@ def internkontroll(plan_id: int) -> Any:
     ), _error_status()
 
 
+def _load_internkontroll(row_id: int) -> Internkontroll:
+    row = db.session.get(Internkontroll, row_id)
+    if row is None:
+        abort(404)
+    queries.load_plan(row.plan_id, current_user)  # 404 for a plan the user may not see
+    if not queries.may_edit_plan(current_user, row.plan.unit):
+        abort(403)
+    return row
+
+
+@bp.route("/internkontroll/<int:row_id>/andra", methods=["GET", "POST"])
+@login_required
+def edit_internkontroll(row_id: int) -> Any:
+    row = _load_internkontroll(row_id)
+    form = InternkontrollForm(
+        data={
+            "process_name": row.process,
+            "sannolikhet": str(row.sannolikhet),
+            "konsekvens": str(row.konsekvens),
+            "rapporteras_till": row.rapporteras_till,
+        }
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        try:
+            ops.update_internkontroll(
+                current_user,
+                row,
+                process=form.process_name.data,
+                sannolikhet=form.sannolikhet.data,
+                konsekvens=form.konsekvens.data,
+                rapporteras_till=form.rapporteras_till.data,
+            )
+        except OperationError as error:
+            db.session.rollback()
+            apply_operation_error(form, error)
+        else:
+            flash("Kontrollmomentet är sparat.", "success")
+            return redirect(url_for("mal.internkontroll", plan_id=row.plan_id))
+    return render_template(
+        "mal/internkontroll_form.html", row=row, form=form, delete_form=FreezeForm()
+    ), _error_status()
+
+
+@bp.route("/internkontroll/<int:row_id>/ta-bort", methods=["POST"])
+@login_required
+def delete_internkontroll(row_id: int) -> Any:
+    row = _load_internkontroll(row_id)
+    plan_id = row.plan_id
+    if not FreezeForm().validate():
+        abort(403)
+    ops.delete_internkontroll(current_user, row)
+    flash("Kontrollmomentet är borttaget ur internkontrollplanen.", "success")
+    return redirect(url_for("mal.internkontroll", plan_id=plan_id))
+
+
 # --- import ----------------------------------------------------------------------------------
+
+
+@bp.route("/plan/<int:plan_id>/import/mall.xlsx")
+@login_required
+def import_template(plan_id: int) -> Any:
+    """The Excel template of the import (utfall, or ?what=struktur for goals/indikatorer)."""
+    plan = queries.load_plan(plan_id, current_user)
+    what = "struktur" if request.args.get("what") == "struktur" else "utfall"
+    return _file(importer.template(plan, what), f"importmall-{what}-{plan.year}.xlsx", XLSX)
 
 
 @bp.route("/plan/<int:plan_id>/import", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -90,6 +91,9 @@ class Berattelsetext(Item):
     block_typ: Mapped[str] = mapped_column(String(30), default=BlockTyp.OMRADE)
     area_id: Mapped[int | None] = mapped_column(ForeignKey("quality_area.id"), index=True)
     text: Mapped[str] = mapped_column(FreeText, default="")
+    # The unit's key figures when the text was last saved ("Område: Mått" -> value as
+    # printed), compared at freezing (kvalitet.rapport.figures).
+    figures_seen: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     rapport: Mapped[Kvalitetsberattelse] = relationship(foreign_keys=[rapport_id])
     area: Mapped[QualityArea | None] = relationship(foreign_keys=[area_id])

@@ -22,7 +22,7 @@ from kvalitet.items.operations import new_item
 from kvalitet.notify.operations import notify
 from kvalitet.org.models import Unit, UnitKind, User
 from kvalitet.org.operations import chefs_of, holders_over
-from kvalitet.rapport import assets
+from kvalitet.rapport import assets, figures
 from kvalitet.rapport.document import (
     areas,
     avdelningar_of,
@@ -238,6 +238,7 @@ def save_text(
         check_text(text, "text")
         before = {"status": block.status, "text": block.text}
         block.text = text
+        figures.remember(block)
         if block.status == TextStatus.EJ_PABORJAD:
             block.status = TextStatus.UTKAST
         audit.record(
@@ -299,15 +300,28 @@ def freeze_check(rapport: Kvalitetsberattelse, content: dict[str, Any]) -> dict[
     ]
     changed = []
     written: dict[int, Any] = {}
+    seen: dict[int, Berattelsetext] = {}
     for text in texts_of(rapport).values():
         if text.text.strip():
             when = text.updated_at
             if text.block_unit_id not in written or when > written[text.block_unit_id]:
                 written[text.block_unit_id] = when
+                seen[text.block_unit_id] = text
     for unit_id, when in written.items():
         unit = db.session.get(Unit, unit_id)
         if unit is None:
             continue
+        # The figures the writer saw against the figures the report prints now.
+        now = figures.in_document(content, unit_id, rapport.unit_id)
+        if seen[unit_id].figures_seen is not None and now is not None:
+            diff = figures.differences(seen[unit_id].figures_seen or {}, now)
+            if diff:
+                changed.append(
+                    f"{unit.name}: siffror har ändrats efter att texterna senast sparades: "
+                    + "; ".join(diff)
+                )
+            continue
+        # A text saved before the figures were kept: the cases changed since.
         count = db.session.scalar(
             select(func.count(Item.id))
             .join(Unit, Unit.id == Item.unit_id)

@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from kvalitet.core.charts import PALETTE, bar_chart_svg
 from kvalitet.core.numbers import format_number
+from kvalitet.items import documents
 from kvalitet.rapport import word
 from kvalitet.rapport.document import local_time
 from kvalitet.rapport.layout import fit_tables, landscape_runs, number_headings, unbreakable
@@ -165,12 +166,15 @@ def document_time(document: dict[str, Any]) -> str:
 
 
 def title_facts(document: dict[str, Any], version: Any | None) -> list[tuple[str, str]]:
+    if "facts" in document:  # a document that says what its title page lists (IVO summary)
+        return [(str(label), str(value)) for label, value in document["facts"]]
     period = document["period"]
     facts = [
         (
             period.get("noun", "Kvalitetsår"),
             f"{period['label']} ({period['start']} – {period['end']})",
         ),
+        ("Plan", document.get("plan", "")),  # a goal follow-up report's verksamhetsplan
         ("Diarienummer", document.get("diarienummer", "")),
         ("Beslutad av nämnden", document.get("beslutsdatum", "")),
     ]
@@ -199,25 +203,34 @@ def docx_bytes(
     page numbers, fitted tables (wide ones on landscape pages), charts."""
     report = progress or (lambda percent, message: None)
     doc = word.new_document(template)
+    compact = bool(document.get("options", {}).get("compact", False))
+    if compact:  # a short document: no page of its own for the title, chapters run on
+        doc.styles["Heading 1"].paragraph_format.page_break_before = False
     doc.core_properties.title = f"{document['title']} – {document['unit']}"
     doc.core_properties.author = document.get("compiled_by", "")
     doc.core_properties.language = "sv-SE"
     note = f"Kontrollsumma (SHA-256): {version.sha256}" if version is not None else ""
     word.title_page(doc, document["title"], document["unit"], title_facts(document, version),
-                    logo=logo, note=note)  # fmt: skip
+                    logo=logo, note=note, new_page=not compact)  # fmt: skip
     blocks = document["blocks"]
     if not any("num" in b for b in blocks if b["t"] == "h"):
         # A version frozen before headings were numbered: number them as they were set.
         number_headings(blocks, bool(document.get("options", {}).get("numbered", True)))
-    entries = word.add_toc(doc, blocks)
+    with_toc = bool(document.get("options", {}).get("toc", True))
+    entries = word.add_toc(doc, blocks) if with_toc else []
     word.header_footer(doc, f"{document['title']} · {document['unit']}")
     report(20, "Skapar tabeller och diagram")
     word.add_blocks(doc, blocks, chart_png)
     data = word.save(doc)
-    if page_numbers:
+    if page_numbers and entries:
         report(55, "Räknar fram sidnummer till innehållsförteckningen")
         data = word.with_page_numbers(data, entries, profile)
     else:
         data = word.fill_page_numbers(data, [None] * len(entries))
     report(100, "Klar")
     return data
+
+
+# Every kind's documents (kvalitet.items.documents) are drawn by these renderers.
+documents.register("pdf", lambda document: pdf_bytes(document))
+documents.register("docx", lambda document: docx_bytes(document))

@@ -228,14 +228,15 @@ def title_page(
     facts: list[tuple[str, str]],
     logo: bytes | None = None,
     note: str = "",
+    new_page: bool = True,
 ) -> None:
     """Logo, title, the organisation, then a list of facts (year, diarienummer, decision
     date …), a small note (version, checksum) at the bottom; the next content starts on a
-    new page."""
+    new page (`new_page`; a short document such as the IVO summary goes on below)."""
     if logo:
         with contextlib.suppress(Exception):  # an unreadable logo leaves the page without one
             doc.add_picture(io.BytesIO(logo), height=Cm(2.2))
-    for _ in range(3):
+    for _ in range(3 if new_page else 0):
         doc.add_paragraph()
     paragraph(doc, title, "Title")
     paragraph(doc, subtitle, "Subtitle")
@@ -253,7 +254,8 @@ def title_page(
         run = para.add_run(note)
         run.font.size = Pt(8.5)
         run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    if new_page:
+        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
 def header_footer(doc: Any, header: str, footer: str = "") -> None:
