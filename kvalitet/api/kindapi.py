@@ -28,10 +28,11 @@ from kvalitet.egenkontroll import operations as egenkontroll_ops
 from kvalitet.egenkontroll.models import Svar
 from kvalitet.extensions import db
 from kvalitet.items.models import TITLE_MAX, Item
+from kvalitet.items.provenance import Karaktar
 from kvalitet.items.queries import load_item
 from kvalitet.lexsarah import kinds as _lexsarah_kinds  # noqa: F401
 from kvalitet.lexsarah import operations as lexsarah_ops
-from kvalitet.lexsarah.models import Bedomning, Karaktar, Sektion, Utfall
+from kvalitet.lexsarah.models import Bedomning, Sektion, Utfall
 from kvalitet.lexsarah.models import Kanal as LexSarahKanal
 from kvalitet.lexsarah.operations import transfer_from_avvikelse
 from kvalitet.org.models import Unit, User
