@@ -49,7 +49,7 @@ def build_org() -> tuple[Any, list[Any], Any]:
         avd = create_unit(None, avd_name, UnitKind.AVDELNING, forv)
         enheter += [create_unit(None, n, UnitKind.ENHET, avd) for n in names]
     user = create_user(None, name="Bench Kvalitet", email="bench@example.se",
-                       password="x" * 12, home_unit=forv)  # fmt: skip
+                       password="Bänkprov vid havet 2026", home_unit=forv)  # fmt: skip
     grant_role(None, user, Role.KVALITETSUTVECKLARE, forv)
     db.session.commit()
     return forv, enheter, user

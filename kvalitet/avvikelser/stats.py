@@ -89,7 +89,7 @@ def statistics_many(
              A.cancelled_at.is_(None))  # fmt: skip
     units = _units(roots)
     paths = {u.id: u.path for u in units}
-    in_tree = A.unit_id.in_([u.id for u in units])
+    in_tree = aggregates.among(A.unit_id, list(paths), aggregates.unit_count())
     per_unit = aggregates.counts(columns, A.unit_id, bucket, select().select_from(A).where(in_tree, *where))
     cause_rows = db.session.execute(
         select(A.unit_id, bucket, AvvikelseOrsak.orsak, func.count())
@@ -105,14 +105,13 @@ def statistics_many(
     names = [*columns, *(f"cause:{o}" for o in Orsak)]
     folded = aggregates.fold(per_unit, paths, roots, len(periods), names)
     per_unit_counts = {k: v["total"] for k, v in per_unit.items()}
-    tree = aggregates.roots_table(roots)
+    tree = aggregates.membership(roots, units)
     median_rows = aggregates.medians(
         aggregates.days_between(A.created_at, A.closed_at),
         [tree.c.root_id, bucket],
         select()
         .select_from(A)
-        .join(Unit, Unit.id == A.unit_id)
-        .join(tree, Unit.path.startswith(tree.c.root_path))
+        .join(tree, tree.c.unit_id == A.unit_id)
         .where(*where, A.closed_at.is_not(None)),
     )
     threshold = underreporting_threshold()

@@ -14,7 +14,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Float,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+)
 
 from kvalitet.core.periods import Period
 from kvalitet.extensions import db
@@ -109,13 +122,32 @@ def counts(
     return out
 
 
-def roots_table(roots: Sequence[Subtree]) -> Any:
-    """The roots as a derived table (root_id, root_path), portable (UNION ALL of literals)."""
+def membership(roots: Sequence[Subtree], units: Iterable[Subtree]) -> Any:
+    """Which unit lies in which root's subtree, as a derived table (root_id, unit_id) of
+    literals (UNION ALL, portable): joined on the unit id, so the database matches by key
+    instead of comparing paths row by row."""
+    units = list(units)
     parts = [
-        select(literal(r.id).label("root_id"), literal(r.path).label("root_path"))
+        select(literal(r.id).label("root_id"), literal(u.id).label("unit_id"))
         for r in roots
-    ]
+        for u in units
+        if u.path.startswith(r.path)
+    ] or [select(literal(0).label("root_id"), literal(0).label("unit_id")).where(false())]
     return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("roots")
+
+
+def among(unit_column: Any, unit_ids: Sequence[int], total_units: int) -> Any:
+    """`unit_column IN unit_ids`, or nothing when those are most of the units: then the
+    period index alone is the better path (SQLite would otherwise read every item of every
+    unit), and `fold` leaves the other units' rows out."""
+    if len(unit_ids) * 2 > total_units:
+        return true()
+    return unit_column.in_(list(unit_ids))
+
+
+def unit_count() -> int:
+    from_units = db.session.execute(text("SELECT count(*) FROM unit")).scalar()
+    return int(from_units or 0)
 
 
 def days_between(start: Any, end: Any) -> Any:

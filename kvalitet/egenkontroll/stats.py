@@ -65,7 +65,7 @@ def statistics_many(
     paths = {u.id: u.path for u in units}
     unit_names = {u.id: u.name for u in units}
     where = (
-        E.unit_id.in_(list(paths)),
+        aggregates.among(E.unit_id, list(paths), aggregates.unit_count()),
         aggregates.in_periods(E.planned_date, periods, utc=False),
         E.cancelled_at.is_(None),
     )
@@ -114,7 +114,9 @@ def statistics_many(
     out: dict[tuple[int, int], dict[str, Any]] = {}
     for root in roots:
         for index in range(len(periods)):
-            mine = [r for r in rows if r[1] == index and paths[r[0]].startswith(root.path)]
+            mine = [
+                r for r in rows if r[1] == index and paths.get(r[0], "\0").startswith(root.path)
+            ]
             planned, done, missed, written_off, ongoing, late = (
                 sum(int(r[k] or 0) for r in mine) for k in range(3, 9)
             )
@@ -141,7 +143,7 @@ def statistics_many(
             whole: dict[int, list[int]] = {}
             per_unit: dict[tuple[int, str], list[int]] = {}
             for unit_id, p, fraga_id, n, no, na in answers:
-                if p != index or not paths[unit_id].startswith(root.path):
+                if p != index or not paths.get(unit_id, "\0").startswith(root.path):
                     continue
                 for target in (
                     whole.setdefault(fraga_id, [0, 0, 0]),

@@ -85,6 +85,8 @@ def statistics_many(
                L.closed_at)
         .where(*in_tree, aggregates.in_periods(L.reported_at, periods))
     ).all()  # fmt: skip
+    # Local dates once per case (not once per subtree and step).
+    local_cases = [(r[0], r[1], *(_local(v) for v in r[1:])) for r in cases]
     avdelningar_of = {
         r.id: sorted(
             [u for u in units if u.path.startswith(r.path) and u.kind == UnitKind.AVDELNING]
@@ -108,8 +110,8 @@ def statistics_many(
                 per_avd.append({"unit_id": avd.id, "avdelning": avd.name, **figures})
             start, end = period.start_utc(), period.end_utc()
             rows = [
-                r[1:]
-                for r in cases
+                r[2:]
+                for r in local_cases
                 if paths[r[0]].startswith(root.path) and start <= r[1] < end
             ]
             out[(root.id, index)] = {

@@ -68,7 +68,7 @@ def statistics_many(
     )
     paths = {u.id: u.path for u in units}
     names = {u.id: u.name for u in units}
-    in_tree = S.unit_id.in_(list(paths))
+    in_tree = aggregates.among(S.unit_id, list(paths), aggregates.unit_count())
     where = (in_tree, *_where(periods))
     bucket = aggregates.period_index(S.received_date, periods, utc=False)
     per_unit = aggregates.counts(columns, S.unit_id, bucket, select().select_from(S).where(*where))
@@ -104,15 +104,11 @@ def statistics_many(
             bucket_counts[label] = bucket_counts.get(label, 0) + int(count)
         grouped[key] = found
 
-    tree = aggregates.roots_table(roots)
+    tree = aggregates.membership(roots, units)
     median_rows = aggregates.medians(
         S.answer_days,
         [tree.c.root_id, bucket],
-        select()
-        .select_from(S)
-        .join(Unit, Unit.id == S.unit_id)
-        .join(tree, Unit.path.startswith(tree.c.root_path))
-        .where(*_where(periods)),
+        select().select_from(S).join(tree, tree.c.unit_id == S.unit_id).where(*_where(periods)),
     )
     out: dict[tuple[int, int], dict[str, Any]] = {}
     for root in roots:
@@ -122,13 +118,13 @@ def statistics_many(
             for key, found in grouped.items():
                 total: dict[str, int] = {}
                 for (unit_id, p), values in found.items():
-                    if p == index and paths[unit_id].startswith(root.path):
+                    if p == index and paths.get(unit_id, "\0").startswith(root.path):
                         for label, n in values.items():
                             total[label] = total.get(label, 0) + n
                 parts[key] = _ranked(total)
             by_unit: dict[str, int] = {}
             for (unit_id, p), values in per_unit.items():
-                if p == index and paths[unit_id].startswith(root.path) and values["total"]:
+                if p == index and paths.get(unit_id, "\0").startswith(root.path) and values["total"]:
                     name = names[unit_id]
                     by_unit[name] = by_unit.get(name, 0) + values["total"]
             out[(root.id, index)] = {
