@@ -45,7 +45,7 @@ from kvalitet.core.permissions import (
 )
 from kvalitet.core.web import apply_operation_error, arg_date, arg_int, form_version
 from kvalitet.extensions import db
-from kvalitet.items.export import export_response
+from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import in_subtree, load_item, paginate, text_match
 from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, risk_level
@@ -153,14 +153,12 @@ def index() -> Any:
     query = filtered_query(current_user, f)
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
-        # Load the related rows in a few queries, not one per exported row.
-        items = db.session.scalars(
-            query.options(
-                selectinload(Avvikelse.owner),
-                selectinload(Avvikelse.category),
-                selectinload(Avvikelse.causes),
-            ).limit(100_000)
-        )
+        # Streamed in batches; the related rows in a few queries per batch, not per row.
+        items = query.options(
+            selectinload(Avvikelse.owner),
+            selectinload(Avvikelse.category),
+            selectinload(Avvikelse.causes),
+        ).limit(MAX_EXPORT_ROWS)
         return export_response(fmt, items, EXPORT_COLUMNS, f"avvikelser-{clock.today()}")
     return render_template(
         "avvikelser/list.html",
