@@ -260,64 +260,114 @@ def queue_mail(mail: OutboxMail) -> bool:
 def make_digests() -> int:
     """One digest mail per user with waiting digest entries, once a day after DIGEST_HOUR
     (local time). The mail, the removal of the entries and a per-user-and-day key are one
-    savepoint of the job's unit of work, so a digest is never made twice nor lost."""
+    savepoint of the job's unit of work, so a digest is never made twice nor lost.
+
+    In bulk: the waiting entries with their reference numbers, the users and the day's keys
+    are read in three queries; all the digests are written in one savepoint (batched
+    inserts, one delete). If another process made some of them at the same moment, the
+    digests are made again user by user, each in its own savepoint (the key decides)."""
 
     local = clock.local_now()
     if local.hour < int(current_app.config.get("NOTIFY_DIGEST_HOUR", 7)):
         return 0
     day = local.date()
-    user_ids = list(db.session.scalars(select(DigestEntry.user_id).distinct()))
-    made = 0
-    for user_id in user_ids:
-        key = f"sammandrag:{user_id}:{day.isoformat()}"
-        if db.session.scalar(select(OutboxMail.id).where(OutboxMail.dedupe_key == key)):
-            continue
-        user = db.session.get(User, user_id)
-        entries = list(
-            db.session.scalars(
-                select(DigestEntry).where(DigestEntry.user_id == user_id).with_for_update()
+    waiting = db.session.execute(
+        select(DigestEntry.user_id, DigestEntry.notification_id, Item.ref)
+        .join(Notification, Notification.id == DigestEntry.notification_id)
+        .outerjoin(Item, Item.id == Notification.item_id)
+        .with_for_update(of=DigestEntry)
+    ).all()
+    if not waiting:
+        return 0
+    per_user: dict[int, list[tuple[int, str | None]]] = {}
+    for user_id, notification_id, ref in waiting:
+        per_user.setdefault(user_id, []).append((notification_id, ref))
+    keys = {user_id: f"sammandrag:{user_id}:{day.isoformat()}" for user_id in per_user}
+    made_before: set[str] = set()
+    wanted = list(keys.values())
+    for start in range(0, len(wanted), 900):
+        made_before.update(
+            k
+            for k in db.session.scalars(
+                select(OutboxMail.dedupe_key).where(
+                    OutboxMail.dedupe_key.in_(wanted[start : start + 900])
+                )
             )
+            if k
         )
-        if not entries:
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(per_user)))}
+    mails: list[dict[str, Any]] = []
+    gone: list[int] = []
+    too_big = 0
+    for user_id, entries in per_user.items():
+        if keys[user_id] in made_before:
             continue
+        user = users.get(user_id)
+        ids = [n for n, _ in entries]
         if user is None or not user.active:
-            db.session.execute(delete(DigestEntry).where(DigestEntry.user_id == user_id))
+            gone += ids
             continue
-        refs = sorted({e.notification.item.ref for e in entries if e.notification.item})
-        lines = [
-            "Hej!",
-            "",
-            f"Du har {len(entries)} nya notiser i Kvalitet.",
-        ]
-        # The digest lists a bounded number of items, so it never grows past MAIL_MAX_BYTES.
-        shown = int(current_app.config.get("NOTIFY_DIGEST_MAX_ITEMS", 100))
-        if refs:
-            lines += ["", "Ärenden:"]
-            lines += [f"  {ref}  {base_url()}/arende/{ref}" for ref in refs[:shown]]
-            if len(refs) > shown:
-                lines.append(f"  … och {len(refs) - shown} till.")
-        lines += [
-            "",
-            f"Alla notiser: {base_url()}/notiser",
-            "",
-            "Av sekretesskäl står inga uppgifter om ärendena i e-postmeddelandet.",
-            f"Inställningar för e-post: {base_url()}/notiser/installningar",
-        ]
+        subject = f"Kvalitet: Dagligt sammandrag {day.isoformat()}"
+        body = _digest_body(len(entries), sorted({r for _, r in entries if r}))
+        if mail_too_big(subject, body):
+            log.warning("digest to user %s not queued: over %d bytes", user_id, mail_max_bytes())
+            too_big += 1
+        else:
+            mails.append({"user_id": user_id, "to_addr": user.email, "purpose": "sammandrag",
+                          "subject": subject, "body": body, "dedupe_key": keys[user_id],
+                          "next_attempt_at": clock.now()})  # fmt: skip
+        gone += ids
+    try:
+        with db.session.begin_nested():
+            _write_digests(mails, gone)
+        return len(mails) + too_big
+    except IntegrityError:  # another process made some at the same moment
+        pass
+    made = 0
+    by_user = {m["user_id"]: m for m in mails}
+    for user_id, entries in per_user.items():
+        if keys[user_id] in made_before:
+            continue
+        mail = by_user.get(user_id)
         try:
             with db.session.begin_nested():
-                queue_mail(
-                    OutboxMail(
-                        user_id=user_id, to_addr=user.email, purpose="sammandrag",
-                        subject=f"Kvalitet: Dagligt sammandrag {day.isoformat()}",
-                        body="\n".join(lines), dedupe_key=key, next_attempt_at=clock.now(),
-                    )
-                )  # fmt: skip
-                ids = [e.notification_id for e in entries]
-                db.session.execute(delete(DigestEntry).where(DigestEntry.notification_id.in_(ids)))
-            made += 1
-        except IntegrityError:  # another process made it at the same moment
+                _write_digests([mail] if mail else [], [n for n, _ in entries])
+            made += 1 if mail else 0
+        except IntegrityError:
             pass
     return made
+
+
+def _write_digests(mails: list[dict[str, Any]], notification_ids: list[int]) -> None:
+    if mails:
+        db.session.execute(insert(OutboxMail), mails)
+    for start in range(0, len(notification_ids), 900):
+        chunk = notification_ids[start : start + 900]
+        db.session.execute(delete(DigestEntry).where(DigestEntry.notification_id.in_(chunk)))
+    db.session.flush()
+
+
+def _digest_body(count: int, refs: list[str]) -> str:
+    lines = [
+        "Hej!",
+        "",
+        f"Du har {count} nya notiser i Kvalitet.",
+    ]
+    # The digest lists a bounded number of items, so it never grows past MAIL_MAX_BYTES.
+    shown = int(current_app.config.get("NOTIFY_DIGEST_MAX_ITEMS", 100))
+    if refs:
+        lines += ["", "Ärenden:"]
+        lines += [f"  {ref}  {base_url()}/arende/{ref}" for ref in refs[:shown]]
+        if len(refs) > shown:
+            lines.append(f"  … och {len(refs) - shown} till.")
+    lines += [
+        "",
+        f"Alla notiser: {base_url()}/notiser",
+        "",
+        "Av sekretesskäl står inga uppgifter om ärendena i e-postmeddelandet.",
+        f"Inställningar för e-post: {base_url()}/notiser/installningar",
+    ]
+    return "\n".join(lines)
 
 
 def _retry_delay(attempts: int) -> timedelta:
@@ -780,8 +830,9 @@ def escalate_overdue() -> int:
     cache: dict[int, list[list[User]]] = {}
     told: dict[int, list[tuple[Notification, str]]] = {}
     made = 0
-    for start in range(0, len(rows), ESCALATION_BATCH):
-        batch = rows[start : start + ESCALATION_BATCH]
+    size = int(current_app.config.get("ESCALATION_BATCH", ESCALATION_BATCH))
+    for start in range(0, len(rows), size):
+        batch = rows[start : start + size]
         try:
             with db.session.begin_nested():
                 found = _escalate_batch(batch, after, owner_names, units, cache)
