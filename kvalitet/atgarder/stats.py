@@ -11,7 +11,7 @@ from kvalitet.atgarder.kinds import WORKFLOW
 from kvalitet.atgarder.models import ATGARD_TYP_LABELS, Atgard, AtgardStatus, AtgardTyp
 from kvalitet.core import aggregates
 from kvalitet.core.periods import Period
-from kvalitet.extensions import db
+from kvalitet.extensions import db, reads_replica
 from kvalitet.org.models import Unit
 
 
@@ -44,6 +44,7 @@ def _columns(period: Period) -> dict[str, Any]:
     return columns
 
 
+@reads_replica
 def statistics_many(
     roots: Sequence[Unit], periods: Sequence[Period]
 ) -> dict[tuple[int, int], dict[str, Any]]:

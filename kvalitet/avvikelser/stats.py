@@ -24,7 +24,7 @@ from kvalitet.avvikelser.models import (
 )
 from kvalitet.core import aggregates
 from kvalitet.core.periods import Period
-from kvalitet.extensions import db
+from kvalitet.extensions import db, reads_replica
 from kvalitet.items.models import ListEntry
 from kvalitet.org.models import Unit, UnitKind
 
@@ -46,6 +46,7 @@ def _units(roots: Sequence[Unit]) -> list[Unit]:
     )
 
 
+@reads_replica
 def statistics_many(
     roots: Sequence[Unit], periods: Sequence[Period]
 ) -> dict[tuple[int, int], dict[str, Any]]:

@@ -19,7 +19,7 @@ from kvalitet.egenkontroll.models import (
     Svar,
     SvarRad,
 )
-from kvalitet.extensions import db
+from kvalitet.extensions import db, reads_replica
 from kvalitet.org.models import Unit
 
 
@@ -46,6 +46,7 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
     return statistics_many([root], [period])[(root.id, 0)]
 
 
+@reads_replica
 def statistics_many(
     roots: Sequence[Unit], periods: Sequence[Period]
 ) -> dict[tuple[int, int], dict[str, Any]]:

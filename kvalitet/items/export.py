@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import Select
 
 from kvalitet.core import clock
-from kvalitet.extensions import db
+from kvalitet.extensions import db, replica_reads
 
 Column = tuple[str, Callable[[Any], Any]]  # (Swedish header, value getter)
 
@@ -62,13 +62,14 @@ def _batches(items: Select[Any] | Iterable[Any]) -> Iterator[list[Any]]:
     on PostgreSQL), so the whole result is never in memory; its eager loads (selectinload)
     run once per batch. Each batch is let go from the session once written."""
     if isinstance(items, Select):
-        result = db.session.scalars(items.execution_options(yield_per=BATCH))
-        for partition in result.partitions():
-            batch = list(partition)
-            yield batch
-            for item in batch:
-                if item in db.session:
-                    db.session.expunge(item)
+        with replica_reads():  # READ_REPLICA_DATABASE_URL, when set
+            result = db.session.scalars(items.execution_options(yield_per=BATCH))
+            for partition in result.partitions():
+                batch = list(partition)
+                yield batch
+                for item in batch:
+                    if item in db.session:
+                        db.session.expunge(item)
         return
     batch = []
     for item in items:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from kvalitet.core import aggregates, clock
 from kvalitet.core.periods import Period
 from kvalitet.core.workdays import working_days_between
-from kvalitet.extensions import db
+from kvalitet.extensions import db, reads_replica
 from kvalitet.lexsarah.models import UTFALL_LABELS, LexSarahArende, Utfall
 from kvalitet.org.models import Unit, UnitKind
 
@@ -56,6 +56,7 @@ def _columns(period: Period) -> list[Any]:
     ]
 
 
+@reads_replica
 def statistics_many(
     roots: Sequence[Unit], periods: Sequence[Period]
 ) -> dict[tuple[int, int], dict[str, Any]]:

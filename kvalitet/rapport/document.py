@@ -30,7 +30,7 @@ from kvalitet.core import clock
 from kvalitet.core.numbers import format_number, format_percent
 from kvalitet.core.periods import Period, quality_year
 from kvalitet.core.permissions import SMALL_GROUP
-from kvalitet.extensions import db
+from kvalitet.extensions import db, reads_replica
 from kvalitet.items.models import Item, ItemLink, LinkType, QualityArea, item_quality_area
 from kvalitet.lagrum.lookup import lagrum
 from kvalitet.org.models import Unit, UnitKind, User
@@ -1104,10 +1104,12 @@ def _many_stats(
             db.session.remove()
 
 
+@reads_replica
 def _many_here(
     function: StatsFn, unit_ids: list[int], periods: list[Period]
 ) -> dict[tuple[int, int], dict[str, Any]]:
-    units = [u for u in (db.session.get(Unit, i) for i in unit_ids) if u is not None]
+    units = list(db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids))))
+    units.sort(key=lambda u: unit_ids.index(u.id))
     many = _many_of(function)
     if many is not None:
         return many(units, periods)

@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, select
 
 from kvalitet.core import aggregates, clock
 from kvalitet.core.periods import Period
-from kvalitet.extensions import db
+from kvalitet.extensions import db, reads_replica
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.org.models import Unit
 from kvalitet.synpunkter.models import KALLA_LABELS, KANAL_LABELS, TYP_LABELS, Synpunkt
@@ -31,6 +31,7 @@ def _ranked(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+@reads_replica
 def statistics_many(
     roots: Sequence[Unit], periods: Sequence[Period]
 ) -> dict[tuple[int, int], dict[str, Any]]:
