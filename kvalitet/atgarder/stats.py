@@ -68,9 +68,7 @@ def statistics_many(
     ):
         for index in range(len(periods)):
             values = row[1 + index * len(names) : 1 + (index + 1) * len(names)]
-            per_unit[(row[0], index)] = {
-                n: int(v or 0) for n, v in zip(names, values, strict=True)
-            }
+            per_unit[(row[0], index)] = {n: int(v or 0) for n, v in zip(names, values, strict=True)}
     folded = aggregates.fold(per_unit, paths, roots, len(periods), names)
     out: dict[tuple[int, int], dict[str, Any]] = {}
     for root in roots:

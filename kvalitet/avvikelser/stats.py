@@ -75,8 +75,14 @@ def statistics_many(
     columns["cat:"] = func.count().filter(A.category_id.is_(None))
     for state in WORKFLOW.states:
         columns[f"status:{state}"] = func.count().filter(A.status == state)
-    bands = {0: (A.severity.is_(None)) | (A.severity == 0), 1: A.severity.between(1, 2),
-             2: A.severity.between(3, 6), 3: A.severity.between(7, 9), 4: A.severity >= 10}  # fmt: skip
+    # The bands of kvalitet.items.scales.risk_level, as SQL.
+    bands = {
+        0: (A.severity.is_(None)) | (A.severity == 0),
+        1: A.severity.between(1, 2),
+        2: A.severity.between(3, 6),
+        3: A.severity.between(7, 9),
+        4: A.severity >= 10,
+    }
     for level, condition in bands.items():
         columns[f"sev:{level}"] = func.count().filter(condition)
     for k in Kon:
@@ -91,7 +97,8 @@ def statistics_many(
     units = _units(roots)
     paths = {u.id: u.path for u in units}
     in_tree = aggregates.among(A.unit_id, list(paths), aggregates.unit_count())
-    per_unit = aggregates.counts(columns, A.unit_id, bucket, select().select_from(A).where(in_tree, *where))
+    rows_of = select().select_from(A).where(in_tree, *where)
+    per_unit = aggregates.counts(columns, A.unit_id, bucket, rows_of)
     cause_rows = db.session.execute(
         select(A.unit_id, bucket, AvvikelseOrsak.orsak, func.count())
         .select_from(AvvikelseOrsak)
@@ -175,3 +182,9 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
       `underreporting_threshold` reports; threshold: that number.
     """
     return statistics_many([root], [period])[(root.id, 0)]
+
+
+def statistics_with_previous(root: Unit, period: Period) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`statistics` for `period` and the year before, read together (one pass)."""
+    both = statistics_many([root], [period, period.previous_year()])
+    return both[(root.id, 0)], both[(root.id, 1)]

@@ -24,7 +24,7 @@ from kvalitet.avvikelser.models import (
     NOTICED_HOW,
     Avvikelse,
 )
-from kvalitet.avvikelser.stats import statistics
+from kvalitet.avvikelser.stats import statistics_with_previous
 from kvalitet.core import clock
 from kvalitet.core.charts import bar_chart_svg
 from kvalitet.core.errors import OperationError
@@ -397,8 +397,8 @@ def stats() -> Any:
     assert detail is not None
     read_only = detail == Detail.AGGREGATE
     period = stats_period(request.args)
-    current = shown_statistics(detail, statistics(root, period))
-    previous = shown_statistics(detail, statistics(root, period.previous_year()))
+    now, before = statistics_with_previous(root, period)
+    current, previous = shown_statistics(detail, now), shown_statistics(detail, before)
     categories = list(current["by_category"])
     chart = (
         None

@@ -12,6 +12,7 @@ on SQLite).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -61,7 +62,7 @@ def in_range(column: Any, period: Period, utc: bool = True) -> Any:
 
 def overlapping(periods: Sequence[Period]) -> bool:
     ordered = sorted(periods, key=lambda p: p.start)
-    return any(a.end >= b.start for a, b in zip(ordered, ordered[1:], strict=False))
+    return any(a.end >= b.start for a, b in pairwise(ordered))
 
 
 def tops(roots: Iterable[Subtree]) -> list[Subtree]:

@@ -89,8 +89,7 @@ def statistics_many(
     ).all()
     kontroll_ids = {r[2] for r in rows}
     kontroller = {
-        k.id: k
-        for k in db.session.scalars(select(Kontroll).where(Kontroll.id.in_(kontroll_ids)))
+        k.id: k for k in db.session.scalars(select(Kontroll).where(Kontroll.id.in_(kontroll_ids)))
     }
     ja = func.sum(case((SvarRad.answer == Svar.JA, 1), else_=0))
     nej = func.sum(case((SvarRad.answer == Svar.NEJ, 1), else_=0))
@@ -183,3 +182,9 @@ def statistics_many(
                 ],
             }
     return out
+
+
+def statistics_with_previous(root: Unit, period: Period) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`statistics` for `period` and the year before, read together (one pass)."""
+    both = statistics_many([root], [period, period.previous_year()])
+    return both[(root.id, 0)], both[(root.id, 1)]

@@ -147,7 +147,9 @@ def _xml_row(number: int, values: list[Any]) -> str:
             cells.append(f'<c r="{ref}"><v>{value}</v></c>')
         elif value != "":
             text = escape(_ILLEGAL_XML.sub("", str(value)))
-            cells.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
+            cells.append(
+                f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+            )
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 

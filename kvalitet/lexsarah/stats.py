@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import statistics as pystats
-from datetime import date, datetime
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -72,14 +72,10 @@ def statistics_many(
     in_tree = (L.unit_id.in_(list(paths)), L.cancelled_at.is_(None))
     columns = [c for p in periods for c in _columns(p)]
     per_unit: dict[tuple[int, int], dict[str, int]] = {}
-    for row in db.session.execute(
-        select(L.unit_id, *columns).where(*in_tree).group_by(L.unit_id)
-    ):
+    for row in db.session.execute(select(L.unit_id, *columns).where(*in_tree).group_by(L.unit_id)):
         for index in range(len(periods)):
             values = row[1 + index * len(NAMES) : 1 + (index + 1) * len(NAMES)]
-            per_unit[(row[0], index)] = {
-                n: int(v or 0) for n, v in zip(NAMES, values, strict=True)
-            }
+            per_unit[(row[0], index)] = {n: int(v or 0) for n, v in zip(NAMES, values, strict=True)}
     folded = aggregates.fold(per_unit, paths, roots, len(periods), NAMES)
     cases = db.session.execute(
         select(L.unit_id, L.reported_at, L.assessed_at, L.decision_date, L.ivo_filed_date,
@@ -90,8 +86,7 @@ def statistics_many(
     local_cases = [(r[0], r[1], *(_local(v) for v in r[1:])) for r in cases]
     avdelningar_of = {
         r.id: sorted(
-            [u for u in units if u.path.startswith(r.path) and u.kind == UnitKind.AVDELNING]
-            or [r],
+            [u for u in units if u.path.startswith(r.path) and u.kind == UnitKind.AVDELNING] or [r],
             key=lambda u: u.name,
         )
         for r in roots
@@ -154,3 +149,9 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
     - "period": the period label
     """
     return statistics_many([root], [period])[(root.id, 0)]
+
+
+def statistics_with_previous(root: Unit, period: Period) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`statistics` for `period` and the year before, read together (one pass)."""
+    both = statistics_many([root], [period, period.previous_year()])
+    return both[(root.id, 0)], both[(root.id, 1)]

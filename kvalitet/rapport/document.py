@@ -1140,9 +1140,7 @@ def prefetch_stats(
 
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(
-                pool.map(lambda c: _many_stats(app, c[1], unit_ids, periods), functions)
-            )
+            results = list(pool.map(lambda c: _many_stats(app, c[1], unit_ids, periods), functions))
     else:
         results = []
         for _, function in functions:

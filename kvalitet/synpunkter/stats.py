@@ -64,9 +64,7 @@ def statistics_many(
         "answered": func.count(S.id).filter(S.answered_date.is_not(None)),
         "answered_in_time": func.count(S.id).filter(owed, S.answered_date <= S.answer_due),
     }
-    units = list(
-        db.session.scalars(select(Unit).where(aggregates.in_subtrees(Unit.path, roots)))
-    )
+    units = list(db.session.scalars(select(Unit).where(aggregates.in_subtrees(Unit.path, roots))))
     paths = {u.id: u.path for u in units}
     names = {u.id: u.name for u in units}
     in_tree = aggregates.among(S.unit_id, list(paths), aggregates.unit_count())
@@ -125,7 +123,8 @@ def statistics_many(
                 parts[key] = _ranked(total)
             by_unit: dict[str, int] = {}
             for (unit_id, p), values in per_unit.items():
-                if p == index and paths.get(unit_id, "\0").startswith(root.path) and values["total"]:
+                inside = paths.get(unit_id, "\0").startswith(root.path)
+                if p == index and inside and values["total"]:
                     name = names[unit_id]
                     by_unit[name] = by_unit.get(name, 0) + values["total"]
             out[(root.id, index)] = {
@@ -164,3 +163,9 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
     - median_days_to_answer: median calendar days from received to answered (None if none).
     """
     return statistics_many([root], [period])[(root.id, 0)]
+
+
+def statistics_with_previous(root: Unit, period: Period) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`statistics` for `period` and the year before, read together (one pass)."""
+    both = statistics_many([root], [period, period.previous_year()])
+    return both[(root.id, 0)], both[(root.id, 1)]

@@ -35,7 +35,7 @@ def redis_url(tmp_path: Path):  # type: ignore[no-untyped-def]
     if not Path(REDIS).exists():
         pytest.fail("redis-server saknas; kör scripts/system-deps.sh test")
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603 a fixed local binary
+    process = subprocess.Popen(
         [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", str(tmp_path)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -100,7 +100,7 @@ def test_statistics_exports_and_report_read_the_replica(template_db, tmp_path): 
                           "READ_REPLICA_DATABASE_URL": replica_url})  # fmt: skip
         with app.app_context():
             seed_reference_data()
-            forv, enheter, user = build_org()
+            forv, enheter, _user = build_org()
             year = quality_year(2025)
             generate(300, year, forv, enheter, seed=4)
             db.session.commit()

@@ -43,9 +43,7 @@ def _job(function):  # type: ignore[no-untyped-def]
 
 def test_a_backlog_is_one_mail_per_person_and_a_repeat_changes_nothing(app, org, smtp):  # type: ignore[no-untyped-def]
     generate(1200, quality_year(2025), org.forv, [org.a1, org.b1], seed=9)
-    db.session.execute(
-        update(Item).values(owner_id=org.med_a1.id, due_date=date(2026, 9, 1))
-    )
+    db.session.execute(update(Item).values(owner_id=org.med_a1.id, due_date=date(2026, 9, 1)))
     set_mail_mode(org.chef_a1, "direkt")
     set_mail_mode(org.chef_b1, "sammandrag")
     db.session.commit()
