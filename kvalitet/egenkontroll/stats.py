@@ -125,7 +125,7 @@ def statistics_many(
                 figures = per_k.setdefault(r[2], [0, 0, 0])
                 for k in range(3):
                     figures[k] += int(r[3 + k] or 0)
-            per_kontroll = [
+            per_kontroll: list[dict[str, Any]] = [
                 {"kontroll_id": kid, "kontroll": kontroller[kid].title,
                  "metod": METOD_LABELS[Metod(kontroller[kid].method)],
                  "planerade": p, "genomforda": g, "missade": m}

@@ -828,11 +828,11 @@ def escalate_overdue() -> int:
     units = {u.id: u for u in db.session.scalars(select(UnitModel).where(
         UnitModel.id.in_({r.unit_id for r in rows})))}  # fmt: skip
     cache: dict[int, list[list[User]]] = {}
-    told: dict[int, list[tuple[Notification, str]]] = {}
+    told: dict[int, list[tuple[int, str]]] = {}
     made = 0
     size = int(current_app.config.get("ESCALATION_BATCH", ESCALATION_BATCH))
     for start in range(0, len(rows), size):
-        batch = rows[start : start + size]
+        batch = list(rows[start : start + size])
         try:
             with db.session.begin_nested():
                 found = _escalate_batch(batch, after, owner_names, units, cache)
@@ -873,7 +873,7 @@ def _escalate_batch(
     owner_names: dict[int, str],
     units: dict[int, Unit],
     cache: dict[int, list[list[User]]],
-) -> dict[int, list[tuple[Notification, str]]]:
+) -> dict[int, list[tuple[int, str]]]:
     """One batch of escalations as batched inserts: {user id: [(notification, ref)]} of
     the people told (their mails are made after all batches, one per person)."""
     db.session.execute(
@@ -881,8 +881,8 @@ def _escalate_batch(
         [{"item_id": r.id, "purpose": "eskalering", "due_date": r.due_date,
           "offset_days": after, "created_at": clock.now()} for r in batch],
     )  # fmt: skip
-    notes: list[Notification] = []
-    told: dict[int, list[tuple[Notification, str]]] = {}
+    params: list[dict[str, Any]] = []
+    refs: list[str] = []
     for row in batch:
         message = _escalation_message(row.ref, row.due_date, owner_names.get(row.owner_id))
         recipients = [
@@ -893,13 +893,18 @@ def _escalate_batch(
             assert item is not None
             _undeliverable(item, "eskalering", message, _escalation_reason(units[row.unit_id]))
             continue
-        for user in {u.id: u for u in recipients}.values():
-            note = Notification(
-                user_id=user.id, item_id=row.id, message=message[:300], purpose="eskalering"
-            )
-            notes.append(note)
-            told.setdefault(user.id, []).append((note, row.ref))
-    db.session.add_all(notes)
+        for user_id in {u.id: u for u in recipients}:
+            params.append({"user_id": user_id, "item_id": row.id, "message": message[:300],
+                           "purpose": "eskalering", "created_at": clock.now()})  # fmt: skip
+            refs.append(row.ref)
+    told: dict[int, list[tuple[int, str]]] = {}
+    if params:
+        made = db.session.execute(
+            insert(Notification).returning(Notification.id, sort_by_parameter_order=True),
+            params,
+        )
+        for (note_id,), param, ref in zip(made, params, refs, strict=True):
+            told.setdefault(param["user_id"], []).append((note_id, ref))
     db.session.flush()
     return told
 
@@ -925,7 +930,7 @@ def bulk_mail_after() -> int:
     return int(current_app.config.get("NOTIFY_BULK_MAIL_AFTER", 3))
 
 
-def _mail_in_bulk(told: dict[int, list[tuple[Notification, str]]]) -> None:
+def _mail_in_bulk(told: dict[int, list[tuple[int, str]]]) -> None:
     """The mails of notifications made in bulk, as `notify` would make them, except that a
     person with more than NOTIFY_BULK_MAIL_AFTER of them gets one mail listing the items."""
     digest_rows = []
@@ -934,23 +939,24 @@ def _mail_in_bulk(told: dict[int, list[tuple[Notification, str]]]) -> None:
         user = users[user_id]
         mode = mail_mode(user)
         if mode == MailMode.SAMMANDRAG:
-            digest_rows += [{"notification_id": n.id, "user_id": user_id} for n, _ in notes]
+            digest_rows += [{"notification_id": n, "user_id": user_id} for n, _ in notes]
         elif mode == MailMode.DIREKT and len(notes) <= bulk_mail_after():
-            for note, _ in notes:
+            for note_id, _ in notes:
+                note = db.session.get(Notification, note_id)
+                assert note is not None
                 queue_mail(mail_for_notification(user, note))
         elif mode == MailMode.DIREKT:
-            queue_mail(_summary_mail(user, notes))
+            queue_mail(_summary_mail(user, notes, "eskalering"))
     if digest_rows:
         db.session.execute(insert(DigestEntry), digest_rows)
     db.session.flush()
 
 
-def _summary_mail(user: User, notes: list[tuple[Notification, str]]) -> OutboxMail:
+def _summary_mail(user: User, notes: list[tuple[int, str]], purpose: str) -> OutboxMail:
     """One mail about many notifications of one kind: the reference numbers and links (at
     most NOTIFY_DIGEST_MAX_ITEMS), nothing else."""
     refs = sorted({ref for _, ref in notes})
     shown = int(current_app.config.get("NOTIFY_DIGEST_MAX_ITEMS", 100))
-    purpose = notes[0][0].purpose
     lines = ["Hej!", "", f"Du har {len(notes)} nya notiser i Kvalitet "
              f"({PURPOSE_SUBJECTS.get(purpose, 'notiser').lower()}).", "", "Ärenden:"]  # fmt: skip
     lines += [f"  {ref}  {base_url()}/arende/{ref}" for ref in refs[:shown]]
