@@ -60,16 +60,14 @@ BATCH = 500  # rows fetched (and written) at a time
 def _batches(items: Select[Any] | Iterable[Any]) -> Iterator[list[Any]]:
     """The rows in batches of BATCH: a statement is run with yield_per (a server-side cursor
     on PostgreSQL), so the whole result is never in memory; its eager loads (selectinload)
-    run once per batch. Each batch is let go from the session once written."""
+    run once per batch."""
     if isinstance(items, Select):
         with replica_reads():  # READ_REPLICA_DATABASE_URL, when set
             result = db.session.scalars(items.execution_options(yield_per=BATCH))
+            # The session's identity map holds its objects weakly: a written batch is
+            # let go as soon as the next one replaces it.
             for partition in result.partitions():
-                batch = list(partition)
-                yield batch
-                for item in batch:
-                    if item in db.session:
-                        db.session.expunge(item)
+                yield list(partition)
         return
     batch = []
     for item in items:
