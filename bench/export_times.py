@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
                     from openpyxl import load_workbook
 
-                    rows = load_workbook(BytesIO(data), read_only=True).active.max_row - 1
+                    sheet = load_workbook(BytesIO(data), read_only=True).active
+                    rows = sum(1 for _ in sheet.iter_rows(min_row=2, values_only=True))
                 f50, f95 = p50_p95(firsts)
                 t50, t95 = p50_p95(totals)
                 if rows >= 50_000 or role == "enhetschef":

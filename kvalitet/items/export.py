@@ -129,6 +129,8 @@ def _frame(columns: Sequence[Column], title: str) -> tuple[dict[str, bytes], byt
         for name in frame.namelist():
             parts[name] = frame.read(name)
     xml = parts.pop(SHEET)
+    # The frame's dimension would say "header only"; readers work it out without one.
+    xml = re.sub(rb"<dimension [^>]*/>", b"", xml)
     cut = xml.index(b"</sheetData>")
     return parts, xml[:cut], xml[cut:]
 
