@@ -53,6 +53,9 @@ bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.rapport_times --check
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.stats_times
+	$(BIN)/python -m bench.scheduler_times
+	$(BIN)/python -m bench.export_times
 
 # Break each guard of core/permissions.py and core/workflow.py in turn; report survivors.
 mutate: install

@@ -26,6 +26,7 @@ from typing import Any
 from bench.__main__ import database
 
 TARGET_SECONDS = 15.0
+PASSWORD = "Bänkprov vid havet 2026"  # noqa: S105 a benchmark user in a throwaway database
 
 
 def _timed(function: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
@@ -49,7 +50,7 @@ def build_org() -> tuple[Any, list[Any], Any]:
         avd = create_unit(None, avd_name, UnitKind.AVDELNING, forv)
         enheter += [create_unit(None, n, UnitKind.ENHET, avd) for n in names]
     user = create_user(None, name="Bench Kvalitet", email="bench@example.se",
-                       password="x" * 12, home_unit=forv)  # fmt: skip
+                       password=PASSWORD, home_unit=forv)  # fmt: skip
     grant_role(None, user, Role.KVALITETSUTVECKLARE, forv)
     db.session.commit()
     return forv, enheter, user

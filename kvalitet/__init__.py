@@ -14,9 +14,11 @@ from flask import Flask
 from kvalitet.config import Defaults, env_overrides
 
 
-def _database_uri(app: Flask) -> str:
-    url = str(app.config.get("DATABASE_URL") or "")
+def _database_uri(app: Flask | dict[str, Any]) -> str:
+    config = app if isinstance(app, dict) else app.config
+    url = str(config.get("DATABASE_URL") or "")
     if not url:
+        assert isinstance(app, Flask)
         return "sqlite:///" + os.path.join(app.instance_path, "kvalitet.sqlite")
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
@@ -58,6 +60,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_uri(app)
+    if app.config.get("READ_REPLICA_DATABASE_URL"):
+        # Statistics, exports and the report compile read from it (kvalitet.extensions).
+        replica = _database_uri({"DATABASE_URL": app.config["READ_REPLICA_DATABASE_URL"]})
+        app.config["SQLALCHEMY_BINDS"] = {"replica": replica}
     app.config["SECRET_KEY"] = _secret_key(app)
 
     from kvalitet.core import db_setup

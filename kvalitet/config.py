@@ -18,6 +18,9 @@ class Defaults:
     # --- database -----------------------------------------------------------------------
     # Empty means SQLite at instance/kvalitet.sqlite.
     DATABASE_URL = ""
+    # A read replica (PostgreSQL streaming replica) that statistics, exports and the report
+    # compile read from; empty: everything reads the primary (docs/deployment.md).
+    READ_REPLICA_DATABASE_URL = ""
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
 
     # --- security -----------------------------------------------------------------------

@@ -21,6 +21,8 @@ if [ "$profile" = "test" ]; then
   # LibreOffice (headless) opens the generated Word files of the kvalitetsberättelse
   check libreoffice-writer-nogui
   check fonts-liberation
+  # Redis: the test of rate limits shared by two app instances starts its own redis-server
+  check redis-server
 fi
 for extra in ${KVALITET_EXTRA_APT:-}; do check "$extra"; done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

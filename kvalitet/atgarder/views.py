@@ -19,7 +19,7 @@ from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import can, holds_role_over, role_paths, visible_clause
 from kvalitet.core.web import apply_operation_error, arg_date, arg_int, form_version
 from kvalitet.extensions import db
-from kvalitet.items.export import export_response
+from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
 from kvalitet.items.models import Item, QualityArea, item_quality_area
 from kvalitet.items.queries import (
     detail_url,
@@ -122,7 +122,7 @@ def index() -> Any:
     query = filtered_query(current_user, f)
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
-        items = db.session.scalars(query.limit(100_000))
+        items = query.limit(MAX_EXPORT_ROWS)  # streamed in batches
         return export_response(fmt, items, EXPORT_COLUMNS, f"forbattringsatgarder-{clock.today()}")
     areas = db.session.scalars(select(QualityArea).order_by(QualityArea.sort_order)).all()
     return render_template(

@@ -6,7 +6,7 @@ period.previous_year()) for the comparison year.
 
 from __future__ import annotations
 
-import statistics as pystats
+from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -21,11 +21,11 @@ from kvalitet.avvikelser.models import (
     AvvikelseOrsak,
     Kon,
     Orsak,
-    risk_level,
 )
+from kvalitet.core import aggregates
 from kvalitet.core.periods import Period
-from kvalitet.extensions import db
-from kvalitet.items.models import Item, ListEntry
+from kvalitet.extensions import db, reads_replica
+from kvalitet.items.models import ListEntry
 from kvalitet.org.models import Unit, UnitKind
 
 
@@ -37,22 +37,130 @@ def underreporting_threshold() -> int:
     return 2
 
 
-def _base(root: Unit, period: Period) -> Any:
-    """Avvikelser reported (created) in the period in root's subtree, not cancelled."""
-    return (
-        select(Avvikelse.id)
-        .join(Unit, Unit.id == Avvikelse.unit_id)
-        .where(
-            Unit.path.startswith(root.path, autoescape=True),
-            Avvikelse.created_at >= period.start_utc(),
-            Avvikelse.created_at < period.end_utc(),
-            Avvikelse.cancelled_at.is_(None),
+def _units(roots: Sequence[Unit]) -> list[Unit]:
+    """Every unit in the roots' subtrees (active or not), in tree order."""
+    return list(
+        db.session.scalars(
+            select(Unit).where(aggregates.in_subtrees(Unit.path, roots)).order_by(Unit.path)
         )
     )
 
 
-def _counts(query: Any) -> dict[Any, int]:
-    return {key: int(count) for key, count in db.session.execute(query).all()}
+@reads_replica
+def statistics_many(
+    roots: Sequence[Unit], periods: Sequence[Period]
+) -> dict[tuple[int, int], dict[str, Any]]:
+    """`statistics` for every root and period at once: {(root id, period index): stats}.
+
+    Three queries whatever the number of roots and periods: the counts per unit and period
+    (one pass over the periods' avvikelser, through the index on item kind + created_at),
+    the causes, and the medians; the folding into subtrees is done here."""
+    if not roots or not periods:
+        return {}
+    if aggregates.overlapping(periods):
+        return {
+            (r.id, i): statistics_many([r], [p])[(r.id, 0)]
+            for r in roots
+            for i, p in enumerate(periods)
+        }
+    A = Avvikelse
+    categories = db.session.scalars(
+        select(ListEntry)
+        .where(ListEntry.list_key == "avvikelse_kategori")
+        .order_by(ListEntry.sort_order, ListEntry.label)
+    ).all()
+    columns: dict[str, Any] = {"total": func.count()}
+    for entry in categories:
+        columns[f"cat:{entry.id}"] = func.count().filter(A.category_id == entry.id)
+    columns["cat:"] = func.count().filter(A.category_id.is_(None))
+    for state in WORKFLOW.states:
+        columns[f"status:{state}"] = func.count().filter(A.status == state)
+    # The bands of kvalitet.items.scales.risk_level, as SQL.
+    bands = {
+        0: (A.severity.is_(None)) | (A.severity == 0),
+        1: A.severity.between(1, 2),
+        2: A.severity.between(3, 6),
+        3: A.severity.between(7, 9),
+        4: A.severity >= 10,
+    }
+    for level, condition in bands.items():
+        columns[f"sev:{level}"] = func.count().filter(condition)
+    for k in Kon:
+        columns[f"sex:{k}"] = func.count().filter(A.sex == str(k))
+    for key in ALDERSGRUPPER:
+        columns[f"age:{key}"] = func.count().filter(A.age_group == key)
+    columns["health_care"] = func.count().filter(A.health_care.is_(True))
+    columns["closed"] = func.count().filter(A.closed_at.is_not(None))
+    bucket = aggregates.period_index(A.created_at, periods)
+    where = (A.kind == "AVV", aggregates.in_periods(A.created_at, periods),
+             A.cancelled_at.is_(None))  # fmt: skip
+    units = _units(roots)
+    paths = {u.id: u.path for u in units}
+    in_tree = aggregates.among(A.unit_id, list(paths), aggregates.unit_count())
+    rows_of = select().select_from(A).where(in_tree, *where)
+    per_unit = aggregates.counts(columns, A.unit_id, bucket, rows_of)
+    cause_rows = db.session.execute(
+        select(A.unit_id, bucket, AvvikelseOrsak.orsak, func.count())
+        .select_from(AvvikelseOrsak)
+        .join(A, A.id == AvvikelseOrsak.avvikelse_id)
+        .where(in_tree, *where)
+        .group_by(A.unit_id, bucket, AvvikelseOrsak.orsak)
+    ).all()
+    for unit_id, p, orsak, count in cause_rows:
+        if p is not None:
+            bucket_counts = per_unit.setdefault((unit_id, int(p)), {})
+            bucket_counts[f"cause:{orsak}"] = bucket_counts.get(f"cause:{orsak}", 0) + int(count)
+    names = [*columns, *(f"cause:{o}" for o in Orsak)]
+    folded = aggregates.fold(per_unit, paths, roots, len(periods), names)
+    per_unit_counts = {k: v["total"] for k, v in per_unit.items()}
+    tree = aggregates.membership(roots, units)
+    median_rows = aggregates.medians(
+        aggregates.days_between(A.created_at, A.closed_at),
+        [tree.c.root_id, bucket],
+        select()
+        .select_from(A)
+        .join(tree, tree.c.unit_id == A.unit_id)
+        .where(*where, A.closed_at.is_not(None)),
+    )
+    threshold = underreporting_threshold()
+    names_of = {0: "Ej bedömd", 1: "Låg", 2: "Måttlig", 3: "Hög", 4: "Mycket hög"}
+    out: dict[tuple[int, int], dict[str, Any]] = {}
+    for root in roots:
+        active = [u for u in units if u.path.startswith(root.path) and u.active]
+        for index, period in enumerate(periods):
+            c = folded[(root.id, index)]
+            by_category = {
+                e.label: c[f"cat:{e.id}"] for e in categories if e.active or c[f"cat:{e.id}"]
+            }
+            if c["cat:"]:
+                by_category["Utan kategori"] = c["cat:"]
+            by_status: dict[str, int] = {}
+            for state, label in WORKFLOW.states.items():
+                key = "Rapporterad" if state == "rapporterad_hsl" else label
+                by_status[key] = by_status.get(key, 0) + c[f"status:{state}"]
+            at_unit = {u.id: per_unit_counts.get((u.id, index), 0) for u in active}
+            median = median_rows.get((root.id, index))
+            out[(root.id, index)] = {
+                "period": period.label,
+                "total": c["total"],
+                "by_category": by_category,
+                "by_status": by_status,
+                "by_cause": {ORSAK_LABELS[o]: c[f"cause:{o}"] for o in Orsak},
+                "by_unit": {u.name: at_unit[u.id] for u in active},
+                "by_severity": {names_of[k]: c[f"sev:{k}"] for k in (1, 2, 3, 4, 0)},
+                "by_sex": {KON_LABELS[k]: c[f"sex:{k}"] for k in Kon},
+                "by_age": {label: c[f"age:{key}"] for key, label in ALDERSGRUPPER.items()},
+                "health_care": c["health_care"],
+                "closed": c["closed"],
+                "median_days_to_close": round(median, 1) if median is not None else None,
+                "underreporting": [
+                    u.name
+                    for u in active
+                    if u.kind in (UnitKind.ENHET, UnitKind.TEAM) and at_unit[u.id] < threshold
+                ],
+                "threshold": threshold,
+            }
+    return out
 
 
 def statistics(root: Unit, period: Period) -> dict[str, Any]:
@@ -73,102 +181,10 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
     - underreporting: [unit names] of active enheter (and teams) with fewer than
       `underreporting_threshold` reports; threshold: that number.
     """
-    ids = _base(root, period).subquery()
-    in_period = Avvikelse.id.in_(select(ids.c.id))
-    total = db.session.scalar(select(func.count()).select_from(ids)) or 0
+    return statistics_many([root], [period])[(root.id, 0)]
 
-    cat_rows = _counts(
-        select(Avvikelse.category_id, func.count()).where(in_period).group_by(Avvikelse.category_id)
-    )
-    categories = db.session.scalars(
-        select(ListEntry)
-        .where(ListEntry.list_key == "avvikelse_kategori")
-        .order_by(ListEntry.sort_order, ListEntry.label)
-    ).all()
-    by_category = {
-        e.label: int(cat_rows.get(e.id, 0)) for e in categories if e.active or cat_rows.get(e.id)
-    }
-    if cat_rows.get(None):
-        by_category["Utan kategori"] = int(cat_rows[None])
 
-    status_rows = _counts(
-        select(Avvikelse.status, func.count()).where(in_period).group_by(Avvikelse.status)
-    )
-    by_status: dict[str, int] = {}
-    for state, label in WORKFLOW.states.items():
-        key = "Rapporterad" if state == "rapporterad_hsl" else label
-        by_status[key] = by_status.get(key, 0) + int(status_rows.get(state, 0))
-
-    cause_rows = _counts(
-        select(AvvikelseOrsak.orsak, func.count())
-        .where(AvvikelseOrsak.avvikelse_id.in_(select(ids.c.id)))
-        .group_by(AvvikelseOrsak.orsak)
-    )
-    by_cause = {ORSAK_LABELS[o]: int(cause_rows.get(str(o), 0)) for o in Orsak}
-
-    unit_rows = _counts(
-        select(Avvikelse.unit_id, func.count()).where(in_period).group_by(Avvikelse.unit_id)
-    )
-    units = db.session.scalars(
-        select(Unit)
-        .where(Unit.path.startswith(root.path, autoescape=True), Unit.active.is_(True))
-        .order_by(Unit.path)
-    ).all()
-    by_unit = {u.name: int(unit_rows.get(u.id, 0)) for u in units}
-    threshold = underreporting_threshold()
-    underreporting = [
-        u.name
-        for u in units
-        if u.kind in (UnitKind.ENHET, UnitKind.TEAM) and unit_rows.get(u.id, 0) < threshold
-    ]
-
-    sev_rows = db.session.execute(
-        select(Avvikelse.severity, func.count()).where(in_period).group_by(Avvikelse.severity)
-    ).all()
-    names = {0: "Ej bedömd", 1: "Låg", 2: "Måttlig", 3: "Hög", 4: "Mycket hög"}
-    by_severity = {names[k]: 0 for k in (1, 2, 3, 4, 0)}
-    for severity, count in sev_rows:
-        by_severity[names[risk_level(severity)]] += int(count)
-
-    sex_rows = _counts(
-        select(Avvikelse.sex, func.count())
-        .where(in_period, Avvikelse.sex.is_not(None))
-        .group_by(Avvikelse.sex)
-    )
-    by_sex = {KON_LABELS[k]: int(sex_rows.get(str(k), 0)) for k in Kon}
-    age_rows = _counts(
-        select(Avvikelse.age_group, func.count())
-        .where(in_period, Avvikelse.age_group.is_not(None))
-        .group_by(Avvikelse.age_group)
-    )
-    by_age = {label: int(age_rows.get(key, 0)) for key, label in ALDERSGRUPPER.items()}
-
-    health_care = (
-        db.session.scalar(select(func.count()).where(in_period, Avvikelse.health_care.is_(True)))
-        or 0
-    )
-    # Durations: only (created_at, closed_at) pairs of closed ones are fetched; the median
-    # is portable this way (SQLite has no percentile function).
-    pairs = db.session.execute(
-        select(Item.created_at, Item.closed_at).where(
-            Item.id.in_(select(ids.c.id)), Item.closed_at.is_not(None)
-        )
-    ).all()
-    days = [max(0, (closed - created).total_seconds() / 86400) for created, closed in pairs]
-    median = round(pystats.median(days), 1) if days else None
-    return {
-        "period": period.label,
-        "total": int(total),
-        "by_category": by_category,
-        "by_status": by_status,
-        "by_cause": by_cause,
-        "by_unit": by_unit,
-        "by_severity": by_severity,
-        "by_sex": by_sex,
-        "by_age": by_age,
-        "health_care": int(health_care),
-        "closed": len(days),
-        "median_days_to_close": median,
-        "underreporting": underreporting,
-        "threshold": threshold,
-    }
+def statistics_with_previous(root: Unit, period: Period) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`statistics` for `period` and the year before, read together (one pass)."""
+    both = statistics_many([root], [period, period.previous_year()])
+    return both[(root.id, 0)], both[(root.id, 1)]

@@ -24,7 +24,7 @@ from kvalitet.avvikelser.models import (
     NOTICED_HOW,
     Avvikelse,
 )
-from kvalitet.avvikelser.stats import statistics
+from kvalitet.avvikelser.stats import statistics_with_previous
 from kvalitet.core import clock, uow
 from kvalitet.core.charts import bar_chart_svg
 from kvalitet.core.errors import OperationError
@@ -45,7 +45,7 @@ from kvalitet.core.permissions import (
 )
 from kvalitet.core.web import apply_operation_error, arg_date, arg_int, form_version
 from kvalitet.extensions import db
-from kvalitet.items.export import export_response
+from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import (
     in_subtree,
@@ -159,14 +159,12 @@ def index() -> Any:
     query = filtered_query(current_user, f)
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
-        # Load the related rows in a few queries, not one per exported row.
-        items = db.session.scalars(
-            query.options(
-                selectinload(Avvikelse.owner),
-                selectinload(Avvikelse.category),
-                selectinload(Avvikelse.causes),
-            ).limit(100_000)
-        )
+        # Streamed in batches; the related rows in a few queries per batch, not per row.
+        items = query.options(
+            selectinload(Avvikelse.owner),
+            selectinload(Avvikelse.category),
+            selectinload(Avvikelse.causes),
+        ).limit(MAX_EXPORT_ROWS)
         return export_response(fmt, items, EXPORT_COLUMNS, f"avvikelser-{clock.today()}")
     return render_template(
         "avvikelser/list.html",
@@ -409,8 +407,8 @@ def stats() -> Any:
     assert detail is not None
     read_only = detail == Detail.AGGREGATE
     period = stats_period(request.args)
-    current = shown_statistics(detail, statistics(root, period))
-    previous = shown_statistics(detail, statistics(root, period.previous_year()))
+    now, before = statistics_with_previous(root, period)
+    current, previous = shown_statistics(detail, now), shown_statistics(detail, before)
     categories = list(current["by_category"])
     chart = (
         None

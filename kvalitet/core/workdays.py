@@ -59,16 +59,34 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
+@lru_cache(maxsize=256)
+def _running_count(year: int, de_facto: bool) -> tuple[int, ...]:
+    """Working days of `year` up to and including each day of it (index: day of the year
+    - 1), and the year's total last: a calendar table, so that a count over a span is two
+    look-ups instead of a walk over every day (statistics count thousands of spans)."""
+    closed = _closed_days(year, de_facto)
+    day, counts, running = date(year, 1, 1), [], 0
+    while day.year == year:
+        if day.weekday() < 5 and day not in closed:
+            running += 1
+        counts.append(running)
+        day += timedelta(days=1)
+    return tuple(counts)
+
+
+def _working_days_up_to(day: date, de_facto: bool) -> int:
+    """Working days from 1 January of `day`'s year up to and including `day`."""
+    return _running_count(day.year, de_facto)[day.timetuple().tm_yday - 1]
+
+
 def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end` (0 if end <= start)."""
     if end <= start:
         return 0
-    count = 0
-    current = start
-    while current < end:
-        current += timedelta(days=1)
-        if is_working_day(current):
-            count += 1
+    de_facto = _include_de_facto()
+    count = _working_days_up_to(end, de_facto) - _working_days_up_to(start, de_facto)
+    for year in range(start.year, end.year):
+        count += _running_count(year, de_facto)[-1]
     return count
 
 

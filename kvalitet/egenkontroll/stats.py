@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import case, func, select
 
+from kvalitet.core import aggregates
 from kvalitet.core.periods import Period
 from kvalitet.egenkontroll.models import (
     METOD_LABELS,
@@ -17,7 +19,7 @@ from kvalitet.egenkontroll.models import (
     Svar,
     SvarRad,
 )
-from kvalitet.extensions import db
+from kvalitet.extensions import db, reads_replica
 from kvalitet.org.models import Unit
 
 
@@ -41,102 +43,148 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
       occurrences: n = ja, N = ja + nej (ej aktuellt not counted), andel = n/N in percent;
     - "fragor_per_enhet": the same with "enhet" (unit name) added, per unit.
     """
-    start, end = period.start, period.end
-    base = (
-        Egenkontroll.unit_id.in_(select(Unit.id).where(Unit.path.startswith(root.path))),
-        Egenkontroll.planned_date >= start,
-        Egenkontroll.planned_date <= end,
-        Egenkontroll.cancelled_at.is_(None),
-    )
-    performed = Egenkontroll.status == EgkStatus.GENOMFORD
-    row = db.session.execute(
-        select(
-            func.count(Egenkontroll.id),
-            func.count(Egenkontroll.id).filter(performed),
-            func.count(Egenkontroll.id).filter(Egenkontroll.status == EgkStatus.MISSAD),
-            func.count(Egenkontroll.id).filter(Egenkontroll.status == EgkStatus.AVSKRIVEN),
-            func.count(Egenkontroll.id).filter(
-                Egenkontroll.status.in_([EgkStatus.PLANERAD, EgkStatus.PAGAENDE])
-            ),
-        ).where(*base)
-    ).one()
-    planned, done, missed, written_off, ongoing = (int(v or 0) for v in row)
-    late_count = int(
-        db.session.scalar(
-            select(func.count(Egenkontroll.id)).where(
-                *base, performed, Egenkontroll.performed_on > Egenkontroll.due_date
-            )
-        )
-        or 0
-    )
+    return statistics_many([root], [period])[(root.id, 0)]
 
-    per_kontroll_rows = db.session.execute(
+
+@reads_replica
+def statistics_many(
+    roots: Sequence[Unit], periods: Sequence[Period]
+) -> dict[tuple[int, int], dict[str, Any]]:
+    """`statistics` for every root and period: {(root id, period index): stats}. Three
+    queries whatever the number of roots and periods (per unit and control, per unit and
+    question, and the controls' names), through the planned_date index."""
+    if not roots or not periods:
+        return {}
+    if aggregates.overlapping(periods):
+        return {
+            (r.id, i): statistics_many([r], [p])[(r.id, 0)]
+            for r in roots
+            for i, p in enumerate(periods)
+        }
+    E = Egenkontroll
+    units = list(db.session.scalars(select(Unit).where(aggregates.in_subtrees(Unit.path, roots))))
+    paths = {u.id: u.path for u in units}
+    unit_names = {u.id: u.name for u in units}
+    where = (
+        aggregates.among(E.unit_id, list(paths), aggregates.unit_count()),
+        aggregates.in_periods(E.planned_date, periods, utc=False),
+        E.cancelled_at.is_(None),
+    )
+    bucket = aggregates.period_index(E.planned_date, periods, utc=False)
+    performed = E.status == EgkStatus.GENOMFORD
+    rows = db.session.execute(
         select(
-            Kontroll.id,
-            Kontroll.title,
-            Kontroll.method,
-            func.count(Egenkontroll.id),
-            func.count(Egenkontroll.id).filter(performed),
-            func.count(Egenkontroll.id).filter(Egenkontroll.status == EgkStatus.MISSAD),
+            E.unit_id,
+            bucket,
+            E.kontroll_id,
+            func.count(E.id),
+            func.count(E.id).filter(performed),
+            func.count(E.id).filter(E.status == EgkStatus.MISSAD),
+            func.count(E.id).filter(E.status == EgkStatus.AVSKRIVEN),
+            func.count(E.id).filter(E.status.in_([EgkStatus.PLANERAD, EgkStatus.PAGAENDE])),
+            func.count(E.id).filter(performed, E.performed_on > E.due_date),
         )
-        .join(Kontroll, Kontroll.id == Egenkontroll.kontroll_id)
-        .where(*base)
-        .group_by(Kontroll.id, Kontroll.title, Kontroll.method)
-        .order_by(Kontroll.title)
+        .where(*where)
+        .group_by(E.unit_id, bucket, E.kontroll_id)
     ).all()
-    per_kontroll = [
-        {"kontroll_id": kid, "kontroll": title, "metod": METOD_LABELS[Metod(method)],
-         "planerade": p, "genomforda": g, "missade": m}
-        for kid, title, method, p, g, m in per_kontroll_rows
-    ]  # fmt: skip
-    per_metod: dict[str, dict[str, int]] = {}
-    for entry in per_kontroll:
-        bucket = per_metod.setdefault(
-            entry["metod"], {"planerade": 0, "genomforda": 0, "missade": 0}
-        )
-        for key in bucket:
-            bucket[key] += entry[key]
-
+    kontroll_ids = {r[2] for r in rows}
+    kontroller = {
+        k.id: k for k in db.session.scalars(select(Kontroll).where(Kontroll.id.in_(kontroll_ids)))
+    }
     ja = func.sum(case((SvarRad.answer == Svar.JA, 1), else_=0))
     nej = func.sum(case((SvarRad.answer == Svar.NEJ, 1), else_=0))
     ea = func.sum(case((SvarRad.answer == Svar.EJ_AKTUELLT, 1), else_=0))
-
-    def answer_rows(per_unit: bool) -> list[dict[str, Any]]:
-        columns = [Kontroll.title, Fraga.id, Fraga.text, Fraga.sort_order]
-        if per_unit:
-            columns.append(Unit.name)
-        query = (
-            select(*columns, ja, nej, ea)
-            .select_from(SvarRad)
-            .join(Egenkontroll, Egenkontroll.id == SvarRad.egenkontroll_id)
-            .join(Fraga, Fraga.id == SvarRad.fraga_id)
+    answers = db.session.execute(
+        select(E.unit_id, bucket, SvarRad.fraga_id, ja, nej, ea)
+        .select_from(SvarRad)
+        .join(E, E.id == SvarRad.egenkontroll_id)
+        .where(*where, performed)
+        .group_by(E.unit_id, bucket, SvarRad.fraga_id)
+    ).all()
+    fraga_ids = {r[2] for r in answers}
+    fragor = {
+        f.id: (f, title)
+        for f, title in db.session.execute(
+            select(Fraga, Kontroll.title)
             .join(Kontroll, Kontroll.id == Fraga.kontroll_id)
-            .where(*base, performed)
-        )
-        if per_unit:
-            query = query.join(Unit, Unit.id == Egenkontroll.unit_id)
-        query = query.group_by(*columns).order_by(*columns[:1], Fraga.sort_order, *columns[4:])
-        out = []
-        for r in db.session.execute(query):
-            n, no, na = int(r[-3] or 0), int(r[-2] or 0), int(r[-1] or 0)
-            entry = {"kontroll": r[0], "fraga": r[2], "n": n, "N": n + no, "ej_aktuellt": na,
-                     "andel": round(100 * n / (n + no)) if n + no else None}  # fmt: skip
-            if per_unit:
-                entry["enhet"] = r[4]
-            out.append(entry)
-        return out
-
-    return {
-        "planerade": planned,
-        "genomforda": done,
-        "genomforda_i_tid": done - late_count,
-        "genomforda_sent": late_count,
-        "missade": missed,
-        "avskrivna": written_off,
-        "pagaende": ongoing,
-        "andel_genomforda": round(100 * done / planned) if planned else None,
-        "per_metod": per_metod,
-        "per_kontroll": per_kontroll,
-        "fragor": answer_rows(False),
-        "fragor_per_enhet": answer_rows(True),
+            .where(Fraga.id.in_(fraga_ids))
+        ).tuples()
     }
+
+    out: dict[tuple[int, int], dict[str, Any]] = {}
+    for root in roots:
+        for index in range(len(periods)):
+            mine = [
+                r for r in rows if r[1] == index and paths.get(r[0], "\0").startswith(root.path)
+            ]
+            planned, done, missed, written_off, ongoing, late = (
+                sum(int(r[k] or 0) for r in mine) for k in range(3, 9)
+            )
+            per_k: dict[int, list[int]] = {}
+            for r in mine:
+                figures = per_k.setdefault(r[2], [0, 0, 0])
+                for k in range(3):
+                    figures[k] += int(r[3 + k] or 0)
+            per_kontroll: list[dict[str, Any]] = [
+                {"kontroll_id": kid, "kontroll": kontroller[kid].title,
+                 "metod": METOD_LABELS[Metod(kontroller[kid].method)],
+                 "planerade": p, "genomforda": g, "missade": m}
+                for kid, (p, g, m) in sorted(
+                    per_k.items(), key=lambda kv: (kontroller[kv[0]].title, kv[0])
+                )
+            ]  # fmt: skip
+            per_metod: dict[str, dict[str, int]] = {}
+            for entry in per_kontroll:
+                bucket_counts = per_metod.setdefault(
+                    entry["metod"], {"planerade": 0, "genomforda": 0, "missade": 0}
+                )
+                for key in bucket_counts:
+                    bucket_counts[key] += entry[key]
+            whole: dict[int, list[int]] = {}
+            per_unit: dict[tuple[int, str], list[int]] = {}
+            for unit_id, p, fraga_id, n, no, na in answers:
+                if p != index or not paths.get(unit_id, "\0").startswith(root.path):
+                    continue
+                for target in (
+                    whole.setdefault(fraga_id, [0, 0, 0]),
+                    per_unit.setdefault((fraga_id, unit_names[unit_id]), [0, 0, 0]),
+                ):
+                    target[0] += int(n or 0)
+                    target[1] += int(no or 0)
+                    target[2] += int(na or 0)
+
+            def entry_of(fraga_id: int, figures: list[int]) -> dict[str, Any]:
+                n, no, na = figures
+                fraga, title = fragor[fraga_id]
+                return {"kontroll": title, "fraga": fraga.text, "n": n, "N": n + no,
+                        "ej_aktuellt": na,
+                        "andel": round(100 * n / (n + no)) if n + no else None}  # fmt: skip
+
+            def order(fraga_id: int) -> tuple[Any, ...]:
+                fraga, title = fragor[fraga_id]
+                return (title, fraga.sort_order, fraga.id)
+
+            out[(root.id, index)] = {
+                "planerade": planned,
+                "genomforda": done,
+                "genomforda_i_tid": done - late,
+                "genomforda_sent": late,
+                "missade": missed,
+                "avskrivna": written_off,
+                "pagaende": ongoing,
+                "andel_genomforda": round(100 * done / planned) if planned else None,
+                "per_metod": per_metod,
+                "per_kontroll": per_kontroll,
+                "fragor": [entry_of(f, whole[f]) for f in sorted(whole, key=order)],
+                "fragor_per_enhet": [
+                    {**entry_of(f, per_unit[(f, name)]), "enhet": name}
+                    for f, name in sorted(per_unit, key=lambda k: (*order(k[0]), k[1]))
+                ],
+            }
+    return out
+
+
+def statistics_with_previous(root: Unit, period: Period) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`statistics` for `period` and the year before, read together (one pass)."""
+    both = statistics_many([root], [period, period.previous_year()])
+    return both[(root.id, 0)], both[(root.id, 1)]

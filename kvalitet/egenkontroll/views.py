@@ -44,7 +44,7 @@ from kvalitet.egenkontroll.models import (
     Kontroll,
     PlanStatus,
 )
-from kvalitet.egenkontroll.stats import statistics
+from kvalitet.egenkontroll.stats import statistics_with_previous
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import in_subtree, load_item, paginate
@@ -528,6 +528,7 @@ def stats() -> Any:
     detail = statistics_detail(current_user, "EGK", root)
     assert detail is not None
     period = parse_quality_year(request.args.get("ar")) or current_quality_year()
+    now, before = statistics_with_previous(root, period)
     scope_units = db.session.scalars(
         select(Unit)
         .where(or_(*[Unit.path.startswith(p) for p in paths]), Unit.active.is_(True))
@@ -537,8 +538,8 @@ def stats() -> Any:
         "egenkontroll/stats.html",
         root=root,
         period=period,
-        current=shown_statistics(detail, statistics(root, period)),
-        previous=shown_statistics(detail, statistics(root, period.previous_year())),
+        current=shown_statistics(detail, now),
+        previous=shown_statistics(detail, before),
         read_only=detail == Detail.AGGREGATE,
         units=unit_choices(units=list(scope_units)),
         years=[quality_year(current_quality_year().start.year - d) for d in range(5)],

@@ -75,6 +75,9 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         UniqueConstraint("kind", "ref_year", "ref_seq", name="kind_year_seq"),
         Index("ix_item_kind_status", "kind", "status"),
+        # Statistics by period: a kind's items created in a period, with their unit
+        # (kvalitet.core.aggregates reads these ranges; see docs/deployment.md).
+        Index("ix_item_stats_kind_created", "kind", "created_at", "unit_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -48,7 +48,7 @@ from kvalitet.lexsarah import ivo as ivo_document
 from kvalitet.lexsarah.kinds import SPEC, missing_sections
 from kvalitet.lexsarah.models import SEKTION_LABELS, LexSarahArende, Sektion, Spridning
 from kvalitet.lexsarah.models import LexSarahStatus as S
-from kvalitet.lexsarah.stats import statistics
+from kvalitet.lexsarah.stats import statistics_with_previous
 from kvalitet.org.models import Unit, UnitKind
 from kvalitet.org.operations import unit_choices
 
@@ -611,8 +611,8 @@ def stats() -> Any:
     detail = statistics_detail(current_user, "LXS", root)
     assert detail is not None
     period = parse_quality_year(request.args.get("ar")) or recent_quality_years(1)[0]
-    current = shown_statistics(detail, statistics(root, period))
-    previous = shown_statistics(detail, statistics(root, period.previous_year()))
+    now, before = statistics_with_previous(root, period)
+    current, previous = shown_statistics(detail, now), shown_statistics(detail, before)
     return render_template(
         "lexsarah/stats.html",
         root=root,

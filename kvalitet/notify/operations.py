@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kvalitet.core import audit, clock
@@ -40,6 +40,7 @@ from kvalitet.notify.models import (
     UndeliverableNotice,
 )
 from kvalitet.org.models import Role, RoleAssignment, User
+from kvalitet.org.models import Unit as UnitModel
 from kvalitet.org.operations import all_holders_over, chefs_of
 
 if TYPE_CHECKING:
@@ -259,64 +260,114 @@ def queue_mail(mail: OutboxMail) -> bool:
 def make_digests() -> int:
     """One digest mail per user with waiting digest entries, once a day after DIGEST_HOUR
     (local time). The mail, the removal of the entries and a per-user-and-day key are one
-    savepoint of the job's unit of work, so a digest is never made twice nor lost."""
+    savepoint of the job's unit of work, so a digest is never made twice nor lost.
+
+    In bulk: the waiting entries with their reference numbers, the users and the day's keys
+    are read in three queries; all the digests are written in one savepoint (batched
+    inserts, one delete). If another process made some of them at the same moment, the
+    digests are made again user by user, each in its own savepoint (the key decides)."""
 
     local = clock.local_now()
     if local.hour < int(current_app.config.get("NOTIFY_DIGEST_HOUR", 7)):
         return 0
     day = local.date()
-    user_ids = list(db.session.scalars(select(DigestEntry.user_id).distinct()))
-    made = 0
-    for user_id in user_ids:
-        key = f"sammandrag:{user_id}:{day.isoformat()}"
-        if db.session.scalar(select(OutboxMail.id).where(OutboxMail.dedupe_key == key)):
-            continue
-        user = db.session.get(User, user_id)
-        entries = list(
-            db.session.scalars(
-                select(DigestEntry).where(DigestEntry.user_id == user_id).with_for_update()
+    waiting = db.session.execute(
+        select(DigestEntry.user_id, DigestEntry.notification_id, Item.ref)
+        .join(Notification, Notification.id == DigestEntry.notification_id)
+        .outerjoin(Item, Item.id == Notification.item_id)
+        .with_for_update(of=DigestEntry)
+    ).all()
+    if not waiting:
+        return 0
+    per_user: dict[int, list[tuple[int, str | None]]] = {}
+    for user_id, notification_id, ref in waiting:
+        per_user.setdefault(user_id, []).append((notification_id, ref))
+    keys = {user_id: f"sammandrag:{user_id}:{day.isoformat()}" for user_id in per_user}
+    made_before: set[str] = set()
+    wanted = list(keys.values())
+    for start in range(0, len(wanted), 900):
+        made_before.update(
+            k
+            for k in db.session.scalars(
+                select(OutboxMail.dedupe_key).where(
+                    OutboxMail.dedupe_key.in_(wanted[start : start + 900])
+                )
             )
+            if k
         )
-        if not entries:
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(per_user)))}
+    mails: list[dict[str, Any]] = []
+    gone: list[int] = []
+    too_big = 0
+    for user_id, entries in per_user.items():
+        if keys[user_id] in made_before:
             continue
+        user = users.get(user_id)
+        ids = [n for n, _ in entries]
         if user is None or not user.active:
-            db.session.execute(delete(DigestEntry).where(DigestEntry.user_id == user_id))
+            gone += ids
             continue
-        refs = sorted({e.notification.item.ref for e in entries if e.notification.item})
-        lines = [
-            "Hej!",
-            "",
-            f"Du har {len(entries)} nya notiser i Kvalitet.",
-        ]
-        # The digest lists a bounded number of items, so it never grows past MAIL_MAX_BYTES.
-        shown = int(current_app.config.get("NOTIFY_DIGEST_MAX_ITEMS", 100))
-        if refs:
-            lines += ["", "Ärenden:"]
-            lines += [f"  {ref}  {base_url()}/arende/{ref}" for ref in refs[:shown]]
-            if len(refs) > shown:
-                lines.append(f"  … och {len(refs) - shown} till.")
-        lines += [
-            "",
-            f"Alla notiser: {base_url()}/notiser",
-            "",
-            "Av sekretesskäl står inga uppgifter om ärendena i e-postmeddelandet.",
-            f"Inställningar för e-post: {base_url()}/notiser/installningar",
-        ]
+        subject = f"Kvalitet: Dagligt sammandrag {day.isoformat()}"
+        body = _digest_body(len(entries), sorted({r for _, r in entries if r}))
+        if mail_too_big(subject, body):
+            log.warning("digest to user %s not queued: over %d bytes", user_id, mail_max_bytes())
+            too_big += 1
+        else:
+            mails.append({"user_id": user_id, "to_addr": user.email, "purpose": "sammandrag",
+                          "subject": subject, "body": body, "dedupe_key": keys[user_id],
+                          "next_attempt_at": clock.now()})  # fmt: skip
+        gone += ids
+    try:
+        with db.session.begin_nested():
+            _write_digests(mails, gone)
+        return len(mails) + too_big
+    except IntegrityError:  # another process made some at the same moment
+        pass
+    made = 0
+    by_user = {m["user_id"]: m for m in mails}
+    for user_id, entries in per_user.items():
+        if keys[user_id] in made_before:
+            continue
+        mail = by_user.get(user_id)
         try:
             with db.session.begin_nested():
-                queue_mail(
-                    OutboxMail(
-                        user_id=user_id, to_addr=user.email, purpose="sammandrag",
-                        subject=f"Kvalitet: Dagligt sammandrag {day.isoformat()}",
-                        body="\n".join(lines), dedupe_key=key, next_attempt_at=clock.now(),
-                    )
-                )  # fmt: skip
-                ids = [e.notification_id for e in entries]
-                db.session.execute(delete(DigestEntry).where(DigestEntry.notification_id.in_(ids)))
-            made += 1
-        except IntegrityError:  # another process made it at the same moment
+                _write_digests([mail] if mail else [], [n for n, _ in entries])
+            made += 1 if mail else 0
+        except IntegrityError:
             pass
     return made
+
+
+def _write_digests(mails: list[dict[str, Any]], notification_ids: list[int]) -> None:
+    if mails:
+        db.session.execute(insert(OutboxMail), mails)
+    for start in range(0, len(notification_ids), 900):
+        chunk = notification_ids[start : start + 900]
+        db.session.execute(delete(DigestEntry).where(DigestEntry.notification_id.in_(chunk)))
+    db.session.flush()
+
+
+def _digest_body(count: int, refs: list[str]) -> str:
+    lines = [
+        "Hej!",
+        "",
+        f"Du har {count} nya notiser i Kvalitet.",
+    ]
+    # The digest lists a bounded number of items, so it never grows past MAIL_MAX_BYTES.
+    shown = int(current_app.config.get("NOTIFY_DIGEST_MAX_ITEMS", 100))
+    if refs:
+        lines += ["", "Ärenden:"]
+        lines += [f"  {ref}  {base_url()}/arende/{ref}" for ref in refs[:shown]]
+        if len(refs) > shown:
+            lines.append(f"  … och {len(refs) - shown} till.")
+    lines += [
+        "",
+        f"Alla notiser: {base_url()}/notiser",
+        "",
+        "Av sekretesskäl står inga uppgifter om ärendena i e-postmeddelandet.",
+        f"Inställningar för e-post: {base_url()}/notiser/installningar",
+    ]
+    return "\n".join(lines)
 
 
 def _retry_delay(attempts: int) -> timedelta:
@@ -611,21 +662,7 @@ def _make_once(
             )
             db.session.flush()
             if not notify([u.id for u in users], message, item=item, purpose=purpose):
-                log.warning("%s of %s has no recipient: %s", purpose, item.ref, reason)
-                db.session.add(
-                    UndeliverableNotice(
-                        item_id=item.id, purpose=purpose, message=message[:300],
-                        reason=reason[:300],
-                    )
-                )  # fmt: skip
-                notify(
-                    admins(),
-                    f"En {PURPOSE_NOUNS.get(purpose, 'notis')} om {item.ref} nådde ingen "
-                    "mottagare. Se Notiser utan mottagare.",
-                    url="/admin/notiser-utan-mottagare",
-                    purpose="utan_mottagare",
-                )
-                db.session.flush()
+                _undeliverable(item, purpose, message, reason)
     except IntegrityError:  # made by another run: the key is the guarantee
         return False
     return True
@@ -708,61 +745,234 @@ def send_reminders() -> int:
     return made
 
 
-def escalation_recipients(item: Item) -> list[User]:
+def escalation_recipients(
+    item: Item, cache: dict[int, list[list[User]]] | None = None
+) -> list[User]:
     """Who is told that `item` is overdue, never the owner themself: the chef of the item's
     unit or the nearest unit above (kvalitet.org.operations.chefs_of); when there is no chef
     above the owner, the next role up the tree that can act: an avdelningschef at or above
-    the unit, else the förvaltning's kvalitetsutvecklare. [] when there is no one."""
+    the unit, else the förvaltning's kvalitetsutvecklare. [] when there is no one.
 
-    def others(users: list[User]) -> list[User]:
-        return [u for u in users if u.id != item.owner_id]
+    `cache` keeps each unit's candidates (they do not depend on the item), so a backlog of
+    thousands of items asks the role tables once per unit."""
+    return _recipients_at(item.unit, item.owner_id, {} if cache is None else cache)
 
-    unit: Unit | None = item.unit
-    while unit is not None:
-        chefs = others(chefs_of(unit))
-        if chefs:
-            return chefs
-        unit = unit.parent
-    for role in ESCALATION_FALLBACK_ROLES:
-        users = others(all_holders_over(item.unit, [role]))
-        if users:
-            return users
+
+def _recipients_at(
+    unit: Unit, owner_id: int | None, cache: dict[int, list[list[User]]]
+) -> list[User]:
+    if unit.id not in cache:
+        candidates: list[list[User]] = []
+        above: Unit | None = unit
+        while above is not None:
+            candidates.append(chefs_of(above))
+            above = above.parent
+        candidates += [all_holders_over(unit, [role]) for role in ESCALATION_FALLBACK_ROLES]
+        cache[unit.id] = candidates
+    for users in cache[unit.id]:
+        others = [u for u in users if u.id != owner_id]
+        if others:
+            return others
     return []
+
+
+ESCALATION_BATCH = 2000
 
 
 def escalate_overdue() -> int:
     """Tell the owner's chef (or the next role up that can act, see escalation_recipients)
     once about each item still open ESCALATE_AFTER_DAYS days after its due date; with no one
     to tell, the admins' page of undeliverable notices gets it. Catches up after downtime:
-    any overdue item not yet escalated is escalated."""
+    any overdue item not yet escalated is escalated.
+
+    In bulk: the items not yet escalated are found in one query (NOT EXISTS on the reminder
+    key), and made in batches of ESCALATION_BATCH, each batch's keys, notifications and
+    digest entries written as batched inserts in one savepoint. A person told about more than
+    NOTIFY_BULK_MAIL_AFTER items in one run gets one mail listing them (not one mail per
+    item); a person who reads mail as a daily digest gets them in the digest as always. If a
+    batch meets a key another run made at the same moment, that batch is made item by item
+    (the key decides)."""
 
     after = int(current_app.config.get("ESCALATE_AFTER_DAYS", 3))
     today = clock.today()
+    made_before = (
+        select(ReminderKey.id)
+        .where(
+            ReminderKey.item_id == Item.id,
+            ReminderKey.purpose == "eskalering",
+            ReminderKey.due_date == Item.due_date,
+            ReminderKey.offset_days == after,
+        )
+        .exists()
+    )
     rows = db.session.execute(
-        select(Item.id, Item.due_date).where(
+        select(Item.id, Item.ref, Item.due_date, Item.unit_id, Item.owner_id)
+        .where(
             open_clause(),
             Item.owner_id.is_not(None),
             Item.due_date.is_not(None),
             Item.due_date <= today - timedelta(days=after),
+            ~made_before,
         )
+        .order_by(Item.id)
     ).all()
-    done = _existing_keys([r[0] for r in rows], "eskalering")
-    made = 0
-    for item_id, due in rows:
-        if (item_id, due, after) in done:
-            continue
-        item = db.session.get(Item, item_id)
-        if item is None:
-            continue
-        owner_name = item.owner.name if item.owner else "ansvarig"
-        message = f"{item.ref} är försenat sedan {due.isoformat()} (ansvarig: {owner_name})."
-        reason = (
-            "Ingen chef, avdelningschef eller kvalitetsutvecklare ovanför den ansvariga "
-            f"på {item.unit.name}."
+    if not rows:
+        return 0
+    owner_names = dict(
+        db.session.execute(
+            select(User.id, User.name).where(User.id.in_({r.owner_id for r in rows}))
         )
-        if _make_once(item, "eskalering", after, escalation_recipients(item), message, reason):
-            made += 1
+        .tuples()
+        .all()
+    )
+    units = {u.id: u for u in db.session.scalars(select(UnitModel).where(
+        UnitModel.id.in_({r.unit_id for r in rows})))}  # fmt: skip
+    cache: dict[int, list[list[User]]] = {}
+    told: dict[int, list[tuple[int, str]]] = {}
+    made = 0
+    size = int(current_app.config.get("ESCALATION_BATCH", ESCALATION_BATCH))
+    for start in range(0, len(rows), size):
+        batch = list(rows[start : start + size])
+        try:
+            with db.session.begin_nested():
+                found = _escalate_batch(batch, after, owner_names, units, cache)
+            for user_id, notes in found.items():
+                told.setdefault(user_id, []).extend(notes)
+            made += len(batch)
+        except IntegrityError:  # some were made by another run at this moment
+            for row in batch:
+                item = db.session.get(Item, row.id)
+                if item is not None and _escalate_one(item, after, cache):
+                    made += 1
+    _mail_in_bulk(told)
     return made
+
+
+def _escalation_message(ref: str, due: date, owner_name: str | None) -> str:
+    return f"{ref} är försenat sedan {due.isoformat()} (ansvarig: {owner_name or 'ansvarig'})."
+
+
+def _escalation_reason(unit: Unit) -> str:
+    return (
+        "Ingen chef, avdelningschef eller kvalitetsutvecklare ovanför den ansvariga "
+        f"på {unit.name}."
+    )
+
+
+def _escalate_one(item: Item, after: int, cache: dict[int, list[list[User]]]) -> bool:
+    assert item.due_date is not None
+    message = _escalation_message(item.ref, item.due_date, item.owner.name if item.owner else None)
+    recipients = _recipients_at(item.unit, item.owner_id, cache)
+    return _make_once(item, "eskalering", after, recipients, message,
+                      _escalation_reason(item.unit))  # fmt: skip
+
+
+def _escalate_batch(
+    batch: list[Any],
+    after: int,
+    owner_names: dict[int, str],
+    units: dict[int, Unit],
+    cache: dict[int, list[list[User]]],
+) -> dict[int, list[tuple[int, str]]]:
+    """One batch of escalations as batched inserts: {user id: [(notification, ref)]} of
+    the people told (their mails are made after all batches, one per person)."""
+    db.session.execute(
+        insert(ReminderKey),
+        [{"item_id": r.id, "purpose": "eskalering", "due_date": r.due_date,
+          "offset_days": after, "created_at": clock.now()} for r in batch],
+    )  # fmt: skip
+    params: list[dict[str, Any]] = []
+    refs: list[str] = []
+    for row in batch:
+        message = _escalation_message(row.ref, row.due_date, owner_names.get(row.owner_id))
+        recipients = [
+            u for u in _recipients_at(units[row.unit_id], row.owner_id, cache) if u.active
+        ]
+        if not recipients:
+            item = db.session.get(Item, row.id)
+            assert item is not None
+            _undeliverable(item, "eskalering", message, _escalation_reason(units[row.unit_id]))
+            continue
+        for user_id in {u.id: u for u in recipients}:
+            params.append({"user_id": user_id, "item_id": row.id, "message": message[:300],
+                           "purpose": "eskalering", "created_at": clock.now()})  # fmt: skip
+            refs.append(row.ref)
+    told: dict[int, list[tuple[int, str]]] = {}
+    if params:
+        made = db.session.execute(
+            insert(Notification).returning(Notification.id, sort_by_parameter_order=True),
+            params,
+        )
+        for (note_id,), param, ref in zip(made, params, refs, strict=True):
+            told.setdefault(param["user_id"], []).append((note_id, ref))
+    db.session.flush()
+    return told
+
+
+def _undeliverable(item: Item, purpose: str, message: str, reason: str) -> None:
+    """A notice that reached no one: to the admins' page of undeliverable notices."""
+    log.warning("%s of %s has no recipient: %s", purpose, item.ref, reason)
+    db.session.add(
+        UndeliverableNotice(item_id=item.id, purpose=purpose, message=message[:300],
+                            reason=reason[:300])
+    )  # fmt: skip
+    notify(
+        admins(),
+        f"En {PURPOSE_NOUNS.get(purpose, 'notis')} om {item.ref} nådde ingen "
+        "mottagare. Se Notiser utan mottagare.",
+        url="/admin/notiser-utan-mottagare",
+        purpose="utan_mottagare",
+    )
+    db.session.flush()
+
+
+def bulk_mail_after() -> int:
+    return int(current_app.config.get("NOTIFY_BULK_MAIL_AFTER", 3))
+
+
+def _mail_in_bulk(told: dict[int, list[tuple[int, str]]]) -> None:
+    """The mails of notifications made in bulk, as `notify` would make them, except that a
+    person with more than NOTIFY_BULK_MAIL_AFTER of them gets one mail listing the items."""
+    digest_rows = []
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(told)))}
+    for user_id, notes in told.items():
+        user = users[user_id]
+        mode = mail_mode(user)
+        if mode == MailMode.SAMMANDRAG:
+            digest_rows += [{"notification_id": n, "user_id": user_id} for n, _ in notes]
+        elif mode == MailMode.DIREKT and len(notes) <= bulk_mail_after():
+            for note_id, _ in notes:
+                note = db.session.get(Notification, note_id)
+                assert note is not None
+                queue_mail(mail_for_notification(user, note))
+        elif mode == MailMode.DIREKT:
+            queue_mail(_summary_mail(user, notes, "eskalering"))
+    if digest_rows:
+        db.session.execute(insert(DigestEntry), digest_rows)
+    db.session.flush()
+
+
+def _summary_mail(user: User, notes: list[tuple[int, str]], purpose: str) -> OutboxMail:
+    """One mail about many notifications of one kind: the reference numbers and links (at
+    most NOTIFY_DIGEST_MAX_ITEMS), nothing else."""
+    refs = sorted({ref for _, ref in notes})
+    shown = int(current_app.config.get("NOTIFY_DIGEST_MAX_ITEMS", 100))
+    lines = ["Hej!", "", f"Du har {len(notes)} nya notiser i Kvalitet "
+             f"({PURPOSE_SUBJECTS.get(purpose, 'notiser').lower()}).", "", "Ärenden:"]  # fmt: skip
+    lines += [f"  {ref}  {base_url()}/arende/{ref}" for ref in refs[:shown]]
+    if len(refs) > shown:
+        lines.append(f"  … och {len(refs) - shown} till.")
+    lines += [
+        "",
+        f"Alla notiser: {base_url()}/notiser",
+        "",
+        "Av sekretesskäl står inga uppgifter om ärendena i e-postmeddelandet.",
+        f"Inställningar för e-post: {base_url()}/notiser/installningar",
+    ]
+    subject = f"Kvalitet: {PURPOSE_SUBJECTS.get(purpose, 'Notiser')} ({len(notes)} ärenden)"
+    return OutboxMail(user_id=user.id, to_addr=user.email, subject=subject[:200],
+                      body="\n".join(lines), purpose=purpose,
+                      next_attempt_at=clock.now())  # fmt: skip
 
 
 def undeliverable(include_handled: bool = False) -> Select[tuple[UndeliverableNotice]]:

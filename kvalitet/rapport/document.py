@@ -30,7 +30,7 @@ from kvalitet.core import clock
 from kvalitet.core.numbers import format_number, format_percent
 from kvalitet.core.periods import Period, quality_year
 from kvalitet.core.permissions import SMALL_GROUP
-from kvalitet.extensions import db
+from kvalitet.extensions import db, reads_replica
 from kvalitet.items.models import Item, ItemLink, LinkType, QualityArea, item_quality_area
 from kvalitet.lagrum.lookup import lagrum
 from kvalitet.org.models import Unit, UnitKind, User
@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 Block = dict[str, Any]
 StatsFn = Callable[[Unit, Period], dict[str, Any]]
+ManyFn = Callable[[list[Unit], list[Period]], dict[tuple[int, int], dict[str, Any]]]
 # Chapters other modules add after the sammanfattande bedömning (kvalitet.mal: the year's
 # goal follow-up): each (root, period) -> blocks, registered by the module itself.
 CHAPTERS: list[Callable[[Unit, Period], list[Block]]] = []
@@ -1102,17 +1103,38 @@ def unit_facts(rapport: Kvalitetsberattelse, unit: Unit) -> list[Block]:
     ]
 
 
-def _one_stats(app: Any, function: StatsFn, unit_id: int, period: Period) -> dict[str, Any] | None:
-    """One statistics call in its own app context and session (for a worker thread)."""
+def _many_of(function: StatsFn) -> ManyFn | None:
+    """The kind's `statistics_many(roots, periods)` beside its `statistics`, if it has one."""
+    module = importlib.import_module(function.__module__)
+    many = getattr(module, "statistics_many", None)
+    return many if callable(many) else None
+
+
+def _many_stats(
+    app: Any, function: StatsFn, unit_ids: list[int], periods: list[Period]
+) -> dict[tuple[int, int], dict[str, Any]] | None:
+    """One kind's statistics for every unit and period, in its own app context and session
+    (for a worker thread); None if it failed."""
     with app.app_context():
         try:
-            unit = db.session.get(Unit, unit_id)
-            return function(unit, period) if unit is not None else None
+            return _many_here(function, unit_ids, periods)
         except Exception:
             log.exception("statistics failed for %s", getattr(function, "__module__", function))
             return None
         finally:
             db.session.remove()
+
+
+@reads_replica
+def _many_here(
+    function: StatsFn, unit_ids: list[int], periods: list[Period]
+) -> dict[tuple[int, int], dict[str, Any]]:
+    units = list(db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids))))
+    units.sort(key=lambda u: unit_ids.index(u.id))
+    many = _many_of(function)
+    if many is not None:
+        return many(units, periods)
+    return {(u.id, i): function(u, p) for u in units for i, p in enumerate(periods)}
 
 
 def prefetch_stats(
@@ -1121,37 +1143,40 @@ def prefetch_stats(
     """Every (module, unit) statistics for the year and the previous year, as
     {(module, unit id): (this year, previous year)}; None where a call failed.
 
-    With RAPPORT_STATS_WORKERS > 1 (default 2) the calls run in that many threads, each with
-    its own database session: they are independent read-only aggregate queries, and the
-    database works on one while Python formats another. An in-memory SQLite database (one per
-    connection) is always read in this thread."""
-    calls = [(m, f, u.id, p) for m, f in functions for u in units for p in (period, prev)]
+    A kind with `statistics_many` answers for every unit and both years in a few grouped
+    queries (see kvalitet.core.aggregates); a kind without it is asked per unit and year.
+    With RAPPORT_STATS_WORKERS > 1 (default 2) the kinds are read in that many threads, each
+    with its own database session (read-only aggregate queries: the database works on one
+    while Python folds another). An in-memory SQLite database (one per connection) is always
+    read in this thread. With READ_REPLICA_DATABASE_URL set the sessions read from the
+    replica (kvalitet.extensions)."""
+    periods = [period, prev]
+    unit_ids = [u.id for u in units]
     workers = int(current_app.config.get("RAPPORT_STATS_WORKERS", 2))
     url = db.engine.url
     in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
-    results: list[dict[str, Any] | None]
-    if workers > 1 and not in_memory and len(calls) > 1:
+    results: list[dict[tuple[int, int], dict[str, Any]] | None]
+    if workers > 1 and not in_memory and len(functions) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda c: _one_stats(app, c[1], c[2], c[3]), calls))
+            results = list(pool.map(lambda c: _many_stats(app, c[1], unit_ids, periods), functions))
     else:
         results = []
-        for _, function, unit_id, p in calls:
+        for _, function in functions:
             try:
-                results.append(function(db.session.get(Unit, unit_id), p))  # type: ignore[arg-type]
+                results.append(_many_here(function, unit_ids, periods))
             except Exception:
                 log.exception("statistics failed for %s", function)
                 db.session.rollback()
                 results.append(None)
     out: dict[tuple[str, int], tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
-    for index in range(0, len(calls), 2):
-        module, _, unit_id, _ = calls[index]
-        now_stats, old_stats = results[index], results[index + 1]
-        if now_stats is None:
-            old_stats = None
-        out[(module, unit_id)] = (now_stats, old_stats)
+    for (module, _), found in zip(functions, results, strict=True):
+        for unit_id in unit_ids:
+            now_stats = found.get((unit_id, 0)) if found is not None else None
+            old_stats = found.get((unit_id, 1)) if found is not None else None
+            out[(module, unit_id)] = (now_stats, old_stats if now_stats is not None else None)
     return out
 
 

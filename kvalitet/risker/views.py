@@ -14,7 +14,7 @@ from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import can, role_paths, visible_clause
 from kvalitet.core.web import apply_operation_error, arg_int, form_version
 from kvalitet.extensions import db
-from kvalitet.items.export import export_response
+from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
 from kvalitet.items.models import Item
 from kvalitet.items.queries import in_subtree, load_item, paginate, text_match
 from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, risk_level
@@ -90,7 +90,7 @@ def index() -> Any:
     fmt = request.args.get("format")
     ordered = query.order_by(Risk.risk_value.desc(), Item.created_at.desc())
     if fmt in ("csv", "xlsx"):
-        items = db.session.scalars(ordered.limit(100_000))
+        items = ordered.limit(MAX_EXPORT_ROWS)  # streamed in batches
         return export_response(fmt, items, EXPORT_COLUMNS, f"riskanalys-{clock.today()}")
     base = query.order_by(None).subquery()
     cells = {

@@ -52,7 +52,7 @@ from kvalitet.synpunkter.models import (
     Synpunkt,
     SynpunktStatus,
 )
-from kvalitet.synpunkter.stats import statistics
+from kvalitet.synpunkter.stats import statistics_with_previous
 
 bp = Blueprint("synpunkter", __name__, url_prefix="/synpunkter")
 
@@ -169,7 +169,7 @@ def index() -> Any:
     query, filters = list_query()
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
-        rows = db.session.scalars(query.limit(MAX_EXPORT_ROWS))
+        rows = query.limit(MAX_EXPORT_ROWS)  # streamed in batches
         return export_response(fmt, rows, EXPORT_COLUMNS, f"synpunkter-{clock.today()}")
     return render_template(
         "synpunkter/list.html",
@@ -404,8 +404,8 @@ def stats() -> Any:
     detail = statistics_detail(current_user, "SYN", root)
     assert detail is not None
     read_only = detail == Detail.AGGREGATE
-    current = shown_statistics(detail, statistics(root, period))
-    previous = shown_statistics(detail, statistics(root, period.previous_year()))
+    now, before = statistics_with_previous(root, period)
+    current, previous = shown_statistics(detail, now), shown_statistics(detail, before)
     breakdowns = [
         ("by_typ", "Typ"), ("by_kalla", "Vem den kom från"), ("by_kanal", "Kanal"),
         ("by_tema", "Tema"), ("by_unit", "Enhet"),
