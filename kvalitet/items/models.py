@@ -70,6 +70,11 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         UniqueConstraint("kind", "ref_year", "ref_seq", name="kind_year_seq"),
         Index("ix_item_kind_status", "kind", "status"),
+        # Each list's filter and sort (newest first, id breaking ties): the whole kind, one
+        # enhet's, one status's (docs/benchmarks.md).
+        Index("ix_item_kind_created", "kind", "created_at", "id"),
+        Index("ix_item_kind_unit_created", "kind", "unit_id", "created_at"),
+        Index("ix_item_kind_status_created", "kind", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

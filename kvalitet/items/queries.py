@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import current_app, request
-from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, inspect, or_, select
 
 from kvalitet.core import audit, clock
 from kvalitet.core.audit import AuditEntry
 from kvalitet.core.errors import NotFound
-from kvalitet.core.permissions import can, role_paths, units_under, visible_clause
+from kvalitet.core.permissions import (
+    can,
+    role_paths,
+    unit_ids_under,
+    units_under,
+    visible_clause,
+    visible_ids,
+)
 from kvalitet.core.registry import all_kinds, kind_spec
 from kvalitet.extensions import db
 from kvalitet.items.models import Attachment, Comment, Item
@@ -49,20 +58,106 @@ def page_number() -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
 
 
-def paginate(query: Select[Any], per_page: int | None = None) -> Any:
-    """Flask-SQLAlchemy pagination of a SELECT (LIMIT/OFFSET and COUNT in SQL)."""
-    return db.paginate(
-        query,
-        page=page_number(),
-        per_page=per_page or int(current_app.config["PAGE_SIZE"]),
-        error_out=False,
-        max_per_page=200,
+# Lists count their hits up to this many; beyond it the page says "fler än 10 000".
+COUNT_CAP = 10_000
+
+
+class Page:
+    """One page of a list: the rows, and enough of a count to draw the pager. The count
+    stops at COUNT_CAP (counting a whole table on every page is what made lists slow), and
+    is not asked at all when the page itself shows where the list ends."""
+
+    def __init__(self, items: list[Any], page: int, per_page: int, total: int, capped: bool):
+        self.items = items
+        self.page = page
+        self.per_page = per_page
+        self.total = total
+        self.capped = capped
+
+    @property
+    def total_label(self) -> str:
+        if self.capped:
+            return f"fler än {COUNT_CAP:,}".replace(",", "\u00a0")
+        return str(self.total)
+
+    @property
+    def pages(self) -> int:
+        counted = math.ceil(self.total / self.per_page) if self.total else 0
+        return max(counted, self.page + 1 if self.capped and self.has_next else self.page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total or (
+            self.capped and len(self.items) == self.per_page
+        )
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+    def iter_pages(
+        self, left_edge: int = 2, left_current: int = 2, right_current: int = 4, right_edge: int = 2
+    ) -> Iterator[int | None]:
+        """Page numbers to link, None for a gap (as Flask-SQLAlchemy's); past the cap the
+        last page is not known, so the pager ends at the next page."""
+        last = self.pages
+        shown = [
+            p
+            for p in range(1, last + 1)
+            if p <= left_edge
+            or self.page - left_current <= p <= self.page + right_current
+            or (not self.capped and p > last - right_edge)
+        ]
+        previous = 0
+        for p in shown:
+            if p != previous + 1:
+                yield None
+            yield p
+            previous = p
+
+
+def _stable(query: Select[Any]) -> Select[Any]:
+    """The query with its primary key appended to the sort, so that rows with equal sort
+    keys never move between pages."""
+    entity = query.column_descriptions[0].get("entity") if query.column_descriptions else None
+    if entity is None:
+        return query
+    keys = inspect(entity).primary_key
+    return query.order_by(*keys) if len(keys) == 1 else query
+
+
+def paginate(query: Select[Any], per_page: int | None = None) -> Page:
+    """A page of a SELECT: LIMIT/OFFSET with a stable sort (the primary key breaks ties),
+    and a count capped at COUNT_CAP, asked only when the page does not end the list."""
+    size = min(per_page or int(current_app.config["PAGE_SIZE"]), 200)
+    page = page_number()
+    offset = (page - 1) * size
+    rows = list(db.session.scalars(_stable(query).limit(size + 1).offset(offset)).unique())
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if not has_more and (rows or page == 1):
+        return Page(rows, page, size, offset + len(rows), capped=False)
+    counted = db.session.scalar(
+        select(func.count()).select_from(query.order_by(None).limit(COUNT_CAP + 1).subquery())
     )
+    total = int(counted or 0)
+    return Page(rows, page, size, min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
 
 def in_subtree(unit: Unit) -> ColumnElement[bool]:
     """Items placed at `unit` or any unit below it (list filter "Enhet, med underenheter")."""
-    return Item.unit_id.in_(units_under([unit.path]))
+    return Item.unit_id.in_(unit_ids_under([unit.path]))
 
 
 def text_match(text: str, *extra_columns: Any) -> ColumnElement[bool]:
@@ -91,7 +186,7 @@ def must_act_clause(user: User) -> ColumnElement[bool] | None:
                     and_(
                         Item.kind == spec.code,
                         Item.status == state,
-                        Item.unit_id.in_(units_under(paths)),
+                        Item.unit_id.in_(unit_ids_under(paths)),
                     )
                 )
     return or_(*clauses) if clauses else None
@@ -197,11 +292,13 @@ def attachments(item: Item) -> list[Attachment]:
 
 def visible_links(item: Item, user: User) -> list[dict[str, Any]]:
 
-    result = []
-    for link, other, direction in linked_items(item):
-        if can(user, "view", other):
-            result.append({"link": link, "item": other, "direction": direction})
-    return result
+    links = linked_items(item)
+    seen = visible_ids(user, [other for _, other, _ in links])
+    return [
+        {"link": link, "item": other, "direction": direction}
+        for link, other, direction in links
+        if other.id in seen
+    ]
 
 
 def detail_url(item: Item) -> str:
