@@ -325,8 +325,8 @@ def build_plans(city: City) -> dict[str, Any]:
     }
     db.session.add_all(plans.values())
     db.session.flush()
-    for (enhet, year), plan in plans.items():
-        out["mal_plans"][(enhet, year)] = plan.id
+    for (enhet, first_year), plan in plans.items():
+        out["mal_plans"][(enhet, first_year)] = plan.id
         db.session.add_all(
             Mal(plan_id=plan.id, name=f"Mål {n + 1}", nr=str(n + 1), owner_id=city.chef_of[enhet])
             for n in range(3)
