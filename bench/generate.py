@@ -48,6 +48,7 @@ from sqlalchemy.types import JSON
 from bench import year
 from kvalitet.core.audit import AuditEntry
 from kvalitet.core.periods import Period, quality_year, quality_year_of
+from kvalitet.core.recurrence import Rule
 from kvalitet.core.registry import KindSpec, all_kinds
 from kvalitet.core.roles import Role
 from kvalitet.extensions import db
@@ -195,13 +196,16 @@ class City:
     named: dict[str, int]  # "chef", "kvalitet", "sas", ... -> user id
     years: list[Period]
     fk: dict[str, list[int]] = field(default_factory=dict)  # table -> ids to refer to
+    plans: dict[str, Any] = field(default_factory=dict)  # build_plans
 
 
 def _next_id(model: Any) -> int:
     return int(db.session.scalar(select(func.max(model.id))) or 0) + 1
 
 
-def build_city(writer: Writer, rng: random.Random, years: int = YEARS) -> City:
+def build_city(
+    writer: Writer, rng: random.Random, years: int = YEARS, people: int = USERS
+) -> City:
     from kvalitet.org.operations import hash_password
 
     now = datetime.now(UTC)
@@ -232,7 +236,7 @@ def build_city(writer: Writer, rng: random.Random, years: int = YEARS) -> City:
 
     password = hash_password(BENCH_PASSWORD)
     first = _next_id(User)
-    users = list(range(first, first + USERS))
+    users = list(range(first, first + people))
     users_at: dict[int, list[int]] = {e: [] for e in enheter}
     named: dict[str, int] = {}
     chef_of: dict[int, int] = {}
@@ -303,7 +307,8 @@ def build_plans(city: City) -> dict[str, Any]:
         ids = []
         for title in ["Journalgranskning", "Tidsfrister utredning", "Uppföljning av insatser",
                       "Sekretess i post", "Genomförandeplaner"]:  # fmt: skip
-            kontroll = Kontroll(plan_id=plan.id, title=title, rule_data={})
+            rule = Rule("monthly", period.start, day=15)
+            kontroll = Kontroll(plan_id=plan.id, title=title, rule_data=rule.to_dict())
             db.session.add(kontroll)
             db.session.flush()
             fragor = [Fraga(kontroll_id=kontroll.id, text=f"Fråga {n + 1}") for n in range(3)]
@@ -362,9 +367,9 @@ def _kind_fields(
     if code == "SYN":
         answered = rng.random() < 0.8
         return {
-            "diarienummer": f"SYN-{day.year}-{seq:07d}",
+            "diarienummer": f"SYN-{day.year}-{ctx['serial']:07d}",
             "diarie_year": day.year,
-            "diarie_seq": seq,
+            "diarie_seq": ctx["serial"],
             "received_date": day,
             "typ": rng.choice(ctx["syn_typ"]),
             "kalla": rng.choice(ctx["syn_kalla"]),
@@ -456,7 +461,9 @@ def generate_items(
     specs: dict[str, KindSpec] = {spec.code: spec for spec in all_kinds()}
     codes = [c for c in SHARES if c in specs]
     weights = [SHARES[c] for c in codes]
-    plans = build_plans(city)
+    if not city.plans:
+        city.plans = build_plans(city)
+    plans = city.plans
     from kvalitet.notify.models import Notification
 
     svar: Table | None
@@ -522,7 +529,8 @@ def generate_items(
         closed_at = created + timedelta(days=rng.randrange(1, 60)) if closing else None
         cancelled = rng.random() < 0.01
         item_id = next_id + index
-        ctx.update(year=period.start.year, unit=enhet, owner=owner, staff=staff)
+        ctx.update(year=period.start.year, unit=enhet, owner=owner, staff=staff,
+                   serial=seq_base + index)  # fmt: skip
         writer.add(Item.__table__, {
             "id": item_id, "kind": code, "ref": f"{code}-{period.start.year}-{seq_base + index}",
             "ref_year": period.start.year, "ref_seq": seq_base + index,
@@ -623,13 +631,19 @@ day_count = year.day_count
 # --- the command ------------------------------------------------------------------------
 
 
-def populate(items: int, seed: int = 7, progress: Callable[[int], None] | None = None) -> City:
+def populate(
+    items: int,
+    seed: int = 7,
+    progress: Callable[[int], None] | None = None,
+    years: int = YEARS,
+    people: int = USERS,
+) -> City:
     """Build the city and its items in the app's database (which has the schema)."""
     rng = random.Random(seed)  # noqa: S311 repeatable benchmark data, not security
     writer = Writer()
     if not writer.pg:
         db.session.execute(text("PRAGMA cache_size = -262144"))  # 256 MB while loading
-    city = build_city(writer, rng)
+    city = build_city(writer, rng, years, people)
     generate_items(items, city, writer, rng, progress)
     db.session.commit()
     # Planner statistics, as autovacuum (PostgreSQL) or `PRAGMA optimize` would after a load.
