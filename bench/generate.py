@@ -203,9 +203,7 @@ def _next_id(model: Any) -> int:
     return int(db.session.scalar(select(func.max(model.id))) or 0) + 1
 
 
-def build_city(
-    writer: Writer, rng: random.Random, years: int = YEARS, people: int = USERS
-) -> City:
+def build_city(writer: Writer, rng: random.Random, years: int = YEARS, people: int = USERS) -> City:
     from kvalitet.org.operations import hash_password
 
     now = datetime.now(UTC)
@@ -382,7 +380,7 @@ def _kind_fields(
     if code == "EGK":
         kontroller = ctx["kontroller"].get(ctx["year"]) or next(iter(ctx["kontroller"].values()))
         kontroll = kontroller[seq % len(kontroller)]
-        used = ctx.setdefault("egk_used", set())
+        used = ctx["used"].setdefault("egk_used", set())
         while (kontroll, ctx["unit"], day) in used:
             day += timedelta(days=1)
         used.add((kontroll, ctx["unit"], day))
@@ -405,14 +403,14 @@ def _kind_fields(
     if code == "ATG":
         return {"carry_over": rng.random() < 0.1, "atgard_typ": "forbattring"}
     if code == "ARS":
-        used = ctx.setdefault("ars_used", set())
+        used = ctx["used"].setdefault("ars_used", set())
         while (ctx["unit"], day) in used:
             day += timedelta(days=1)
         used.add((ctx["unit"], day))
         return {"plan_unit_id": ctx["unit"], "planned_date": day}
     if code == "MUP":
         plan = ctx["mal_plans"].get((ctx["unit"], ctx["year"]))
-        used = ctx.setdefault("mup_used", set())
+        used = ctx["used"].setdefault("mup_used", set())
         people = [ctx["owner"], *ctx["staff"]]
         for period in ("T1", "T2", "T3", "H1", "H2", "ÅR"):
             for person in people:
@@ -455,6 +453,7 @@ def generate_items(
     writer: Writer,
     rng: random.Random,
     progress: Callable[[int], None] | None = None,
+    enheter: list[int] | None = None,
 ) -> int:
     """Insert n items over the city's years, with their kind's rows, audit rows, comments,
     links, notifications and egenkontroll answers. Returns how many items."""
@@ -475,6 +474,7 @@ def generate_items(
         svar = None
     ctx: dict[str, Any] = {
         **plans,
+        "used": plans.setdefault("used", {}),  # unique keys taken, across calls
         "named": city.named,
         "categories": list(db.session.scalars(
             select(ListEntry.id).where(ListEntry.list_key == "avvikelse_kategori"))),
@@ -517,7 +517,7 @@ def generate_items(
         last = min(period.end, now.date() - timedelta(days=1))
         created = start + timedelta(days=rng.randrange((last - period.start).days + 1),
                                     minutes=rng.randrange(600))  # fmt: skip
-        enhet = rng.choice(city.enheter)
+        enhet = rng.choice(enheter or city.enheter)
         staff = city.users_at[enhet] or city.users
         reporter = rng.choice(staff)
         owner = city.chef_of[enhet] if rng.random() < 0.8 else rng.choice(staff)

@@ -52,7 +52,7 @@ def _active(user: User | None) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
 
 
-def _request_cache() -> dict[Any, Any]:
+def request_cache() -> dict[Any, Any]:
     """The policy's answers within one request (role paths, unit ids, item visibility);
     emptied by every flush that changed anything, so an answer never outlives its rows.
     Outside a request nothing is cached."""
@@ -62,8 +62,18 @@ def _request_cache() -> dict[Any, Any]:
     return cache
 
 
+# Rows whose writing changes no one's rights: the read log and other audit rows, the bell,
+# mail and the session's last-seen time.
+_NEUTRAL_TABLES = frozenset(
+    {"audit_entry", "notification", "outbox_mail", "digest_entry", "reminder_key", "user_session"}
+)
+
+
 def _forget_after_flush(session: Session, flush_context: object) -> None:
-    if has_request_context() and (session.new or session.dirty or session.deleted):
+    if not has_request_context():
+        return
+    changed = [*session.new, *session.dirty, *session.deleted]
+    if any(getattr(obj, "__tablename__", None) not in _NEUTRAL_TABLES for obj in changed):
         g.pop("_perm_cache", None)
 
 
@@ -82,7 +92,7 @@ def role_paths(user: User, roles: Iterable[str]) -> list[str]:
         return []
     wanted = {str(r) for r in roles}
     cache_key = ("role_paths", user.id, frozenset(wanted))
-    per_request = _request_cache()
+    per_request = request_cache()
     if cache_key in per_request:
         return list(per_request[cache_key])
     paths = sorted({ra.unit.path for ra in user.roles if ra.role in wanted and ra.unit.active})
@@ -111,7 +121,7 @@ def unit_ids_under(paths: Iterable[str]) -> list[int]:
     reporter's indexes (a bitmap OR), or walk a sort index when the subtree is most of the
     city."""
     key = ("unit_ids", tuple(sorted(paths)))
-    per_request = _request_cache()
+    per_request = request_cache()
     if key not in per_request:
         per_request[key] = tuple(db.session.scalars(units_under(key[1])))
     return list(per_request[key])
@@ -152,7 +162,7 @@ def visible_ids(user: User, items: Iterable[Item]) -> set[int]:
     """Which of `items` `user` may see: one query for them all, by the same clause as the
     lists. The answers are kept for the request, so `can` asks nothing again."""
     wanted = {i.id: i for i in items if i.id is not None}
-    per_request = _request_cache()
+    per_request = request_cache()
     who = getattr(user, "id", None)
     unknown = {i for i in wanted if ("view", who, i) not in per_request}
     if unknown:
@@ -354,6 +364,7 @@ __all__ = [
     "is_admin",
     "kind_clause",
     "may",
+    "request_cache",
     "require",
     "role_paths",
     "shown_statistics",

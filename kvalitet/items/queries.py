@@ -5,16 +5,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app, request
 from sqlalchemy import ColumnElement, Select, String, and_, cast, func, inspect, or_, select
+from sqlalchemy.orm import selectinload
 
 from kvalitet.core import audit, clock
 from kvalitet.core.audit import AuditEntry
 from kvalitet.core.errors import NotFound
 from kvalitet.core.permissions import (
     can,
+    request_cache,
     role_paths,
     unit_ids_under,
     units_under,
@@ -25,10 +27,7 @@ from kvalitet.core.registry import all_kinds, kind_spec
 from kvalitet.extensions import db
 from kvalitet.items.models import Attachment, Comment, Item
 from kvalitet.items.operations import linked_items
-from kvalitet.org.models import Unit
-
-if TYPE_CHECKING:
-    from kvalitet.org.models import User
+from kvalitet.org.models import Unit, User
 
 T = TypeVar("T", bound=Item)
 
@@ -137,13 +136,22 @@ def _stable(query: Select[Any]) -> Select[Any]:
     return query.order_by(*keys) if len(keys) == 1 else query
 
 
+def _eager(query: Select[Any]) -> Select[Any]:
+    """Item lists show each row's owner: load the owners in one query for the page instead
+    of one per row (their roles, which a list does not show, are not loaded)."""
+    entity = query.column_descriptions[0].get("entity") if query.column_descriptions else None
+    if isinstance(entity, type) and issubclass(entity, Item):
+        return query.options(selectinload(Item.owner).lazyload(User.roles))
+    return query
+
+
 def paginate(query: Select[Any], per_page: int | None = None) -> Page:
     """A page of a SELECT: LIMIT/OFFSET with a stable sort (the primary key breaks ties),
     and a count capped at COUNT_CAP, asked only when the page does not end the list."""
     size = min(per_page or int(current_app.config["PAGE_SIZE"]), 200)
     page = page_number()
     offset = (page - 1) * size
-    rows = list(db.session.scalars(_stable(query).limit(size + 1).offset(offset)).unique())
+    rows = list(db.session.scalars(_eager(_stable(query)).limit(size + 1).offset(offset)).unique())
     has_more = len(rows) > size
     rows = rows[:size]
     if not has_more and (rows or page == 1):
@@ -244,15 +252,20 @@ def unit_overview(user: User, root_paths: list[str]) -> list[dict[str, Any]]:
 
 def timeline(item: Item) -> list[dict[str, Any]]:
     """Audit entries (not reads) and comments of an item, oldest first."""
+    # Who did each step: the users in one query, without their roles (not shown here).
     entries = db.session.scalars(
         select(AuditEntry)
         .where(AuditEntry.item_id == item.id, AuditEntry.action != "read")
+        .options(selectinload(AuditEntry.user).lazyload(User.roles))
         .order_by(AuditEntry.at, AuditEntry.id)
     ).all()
     comments = {
         c.id: c
         for c in db.session.scalars(
-            select(Comment).where(Comment.item_id == item.id).order_by(Comment.created_at)
+            select(Comment)
+            .where(Comment.item_id == item.id)
+            .options(selectinload(Comment.author).lazyload(User.roles))
+            .order_by(Comment.created_at)
         )
     }
     events: list[dict[str, Any]] = []
@@ -291,14 +304,19 @@ def attachments(item: Item) -> list[Attachment]:
 
 
 def visible_links(item: Item, user: User) -> list[dict[str, Any]]:
-
-    links = linked_items(item)
-    seen = visible_ids(user, [other for _, other, _ in links])
-    return [
-        {"link": link, "item": other, "direction": direction}
-        for link, other, direction in links
-        if other.id in seen
-    ]
+    """The item's links whose other end the user may see; asked once per request (the panel
+    and the page may both show them), forgotten with the policy's answers on a change."""
+    key = ("links", item.id, getattr(user, "id", None))
+    cache = request_cache()
+    if key not in cache:
+        links = linked_items(item)
+        seen = visible_ids(user, [other for _, other, _ in links])
+        cache[key] = [
+            {"link": link, "item": other, "direction": direction}
+            for link, other, direction in links
+            if other.id in seen
+        ]
+    return list(cache[key])
 
 
 def detail_url(item: Item) -> str:
