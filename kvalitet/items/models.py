@@ -75,6 +75,8 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         Index("ix_item_kind_created", "kind", "created_at", "id"),
         Index("ix_item_kind_unit_created", "kind", "unit_id", "created_at"),
         Index("ix_item_kind_status_created", "kind", "status", "created_at"),
+        # The inbox: my open items of each kind.
+        Index("ix_item_owner_kind_status", "owner_id", "kind", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -212,10 +212,14 @@ def must_act_clause(user: User) -> ColumnElement[bool] | None:
 
 
 def inbox_query(user: User, section: str = "alla") -> Select[Any]:
-    mine = Item.owner_id == user.id
+    # Each branch carries its own kind and status, so that the planner can answer each from
+    # an index (owner, kind, status; kind, status) and combine them, rather than read every
+    # item the user ever owned and drop the closed ones.
+    open_ = open_clause()
+    mine = and_(Item.owner_id == user.id, open_)
     act = must_act_clause(user)
     condition = or_(mine, act) if act is not None else mine
-    query = select(Item).where(condition, open_clause(), visible_clause(user))
+    query = select(Item).where(condition, open_, visible_clause(user))
     today = clock.today()
     if section == "forsenade":
         query = query.where(Item.due_date < today)

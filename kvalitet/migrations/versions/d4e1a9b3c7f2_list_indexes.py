@@ -1,4 +1,4 @@
-"""Indexes for each list's filter and sort (kind + created_at, + unit, + status)
+"""Indexes for each list's filter and sort (kind + created_at, + unit, + status; owner + kind + status)
 
 Revision ID: d4e1a9b3c7f2
 Revises: c17f4a0d9e21
@@ -22,10 +22,14 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_item_kind_status_created", ["kind", "status", "created_at"], unique=False
         )
+        batch_op.create_index(
+            "ix_item_owner_kind_status", ["owner_id", "kind", "status"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("item", schema=None) as batch_op:
+        batch_op.drop_index("ix_item_owner_kind_status")
         batch_op.drop_index("ix_item_kind_status_created")
         batch_op.drop_index("ix_item_kind_unit_created")
         batch_op.drop_index("ix_item_kind_created")
