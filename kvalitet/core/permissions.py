@@ -69,11 +69,13 @@ _NEUTRAL_TABLES = frozenset(
 )
 
 
-def _forget_after_flush(session: Session, flush_context: object) -> None:
-    if not has_request_context():
-        return
+def _changes_rights(session: Session) -> bool:
     changed = [*session.new, *session.dirty, *session.deleted]
-    if any(getattr(obj, "__tablename__", None) not in _NEUTRAL_TABLES for obj in changed):
+    return any(getattr(obj, "__tablename__", None) not in _NEUTRAL_TABLES for obj in changed)
+
+
+def _forget_after_flush(session: Session, flush_context: object) -> None:
+    if has_request_context() and _changes_rights(session):
         g.pop("_perm_cache", None)
 
 
@@ -162,6 +164,10 @@ def visible_ids(user: User, items: Iterable[Item]) -> set[int]:
     """Which of `items` `user` may see: one query for them all, by the same clause as the
     lists. The answers are kept for the request, so `can` asks nothing again."""
     wanted = {i.id: i for i in items if i.id is not None}
+    if has_request_context() and _changes_rights(db.session()):
+        # Changes not yet flushed (an item moved to another unit): ask the database, which
+        # flushes them first, as an uncached check always did.
+        g.pop("_perm_cache", None)
     per_request = request_cache()
     who = getattr(user, "id", None)
     unknown = {i for i in wanted if ("view", who, i) not in per_request}
