@@ -148,7 +148,11 @@ def run(url: str, workers: int, clients: int, seconds: int, refs: dict[str, list
         rss = _rss_mb(server.pid)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=150)  # workers finish the requests they hold
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     times = sorted(x for t in threads for x in t.times)
     statuses: collections.Counter[Any] = collections.Counter()
     for t in threads:
