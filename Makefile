@@ -46,11 +46,14 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The report and list figures, the Word/PDF times with the table-fit checks (50,000 items),
-# then the load benchmark (gunicorn, 20 users, 3 minutes).
-# Set KVALITET_BENCH_DATABASE_URL=postgresql://... to run both on PostgreSQL.
+# The read path on a generated city of 100,000 items (every page's p50/p95 beside its bare
+# SQL, the EXPLAIN check, throughput at 2/4 workers and 8/32 clients; BENCH_ITEMS=1000000
+# for the big one), the Word/PDF times with the table-fit checks (50,000 items), then the
+# load benchmark (gunicorn, 20 users, 3 minutes). Figures: docs/benchmarks.md.
+# Set KVALITET_BENCH_DATABASE_URL=postgresql://... to run them on PostgreSQL.
+BENCH_ITEMS ?= 100000
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --items $(BENCH_ITEMS)
 	$(BIN)/python -m bench.rapport_times --check
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.stats_times

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import AnonymousUserMixin
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import selectinload
 
 from kvalitet.api import reportapi, serialize, tokens
 from kvalitet.api.kindapi import ID, VERSION, KindAction, actions_for, obj, text
@@ -55,7 +56,7 @@ from kvalitet.extensions import csrf, db
 from kvalitet.items import history
 from kvalitet.items.models import Item, LinkType
 from kvalitet.items.operations import add_attachment, add_comment, cancel_item, link_items
-from kvalitet.items.queries import load_item, log_read_if_needed
+from kvalitet.items.queries import COUNT_CAP, load_item, log_read_if_needed
 from kvalitet.lexsarah import operations as lexsarah_ops
 from kvalitet.lexsarah.models import Spridning
 from kvalitet.lexsarah.operations import pending_confirmations
@@ -283,12 +284,16 @@ RECEIPT = component("Receipt", {
 def page_of(items_schema: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
-        "required": ["items", "page", "per_page", "total", "pages"],
+        "required": ["items", "page", "per_page", "total", "total_capped", "pages"],
         "properties": {
             "items": {"type": "array", "items": items_schema},
             "page": {"type": "integer"},
             "per_page": {"type": "integer"},
-            "total": {"type": "integer"},
+            "total": {"type": "integer", "description": f"Antal träffar, högst {COUNT_CAP}"},
+            "total_capped": {
+                "type": "boolean",
+                "description": f"Sant när träffarna är fler än {COUNT_CAP} (räknas inte längre)",
+            },
             "pages": {"type": "integer"},
         },
     }
@@ -366,9 +371,15 @@ def _kind_routes(spec: KindSpec) -> None:
                 stmt = stmt.where(or_(Item.due_date.is_(None), ~overdue, ~open_))
         page = query.get("page", 1)
         per_page = query.get("per_page", 50)
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        # Counted up to COUNT_CAP, as the web lists: a whole-table count on every page was the
+        # slowest part of a list.
+        counted = db.session.scalar(
+            select(func.count()).select_from(stmt.order_by(None).limit(COUNT_CAP + 1).subquery())
+        )
+        total = min(counted or 0, COUNT_CAP)
         rows = db.session.scalars(
-            stmt.order_by(Item.created_at.desc(), Item.id.desc())
+            stmt.options(selectinload(Item.owner))  # one query for the page's owners
+            .order_by(Item.created_at.desc(), Item.id.desc())
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()
@@ -376,7 +387,8 @@ def _kind_routes(spec: KindSpec) -> None:
             "items": [serialize.summary(i) for i in rows],
             "page": page,
             "per_page": per_page,
-            "total": total or 0,
+            "total": total,
+            "total_capped": (counted or 0) > COUNT_CAP,
             "pages": ((total or 0) + per_page - 1) // per_page,
         }
 

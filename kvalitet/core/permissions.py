@@ -25,7 +25,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from flask import g, has_request_context
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, event, false, or_, select
+from sqlalchemy.orm import Session
 
 from kvalitet.core.base import Base
 from kvalitet.core.errors import Forbidden, NotFound
@@ -51,6 +52,41 @@ def _active(user: User | None) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
 
 
+def request_cache() -> dict[Any, Any]:
+    """The policy's answers within one request (role paths, unit ids, item visibility);
+    emptied by every flush that changed anything, so an answer never outlives its rows.
+    Outside a request nothing is cached."""
+    if not has_request_context():
+        return {}
+    cache: dict[Any, Any] = g.setdefault("_perm_cache", {})
+    return cache
+
+
+# Rows whose writing changes no one's rights: the read log and other audit rows, the bell,
+# mail and the session's last-seen time.
+_NEUTRAL_TABLES = frozenset(
+    {"audit_entry", "notification", "outbox_mail", "digest_entry", "reminder_key", "user_session"}
+)
+
+
+def _changes_rights(session: Session) -> bool:
+    changed = [*session.new, *session.dirty, *session.deleted]
+    return any(getattr(obj, "__tablename__", None) not in _NEUTRAL_TABLES for obj in changed)
+
+
+def _forget_after_flush(session: Session, flush_context: object) -> None:
+    if has_request_context() and _changes_rights(session):
+        g.pop("_perm_cache", None)
+
+
+def install_cache_guard() -> None:
+    if not event.contains(Session, "after_flush", _forget_after_flush):
+        event.listen(Session, "after_flush", _forget_after_flush)
+
+
+install_cache_guard()
+
+
 def role_paths(user: User, roles: Iterable[str]) -> list[str]:
     """Unit paths at which `user` holds any of `roles` (each valid for its subtree); roles
     at deactivated units do not count, nor any role of a deactivated user."""
@@ -58,7 +94,7 @@ def role_paths(user: User, roles: Iterable[str]) -> list[str]:
         return []
     wanted = {str(r) for r in roles}
     cache_key = ("role_paths", user.id, frozenset(wanted))
-    per_request = g.setdefault("_perm_cache", {}) if has_request_context() else {}
+    per_request = request_cache()
     if cache_key in per_request:
         return list(per_request[cache_key])
     paths = sorted({ra.unit.path for ra in user.roles if ra.role in wanted and ra.unit.active})
@@ -80,6 +116,19 @@ def units_under(paths: Iterable[str]) -> Select[tuple[int]]:
     return select(unit.id).where(or_(*conditions) if conditions else false())
 
 
+def unit_ids_under(paths: Iterable[str]) -> list[int]:
+    """The ids of every unit in the subtrees at `paths`, read once per request. Lists filter
+    on this literal list rather than on a subselect: the planner then knows how many rows
+    each unit has and can combine the index on item.unit_id with the owner's and the
+    reporter's indexes (a bitmap OR), or walk a sort index when the subtree is most of the
+    city."""
+    key = ("unit_ids", tuple(sorted(paths)))
+    per_request = request_cache()
+    if key not in per_request:
+        per_request[key] = tuple(db.session.scalars(units_under(key[1])))
+    return list(per_request[key])
+
+
 # --- items ------------------------------------------------------------------------------
 
 
@@ -89,7 +138,7 @@ def kind_clause(user: User, spec: KindSpec) -> ColumnElement[bool] | None:
     if spec.view_roles:
         paths = role_paths(user, spec.view_roles)
         if paths:
-            per_kind.append(item.unit_id.in_(units_under(paths)))
+            per_kind.append(item.unit_id.in_(unit_ids_under(paths)))
     if spec.owner_sees:
         per_kind.append(item.owner_id == user.id)
     if spec.reporter_sees:
@@ -111,15 +160,36 @@ def visible_clause(user: User, kinds: Iterable[KindSpec] | None = None) -> Colum
     return or_(*clauses) if clauses else false()
 
 
+def visible_ids(user: User, items: Iterable[Item]) -> set[int]:
+    """Which of `items` `user` may see: one query for them all, by the same clause as the
+    lists. The answers are kept for the request, so `can` asks nothing again."""
+    wanted = {i.id: i for i in items if i.id is not None}
+    if has_request_context() and _changes_rights(db.session()):
+        # Changes not yet flushed (an item moved to another unit): ask the database, which
+        # flushes them first, as an uncached check always did.
+        g.pop("_perm_cache", None)
+    per_request = request_cache()
+    who = getattr(user, "id", None)
+    unknown = {i for i in wanted if ("view", who, i) not in per_request}
+    if unknown:
+        model = _mapped("item")
+        kinds = {wanted[i].spec.code: wanted[i].spec for i in unknown}
+        seen = set(
+            db.session.scalars(
+                select(model.id).where(
+                    model.id.in_(sorted(unknown)), visible_clause(user, kinds.values())
+                )
+            )
+        )
+        for item_id in unknown:
+            per_request[("view", who, item_id)] = item_id in seen
+    return {i for i in wanted if per_request[("view", who, i)]}
+
+
 def can_view(user: User, item: Item) -> bool:
     if item.id is None:
         return False
-    model = _mapped("item")
-    return bool(
-        db.session.scalar(
-            select(exists().where(model.id == item.id, visible_clause(user, [item.spec])))
-        )
-    )
+    return item.id in visible_ids(user, [item])
 
 
 # Item actions and who may take them (besides seeing the item): "manage" is a role of the
@@ -300,12 +370,15 @@ __all__ = [
     "is_admin",
     "kind_clause",
     "may",
+    "request_cache",
     "require",
     "role_paths",
     "shown_statistics",
     "statistics_detail",
     "statistics_paths",
     "suppress_small",
+    "unit_ids_under",
     "units_under",
     "visible_clause",
+    "visible_ids",
 ]

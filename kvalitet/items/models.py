@@ -78,6 +78,13 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         # Statistics by period: a kind's items created in a period, with their unit
         # (kvalitet.core.aggregates reads these ranges; see docs/deployment.md).
         Index("ix_item_stats_kind_created", "kind", "created_at", "unit_id"),
+        # Each list's filter and sort (newest first, id breaking ties): the whole kind, one
+        # enhet's, one status's (docs/benchmarks.md).
+        Index("ix_item_kind_created", "kind", "created_at", "id"),
+        Index("ix_item_kind_unit_created", "kind", "unit_id", "created_at"),
+        Index("ix_item_kind_status_created", "kind", "status", "created_at"),
+        # The inbox: my open items of each kind.
+        Index("ix_item_owner_kind_status", "owner_id", "kind", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, OperationError
@@ -193,6 +194,8 @@ def linked_items(item: Item, link_type: str | None = None) -> list[tuple[ItemLin
     query = select(ItemLink).where(
         (ItemLink.source_id == item.id) | (ItemLink.target_id == item.id)
     )
+    # Both ends in one query each, not one per link.
+    query = query.options(selectinload(ItemLink.source), selectinload(ItemLink.target))
     if link_type:
         query = query.where(ItemLink.link_type == link_type)
     result = []

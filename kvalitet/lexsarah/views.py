@@ -147,11 +147,10 @@ def _ivo_form() -> forms.IvoForm:
 
 def _spread_form(item: LexSarahArende) -> forms.SpreadForm:
     form = forms.SpreadForm(prefix="spridning")
-    form.unit_ids.choices = [
-        (u, n)
-        for u, n in unit_choices()
-        if db.session.get(Unit, u) and db.session.get(Unit, u).kind == UnitKind.ENHET  # type: ignore[union-attr]
-    ]
+    # The units held in one list (one query), not fetched again one by one.
+    units = list(db.session.scalars(select(Unit).where(Unit.active.is_(True))))
+    enheter = {u.id for u in units if u.kind == UnitKind.ENHET}
+    form.unit_ids.choices = [(u, n) for u, n in unit_choices(units=units) if u in enheter]
     if request.method == "GET":
         form.unit_ids.data = [s.unit_id for s in item.spreading]
         form.spread_text.data = item.spread_text

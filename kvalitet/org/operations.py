@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, has_request_context, request
 from sqlalchemy import column, func, select, table
+from sqlalchemy.orm import lazyload
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -691,6 +692,7 @@ def people_near(unit: Unit, always: User | None = None) -> list[tuple[int, str]]
         select(User)
         .join(Unit, Unit.id == User.home_unit_id)
         .where(User.active.is_(True), Unit.path.startswith(top.path))
+        .options(lazyload(User.roles))  # a picker shows names, not roles (hundreds of rows)
         .order_by(User.name)
     ).all()
     choices = [(u.id, u.display) for u in users]
