@@ -1,7 +1,7 @@
 """samlad analys: analysis items, conclusions, snapshots, analysis activities
 
 Revision ID: 1c5f9d4ab4a5
-Revises: c17f4a0d9e21
+Revises: e6a1f9c3b2d7
 Create Date: 2026-12-01 13:24:05.320448
 """
 
@@ -11,7 +11,7 @@ import kvalitet.core.base
 
 
 revision = '1c5f9d4ab4a5'
-down_revision = 'c17f4a0d9e21'
+down_revision = 'e6a1f9c3b2d7'
 branch_labels = None
 depends_on = None
 

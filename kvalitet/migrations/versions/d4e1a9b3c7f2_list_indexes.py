@@ -1,14 +1,14 @@
 """Indexes for each list's filter and sort (kind + created_at, + unit, + status; owner + kind + status)
 
 Revision ID: d4e1a9b3c7f2
-Revises: c17f4a0d9e21
+Revises: e5a7c3b91d20
 Create Date: 2026-12-01 12:45:00
 """
 
 from alembic import op
 
 revision = "d4e1a9b3c7f2"
-down_revision = "c17f4a0d9e21"
+down_revision = "e5a7c3b91d20"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Statistics read a kind's items of a period through an index on (kind, created_at, unit_id)
 
 Revision ID: e5a7c3b91d20
-Revises: c17f4a0d9e21
+Revises: 1c5f9d4ab4a5
 Create Date: 2026-12-01 12:35:00
 """
 
@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = 'e5a7c3b91d20'
-down_revision = "c17f4a0d9e21"
+down_revision = "1c5f9d4ab4a5"
 branch_labels = None
 depends_on = None
 
