@@ -992,11 +992,15 @@ def flag_lines(
         )
     atg = stats.get("atgarder", {})
     if _numeric(atg.get("overdue_at_end")) and atg["overdue_at_end"] > 0:
-        lines.append(f"{fmt(atg['overdue_at_end'])} förbättringsåtgärder var försenade vid "
-                     "årets slut.")  # fmt: skip
+        late = atg["overdue_at_end"]
+        what = (
+            "förbättringsåtgärd var försenad" if late == 1 else "förbättringsåtgärder var försenade"
+        )
+        lines.append(f"{fmt(late)} {what} vid årets slut.")
     lxs = stats.get("lexsarah", {})
     if _numeric(lxs.get("anmalda_ivo")) and lxs["anmalda_ivo"] > 0:
-        lines.append(f"{fmt(lxs['anmalda_ivo'])} lex Sarah-ärenden anmäldes till IVO.")
+        cases = "lex Sarah-ärende" if lxs["anmalda_ivo"] == 1 else "lex Sarah-ärenden"
+        lines.append(f"{fmt(lxs['anmalda_ivo'])} {cases} anmäldes till IVO.")
     return lines
 
 
