@@ -21,4 +21,6 @@ MODULES = [
     "admin",
     "sso",
     "gallring",
+    "search",
+    "start",
 ]

@@ -17,6 +17,7 @@ from kvalitet.extensions import db
 from kvalitet.items.models import Attachment, Comment, Item
 from kvalitet.items.operations import linked_items
 from kvalitet.org.models import Unit
+from kvalitet.search.index import matching_clause
 
 if TYPE_CHECKING:
     from kvalitet.org.models import User
@@ -69,7 +70,11 @@ def text_match(text: str, *extra_columns: Any) -> ColumnElement[bool]:
     """Free-text list search: reference number, title, description and the kind's own text
     columns, case-insensitive, with % and _ in the search taken literally."""
     columns = [Item.ref, Item.title, Item.description, *extra_columns]
-    return or_(*(cast(c, String).icontains(text, autoescape=True) for c in columns))
+    clauses = [cast(c, String).icontains(text, autoescape=True) for c in columns]
+    # ... and the full-text index (kvalitet.search.index): whole words and word starts,
+    # stemmed on PostgreSQL ("mötet" finds "möte").
+    words = matching_clause(text, Item.id)
+    return or_(*clauses, *([words] if words is not None else []))
 
 
 def open_clause() -> ColumnElement[bool]:

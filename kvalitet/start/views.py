@@ -1,0 +1,34 @@
+"""The start page's parts: the role panels above Mina ärenden (the page login lands on) and
+the "Rapportera" chooser that the header's big button opens on every screen size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from kvalitet.start import queries
+
+bp = Blueprint("start", __name__)
+
+# What anyone may report, in the order a person meets them.
+REPORT_CHOICES = (
+    ("avvikelser.new", "Avvikelse", "Något gick fel eller kunde ha gått fel i verksamheten."),
+    ("lexsarah.new", "Lex Sarah",
+     "Ett missförhållande eller en påtaglig risk för ett missförhållande för den enskilde."),
+    ("synpunkter.oral", "Synpunkt eller klagomål",
+     "Någon har framfört beröm, ett klagomål eller ett förslag till dig muntligt."),
+)  # fmt: skip
+
+
+@bp.app_template_global("start_overview")
+def start_overview() -> dict[str, Any]:
+    """The role panels of the start page for the logged-in user."""
+    return queries.overview(current_user)
+
+
+@bp.route("/rapportera")
+@login_required
+def report() -> Any:
+    return render_template("start/report.html", choices=REPORT_CHOICES)
