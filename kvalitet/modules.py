@@ -23,4 +23,5 @@ MODULES = [
     "gallring",
     "search",
     "start",
+    "utskrift",
 ]
