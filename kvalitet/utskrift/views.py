@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, make_response, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import inspect
+from sqlalchemy import String, inspect
 
 from kvalitet.core import clock, uow
 from kvalitet.core.web import format_date, format_datetime
@@ -68,6 +68,9 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
+PLAIN_STRINGS = frozenset({"diarienummer", "ivo_diarienummer"})
+
+
 def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "Ja" if value else "Nej"
@@ -83,7 +86,11 @@ def kind_fields(item: Item) -> list[tuple[str, str]]:
     rows = []
     for attr in inspect(item).mapper.column_attrs:
         label = FIELD_LABELS.get(attr.key)
-        if label is None or attr.columns[0].table.name == "item":
+        column = attr.columns[0]
+        if label is None or column.table.name == "item":
+            continue
+        # A plain String is a code (shown in words by the kind's page), not text to print.
+        if type(column.type) is String and attr.key not in PLAIN_STRINGS:
             continue
         value = getattr(item, attr.key)
         if value not in (None, ""):
