@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
 from kvalitet.start import queries
@@ -32,3 +32,19 @@ def start_overview() -> dict[str, Any]:
 @login_required
 def report() -> Any:
     return render_template("start/report.html", choices=REPORT_CHOICES)
+
+
+# The date the e-tjänst was last assessed (tests/a11y: axe-core over every page) and this
+# statement last reviewed; change both when the statement is reviewed again.
+A11Y_REVIEWED = "2026-12-01"
+
+
+@bp.route("/tillganglighet")
+def accessibility() -> Any:
+    """Tillgänglighetsredogörelse per DIGG's model (lagen (2018:1937) om tillgänglighet till
+    digital offentlig service), public like the e-tjänst it covers."""
+    return render_template(
+        "start/tillganglighet.html",
+        contact=current_app.config.get("TILLGANGLIGHET_KONTAKT", ""),
+        reviewed=A11Y_REVIEWED,
+    )

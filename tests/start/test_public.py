@@ -1,0 +1,29 @@
+"""The e-tjänst carries the municipality's name, asks "Vem är du?" with no answer chosen in
+advance, and links to its tillgänglighetsredogörelse (DIGG's model)."""
+
+from __future__ import annotations
+
+
+def test_etjanst_names_the_municipality_and_links_the_statement(app, client):
+    app.config["ORGANISATION_NAME"] = "Exempelby kommun"
+    page = client.get("/synpunkter/lamna").get_data(as_text=True)
+    assert 'class="navbar-brand order-lg-first" href="/logga-in">Exempelby kommun</a>' in page
+    assert "– Exempelby kommun</title>" in page
+    assert 'href="/tillganglighet"' in page
+    statement = client.get("/tillganglighet")
+    assert statement.status_code == 200
+    text = statement.get_data(as_text=True)
+    for heading in ("Hur tillgänglig är tjänsten?", "Vad kan du göra om du inte kan använda",
+                    "Rapportera brister", "Tillsyn", "Teknisk information",
+                    "Hur vi testat tjänsten", "Redogörelsen uppdaterades senast"):  # fmt: skip
+        assert heading in text, heading
+    assert "digg.se" in text
+
+
+def test_who_are_you_has_no_default(org, client):
+    page = client.get("/synpunkter/lamna").get_data(as_text=True)
+    select = page.split('name="kalla"')[1].split("</select>")[0]
+    assert '<option selected value="">– välj –</option>' in select
+    data = {"typ": "klagomal", "unit_id": "", "kalla": "", "description": "Ingen svarade."}
+    response = client.post("/synpunkter/lamna", data)
+    assert "Välj vem du är." in response.get_data(as_text=True)
