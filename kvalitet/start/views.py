@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
+from kvalitet.core.roles import Role
 from kvalitet.start import queries
 
 bp = Blueprint("start", __name__)
@@ -26,6 +27,14 @@ REPORT_CHOICES = (
 def start_overview() -> dict[str, Any]:
     """The role panels of the start page for the logged-in user."""
     return queries.overview(current_user)
+
+
+@bp.app_template_global("sees_aggregates_only")
+def sees_aggregates_only() -> bool:
+    """Does the user's role see only statistics (läsare), no single items? Empty lists say
+    so, instead of suggesting that there is nothing."""
+    roles = {ra.role for ra in current_user.roles} if current_user.is_authenticated else set()
+    return bool(roles) and roles <= {Role.LASARE}
 
 
 @bp.route("/rapportera")

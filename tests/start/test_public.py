@@ -27,3 +27,9 @@ def test_who_are_you_has_no_default(org, client):
     data = {"typ": "klagomal", "unit_id": "", "kalla": "", "description": "Ingen svarade."}
     response = client.post("/synpunkter/lamna", data)
     assert "Välj vem du är." in response.get_data(as_text=True)
+
+
+def test_empty_list_tells_a_lasare_they_see_aggregates_only(org, login_as):
+    page = login_as(org.lasare).get("/avvikelser/").get_data(as_text=True)
+    assert 'data-testid="aggregate-note"' in page and "statistik" in page
+    assert 'data-testid="aggregate-note"' not in login_as(org.chef_a1).get("/avvikelser/").text
