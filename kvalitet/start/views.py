@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
+from kvalitet.core.errors import NotFound
 from kvalitet.core.roles import Role
 from kvalitet.start import queries
 
@@ -37,10 +38,35 @@ def sees_aggregates_only() -> bool:
     return bool(roles) and roles <= {Role.LASARE}
 
 
+# Help pages per kind, in plain Swedish: what the law asks and what each step means.
+HELP_PAGES = {
+    "avvikelse": "Avvikelser",
+    "lexsarah": "Lex Sarah",
+    "synpunkt": "Synpunkter och klagomål",
+}
+
+
+@bp.route("/hjalp/")
+def help_index() -> Any:
+    return render_template("start/hjalp/index.html", pages=HELP_PAGES)
+
+
+@bp.route("/hjalp/<kind>")
+def help_page(kind: str) -> Any:
+    if kind not in HELP_PAGES:
+        raise NotFound()
+    return render_template(f"start/hjalp/{kind}.html", title=HELP_PAGES[kind], pages=HELP_PAGES)
+
+
 @bp.route("/rapportera")
 @login_required
 def report() -> Any:
-    return render_template("start/report.html", choices=REPORT_CHOICES)
+    return render_template("start/report.html", choices=REPORT_CHOICES, help=HELP_LINKS)
+
+
+# The help page of each report choice (its endpoint).
+HELP_LINKS = {"avvikelser.new": "avvikelse", "lexsarah.new": "lexsarah",
+              "synpunkter.oral": "synpunkt"}  # fmt: skip
 
 
 # The date the e-tjänst was last assessed (tests/a11y: axe-core over every page) and this

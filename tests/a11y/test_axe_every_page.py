@@ -78,7 +78,15 @@ def test_axe_finds_nothing_on_any_page_of_any_role(app, live_server, browser):
                                 is_mobile=True, has_touch=True)  # fmt: skip
     try:
         anon = desktop.new_page()
-        for path in ("/synpunkter/lamna", "/tillganglighet", "/logga-in"):
+        for path in (
+            "/synpunkter/lamna",
+            "/tillganglighet",
+            "/logga-in",
+            "/hjalp/",
+            "/hjalp/avvikelse",
+            "/hjalp/lexsarah",
+            "/hjalp/synpunkt",
+        ):
             anon.goto(live_server + path)
             checked += 1
             if v := violations(anon):

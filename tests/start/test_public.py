@@ -33,3 +33,12 @@ def test_empty_list_tells_a_lasare_they_see_aggregates_only(org, login_as):
     page = login_as(org.lasare).get("/avvikelser/").get_data(as_text=True)
     assert 'data-testid="aggregate-note"' in page and "statistik" in page
     assert 'data-testid="aggregate-note"' not in login_as(org.chef_a1).get("/avvikelser/").text
+
+
+def test_help_pages_per_kind_are_linked_from_rapportera(org, login_as, client):
+    chooser = login_as(org.med_a1).get("/rapportera").get_data(as_text=True)
+    for kind in ("avvikelse", "lexsarah", "synpunkt"):
+        assert f'href="/hjalp/{kind}"' in chooser
+        page = client.get(f"/hjalp/{kind}")
+        assert page.status_code == 200 and "Vad lagen kräver" in page.get_data(as_text=True)
+    assert client.get("/hjalp/okand").status_code == 404
