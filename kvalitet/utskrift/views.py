@@ -84,6 +84,7 @@ def _value(value: Any) -> str:
 def kind_fields(item: Item) -> list[tuple[str, str]]:
     """(label, value) of the kind's own labelled fields that have a value."""
     rows = []
+    attr: Any
     for attr in inspect(item).mapper.column_attrs:
         label = FIELD_LABELS.get(attr.key)
         column = attr.columns[0]
