@@ -36,12 +36,8 @@ def mine(user: User) -> dict[str, Any]:
     new_query = inbox_query(user).where(Item.created_at >= since).order_by(None)
     new_count = db.session.scalar(select(func.count()).select_from(new_query.subquery())) or 0
     late = db.session.scalars(inbox_query(user, "forsenade").limit(5)).all()
-    new = db.session.scalars(
-        inbox_query(user).where(Item.created_at >= since).order_by(None)
-        .order_by(Item.created_at.desc()).limit(5)
-    ).all()  # fmt: skip
     return {"late": counts["forsenade"], "soon": counts["snart"], "all": counts["alla"],
-            "new": new_count, "late_items": late, "new_items": new}  # fmt: skip
+            "new": new_count, "late_items": late}  # fmt: skip
 
 
 def chef(user: User) -> dict[str, Any] | None:
