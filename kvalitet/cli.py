@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import getpass
 import sys
+import time
 from typing import Any
 
 import click
@@ -96,8 +97,14 @@ def demo(if_empty: bool) -> None:
             return
         click.echo("Demodata finns redan. Ta bort databasfilen för att börja om.", err=True)
         sys.exit(1)
-    build()
-    click.echo("Demodata är inläst.")
+    started = time.monotonic()
+
+    def progress(step: int, steps: int, label: str) -> None:
+        click.echo(f"  [{step}/{steps}] {label} ({time.monotonic() - started:.0f} s)")
+
+    click.echo("Läser in demodata (tar en stund på en ny maskin):")
+    build(progress=progress)
+    click.echo(f"Demodata är inläst ({time.monotonic() - started:.0f} s).")
 
 
 @click.command("demo-info")

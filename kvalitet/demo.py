@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -101,8 +102,21 @@ def _slug(name: str) -> str:
     return name.translate(table).lower()
 
 
-def build(ctx: DemoContext | None = None) -> DemoContext:
+def demo_modules() -> list[str]:
+    """The modules that seed demo data (have a demo.py), in load order."""
+    return [n for n in MODULES if importlib.util.find_spec(f"kvalitet.{n}.demo") is not None]
+
+
+def build(
+    ctx: DemoContext | None = None, progress: Callable[[int, int, str], None] | None = None
+) -> DemoContext:
+    """Load the demo. `progress(step, steps, label)` is told before each step (the
+    organisation, then each module's items), for `flask demo` to show how far it is."""
     ctx = ctx or DemoContext()
+    modules = demo_modules()
+    steps = len(modules) + 1
+    if progress:
+        progress(1, steps, "förvaltning och användare")
     namnd = create_unit(None, "Socialnämnd Centrum", UnitKind.NAMND, None)
     forv = create_unit(None, "Socialförvaltning Centrum", UnitKind.FORVALTNING, namnd)
     ctx.units = {namnd.name: namnd, forv.name: forv}
@@ -186,11 +200,11 @@ def build(ctx: DemoContext | None = None) -> DemoContext:
             grant_role(None, person, Role.MEDARBETARE, enhet)
             staff.append(person)
     db.session.flush()
-    for name in MODULES:
-        module_name = f"kvalitet.{name}.demo"
-        if importlib.util.find_spec(module_name) is not None:
-            importlib.import_module(module_name).seed(ctx)
-            db.session.flush()
+    for step, name in enumerate(modules, start=2):
+        if progress:
+            progress(step, steps, name)
+        importlib.import_module(f"kvalitet.{name}.demo").seed(ctx)
+        db.session.flush()
     return ctx
 
 

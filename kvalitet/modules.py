@@ -22,4 +22,7 @@ MODULES = [
     "admin",
     "sso",
     "gallring",
+    "search",
+    "start",
+    "utskrift",
 ]

@@ -29,6 +29,7 @@ from kvalitet.extensions import db
 from kvalitet.items.models import Attachment, Comment, Item
 from kvalitet.items.operations import linked_items
 from kvalitet.org.models import Unit, User
+from kvalitet.search.index import matching_clause
 
 T = TypeVar("T", bound=Item)
 
@@ -191,7 +192,11 @@ def text_match(text: str, *extra_columns: Any) -> ColumnElement[bool]:
     """Free-text list search: reference number, title, description and the kind's own text
     columns, case-insensitive, with % and _ in the search taken literally."""
     columns = [Item.ref, Item.title, Item.description, *extra_columns]
-    return or_(*(contains_folded(cast(c, String), text) for c in columns))
+    clauses = [contains_folded(cast(c, String), text) for c in columns]
+    # ... and the full-text index (kvalitet.search.index): whole words and word starts,
+    # stemmed on PostgreSQL ("mötet" finds "möte").
+    words = matching_clause(text, Item.id)
+    return or_(*clauses, *([words] if words is not None else []))
 
 
 def open_clause() -> ColumnElement[bool]:

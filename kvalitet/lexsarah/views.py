@@ -65,6 +65,16 @@ def _fail(form: FlaskForm, exc: OperationError) -> None:
         form.form_errors.append(exc.message)
 
 
+def _fresh(form: FlaskForm) -> bool:
+    """Was `form` not the one sent in this request? Then it shows its defaults, also when
+    another form of the page was refused (a POST), so that the page keeps its pre-filled
+    dates and fields and the next form can be sent as it is."""
+    if request.method == "GET":
+        return True
+    prefix = form._prefix  # "beslut-" for prefix="beslut"
+    return not any(key.startswith(prefix) for key in request.form)
+
+
 def _is_sas(item: LexSarahArende) -> bool:
     return may(current_user, "lexsarah.sas_steps", item.unit)
 
@@ -151,7 +161,7 @@ def _spread_form(item: LexSarahArende) -> forms.SpreadForm:
     units = list(db.session.scalars(select(Unit).where(Unit.active.is_(True))))
     enheter = {u.id for u in units if u.kind == UnitKind.ENHET}
     form.unit_ids.choices = [(u, n) for u, n in unit_choices(units=units) if u in enheter]
-    if request.method == "GET":
+    if _fresh(form):
         form.unit_ids.data = [s.unit_id for s in item.spreading]
         form.spread_text.data = item.spread_text
         form.ledningsgrupp_date.data = item.ledningsgrupp_date
@@ -161,7 +171,7 @@ def _spread_form(item: LexSarahArende) -> forms.SpreadForm:
 def _action_form(item: LexSarahArende) -> forms.ActionForm:
     form = forms.ActionForm(prefix="atgard")
     form.unit_id.choices = unit_choices()
-    if request.method == "GET":
+    if _fresh(form):
         form.unit_id.data = item.unit_id
     return form
 
@@ -183,17 +193,16 @@ def _render(
         "action": _action_form(item),
     }
     page_forms.update(overrides)
-    if request.method == "GET":
-        page_forms["entry"].entry_date.data = clock.today()
-        page_forms["decision"].decision_date.data = clock.today()
-        page_forms["ivo"].filed_date.data = clock.today()
-        page_forms["sent"].sent_date.data = clock.today()
-        if item.immediate_measures:
-            page_forms["immediate"].immediate_measures.data = item.immediate_measures
-            local = clock.to_local(item.immediate_measures_at)
-            page_forms["immediate"].immediate_measures_at.data = (
-                local.replace(tzinfo=None) if local else None
-            )
+    for key, field in (("entry", "entry_date"), ("decision", "decision_date"),
+                       ("ivo", "filed_date"), ("sent", "sent_date")):  # fmt: skip
+        if _fresh(page_forms[key]):
+            getattr(page_forms[key], field).data = clock.today()
+    if _fresh(page_forms["immediate"]) and item.immediate_measures:
+        page_forms["immediate"].immediate_measures.data = item.immediate_measures
+        local = clock.to_local(item.immediate_measures_at)
+        page_forms["immediate"].immediate_measures_at.data = (
+            local.replace(tzinfo=None) if local else None
+        )
     may_write = holds_role_over(current_user, [Role.SAS, *CHEF_ROLES], item.unit)
     return render_template(
         "lexsarah/detail.html",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from flask import current_app
 
+from kvalitet.core.migrations import include_name
 from kvalitet.extensions import db
 
 config = context.config
@@ -37,6 +38,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -99,7 +99,9 @@ class PublicForm(FlaskForm):
     unit_id = SelectField("Vilken verksamhet gäller det?", validate_choice=False)
     typ = RadioField("Vad vill du lämna?", choices=TYP_CHOICES,
                      validators=[DataRequired("Välj vad du vill lämna.")])  # fmt: skip
-    kalla = SelectField("Vem är du?", choices=KALLA_CHOICES)
+    # No answer chosen in advance: a default would skew the statistics of who complains.
+    kalla = SelectField("Vem är du?", choices=[("", "– välj –"), *KALLA_CHOICES],
+                        validators=[DataRequired("Välj vem du är.")])  # fmt: skip
     description = TextAreaField(
         "Berätta vad det gäller",
         validators=[DataRequired("Skriv vad du vill berätta.")],

@@ -1,0 +1,137 @@
+"""The start page's figures. Every count is one SQL query over the items the user may see
+(the one policy's `visible_clause`), never a filter in Python after loading."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, func, or_, select
+
+from kvalitet.core import clock
+from kvalitet.core.permissions import role_paths, visible_clause
+from kvalitet.core.registry import all_kinds, kind_spec
+from kvalitet.core.roles import CHEF_ROLES, Role
+from kvalitet.extensions import db
+from kvalitet.items.models import Item
+from kvalitet.items.queries import inbox_counts, inbox_query, unit_overview
+from kvalitet.lexsarah.kinds import SPEC as LXS
+from kvalitet.lexsarah.models import LexSarahArende
+from kvalitet.lexsarah.models import LexSarahStatus as S
+
+if TYPE_CHECKING:
+    from kvalitet.org.models import User
+
+NEW_DAYS = 7
+# The year's work of the kvalitetsutvecklare: egenkontroller (from the plans), the
+# kvalitetsberättelse's texts, and the förbättringsåtgärder followed up.
+PROGRESS_KINDS = (("EGK", "Egenkontroller"), ("KBN", "Texter till kvalitetsberättelsen"),
+                  ("ATG", "Förbättringsåtgärder"))  # fmt: skip
+
+
+def mine(user: User) -> dict[str, Any]:
+    """Due, late and new in the user's inbox (what they own or must act on)."""
+    counts = inbox_counts(user)
+    since = clock.now() - timedelta(days=NEW_DAYS)
+    new_query = inbox_query(user).where(Item.created_at >= since).order_by(None)
+    new_count = db.session.scalar(select(func.count()).select_from(new_query.subquery())) or 0
+    late = db.session.scalars(inbox_query(user, "forsenade").limit(5)).all()
+    return {"late": counts["forsenade"], "soon": counts["snart"], "all": counts["alla"],
+            "new": new_count, "late_items": late}  # fmt: skip
+
+
+def chef(user: User) -> dict[str, Any] | None:
+    """For chefs: open and late work of their units (only items they may see)."""
+    paths = role_paths(user, CHEF_ROLES)
+    if not paths:
+        return None
+    rows = [r for r in unit_overview(user, paths) if r["open"]]
+    return {
+        "rows": rows,
+        "open": sum(r["open"] for r in rows),
+        "late": sum(r["overdue"] for r in rows),
+    }
+
+
+def sas(user: User) -> dict[str, Any] | None:
+    """For SAS: the lex Sarah board's headline (open cases, late, per step)."""
+    if not role_paths(user, [Role.SAS]):
+        return None
+    today = clock.today()
+    late = or_(
+        and_(Item.due_date < today, Item.status != S.AVSLUTAD),
+        and_(
+            LexSarahArende.ivo_utredning_due < today,
+            LexSarahArende.ivo_utredning_sent_date.is_(None),
+        ),
+    )
+    scope = (
+        select(LexSarahArende)
+        .where(visible_clause(user, [LXS]))
+        .where(Item.cancelled_at.is_(None), Item.status != S.AVSLUTAD)
+    )
+    sub = scope.subquery()
+    rows = db.session.execute(select(sub.c.status, func.count()).group_by(sub.c.status)).all()
+    per_step: dict[str, int] = {status: n for status, n in rows}
+    late_count = db.session.scalar(select(func.count()).select_from(scope.where(late).subquery()))
+    return {
+        "open": sum(per_step.values()),
+        "late": late_count or 0,
+        "steps": [
+            (LXS.workflow.state_label(state), per_step[state])
+            for state in LXS.workflow.states
+            if per_step.get(state)
+        ],
+    }
+
+
+def year_progress(user: User, year: int | None = None) -> list[dict[str, Any]] | None:
+    """For the kvalitetsutvecklare: this year's egenkontroller, report texts and
+    åtgärder, done of all (items due this year that the user may see)."""
+    if not role_paths(user, [Role.KVALITETSUTVECKLARE]):
+        return None
+    year = year or clock.today().year
+    codes = [code for code, _ in PROGRESS_KINDS if _registered(code)]
+    if not codes:
+        return []
+    closed = or_(
+        *(
+            and_(Item.kind == code, Item.status.in_(kind_spec(code).workflow.closed_states))
+            for code in codes
+        )
+    )
+    rows = db.session.execute(
+        select(Item.kind, func.count(), func.count().filter(closed))
+        .where(
+            Item.kind.in_(codes),
+            visible_clause(user, [kind_spec(c) for c in codes]),
+            Item.cancelled_at.is_(None),
+            Item.due_date >= date(year, 1, 1),
+            Item.due_date <= date(year, 12, 31),
+        )
+        .group_by(Item.kind)
+    ).all()
+    found = {kind: (total, done) for kind, total, done in rows}
+    result = []
+    for code, label in PROGRESS_KINDS:
+        if code not in codes:
+            continue
+        total, done = found.get(code, (0, 0))
+        percent = round(100 * done / total) if total else 0
+        result.append({"kind": code, "label": label, "total": total, "done": done,
+                       "percent": percent})  # fmt: skip
+    return result
+
+
+def _registered(code: str) -> bool:
+    return any(spec.code == code for spec in all_kinds())
+
+
+def overview(user: User) -> dict[str, Any]:
+    return {
+        "mine": mine(user),
+        "chef": chef(user),
+        "sas": sas(user),
+        "progress": year_progress(user),
+        "year": clock.today().year,
+    }

@@ -1,0 +1,1 @@
+"""One case on paper: a print view and a PDF of a single item with its timeline."""

@@ -1,0 +1,113 @@
+"""Search across kinds: reference straight to the item, full-text with Swedish letters,
+the policy's visibility in SQL, facets, the index kept as items change and rebuilt."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select, text
+
+from kvalitet.extensions import db
+from kvalitet.items.models import Item
+from kvalitet.search import index
+from tests.avvikelser.helpers import report
+from tests.conftest import browser_login
+
+
+def _hits(client, q: str, **args) -> str:
+    response = client.get("/sok", query_string={"q": q, **args})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_reference_goes_straight_to_the_item_only_if_visible(org, login_as):
+    item = report(org.med_a1, unit=org.a1, description="Mötet i mars blev inte av.")
+    response = login_as(org.chef_a1).get("/sok", query_string={"q": item.ref.lower()})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/{item.ref}")
+    # A chef of another unit gets a search page with no hit, not the item.
+    other = _hits(login_as(org.chef_b1), item.ref)
+    assert "0 träffar" in other and "Mötet i mars" not in other
+
+
+def test_words_find_what_the_user_may_see_and_nothing_else(org, login_as):
+    mine = report(org.med_a1, unit=org.a1, description="Brukaren missade mötet på förmiddagen.")
+    theirs = report(org.chef_b1, unit=org.b1, description="Brukaren missade mötet i Enhet B1.")
+    other = report(org.med_a1, unit=org.a1, description="Medicinen gavs för sent.")
+    page = _hits(login_as(org.chef_a1), "missade")
+    assert mine.ref in page and theirs.ref not in page and other.ref not in page
+    assert "1 träffar" in page
+    # å, ä, ö: a word and the start of a word, any case.
+    for q in ("förmiddagen", "FÖRMIDDAG", "mötet", "möt"):
+        page = _hits(login_as(org.chef_a1), q)
+        assert mine.ref in page and theirs.ref not in page, q
+    # "mote" (without ö) is another word: no hit.
+    assert mine.ref not in _hits(login_as(org.chef_a1), "moteX")
+
+
+def test_facets_count_and_filter_in_sql(org, login_as):
+    a1 = report(org.med_a1, unit=org.a1, description="Larmet fungerade inte.")
+    a2 = report(org.med_a2, unit=org.a2, description="Larmet tystnade.")
+    client = login_as(org.avdchef_a)
+    page = _hits(client, "larmet")
+    assert a1.ref in page and a2.ref in page
+    assert "Enhet A1 (1)" in page and "Enhet A2 (1)" in page and "Avvikelser (2)" in page
+    filtered = _hits(client, "larmet", enhet=str(org.a2.id))
+    assert a2.ref in filtered and a1.ref not in filtered
+    closed = _hits(client, "larmet", status="avslutade")
+    assert a1.ref not in closed and a2.ref not in closed
+
+
+def test_index_follows_changes_and_rebuilds(org, login_as):
+    item = report(org.med_a1, unit=org.a1, description="Dörren var olåst.")
+    db.session.commit()
+    assert item.ref in _hits(login_as(org.chef_a1), "olåst")
+    item.description = "Fönstret stod öppet."
+    db.session.commit()
+    client = login_as(org.chef_a1)
+    assert item.ref not in _hits(client, "olåst")
+    assert item.ref in _hits(client, "fönstret")
+    db.session.execute(text("DELETE FROM search_fts"))
+    assert item.ref not in _hits(login_as(org.chef_a1), "fönstret")
+    assert index.rebuild() == db.session.scalar(select(db.func.count(Item.id)))
+    assert item.ref in _hits(login_as(org.chef_a1), "fönstret")
+
+
+def test_rebuild_command(app, org):
+    report(org.med_a1, unit=org.a1, description="Nyckeln saknades.")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["search-rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "1 ärenden indexerade" in result.output
+
+
+def test_list_free_text_filter_uses_the_index(org, login_as):
+    item = report(org.med_a1, unit=org.a1, description="Personalen glömde överlämningen.")
+    page = login_as(org.chef_a1).get("/avvikelser/", query_string={"q": "överlämning"})
+    assert item.ref in page.get_data(as_text=True)
+
+
+@pytest.mark.browser
+def test_search_box_in_the_browser(app, org, live_server, page):
+    mine = report(org.med_a1, unit=org.a1, description="Brukaren väntade i två timmar.")
+    theirs = report(org.chef_b1, unit=org.b1, description="Brukaren väntade i Enhet B1.")
+    db.session.commit()
+    browser_login(page, live_server, org.chef_a1.email)
+    box = page.get_by_role("searchbox", name="Sök ärenden")
+    # 1. By reference: straight to the item.
+    box.fill(mine.ref)
+    box.press("Enter")
+    page.wait_for_url(f"**/avvikelser/{mine.ref}")
+    expect(page.get_by_role("heading", name=mine.title)).to_be_visible()
+    # 2. By a word in a description.
+    page.get_by_role("searchbox", name="Sök ärenden").fill("timmar")
+    page.get_by_role("searchbox", name="Sök ärenden").press("Enter")
+    expect(page.get_by_test_id("search-count")).to_have_text("1 träffar för ”timmar”.")
+    expect(page.get_by_test_id("search-hit")).to_have_count(1)
+    expect(page.get_by_role("link", name=mine.ref)).to_be_visible()
+    # 3. By a word with å/ä/ö: only the item of the chef's own unit, not Enhet B1's.
+    page.get_by_role("searchbox", name="Sök ärenden").fill("väntade")
+    page.get_by_role("searchbox", name="Sök ärenden").press("Enter")
+    expect(page.get_by_test_id("search-hit")).to_have_count(1)
+    expect(page.get_by_role("link", name=mine.ref)).to_be_visible()
+    expect(page.get_by_role("link", name=theirs.ref)).to_have_count(0)
