@@ -1,7 +1,9 @@
 """The samlad analys in the kvalitetsberättelse: the conclusions of the year's analyses in each
 avdelning's "Analys och slutsatser" (rapport's ANALYSIS_SECTIONS), and a chapter of the
-year's flags (rapport's CHAPTERS). The report is read by the nämnd: the flags are at
-aggregate detail (small counts "<5"), and no item contents are shown."""
+year's flags (rapport's CHAPTERS); the same chapter, for the report's period, in the goal
+follow-up reports (rapport's FOLLOWUP_CHAPTERS, which kvalitet.mal's reports read). The
+report is read by the nämnd: the flags are at aggregate detail (small counts "<5"), and no
+item contents are shown."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from kvalitet.core.permissions import Detail, units_under
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
 from kvalitet.org.models import Unit
-from kvalitet.rapport.document import ANALYSIS_SECTIONS, CHAPTERS, h, p, ul
+from kvalitet.rapport.document import ANALYSIS_SECTIONS, CHAPTERS, FOLLOWUP_CHAPTERS, h, p, ul
 
 Block = dict[str, Any]
 
@@ -82,3 +84,5 @@ if analysis_section not in ANALYSIS_SECTIONS:
     ANALYSIS_SECTIONS.append(analysis_section)
 if flags_chapter not in CHAPTERS:
     CHAPTERS.append(flags_chapter)
+if flags_chapter not in FOLLOWUP_CHAPTERS:
+    FOLLOWUP_CHAPTERS.append(flags_chapter)

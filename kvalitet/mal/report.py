@@ -51,6 +51,7 @@ from kvalitet.org.models import Unit, User
 from kvalitet.rapport import render
 from kvalitet.rapport.document import (
     CHAPTERS,
+    FOLLOWUP_CHAPTERS,
     STAT_SOURCES,
     h,
     load_stats,
@@ -293,6 +294,8 @@ def compile_report(
     for goal, depth in tree:
         blocks += goal_blocks(goal, depth, rp, values)
     blocks += internkontroll_blocks(plan, period)
+    for chapter in FOLLOWUP_CHAPTERS:
+        blocks += chapter(plan.unit, period)
 
     blocks.append(
         h(1, f"Statistik för perioden {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}", "statistik")

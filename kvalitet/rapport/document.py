@@ -54,6 +54,10 @@ CHAPTERS: list[Callable[[Unit, Period], list[Block]]] = []
 # Blocks other modules add to an avdelning's "Analys och slutsatser" (kvalitet.analys: the
 # conclusions of the year's analyses): each (avdelning, period) -> blocks.
 ANALYSIS_SECTIONS: list[Callable[[Unit, Period], list[Block]]] = []
+# Chapters other modules add to the goal follow-up reports (kvalitet.mal's tertial and
+# period reports; kvalitet.analys: the period's flags and conclusions): (unit, period) ->
+# blocks, placed after the goals and the intern kontroll.
+FOLLOWUP_CHAPTERS: list[Callable[[Unit, Period], list[Block]]] = []
 
 # (module, chapter heading) in report order.
 STAT_SOURCES: list[tuple[str, str]] = [

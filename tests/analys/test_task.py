@@ -116,6 +116,25 @@ def test_conclusions_reach_the_kvalitetsberattelse(app, org):
     assert any("Beslut kommuniceras för sent till familjerna." in t for t in texts)
 
 
+def test_conclusions_reach_the_goal_follow_up_report(app, org):
+    from kvalitet.mal import report as mal_report
+    from tests.mal.helpers import plan_with_goal
+
+    quarter_tasks(org)
+    analys = analysis_of(org, org.a1)  # December–February
+    ops.add_conclusion(org.chef_a1, analys, "Beslut kommuniceras för sent till familjerna.")
+    plan = plan_with_goal(org)["plan"]
+    document = mal_report.compile_report(plan, mal_report.report_period(plan, "T1"))
+    headings = [b.get("text") for b in document["blocks"] if b.get("t") == "h"]
+    items = [item for b in document["blocks"] for item in b.get("items", [])]
+    assert "Samlad analys" in headings
+    assert any("Beslut kommuniceras för sent till familjerna." in i for i in items)
+    # A period the analysis does not touch gets no conclusion.
+    later = mal_report.compile_report(plan, mal_report.report_period(plan, "T3"))
+    later_items = [item for b in later["blocks"] for item in b.get("items", [])]
+    assert not any("Beslut kommuniceras för sent" in i for i in later_items)
+
+
 def test_the_api_serves_the_overview_and_takes_a_conclusion(app, org):
     from kvalitet.api.tokens import create_token
 
