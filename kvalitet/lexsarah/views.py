@@ -24,7 +24,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 
 from kvalitet.admin.views import register_list
 from kvalitet.core import clock, uow
-from kvalitet.core.errors import Forbidden, NotFound, OperationError
+from kvalitet.core.errors import NotFound, OperationError
 from kvalitet.core.periods import parse_quality_year, recent_quality_years
 from kvalitet.core.permissions import (
     Detail,
@@ -43,6 +43,7 @@ from kvalitet.extensions import db
 from kvalitet.items import documents
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import detail_url, load_item, log_read_if_needed, paginate, read_log
+from kvalitet.items.steps import field_error, run_step
 from kvalitet.lexsarah import deadlines, forms, operations
 from kvalitet.lexsarah import ivo as ivo_document
 from kvalitet.lexsarah.kinds import SPEC, missing_sections
@@ -55,14 +56,6 @@ from kvalitet.org.operations import unit_choices
 bp = Blueprint("lexsarah", __name__, url_prefix="/lexsarah")
 
 L = LexSarahArende
-
-
-def _fail(form: FlaskForm, exc: OperationError) -> None:
-    target = getattr(form, exc.field, None) if exc.field else None
-    if target is not None:
-        target.errors = [*list(target.errors), exc.message]
-    else:
-        form.form_errors.append(exc.message)
 
 
 def _fresh(form: FlaskForm) -> bool:
@@ -104,7 +97,7 @@ def new() -> Any:
                 immediate_measures_at=forms.aware(form.immediate_measures_at.data),
             )
         except OperationError as exc:
-            _fail(form, exc)
+            field_error(form, exc)
         else:
             flash(
                 f"Tack! Din rapport har tagits emot med nummer {item.ref} och går till SAS. "
@@ -234,24 +227,14 @@ def detail(ref: str) -> Any:
 def _step(
     ref: str, key: str, make: Callable[[LexSarahArende], Any], act: Callable[..., Any], done: str
 ) -> Any:
-    item = load_item(ref, current_user, LexSarahArende)
-    form = make(item)
-    if form.validate_on_submit():
-        try:
-            act(item, form)
-        except OperationError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            db.session.rollback()
-            item = load_item(ref, current_user, LexSarahArende)
-            _fail(form, exc)
-            status = 403 if isinstance(exc, Forbidden) else 422
-            return _render(item, status, page_error=exc.message, **{key: form})
-        else:
-            flash(done, "success")
-            return redirect(url_for("lexsarah.detail", ref=item.ref))
-    return _render(
-        item, 422, page_error="Uppgifterna sparades inte. Se felen nedan.", **{key: form}
+    return run_step(
+        lambda: load_item(ref, current_user, LexSarahArende),
+        key,
+        make,
+        act,
+        _render,
+        "lexsarah.detail",
+        done,
     )
 
 
