@@ -37,6 +37,9 @@ API = {  # web endpoint -> API endpoint (api.v1.<name>)
     "mal.new_goal": "mal_goal_create", "mal.new_indikator": "mal_indikator_create",
     "mal.utfall": "mal_utfall_put", "mal.bedomning": "mal_bedomning_put",
     "mal.import_": "mal_import", "mal.board": "mal_board",
+    "mal.edit_goal": "mal_goal_put", "mal.delete_goal": "mal_goal_delete",
+    "mal.edit_indikator": "mal_indikator_put", "mal.delete_indikator": "mal_indikator_delete",
+    "analys.add_conclusion": "analys_conclusion",
 }  # fmt: skip
 
 EXEMPT = {  # not steps of the quality work, or the API's own machinery
@@ -65,8 +68,9 @@ NOT_YET = {  # steps whose API call is still missing (issue 14, point 6)
     "lexmaria.action", "lexmaria.assess", "lexmaria.close", "lexmaria.decide",
     "lexmaria.entry", "lexmaria.from_avvikelse", "lexmaria.inform", "lexmaria.ivo",
     "lexmaria.new", "lexmaria.sent",
-    "mal.adopt", "mal.edit_goal", "mal.edit_indikator", "mal.edit_plan", "mal.internkontroll",
-    "mal.rapport", "mal.refresh",
+    "mal.adopt", "mal.edit_plan", "mal.internkontroll", "mal.edit_internkontroll",
+    "mal.delete_internkontroll", "mal.rapport", "mal.refresh",
+    "analys.start", "analys.themes", "analys.settings",
     "notify.outbox_mail", "notify.undeliverable",
     "psb.freeze", "psb.start", "psb.text",
 }  # fmt: skip
