@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import io
 
-from sqlalchemy import func, select
-from werkzeug.routing import BuildError
+from sqlalchemy import select
 
 from kvalitet.core.audit import AuditEntry
 from kvalitet.extensions import db
@@ -16,46 +15,10 @@ from kvalitet.items.models import Attachment
 from kvalitet.items.operations import add_attachment
 from tests.api.conftest import api_as  # noqa: F401  (the API client fixture)
 from tests.avvikelser.helpers import report
-from tests.security.test_read_log import _get_routes, _text
+from tests.security.test_read_log import _reads, walk_routes
 
 DESCRIPTION = "Insulinet gavs två timmar för sent under natten kvartsljus."
 ATTACHMENT = b"Signeringslistan visar att dosen ekorrsvans inte signerades."
-MARKERS = ("kvartsljus", "ekorrsvans")
-
-
-def _reads(item_id: int) -> int:
-    return db.session.scalar(
-        select(func.count(AuditEntry.id)).where(
-            AuditEntry.item_id == item_id, AuditEntry.action == "read"
-        )
-    )
-
-
-def _walk(app, item, attachment, web, api):  # type: ignore[no-untyped-def]
-    """(urls whose response carried the item's content, [(url, rows written)] where that was
-    not exactly one)."""
-    values = {"ref": item.ref, "item_id": item.id, "attachment_id": attachment.id}
-    adapter = app.url_map.bind("localhost")
-    carrying, wrong = [], []
-    for rule in _get_routes(app):
-        if not rule.arguments <= set(values):
-            continue
-        try:
-            url = adapter.build(rule.endpoint, {k: values[k] for k in rule.arguments})
-        except BuildError:
-            continue
-        for suffix in ("", "?format=xlsx", "?format=csv", "?export=xlsx"):
-            if suffix and rule.arguments:
-                continue
-            client = api if url.startswith("/api/") else web
-            before = _reads(item.id)
-            response = client.get(url + suffix)
-            if response.status_code != 200 or not any(m in _text(response) for m in MARKERS):
-                continue
-            carrying.append(url + suffix)
-            if _reads(item.id) != before + 1:
-                wrong.append((url + suffix, _reads(item.id) - before))
-    return carrying, wrong
 
 
 def test_every_route_serving_a_health_care_avvikelse_logs_the_read(app, org, login_as, api_as):  # type: ignore[no-untyped-def]  # noqa: F811
@@ -64,7 +27,7 @@ def test_every_route_serving_a_health_care_avvikelse_logs_the_read(app, org, log
     add_attachment(item, org.mas, "signering.txt", io.BytesIO(ATTACHMENT))
     attachment = db.session.scalar(select(Attachment).where(Attachment.item_id == item.id))
     db.session.commit()
-    carrying, wrong = _walk(app, item, attachment, login_as(org.mas), api_as(org.mas))
+    carrying, wrong = walk_routes(app, item, attachment, login_as(org.mas), api_as(org.mas))
     found = {f"/avvikelser/{item.ref}", f"/avvikelser/{item.ref}/andra",
              f"/bilaga/{attachment.id}", f"/api/v1/avvikelser/{item.ref}"}  # fmt: skip
     assert found <= set(carrying), carrying

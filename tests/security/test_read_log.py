@@ -58,15 +58,13 @@ def _get_routes(app):
             yield rule
 
 
-def test_every_route_serving_lex_sarah_content_logs_the_read(app, org, login_as, api_as):
-    case = make_case(org, description=DESCRIPTION)
-    add_attachment(case, org.sas, "anteckning.txt", io.BytesIO(ATTACHMENT))
-    attachment = db.session.scalar(select(Attachment))
-    db.session.commit()
-    values = {"ref": case.ref, "item_id": case.id, "attachment_id": attachment.id}
-    web, api = login_as(org.sas), api_as(org.sas)
+def walk_routes(app, item, attachment, web, api):  # type: ignore[no-untyped-def]
+    """Ask every GET route of the URL map that can be built for `item` (and its attachment),
+    web and API, with the export suffixes. Returns (urls whose response carried the item's
+    content, [(url, read rows written)] where that was not exactly one)."""
+    values = {"ref": item.ref, "item_id": item.id, "attachment_id": attachment.id}
     adapter = app.url_map.bind("localhost")
-    carrying, unlogged = [], []
+    carrying, wrong = [], []
     for rule in _get_routes(app):
         if not rule.arguments <= set(values):
             continue
@@ -78,13 +76,22 @@ def test_every_route_serving_lex_sarah_content_logs_the_read(app, org, login_as,
             if suffix and rule.arguments:
                 continue
             client = api if url.startswith("/api/") else web
-            before = _reads(case.id)
+            before = _reads(item.id)
             response = client.get(url + suffix)
             if response.status_code != 200 or not any(m in _text(response) for m in MARKERS):
                 continue
             carrying.append(url + suffix)
-            if _reads(case.id) != before + 1:
-                unlogged.append((url + suffix, _reads(case.id) - before))
+            if _reads(item.id) != before + 1:
+                wrong.append((url + suffix, _reads(item.id) - before))
+    return carrying, wrong
+
+
+def test_every_route_serving_lex_sarah_content_logs_the_read(app, org, login_as, api_as):
+    case = make_case(org, description=DESCRIPTION)
+    add_attachment(case, org.sas, "anteckning.txt", io.BytesIO(ATTACHMENT))
+    attachment = db.session.scalar(select(Attachment))
+    db.session.commit()
+    carrying, unlogged = walk_routes(app, case, attachment, login_as(org.sas), api_as(org.sas))
     # The test really found the routes (it would pass vacuously otherwise).
     assert {f"/lexsarah/{case.ref}", f"/bilaga/{attachment.id}",
             f"/lexsarah/{case.ref}/ivo-sammanstallning.pdf",
