@@ -341,14 +341,6 @@ def build_plans(city: City) -> dict[str, Any]:
 # --- items ------------------------------------------------------------------------------
 
 
-def _values(module: str, name: str, fallback: list[str]) -> list[str]:
-    try:
-        mod = __import__(module, fromlist=[name])
-        return [str(v) for v in getattr(mod, name)]
-    except (ImportError, AttributeError):
-        return fallback
-
-
 def _kind_fields(
     code: str, rng: random.Random, created: datetime, seq: int, ctx: dict[str, Any]
 ) -> dict[str, Any]:
@@ -479,10 +471,10 @@ def generate_items(
         "categories": list(db.session.scalars(
             select(ListEntry.id).where(ListEntry.list_key == "avvikelse_kategori"))),
         "areas": list(db.session.scalars(select(QualityArea.id))),
-        "syn_typ": _values("kvalitet.synpunkter.models", "SynpunktTyp", ["klagomal"]),
-        "syn_kalla": _values("kvalitet.synpunkter.models", "Kalla", ["brukare"]),
-        "syn_kanal": _values("kvalitet.synpunkter.models", "Kanal", ["e_tjanst"]),
-        "lxs_outcome": _values("kvalitet.lexsarah.models", "Utfall", ["missforhallande"]),
+        "syn_typ": year._enum_values("kvalitet.synpunkter.models", "SynpunktTyp", ["klagomal"]),
+        "syn_kalla": year._enum_values("kvalitet.synpunkter.models", "Kalla", ["brukare"]),
+        "syn_kanal": year._enum_values("kvalitet.synpunkter.models", "Kanal", ["e_tjanst"]),
+        "lxs_outcome": year._enum_values("kvalitet.lexsarah.models", "Utfall", ["missforhallande"]),
     }  # fmt: skip
     if not plans["kontroller"] and "EGK" in codes:
         weights[codes.index("EGK")] = 0
