@@ -90,6 +90,13 @@ def _fmt(count: int, detail: Detail) -> str:
     )
 
 
+def _usual(low: int, high: int) -> str:
+    """The usual range in words: "normalt 2–5", "normalt 1", "normalt inga"."""
+    if high == 0:
+        return "normalt inga"
+    return f"normalt {low}" if low == high else f"normalt {low}–{high}"
+
+
 def _series(src: Source, root: Unit, months: list[date], group: Any) -> dict[Any, list[int]]:
     slot = bucket(src, months).label("slot")
     end = months[-1] + relativedelta(months=1)
@@ -154,16 +161,16 @@ def find_flags(
                 assert unit is not None
                 if s.direction == "hog":
                     text = (f"{names[unit_id]}: {_fmt(s.count, kind_detail)} {plural} i "
-                            f"{month_name(month)}, normalt {s.low}–{s.high}")  # fmt: skip
+                            f"{month_name(month)}, {_usual(s.low, s.high)}")  # fmt: skip
                     top = _top_group(src, unit, month, kind)
                     if top is not None and top[1] * 2 >= s.count:
                         text += f"; {top[0].lower()} {_fmt(top[1], kind_detail)} av dem"
                 else:
                     first = months[s.index - s.months + 1]
                     text = (f"{names[unit_id]}: {_fmt(s.count, kind_detail)} {plural} i "
-                            f"{month_name(first)}–{month_name(month)}, normalt {s.low}–"
-                            f"{s.high} i månaden (väntat omkring {round(s.expected)}): har "
-                            "enheten slutat rapportera?")  # fmt: skip
+                            f"{month_name(first)}–{month_name(month)}, "
+                            f"{_usual(s.low, s.high)} i månaden (väntat omkring "
+                            f"{round(s.expected)}): har enheten slutat rapportera?")  # fmt: skip
                 flags.append(Flag(kind, unit_id, names[unit_id], month, s.direction, text,
                                   s.count, s.expected, s.p_value))  # fmt: skip
         column, list_key, word = GROUP[kind]
@@ -178,7 +185,7 @@ def find_flags(
                 label = labels.get(key, "?")
                 shown = _fmt(s.count, kind_detail)
                 text = (f"{root.name}, {word} {label.lower()}: {shown} {plural} "
-                        f"i {month_name(month)}, normalt {s.low}–{s.high}")  # fmt: skip
+                        f"i {month_name(month)}, {_usual(s.low, s.high)}")  # fmt: skip
                 flags.append(Flag(kind, None, label, month, "hog", text, s.count, s.expected,
                                   s.p_value))  # fmt: skip
     return sorted(flags, key=lambda f: (f.month, f.kind, f.subject))

@@ -64,3 +64,11 @@ def test_usual_range():
     assert usual_range(0) == (0, 0)
     low, high = usual_range(3.5)
     assert low <= 3 and high >= 5
+
+
+def test_usual_range_reads_as_words_when_it_is_empty_or_one_number():
+    from kvalitet.analys.flags import _usual
+
+    assert _usual(0, 0) == "normalt inga"
+    assert _usual(2, 2) == "normalt 2"
+    assert _usual(1, 5) == "normalt 1–5"
