@@ -37,6 +37,7 @@ from kvalitet.core.permissions import holds_role_over
 from kvalitet.core.roles import Role
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, RefCounter
+from kvalitet.org.models import check_unit_life
 
 if TYPE_CHECKING:
     from kvalitet.org.models import Unit, User
@@ -157,6 +158,7 @@ def recording(
         state.touched.append(item)
     for touched in state.touched:
         check_unit(actor, touched.unit)
+        check_unit_life(touched.unit, clock.to_local(at).date(), field_name)
         if not audit_entry:
             continue
         entry = audit.record(
