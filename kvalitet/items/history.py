@@ -158,7 +158,7 @@ def recording(
         state.touched.append(item)
     for touched in state.touched:
         check_unit(actor, touched.unit)
-        check_unit_life(touched.unit, clock.to_local(at).date(), field_name)
+        check_unit_life(touched.unit, at.astimezone(clock.STOCKHOLM).date(), field_name)
         if not audit_entry:
             continue
         entry = audit.record(

@@ -558,6 +558,15 @@ INTERNKONTROLL_BODY = {
         "rapporteras_till": {"type": "string", "maxLength": 200},
     },
 }
+PLAN_PATCH_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "maxLength": 200},
+        "description": TEXT,
+        "levels": {"type": "array", "items": {"type": "string"}, "minItems": 0, "maxItems": 3},
+    },
+}
 IK_ID = Param("row_id", ID_PATTERN, "Kontrollmomentets id", location="path", required=True)
 
 
@@ -565,9 +574,7 @@ def register_steps() -> None:
     add_route(Route(
         "PATCH", "/mal/planer/{plan_id}", "mal_plan_update",
         "Ändra planens namn, beskrivning och målnivåer", TAG, patch_plan, params=[PLAN_ID],
-        body={**PLAN_BODY, "required": [],
-              "properties": {k: v for k, v in PLAN_BODY["properties"].items()
-                             if k not in ("unit_id", "year")}},
+        body=PLAN_PATCH_BODY,
         response=PLAN_SCHEMA, errors=(403, 404, 422),
         description="422: namn saknas (name), färre nivåer än planens djupaste mål (levels).",
     ))  # fmt: skip
