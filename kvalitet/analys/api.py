@@ -185,7 +185,8 @@ def register_steps() -> None:
                     "när värdet redan finns eller innehåller ett personnummer."))  # fmt: skip
     add_route(Route("GET", "/analys/installningar", "analys_settings",
                     "Vilka årshjulsaktiviteter som är analyser, och hur långt bakåt", TAG,
-                    get_settings, errors=(403,)))  # fmt: skip
+                    get_settings, errors=(403,),
+                    response={"type": "array", "items": {"type": "object"}}))  # fmt: skip
     add_route(Route("PUT", "/analys/installningar/{akt_id}", "analys_setting_put",
                     "Gör en årshjulsaktivitet till en analys (months) eller inte (null)", TAG,
                     put_setting, errors=(403, 404, 422),

@@ -427,7 +427,7 @@ def routes() -> list[Route]:
                       path_id("entry_id", "Värdets id")],
               errors=(403, 404)),
         Route("GET", "/lagrum", "lagrum_list", "Lagrum och deras lydelser", "Lagrum",
-              list_lagrum, errors=(403,)),
+              list_lagrum, errors=(403,), response={"type": "array", "items": LAGRUM_SCHEMA}),
         Route("POST", "/lagrum", "lagrum_create", "Ny lydelse (eller nytt lagrum)", "Lagrum",
               add_lagrum, status=201, response=LAGRUM_SCHEMA, errors=(403, 422),
               body=obj({"key": text(60, minLength=1), "valid_from": DATE, "text": text(500),

@@ -114,7 +114,7 @@ def routes() -> list[Route]:
                 "Uppgiftens ärendenummer", location="path")  # fmt: skip
     return [
         Route("GET", base, "arshjul_activities", "Årshjulets aktiviteter", TAG, list_activities,
-              errors=()),
+              errors=(), response={"type": "array", "items": {"type": "object"}}),
         Route("POST", base, "arshjul_activity_create", "Ny aktivitet i årshjulet", TAG,
               create_activity, status=201, errors=(403, 422), description=ACTIVITY_422,
               body=obj(FIELDS, ["title", "rule", "responsible_role", "unit_ids"])),
