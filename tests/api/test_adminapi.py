@@ -203,3 +203,37 @@ def test_lagrum_gallring_and_outbox(org, api_as):
     assert api_as(org.chef_a1).post("/api/v1/gallring/kor").status_code == 403
     assert admin.post("/api/v1/admin/utkorg/99999/skicka-igen").status_code == 404
     assert kvalitet.post("/api/v1/admin/ej-levererade/99999/hanterad").status_code == 403
+
+
+def test_holds_and_the_outbox_succeed(org, api_as):
+    from kvalitet.atgarder.models import Atgard
+    from kvalitet.gallring.models import LegalHold
+    from kvalitet.items.operations import new_item
+    from kvalitet.notify.models import OutboxMail, OutboxStatus, UndeliverableNotice
+
+    item = new_item(Atgard, org.chef_a1, title="Sparas", unit_id=org.a1.id)
+    mail = OutboxMail(to_addr="x@test.se", subject="Påminnelse", body="Text",
+                      status=OutboxStatus.MISSLYCKAD, attempts=5)  # fmt: skip
+    db.session.add(mail)
+    db.session.flush()
+    notice = UndeliverableNotice(item_id=item.id, purpose="reminder", message="Försenad",
+                                 reason="Ingen chef")  # fmt: skip
+    db.session.add(notice)
+    db.session.commit()
+
+    kvalitet = api_as(org.kvalitet)
+    hold = kvalitet.post("/api/v1/gallring/sparrar", json={"ref": item.ref, "reason": "Tvist"})
+    assert hold.status_code == 201, hold.get_json()
+    state = kvalitet.get("/api/v1/gallring").get_json()
+    assert [h["ref"] for h in state["holds"]] == [item.ref]
+    lifted = kvalitet.post(f"/api/v1/gallring/sparrar/{hold.get_json()['id']}/hav")
+    assert lifted.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(LegalHold, hold.get_json()["id"]).lifted_at is not None
+
+    admin = api_as(org.admin)
+    retried = admin.post(f"/api/v1/admin/utkorg/{mail.id}/skicka-igen")
+    assert retried.status_code == 200 and retried.get_json()["status"] == "vantar"
+    handled = admin.post(f"/api/v1/admin/ej-levererade/{notice.id}/hanterad")
+    assert handled.status_code == 200 and handled.get_json()["handled"] is True
+    assert _audits("outbox_retry") == 1 and _audits("undeliverable_handled") == 1
