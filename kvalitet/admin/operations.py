@@ -3,6 +3,8 @@ switch one on or off. Values are never deleted, so old items keep theirs."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from kvalitet.core import audit
@@ -10,7 +12,7 @@ from kvalitet.core.errors import OperationError
 from kvalitet.core.uow import transaction
 from kvalitet.extensions import db
 from kvalitet.items.models import ListEntry, QualityArea
-from kvalitet.org.models import User
+from kvalitet.org.models import Unit, User
 
 QUALITY_AREA_KEY = "quality_area"
 
@@ -50,3 +52,31 @@ def toggle_list_value(actor: User, value: QualityArea | ListEntry) -> None:
             target=f"list:{key}",
             summary=name,
         )
+
+
+# --- units' life ----------------------------------------------------------------------------
+
+
+def check_unit_life_dates(founded_on: date | None, closed_on: date | None) -> None:
+    """The founding and closing dates of a unit, validated before anything is saved."""
+    if founded_on is not None and not 1900 <= founded_on.year <= 2200:
+        raise OperationError("Ange ett rimligt startdatum (ÅÅÅÅ-MM-DD).", field="founded_on")
+    if closed_on is not None and not 1900 <= closed_on.year <= 2200:
+        raise OperationError("Ange ett rimligt datum (ÅÅÅÅ-MM-DD).", field="closed_on")
+    if founded_on is not None and closed_on is not None and closed_on < founded_on:
+        raise OperationError("Enheten kan inte läggas ned före den startade.", field="closed_on")
+
+
+def set_unit_life(actor: User, unit: Unit, founded_on: date | None, closed_on: date | None) -> Unit:
+    """When the unit started and (if it has) was closed down in the organisation. History
+    recorded for the unit (`?occurred_at=`, the import) must fall inside these dates."""
+    check_unit_life_dates(founded_on, closed_on)
+    with transaction():
+        before = audit.snapshot(unit, ["founded_on", "closed_on"])
+        unit.founded_on, unit.closed_on = founded_on, closed_on
+        old, new = audit.changed(before, audit.snapshot(unit, ["founded_on", "closed_on"]))
+        if new:
+            audit.record(actor, "unit_changed", target=f"unit:{unit.id}",
+                         summary=f"Ändrade enhetens start- och nedläggningsdatum: {unit.name}",
+                         before=old, after=new)  # fmt: skip
+    return unit

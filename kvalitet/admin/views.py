@@ -11,7 +11,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from kvalitet.admin import operations as list_operations
+from kvalitet.admin.forms import UnitLifeForm
 from kvalitet.core.audit import AuditEntry
+from kvalitet.core.db_setup import contains_folded
 from kvalitet.core.errors import OperationError
 from kvalitet.core.roles import ROLE_LABELS, Role
 from kvalitet.core.web import apply_operation_error
@@ -19,7 +21,7 @@ from kvalitet.extensions import db
 from kvalitet.items.models import Item, ListEntry, QualityArea
 from kvalitet.items.queries import paginate
 from kvalitet.org import operations
-from kvalitet.org.forms import RoleForm, UnitForm, UserForm
+from kvalitet.org.forms import RoleForm, UserForm
 from kvalitet.org.models import UNIT_KIND_LABELS, RoleAssignment, Unit, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -57,7 +59,7 @@ def _get_or_404(model: Any, ident: int) -> Any:
 # --- units -----------------------------------------------------------------------------
 
 
-def _unit_form(form: UnitForm, exclude: Unit | None = None) -> UnitForm:
+def _unit_form(form: UnitLifeForm, exclude: Unit | None = None) -> UnitLifeForm:
     form.kind.choices = [(k.value, label) for k, label in UNIT_KIND_LABELS.items()]
     choices = [
         (uid, label)
@@ -85,14 +87,18 @@ def units() -> Any:
 @bp.route("/enheter/ny", methods=["GET", "POST"])
 @admin_required
 def unit_new() -> Any:
-    form = _unit_form(UnitForm())
+    form = _unit_form(UnitLifeForm())
     if request.method == "GET" and request.args.get("parent", "").isdigit():
         form.parent_id.data = int(request.args["parent"])
     if form.validate_on_submit():
         parent = db.session.get(Unit, form.parent_id.data) if form.parent_id.data else None
         try:
+            list_operations.check_unit_life_dates(form.founded_on.data, form.closed_on.data)
             unit = operations.create_unit(
                 current_user, form.name.data or "", form.kind.data or "", parent, form.public.data
+            )
+            list_operations.set_unit_life(
+                current_user, unit, form.founded_on.data, form.closed_on.data
             )
         except OperationError as exc:
             db.session.rollback()
@@ -107,12 +113,13 @@ def unit_new() -> Any:
 @admin_required
 def unit_edit(unit_id: int) -> Any:
     unit = _get_or_404(Unit, unit_id)
-    form = _unit_form(UnitForm(obj=unit), exclude=unit)
+    form = _unit_form(UnitLifeForm(obj=unit), exclude=unit)
     if request.method == "GET":
         form.parent_id.data = unit.parent_id or 0
     if form.validate_on_submit():
         parent = db.session.get(Unit, form.parent_id.data) if form.parent_id.data else None
         try:
+            list_operations.check_unit_life_dates(form.founded_on.data, form.closed_on.data)
             operations.update_unit(
                 current_user,
                 unit,
@@ -121,7 +128,11 @@ def unit_edit(unit_id: int) -> Any:
                 public=form.public.data,
                 parent=parent,
             )
+            list_operations.set_unit_life(
+                current_user, unit, form.founded_on.data, form.closed_on.data
+            )
         except OperationError as exc:
+            db.session.rollback()
             apply_operation_error(form, exc)
         else:
             flash("Enheten är sparad.", "success")
@@ -169,8 +180,7 @@ def users() -> Any:
     query = select(User).order_by(User.name)
     q = (request.args.get("q") or "").strip()
     if q:
-        like = f"%{q}%"
-        query = query.where(or_(User.name.ilike(like), User.email.ilike(like)))
+        query = query.where(or_(contains_folded(User.name, q), contains_folded(User.email, q)))
     return render_template("admin/users.html", pagination=paginate(query), q=q)
 
 
@@ -275,19 +285,19 @@ def audit_log() -> Any:
     action = (request.args.get("action") or "").strip()
     user_q = (request.args.get("user") or "").strip()
     if q:
-        ref_ids = select(Item.id).where(Item.ref.ilike(f"%{q}%"))
+        ref_ids = select(Item.id).where(contains_folded(Item.ref, q))
         query = query.where(
             or_(
-                AuditEntry.summary.ilike(f"%{q}%"),
+                contains_folded(AuditEntry.summary, q),
                 AuditEntry.item_id.in_(ref_ids),
-                AuditEntry.target.ilike(f"%{q}%"),
+                contains_folded(AuditEntry.target, q),
             )
         )
     if action:
         query = query.where(AuditEntry.action == action)
     if user_q:
         user_ids = select(User.id).where(
-            or_(User.name.ilike(f"%{user_q}%"), User.email.ilike(f"%{user_q}%"))
+            or_(contains_folded(User.name, user_q), contains_folded(User.email, user_q))
         )
         query = query.where(AuditEntry.user_id.in_(user_ids))
     return render_template(

@@ -18,7 +18,8 @@ from kvalitet.analys import operations as ops
 from kvalitet.analys.compile import overview
 from kvalitet.analys.flags import find_flags
 from kvalitet.analys.kinds import SPEC
-from kvalitet.analys.models import Analys
+from kvalitet.analys.models import Analys, AnalysPlan
+from kvalitet.analys.operations import THEME_LISTS
 from kvalitet.analys.patterns import find_patterns
 from kvalitet.analys.signals import KIND_LABELS
 from kvalitet.api.routes import (
@@ -30,7 +31,10 @@ from kvalitet.api.routes import (
     period_from,
 )
 from kvalitet.api.schema import Param, RequestInvalid, Route
+from kvalitet.arshjul.models import ArshjulAktivitet
+from kvalitet.arshjul.operations import may_edit_plan
 from kvalitet.core import clock
+from kvalitet.core.errors import NotFound
 from kvalitet.core.periods import Period, custom_period
 from kvalitet.core.permissions import statistics_detail, statistics_paths
 from kvalitet.extensions import db
@@ -115,6 +119,87 @@ def post_conclusion(user: User, query: dict[str, Any], body: Any, ref: str) -> d
     }
 
 
+def start(user: User, query: dict[str, Any], body: Any) -> dict[str, Any]:
+    unit = db.session.get(Unit, body["unit_id"])
+    if unit is None:
+        raise NotFound()
+    analys = ops.start_analysis(user, unit, body.get("start"), body.get("end"))
+    return {"id": analys.id, "ref": analys.ref, "title": analys.title, "unit_id": unit.id,
+            "period": {"start": analys.period_start.isoformat(),
+                       "end": analys.period_end.isoformat()}}  # fmt: skip
+
+
+def add_theme(user: User, query: dict[str, Any], body: Any) -> dict[str, Any]:
+    ops.add_theme(user, body["list_key"], body["label"])
+    return {"list_key": body["list_key"], "label": body["label"].strip()}
+
+
+def _settings_json() -> list[dict[str, Any]]:
+    plans = {p.aktivitet_id: p.months for p in db.session.scalars(select(AnalysPlan))}
+    rows = db.session.scalars(
+        select(ArshjulAktivitet).order_by(ArshjulAktivitet.sort_order, ArshjulAktivitet.id)
+    )
+    return [{"aktivitet_id": a.id, "title": a.title, "months": plans.get(a.id)}
+            for a in rows]  # fmt: skip
+
+
+def get_settings(user: User, query: dict[str, Any], body: Any) -> list[dict[str, Any]]:
+    if not may_edit_plan(user):
+        raise RequestInvalid(403, "Du har inte behörighet att ändra analysernas inställningar.")
+    return _settings_json()
+
+
+def put_setting(user: User, query: dict[str, Any], body: Any, akt_id: str) -> dict[str, Any]:
+    aktivitet = db.session.get(ArshjulAktivitet, int(akt_id))
+    if aktivitet is None:
+        raise NotFound()
+    ops.set_plan(user, aktivitet, body.get("months"))
+    return {"aktivitet_id": aktivitet.id, "title": aktivitet.title, "months": body.get("months")}
+
+
+def typical_settings(user: User, query: dict[str, Any], body: Any) -> dict[str, Any]:
+    made = ops.mark_typical_year_by(user)
+    return {"marked": made, "settings": _settings_json()}
+
+
+def register_steps() -> None:
+    add_route(Route("POST", "/analys", "analys_create",
+                    "Starta en samlad analys för en enhet och en period", TAG, start,
+                    status=201, errors=(403, 404, 422),
+                    body={"type": "object", "additionalProperties": False,
+                          "required": ["unit_id", "start", "end"],
+                          "properties": {"unit_id": ID,
+                                         "start": {"type": "string", "format": "date"},
+                                         "end": {"type": "string", "format": "date"}}},
+                    description="403 utan rätt att starta en analys för enheten. 422: slut före "
+                    "början eller längre än två år (end)."))  # fmt: skip
+    add_route(Route("POST", "/analys/teman", "analys_theme",
+                    "Lägg till ett tema i en kategorilista (från temaförslagen)", TAG,
+                    add_theme, status=201, errors=(403, 422),
+                    body={"type": "object", "additionalProperties": False,
+                          "required": ["list_key", "label"],
+                          "properties": {"list_key": {"type": "string", "enum": list(THEME_LISTS)},
+                                         "label": {"type": "string", "minLength": 1,
+                                                   "maxLength": 200}}},
+                    description="Bara kvalitetsutvecklare och administratörer (403). 422 (label) "
+                    "när värdet redan finns eller innehåller ett personnummer."))  # fmt: skip
+    add_route(Route("GET", "/analys/installningar", "analys_settings",
+                    "Vilka årshjulsaktiviteter som är analyser, och hur långt bakåt", TAG,
+                    get_settings, errors=(403,),
+                    response={"type": "array", "items": {"type": "object"}}))  # fmt: skip
+    add_route(Route("PUT", "/analys/installningar/{akt_id}", "analys_setting_put",
+                    "Gör en årshjulsaktivitet till en analys (months) eller inte (null)", TAG,
+                    put_setting, errors=(403, 404, 422),
+                    params=[Param("akt_id", {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
+                                  "Aktivitetens id", location="path", required=True)],
+                    body={"type": "object", "additionalProperties": False, "required": ["months"],
+                          "properties": {"months": {"type": ["integer", "null"]}}},
+                    description="422 (months) för annat än 1, 3, 6 eller 12."))  # fmt: skip
+    add_route(Route("POST", "/analys/installningar/typiskt-ar", "analys_settings_typical",
+                    "Markera det typiska årshjulets analyser", TAG, typical_settings,
+                    errors=(403,)))  # fmt: skip
+
+
 def register() -> None:
     # The generic item routes of the kind (list, get, steps, comments, links): the API builds
     # them for the kinds registered when kvalitet.api.routes is first imported (by
@@ -142,3 +227,4 @@ def register() -> None:
 
 
 register()
+register_steps()

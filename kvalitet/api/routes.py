@@ -19,7 +19,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import selectinload
 
-from kvalitet.api import reportapi, serialize, tokens
+from kvalitet.api import (
+    adminapi,
+    arshjulapi,
+    lexmariaapi,
+    planapi,
+    reportapi,
+    serialize,
+    tokens,
+)
 from kvalitet.api.kindapi import ID, VERSION, KindAction, actions_for, obj, text
 from kvalitet.api.schema import (
     Param,
@@ -767,6 +775,9 @@ def build() -> None:
     _spreading_routes()
     for route in reportapi.routes():
         add_route(route)
+    for module in (adminapi, planapi, arshjulapi, lexmariaapi):
+        for route in module.routes():
+            add_route(route)
     for spec in all_kinds():
         _kind_routes(spec)
         statistics = _stats_module(spec)

@@ -12,9 +12,9 @@ audit entry `imported` at the real time: by whom, when, and from which file or c
 
 Only a kvalitetsutvecklare or an administrator over the item's unit may record history;
 the time must not lie in the future, not before what the item already holds (in order),
-and not before the unit was founded (`Unit.created_at` is the time it was registered in
-Kvalitet, so it does not bound history; the förvaltning's founding dates are not modelled
-and the earliest accepted year is `HISTORY_EARLIEST_YEAR`).
+and inside the unit's life (`Unit.founded_on`..`Unit.closed_on`, when known; not
+`Unit.created_at`, the time it was registered in Kvalitet); the earliest accepted year is
+`HISTORY_EARLIEST_YEAR`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from kvalitet.core.permissions import holds_role_over
 from kvalitet.core.roles import Role
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, RefCounter
+from kvalitet.org.models import check_unit_life
 
 if TYPE_CHECKING:
     from kvalitet.org.models import Unit, User
@@ -157,6 +158,7 @@ def recording(
         state.touched.append(item)
     for touched in state.touched:
         check_unit(actor, touched.unit)
+        check_unit_life(touched.unit, at.astimezone(clock.STOCKHOLM).date(), field_name)
         if not audit_entry:
             continue
         entry = audit.record(

@@ -13,13 +13,14 @@ from kvalitet.api.routes import add_route, component
 from kvalitet.api.schema import Param, RequestInvalid, Route
 from kvalitet.core.errors import NotFound
 from kvalitet.extensions import db
-from kvalitet.mal import importer, periods, queries
+from kvalitet.mal import importer, periods, queries, report
 from kvalitet.mal import operations as ops
 from kvalitet.mal.measures import MEASURES
 from kvalitet.mal.models import (
     Bedomning,
     Enhetstyp,
     Indikator,
+    Internkontroll,
     Kon,
     Mal,
     Matmetod,
@@ -471,6 +472,171 @@ PERIOD_PATH = Param(
 )
 
 
+# --- plan edits, adoption, intern kontroll, the follow-up report, computed utfall -----------
+
+
+def patch_plan(user: User, query: Any, body: dict[str, Any], plan_id: str) -> dict[str, Any]:
+    plan = _plan(user, plan_id)
+    ops.update_plan(user, plan, name=body.get("name", plan.name),
+                    description=body.get("description", plan.description),
+                    levels=body.get("levels", list(plan.levels)))  # fmt: skip
+    return plan_json(plan)
+
+
+def adopt(user: User, query: Any, body: dict[str, Any], plan_id: str) -> dict[str, Any]:
+    plan = _plan(user, plan_id)
+    unit = db.session.get(Unit, body["unit_id"])
+    if unit is None:
+        raise RequestInvalid(422, "Uppgifterna kunde inte sparas.", {"unit_id": ["Okänd enhet."]})
+    return plan_json(ops.adopt_plan(user, plan, unit))
+
+
+def internkontroll_json(row: Internkontroll) -> dict[str, Any]:
+    return {"id": row.id, "plan_id": row.plan_id, "kontroll_id": row.kontroll_id,
+            "kontroll": row.kontroll.title, "process": row.process,
+            "sannolikhet": row.sannolikhet, "konsekvens": row.konsekvens,
+            "risk": row.sannolikhet * row.konsekvens,
+            "rapporteras_till": row.rapporteras_till}  # fmt: skip
+
+
+def _internkontroll(user: User, row_id: str) -> Internkontroll:
+    row = db.session.get(Internkontroll, int(row_id))
+    if row is None:
+        raise NotFound()
+    queries.load_plan(row.plan_id, user)  # 404 for a plan the user may not see
+    return row
+
+
+def list_internkontroll(user: User, query: Any, body: Any, plan_id: str) -> list[dict[str, Any]]:
+    return [internkontroll_json(row) for row, _ in queries.internkontroller(_plan(user, plan_id))]
+
+
+def add_internkontroll(user: User, query: Any, body: dict[str, Any], plan_id: str) -> Any:
+    row = ops.add_internkontroll(user, _plan(user, plan_id), **body)
+    return internkontroll_json(row)
+
+
+def put_internkontroll(user: User, query: Any, body: dict[str, Any], row_id: str) -> Any:
+    row = _internkontroll(user, row_id)
+    return internkontroll_json(ops.update_internkontroll(user, row, **body))
+
+
+def delete_internkontroll(user: User, query: Any, body: Any, row_id: str) -> dict[str, Any]:
+    ops.delete_internkontroll(user, _internkontroll(user, row_id))
+    return {"deleted": True}
+
+
+def freeze_report(user: User, query: Any, body: dict[str, Any], plan_id: str) -> dict[str, Any]:
+    plan = _plan(user, plan_id)
+    key = body.get("period") or ""
+    if body.get("from") and body.get("to"):
+        key = f"{body['from'].isoformat()}_{body['to'].isoformat()}"
+    rp = report.report_period(plan, key)
+    if rp is None:
+        raise RequestInvalid(422, "Uppgifterna kunde inte sparas.",
+                             {"period": ["Välj en period som planen följs upp för."]})  # fmt: skip
+    document = report.compile_report(plan, rp, user)
+    version = ops.freeze_report(user, plan, rp.key, document, body.get("comment") or "")
+    return {"id": version.id, "number": version.number, "period": version.period,
+            "sha256": version.sha256, "plan_id": plan.id}  # fmt: skip
+
+
+def refresh_utfall(user: User, query: Any, body: Any, ind_id: str, period: str) -> Any:
+    ind = queries.load_indikator(int(ind_id), user)
+    u = ops.refresh_measure(user, ind, period)
+    return utfall_json(ind, u, queries.utfall_map([ind]))
+
+
+INTERNKONTROLL_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "kontroll_id": {"type": "integer", "description": "Kontrollen i en egenkontrollplan"},
+        "process": {"type": "string", "maxLength": 300},
+        "sannolikhet": {"type": "integer", "minimum": 1, "maximum": 4},
+        "konsekvens": {"type": "integer", "minimum": 1, "maximum": 4},
+        "rapporteras_till": {"type": "string", "maxLength": 200},
+    },
+}
+PLAN_PATCH_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "maxLength": 200},
+        "description": TEXT,
+        "levels": {"type": "array", "items": {"type": "string"}, "minItems": 0, "maxItems": 3},
+    },
+}
+IK_ID = Param("row_id", ID_PATTERN, "Kontrollmomentets id", location="path", required=True)
+
+
+def register_steps() -> None:
+    add_route(Route(
+        "PATCH", "/mal/planer/{plan_id}", "mal_plan_update",
+        "Ändra planens namn, beskrivning och målnivåer", TAG, patch_plan, params=[PLAN_ID],
+        body=PLAN_PATCH_BODY,
+        response=PLAN_SCHEMA, errors=(403, 404, 422),
+        description="422: namn saknas (name), färre nivåer än planens djupaste mål (levels).",
+    ))  # fmt: skip
+    add_route(Route(
+        "POST", "/mal/planer/{plan_id}/anta", "mal_plan_adopt",
+        "En lägre enhet antar planens mål (samma år)", TAG, adopt, params=[PLAN_ID],
+        body={"type": "object", "additionalProperties": False, "required": ["unit_id"],
+              "properties": {"unit_id": {"type": "integer"}}},
+        response=PLAN_SCHEMA, status=201, errors=(403, 404, 422),
+        description="422 (unit_id) när enheten inte ligger under planens enhet; 403 utan "
+        "rätt att ändra enhetens plan.",
+    ))  # fmt: skip
+    add_route(Route(
+        "GET", "/mal/planer/{plan_id}/internkontroll", "mal_internkontroll_list",
+        "Planens internkontrollplan", TAG, list_internkontroll, params=[PLAN_ID],
+        errors=(404,), response={"type": "array", "items": {"type": "object"}},
+    ))  # fmt: skip
+    add_route(Route(
+        "POST", "/mal/planer/{plan_id}/internkontroll", "mal_internkontroll_create",
+        "Lägg ett kontrollmoment i internkontrollplanen", TAG, add_internkontroll,
+        params=[PLAN_ID], status=201, errors=(403, 404, 422),
+        body={**INTERNKONTROLL_BODY, "required": ["kontroll_id", "sannolikhet", "konsekvens",
+                                                  "rapporteras_till"]},
+        description="422: kontrollen hör inte till en egenkontrollplan inom eller över "
+        "planens enhet (kontroll_id), risk utanför 1–4 (sannolikhet, konsekvens), "
+        "mottagare saknas (rapporteras_till).",
+    ))  # fmt: skip
+    add_route(Route(
+        "PUT", "/mal/internkontroll/{row_id}", "mal_internkontroll_put",
+        "Ändra ett kontrollmoments process, risk och mottagare", TAG, put_internkontroll,
+        params=[IK_ID], errors=(403, 404, 422),
+        body={**INTERNKONTROLL_BODY, "required": ["sannolikhet", "konsekvens",
+                                                  "rapporteras_till"]},
+        description="422 som när momentet läggs till.",
+    ))  # fmt: skip
+    add_route(Route(
+        "DELETE", "/mal/internkontroll/{row_id}", "mal_internkontroll_delete",
+        "Ta bort ett kontrollmoment ur internkontrollplanen", TAG, delete_internkontroll,
+        params=[IK_ID], errors=(403, 404),
+    ))  # fmt: skip
+    add_route(Route(
+        "POST", "/mal/planer/{plan_id}/rapport/frys", "mal_rapport_freeze",
+        "Frys uppföljningsrapporten för en period (med kontrollsumma)", TAG, freeze_report,
+        params=[PLAN_ID], status=201, errors=(403, 404, 422),
+        body={"type": "object", "additionalProperties": False,
+              "properties": {"period": {"type": "string", "maxLength": 25},
+                             "from": {"type": "string", "format": "date"},
+                             "to": {"type": "string", "format": "date"},
+                             "comment": {"type": "string", "maxLength": 500}}},
+        description="Period som i webben: en periodkod (T1, H1, AR …) eller from/to. 422: "
+        "ogiltig period (period), för lång kommentar (comment).",
+    ))  # fmt: skip
+    add_route(Route(
+        "POST", "/mal/indikatorer/{ind_id}/utfall/{period}/berakna", "mal_utfall_refresh",
+        "Beräkna utfallet ur Kvalitets egna uppgifter (indikatorns mått)", TAG,
+        refresh_utfall, params=[IND_ID, PERIOD_PATH], errors=(403, 404, 422),
+        response=UTFALL_SCHEMA,
+        description="422 (measure) när indikatorn inte är kopplad till ett mått; (period) "
+        "när indikatorn inte mäts i perioden.",
+    ))  # fmt: skip
+
+
 def register() -> None:
     add_route(
         Route(
@@ -680,3 +846,4 @@ def register() -> None:
 
 
 register()
+register_steps()

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kvalitet.api.importer import ImportFailed, no_notices, read_table
 from kvalitet.core import audit
+from kvalitet.core.db_setup import fold, folded
 from kvalitet.core.errors import OperationError
 from kvalitet.extensions import db
 from kvalitet.mal import operations as ops
@@ -254,7 +255,9 @@ def _struktur_row(
     responsible = None
     email = values.get("responsible", "")
     if email:
-        responsible = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+        responsible = db.session.scalar(
+            select(User).where(folded(User.email) == fold(email.strip()))
+        )
         if responsible is None:
             raise OperationError(
                 f"Ingen användare har e-postadressen {email}.", field="responsible"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kvalitet.core.base import TimestampMixin, UTCDateTime
+from kvalitet.core.errors import OperationError
 from kvalitet.core.roles import ROLE_LABELS, Role
 from kvalitet.extensions import db
 
@@ -49,6 +50,10 @@ class Unit(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     # Shown by name in the public e-tjänst for synpunkter.
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # The unit's life in the organisation (not when it was registered in Kvalitet): history
+    # recorded for the unit must fall inside it. Unknown dates are NULL (no bound).
+    founded_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.name")
@@ -66,6 +71,23 @@ class Unit(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
 
     def is_within(self, other: Unit) -> bool:
         return self.path.startswith(other.path)
+
+    def life_error(self, day: date) -> str | None:
+        """Why nothing can have happened at the unit on `day`, or None inside its life."""
+        if self.founded_on is not None and day < self.founded_on:
+            return (f"Enheten fanns inte {day:%Y-%m-%d}: {self.name} startade "
+                    f"{self.founded_on:%Y-%m-%d}.")  # fmt: skip
+        if self.closed_on is not None and day > self.closed_on:
+            return (f"Enheten fanns inte {day:%Y-%m-%d}: {self.name} lades ned "
+                    f"{self.closed_on:%Y-%m-%d}.")  # fmt: skip
+        return None
+
+
+def check_unit_life(unit: Unit, day: date, field: str = "occurred_at") -> None:
+    """Refuse a date outside the unit's life (founded_on..closed_on) with a Swedish 422."""
+    message = unit.life_error(day)
+    if message is not None:
+        raise OperationError(message, field=field)
 
 
 class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined,misc]

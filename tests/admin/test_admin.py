@@ -188,3 +188,49 @@ def test_configurable_lists_add_and_deactivate_with_audit(app, org, login_as):
     actions = set(db.session.scalars(select(AuditEntry.action).where(
         AuditEntry.target == "list:quality_area")))  # fmt: skip
     assert actions == {"list_added", "list_deactivated"}
+
+
+def test_unit_life_dates_in_the_admin_form(app, org, login_as):
+    admin = login_as(org.admin)
+    page = admin.get(f"/admin/enheter/{org.a1.id}").get_data(as_text=True)
+    assert 'for="founded_on"' in page and 'for="closed_on"' in page
+    fields = {"name": "Enhet A1", "kind": "enhet", "parent_id": org.avd_a.id}
+    refused = admin.post(
+        f"/admin/enheter/{org.a1.id}",
+        {**fields, "founded_on": "2020-01-01", "closed_on": "2019-12-31"},
+    )
+    assert refused.status_code == 200
+    assert "före den startade" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Unit, org.a1.id).founded_on is None
+    saved = admin.post(f"/admin/enheter/{org.a1.id}", {**fields, "founded_on": "2012-09-01"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Unit, org.a1.id).founded_on == date(2012, 9, 1)
+    assert db.session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.summary.like("Ändrade enhetens start- och nedläggningsdatum%")
+        )
+    )
+    made = admin.post(
+        "/admin/enheter/ny",
+        {
+            "name": "Gammal",
+            "kind": "enhet",
+            "parent_id": org.avd_a.id,
+            "founded_on": "2001-01-01",
+            "closed_on": "2000-01-01",
+        },
+    )
+    assert made.status_code == 200
+    assert db.session.scalar(select(Unit).where(Unit.name == "Gammal")) is None
+
+
+def test_user_search_folds_swedish_letters(app, org, login_as):
+    from tests.conftest import make_user
+
+    make_user("Örjan Åkesson", None, org.a1, email="orjan@test.se")
+    admin = login_as(org.admin)
+    assert "Örjan Åkesson" in admin.get("/admin/anvandare?q=örjan").get_data(as_text=True)
+    assert "Örjan Åkesson" in admin.get("/admin/anvandare?q=ÅKESS").get_data(as_text=True)
+    assert "Örjan Åkesson" not in admin.get("/admin/anvandare?q=orjan a").get_data(as_text=True)
