@@ -307,7 +307,7 @@ def _norm(text: str) -> str:
 
 def guess_mapping(kind: ImportKind, headers: list[str]) -> dict[str, int | None]:
     """Target field -> column index, guessed from the column names."""
-    normalised = [_norm(h) for h in headers]
+    normalised = [_norm(re.sub(r"\s*\*$", "", h)) for h in headers]  # "Enhet *": required
     mapping: dict[str, int | None] = {}
     used: set[int] = set()
     for target in kind.targets:
