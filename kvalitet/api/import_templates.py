@@ -86,7 +86,9 @@ def example_row(kind: ImportKind, actor: User) -> list[str]:
     for target in kind.targets:
         allowed = allowed_values(target)
         value = ""
-        if target.name in ("status", "closed", "source_ref"):
+        if target.name in kind.examples:
+            value = kind.examples[target.name]
+        elif target.name in ("status", "closed", "source_ref"):
             value = ""  # history columns: left to the file's own data
         elif target.convert in ("date", "datetime"):
             value = EXAMPLE_DATE.get(target.name, "2024-10-01")
