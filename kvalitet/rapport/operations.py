@@ -106,8 +106,8 @@ def _owner_for(unit: Unit, fallback: User | None) -> User | None:
 
 def ensure_texts(rapport: Kvalitetsberattelse, actor: User | None) -> list[Berattelsetext]:
     """Order every narrative block the report needs that is not ordered yet: per quality
-    area and "identifierade förbättringsområden" for the förvaltning and each avdelning.
-    Returns the new tasks (added to the session; the caller commits)."""
+    area, and "identifierade förbättringsområden" for the förvaltning and under each quality
+    area of each avdelning. Returns the new tasks (added to the session; the caller commits)."""
     existing = texts_of(rapport)
     period = quality_year(rapport.first_year)
     due = default_due(period)
@@ -117,7 +117,17 @@ def ensure_texts(rapport: Kvalitetsberattelse, actor: User | None) -> list[Berat
         owner = _owner_for(unit, actor)
         wanted: list[tuple[str, int | None, str]] = [
             (BlockTyp.OMRADE, a.id, a.name) for a in area_list
-        ] + [(BlockTyp.FORBATTRINGSOMRADEN, None, "Identifierade förbättringsområden")]
+        ]
+        if unit.id == rapport.unit_id or (unit.id, BlockTyp.FORBATTRINGSOMRADEN, None) in existing:
+            # The förvaltning's own, once (and an avdelning's of a report started before
+            # the areas had their own).
+            wanted.append((BlockTyp.FORBATTRINGSOMRADEN, None, "Identifierade förbättringsområden"))
+        else:
+            # An avdelning's förbättringsområden under each quality area.
+            wanted += [
+                (BlockTyp.FORBATTRINGSOMRADEN, a.id, f"Identifierade förbättringsområden, {a.name}")
+                for a in area_list
+            ]
         for typ, area_id, heading in wanted:
             if (unit.id, typ, area_id) in existing:
                 continue
