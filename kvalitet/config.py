@@ -111,7 +111,7 @@ class Defaults:
     # The action tables' cells: True adds the reference number, the status before what was
     # done and a note where the effect is not followed up; False prints exactly the texts
     # people wrote, as in the förvaltning's own reports (docs/migration.md).
-    RAPPORT_TABLE_LABELS = True
+    RAPPORT_TABLE_LABELS = False
     # Categories shown by name in the summary statistics (the rest as "Övriga").
     RAPPORT_TOP_N = 5
     # Render in the request's thread and wait (tests); normally a background thread.

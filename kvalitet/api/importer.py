@@ -43,8 +43,15 @@ from kvalitet.core.workflow import import_transition, run_system_transition
 from kvalitet.extensions import db
 from kvalitet.items import history
 from kvalitet.items.models import TITLE_MAX, Item, ListEntry, QualityArea
+from kvalitet.items.provenance import Karaktar
+from kvalitet.lexsarah import operations as lexsarah
+from kvalitet.lexsarah.models import REQUIRED_SECTIONS, Bedomning, LexSarahArende, Sektion, Utfall
+from kvalitet.lexsarah.models import Kanal as LexSarahKanal
 from kvalitet.notify.models import DigestEntry, Notification, OutboxMail
 from kvalitet.org.models import Unit, User
+from kvalitet.risker.kinds import MANAGERS as RISK_MANAGERS
+from kvalitet.risker.models import Anledning
+from kvalitet.risker.operations import create_risk
 from kvalitet.synpunkter.models import THEME_LIST, Kalla, Kanal, SynpunktTyp
 from kvalitet.synpunkter.operations import register
 
@@ -77,6 +84,13 @@ class ImportKind:
     create: Callable[[User, dict[str, Any]], Item]
     # The field that says when the row happened, when not the "registered" column.
     history_date: str | None = None
+    # Later steps of the item (lex Sarah: bedömning, utredning, beslut, IVO, avslut), each run
+    # as history on its own date after the item is created: steps(actor, item, values, source)
+    # gets the values of `step_fields`, which the creating operation does not take.
+    steps: Callable[[User, Item, dict[str, Any], str], None] | None = None
+    step_fields: tuple[str, ...] = ()
+    # Values of the template's example row that differ from the generic ones.
+    examples: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -206,10 +220,202 @@ def _atgarder() -> ImportKind:
     ], create)  # fmt: skip
 
 
+def _labels(enum_type: Any) -> dict[str, str]:
+    return {str(v): getattr(v, "label", str(v)) for v in enum_type}
+
+
+LEXSARAH_STEP_FIELDS = (
+    "assessed", "assessment", "assessment_text", "utredning_date", "utredning_text",
+    *(f"sek_{s}" for s in Sektion),
+    "decision_date", "outcome", "allvarligt", "decision_maker", "decision_reason",
+    "ivo_date", "ivo_channel", "ivo_region", "ivo_diarienummer", "ivo_sent",
+    "ledningsgrupp_date", "spread_text", "closed_on", "closing_note",
+)  # fmt: skip
+
+
+def _lexsarah_steps(actor: User, item: Item, v: dict[str, Any], source: str) -> None:
+    """A lex Sarah case from its rapport to its beslut, IVO and avslut: each step is SAS's
+    own operation (kvalitet.lexsarah.operations), run as history on the step's date, in the
+    order it happened. A refusal is named at the step's column."""
+    assert isinstance(item, LexSarahArende)
+    last: date = clock.to_local(item.reported_at).date()  # type: ignore[union-attr]
+
+    def at(day: date | None, column: str, run: Callable[[], None]) -> None:
+        nonlocal last
+        day = day or last
+        try:
+            with history.recording(actor, day, source=source, item=item, field_name=column,
+                                   audit_entry=False):  # fmt: skip
+                run()
+                db.session.flush()
+        except OperationError as error:
+            if not error.field:
+                error.field = column
+            raise
+        last = day
+
+    if v.get("assessment") or v.get("assessed") or v.get("assessment_text"):
+        at(v.get("assessed"), "assessed", lambda: lexsarah.assess(
+            item, actor, v.get("assessment") or "", v.get("assessment_text") or ""))  # fmt: skip
+    sections = {s: v.get(f"sek_{s}") for s in Sektion}
+    summary = v.get("utredning_text")
+    if summary or v.get("utredning_date") or any(sections.values()):
+
+        def entries() -> None:
+            for section in Sektion:
+                text = sections[section] or (summary if section in REQUIRED_SECTIONS else None)
+                if text:
+                    lexsarah.add_entry(item, actor, section=str(section),
+                                       entry_date=v.get("utredning_date") or last,
+                                       source=f"Import: {source}"[:300],
+                                       karaktar=str(Karaktar.FAKTA), text=text)  # fmt: skip
+
+        at(v.get("utredning_date"), "utredning_date", entries)
+    ivo_date: date | None = v.get("ivo_date")
+    decided: date | None = v.get("decision_date")
+    attached = not v.get("ivo_sent") or v.get("ivo_sent") == ivo_date
+
+    def ivo() -> None:
+        lexsarah.file_ivo(item, actor, filed_date=ivo_date, channel=v.get("ivo_channel") or "",
+                          region=v.get("ivo_region") or "", attached=attached,
+                          diarienummer=v.get("ivo_diarienummer") or "")  # fmt: skip
+
+    def decide() -> None:
+        maker = v.get("decision_maker")
+        if maker is None and actor in lexsarah.decision_makers(item):
+            maker = actor
+        lexsarah.decide(item, actor, outcome=v.get("outcome") or "",
+                        allvarligt=bool(v.get("allvarligt")),
+                        decision_maker_id=maker.id if maker else None, decision_date=decided,
+                        reason=v.get("decision_reason") or "")  # fmt: skip
+
+    ivo_first = ivo_date is not None and (decided is None or ivo_date < decided)
+    if ivo_first:
+        at(ivo_date, "ivo_date", ivo)
+    if decided or v.get("outcome"):
+        at(decided, "decision_date", decide)
+    if ivo_date is not None and not ivo_first:
+        at(ivo_date, "ivo_date", ivo)
+    if not attached:
+        at(v.get("ivo_sent"), "ivo_sent",
+           lambda: lexsarah.investigation_sent(item, actor, v.get("ivo_sent")))  # fmt: skip
+    if v.get("ledningsgrupp_date") or v.get("spread_text"):
+        at(v.get("ledningsgrupp_date"), "ledningsgrupp_date", lambda: lexsarah.set_spreading(
+            item, actor, unit_ids=[], spread_text=v.get("spread_text") or "",
+            ledningsgrupp_date=v.get("ledningsgrupp_date")))  # fmt: skip
+    if v.get("closed_on"):
+        at(v.get("closed_on"), "closed_on",
+           lambda: lexsarah.close(item, actor, v.get("closing_note") or ""))  # fmt: skip
+
+
+def _lexsarah() -> ImportKind:
+
+    def create(actor: User, values: dict[str, Any]) -> Item:
+        return lexsarah.report(actor, **values)
+
+    sections = [
+        Target(f"sek_{s}", f"Utredning: {s.label}", aliases=(f"utredning {s}",),
+               op_fields=("text",) if s == Sektion.HANDELSE else ())
+        for s in Sektion
+    ]  # fmt: skip
+    return ImportKind("lexsarah", "LXS", "Lex Sarah-ärenden",
+                      (Role.KVALITETSUTVECKLARE, Role.ADMIN), [
+        Target("unit", "Enhet", "unit", True, ("enhet", "verksamhet"), op_fields=("unit_id",)),
+        Target("title", "Rubrik", "text", True, ("rubrik", "titel"), max_length=TITLE_MAX),
+        Target("description", "Vad hände", "text", True,
+               ("beskrivning", "vad hände", "händelse", "rapport")),
+        Target("registered", "Rapporterad (datum)", "date", True,
+               ("rapporterad", "rapportdatum", "datum", "inkom"), op_fields=("reported_at",)),
+        Target("happened_at", "När det hände", "datetime", aliases=("händelsedatum",)),
+        Target("consequences", "Konsekvenser", aliases=("konsekvens", "konsekvenser")),
+        Target("immediate_measures", "Omedelbara åtgärder", aliases=("omedelbara åtgärder",)),
+        Target("immediate_measures_at", "Omedelbara åtgärder (när)", "datetime",
+               aliases=("omedelbara åtgärder när",)),
+        Target("assessed", "Bedömd (datum)", "date", aliases=("bedömd", "bedömningsdatum")),
+        Target("assessment", "Bedömning", "enum", choices=_labels(Bedomning),
+               aliases=("bedömning",)),
+        Target("assessment_text", "Bedömningens motivering", aliases=("motivering",)),
+        Target("utredning_date", "Utredning (datum)", "date",
+               aliases=("utredningsdatum", "utredd"), op_fields=("entry_date",)),
+        Target("utredning_text", "Utredningen (sammanfattning)",
+               aliases=("utredning", "utredningen"),
+               op_fields=("text", "source", "section", "karaktar")),
+        *sections,
+        Target("decision_date", "Beslut (datum)", "date", aliases=("beslutsdatum", "beslut")),
+        Target("outcome", "Beslutets utfall", "enum", choices=_labels(Utfall),
+               aliases=("utfall",)),
+        Target("allvarligt", "Allvarligt missförhållande", "bool", aliases=("allvarligt",)),
+        Target("decision_maker", "Beslutsfattare (e-post)", "user",
+               aliases=("beslutsfattare",), op_fields=("decision_maker_id",)),
+        Target("decision_reason", "Beslutets motivering", aliases=("beslutsmotivering",)),
+        Target("ivo_date", "Anmäld till IVO (datum)", "date",
+               aliases=("anmäld till ivo", "ivo-anmälan", "ivo"), op_fields=("filed_date",)),
+        Target("ivo_channel", "IVO: kanal", "enum", choices=_labels(LexSarahKanal),
+               aliases=("kanal",), op_fields=("channel",)),
+        Target("ivo_region", "IVO: region", aliases=("region", "ivo-region"),
+               op_fields=("region",), max_length=100),
+        Target("ivo_diarienummer", "IVO: diarienummer", aliases=("ivo:s diarienummer",),
+               op_fields=("diarienummer",), max_length=60),
+        Target("ivo_sent", "Utredningen skickad till IVO (datum)", "date",
+               aliases=("utredningen skickad",), op_fields=("sent_date",)),
+        Target("ledningsgrupp_date", "Ledningsgruppen gick igenom (datum)", "date",
+               aliases=("ledningsgrupp",)),
+        Target("spread_text", "Lärdomar att sprida", aliases=("spridning", "lärdomar")),
+        Target("closed_on", "Avslutad (datum)", "date",
+               aliases=("avslutad", "avslutat", "avslutsdatum")),
+        Target("closing_note", "Avslutande kommentar", aliases=("kommentar",)),
+        Target("source_ref", "Källans nummer", "text",
+               aliases=("källans nummer", "ärendenummer", "diarienummer", "löpnummer"),
+               max_length=40),
+    ], create, steps=_lexsarah_steps, step_fields=LEXSARAH_STEP_FIELDS, examples={
+        "registered": "2024-10-01", "assessed": "2024-10-02", "assessment": "Missförhållande",
+        "utredning_date": "2024-10-10", "decision_date": "2024-11-01",
+        "outcome": "Missförhållande", "allvarligt": "ja", "decision_maker": "",
+        "ivo_date": "2024-11-01", "ivo_region": "Mitt", "ledningsgrupp_date": "2024-11-05",
+        "closed_on": "2024-11-10", "happened_at": "2024-09-30 19:30",
+        "immediate_measures_at": "2024-09-30 20:00", "ivo_sent": "", "ivo_diarienummer": "",
+        **{f"sek_{s}": "" for s in Sektion},
+    })  # fmt: skip
+
+
+def _risker() -> ImportKind:
+
+    def create(actor: User, values: dict[str, Any]) -> Item:
+        return create_risk(actor, **values)
+
+    scale = {str(n): str(n) for n in range(1, 5)}
+    return ImportKind("risker", "RSK", "Risker", (*RISK_MANAGERS, Role.ADMIN), [
+        Target("title", "Risk (rubrik)", "text", True, ("risk", "rubrik", "titel"),
+               max_length=TITLE_MAX),
+        Target("unit", "Enhet", "unit", True, ("enhet", "verksamhet"), op_fields=("unit_id",)),
+        Target("description", "Riskanalys (beskrivning)",
+               aliases=("beskrivning", "analys", "riskanalys")),
+        Target("consequence_text", "Vad kan hända (konsekvens)",
+               aliases=("vad kan hända", "konsekvensbeskrivning")),
+        Target("anledning", "Anledning", "enum", choices=_labels(Anledning),
+               aliases=("anledning", "varför")),
+        Target("likelihood", "Sannolikhet (1–4)", "enum", True, choices=scale,
+               aliases=("sannolikhet",)),
+        Target("consequence", "Konsekvens (1–4)", "enum", True, choices=scale,
+               aliases=("konsekvens",)),
+        Target("residual_likelihood", "Kvarvarande sannolikhet (1–4)", "enum", choices=scale,
+               aliases=("kvarvarande sannolikhet",)),
+        Target("residual_consequence", "Kvarvarande konsekvens (1–4)", "enum", choices=scale,
+               aliases=("kvarvarande konsekvens",)),
+        Target("owner", "Ansvarig (e-post)", "user", aliases=("ansvarig", "ägare"),
+               op_fields=("owner_id",)),
+        Target("review_date", "Följs upp (datum)", "date",
+               aliases=("följs upp", "uppföljning", "omprövas")),
+        *COMMON_TAIL("RSK"),
+    ], create)  # fmt: skip
+
+
 BUILDERS: dict[str, Callable[[], ImportKind]] = {
     "avvikelser": _avvikelser,
+    "lexsarah": _lexsarah,
     "synpunkter": _synpunkter,
     "atgarder": _atgarder,
+    "risker": _risker,
 }
 
 
@@ -307,7 +513,7 @@ def _norm(text: str) -> str:
 
 def guess_mapping(kind: ImportKind, headers: list[str]) -> dict[str, int | None]:
     """Target field -> column index, guessed from the column names."""
-    normalised = [_norm(h) for h in headers]
+    normalised = [_norm(re.sub(r"\s*\*$", "", h)) for h in headers]  # "Enhet *": required
     mapping: dict[str, int | None] = {}
     used: set[int] = set()
     for target in kind.targets:
@@ -498,6 +704,7 @@ def no_notices() -> Iterator[None]:
 
 def _apply(kind: ImportKind, actor: User, result: RowResult, filename: str) -> Item:
     values = dict(result.values)
+    step_values = {name: values.pop(name) for name in kind.step_fields if name in values}
     registered: date | None = values.pop("registered", None)
     closed: date | None = values.pop("closed", None)
     source_ref: str | None = values.pop("source_ref", None)
@@ -514,7 +721,7 @@ def _apply(kind: ImportKind, actor: User, result: RowResult, filename: str) -> I
     if closed is not None and not status:
         raise OperationError("Ange status när avslutsdatum anges.", field="status")
     source = f"{filename} (rad {result.number})"
-    as_history = happened is not None or closed is not None or source_ref
+    as_history = happened is not None or closed is not None or source_ref or step_values
     if as_history and not history.may_record(actor):
         raise OperationError(
             "Bara kvalitetsutvecklare och administratörer kan föra in historik med egna datum "
@@ -549,6 +756,8 @@ def _apply(kind: ImportKind, actor: User, result: RowResult, filename: str) -> I
                 step()
         else:
             step()
+    if kind.steps is not None and step_values:
+        kind.steps(actor, item, step_values, source)
     audit.record(
         actor,
         "imported",
@@ -569,6 +778,9 @@ def _apply(kind: ImportKind, actor: User, result: RowResult, filename: str) -> I
     return item
 
 
+BATCH = 250  # rows per savepoint; a batch with a bad row is run again row by row
+
+
 def _run_rows(
     kind: ImportKind,
     actor: User,
@@ -577,30 +789,83 @@ def _run_rows(
     mapping: dict[str, int | None],
     filename: str,
 ) -> tuple[list[Item], list[RowResult]]:
-    """Every row through the kind's operation, each in a savepoint of its own: a bad row is
-    undone alone and named; the good ones stay in the transaction (one pass, no reloading)."""
+    """Every row through the kind's operation, in one pass. Rows are converted first (every
+    lookup of units, lists and users made once per file), then run in batches, each batch in
+    one savepoint: a savepoint per row cost more than the row itself. When a row of a batch
+    is refused, the batch is undone and run again row by row, each row in a savepoint of its
+    own, so the bad rows are undone alone and named and the good ones stay."""
     lookups = Lookups()
     results: list[RowResult] = []
+    for offset, row in enumerate(rows):
+        if any(c.strip() for c in row):
+            results.append(convert_row(kind, mapping, headers, row, offset + 2, lookups))
     created: list[Item] = []
+    runnable = [r for r in results if r.ok]
     with no_notices():
-        for offset, row in enumerate(rows):
-            if not any(c.strip() for c in row):
-                continue
-            result = convert_row(kind, mapping, headers, row, offset + 2, lookups)
-            if result.ok:
-                try:
-                    with db.session.begin_nested():
-                        item = _apply(kind, actor, result, filename)
-                    result.title = item.title or ""
-                    created.append(item)
-                except OperationError as error:
-                    result.errors.append(
-                        (_column_for(kind, mapping, headers, error.field), error.message)
-                    )
-                except SQLAlchemyError:
-                    result.errors.append(("–", "Raden kunde inte sparas (för långt värde?)."))
-            results.append(result)
+        for start in range(0, len(runnable), BATCH):
+            batch = runnable[start : start + BATCH]
+            made: list[Item] = []
+            try:
+                with _undone_on_error():
+                    for result in batch:
+                        made.append(_apply(kind, actor, result, filename))
+                        result.title = made[-1].title or ""
+            except (OperationError, SQLAlchemyError):
+                made = []
+                for result in batch:
+                    result.title = ""
+                    item = _apply_alone(kind, actor, result, filename, mapping, headers)
+                    if item is not None:
+                        made.append(item)
+            created.extend(made)
     return created, results
+
+
+@contextmanager
+def _undone_on_error() -> Iterator[None]:
+    """A savepoint whose rows, if it is rolled back, also leave the session: SQLAlchemy keeps
+    rows that were flushed in a released inner savepoint (an operation's transaction())
+    in the identity map after the outer one rolls back, and the database then gives their
+    ids to the next rows."""
+    session = db.session()
+    made: list[Any] = []
+
+    def persisted(sess: Any, instance: Any) -> None:
+        made.append(instance)
+
+    event.listen(session, "pending_to_persistent", persisted)
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        for instance in made:
+            if instance in session:
+                session.expunge(instance)
+        raise
+    finally:
+        event.remove(session, "pending_to_persistent", persisted)
+
+
+def _apply_alone(
+    kind: ImportKind,
+    actor: User,
+    result: RowResult,
+    filename: str,
+    mapping: dict[str, int | None],
+    headers: list[str],
+) -> Item | None:
+    """One row in a savepoint of its own; a refusal is named on the row."""
+    try:
+        with _undone_on_error():
+            item = _apply(kind, actor, result, filename)
+    except OperationError as error:
+        result.errors.append((_column_for(kind, mapping, headers, error.field), error.message))
+        return None
+    except SQLAlchemyError:
+        result.errors.append(("–", "Raden kunde inte sparas (för långt värde?)."))
+        return None
+    result.title = item.title or ""
+    return item
 
 
 def check_rows(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from kvalitet.api import importer, tokens
+from kvalitet.api import import_templates, importer, tokens
 from kvalitet.api.forms import PreviewForm, RevokeForm, TokenForm, UploadForm
 from kvalitet.api.models import ApiToken
 from kvalitet.api.routes import api
@@ -105,6 +105,23 @@ def import_start() -> Any:
     elif form.is_submitted():
         status = 422
     return render_template("api/import_start.html", form=form, kinds=kinds), status
+
+
+@bp.route("/import/mall/<kind_key>.<fmt>")
+@login_required
+def import_template(kind_key: str, fmt: str) -> Any:
+    """The import template of a kind: Excel with allowed values, or CSV."""
+    kind = next((k for k in _kinds_for_user() if k.key == kind_key), None)
+    if kind is None or fmt not in ("xlsx", "csv"):
+        abort(404)
+    if fmt == "xlsx":
+        data = import_templates.template_xlsx(kind, current_user)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data = import_templates.template_csv(kind, current_user)
+        mimetype = "text/csv; charset=utf-8"
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="importmall-{kind.key}.{fmt}"'})  # fmt: skip
 
 
 def _mapping_from_form(kind: importer.ImportKind, headers: list[str]) -> dict[str, int | None]:

@@ -536,7 +536,7 @@ def improvement_clause() -> Any:
 
 def table_labels() -> bool:
     """Reference numbers and status labels in the action tables (RAPPORT_TABLE_LABELS)."""
-    return bool(current_app.config.get("RAPPORT_TABLE_LABELS", True))
+    return bool(current_app.config.get("RAPPORT_TABLE_LABELS", False))
 
 
 def action_cell(a: dict[str, Any]) -> str:
@@ -649,6 +649,19 @@ def arets_atgarder(root: Unit, period: Period) -> Block:
 
 
 # --- narratives ------------------------------------------------------------------------------
+
+
+OWN_NUMBER = re.compile(r"^\d+(\.\d+)*\.?\s")
+
+
+def own_numbers_kept(blocks: list[Block]) -> list[Block]:
+    """A heading of another module's chapter that carries its own number (a goal's "1.2
+    Ökad trygghet") is not numbered again: it printed "3.1 1.2 Ökad trygghet"."""
+    for block in blocks:
+        heading = block.get("t") == "h" and int(block.get("level", 1)) > 1
+        if heading and OWN_NUMBER.match(str(block.get("text", ""))):
+            block["nonum"] = True
+    return blocks
 
 
 def narrative_blocks(text: Berattelsetext | None, level: int, heading: str) -> list[Block]:
@@ -794,7 +807,7 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
         blocks.append(ul(flags))
 
     for chapter in CHAPTERS:
-        blocks += chapter(root, period)
+        blocks += own_numbers_kept(chapter(root, period))
 
     # 3. One chapter per avdelning
     for avd in avdelningar:
@@ -803,11 +816,15 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
         blocks.append(h(2, "Analys och slutsatser", f"{anchor}-analys"))
         for area in area_list:
             blocks += narrative_blocks(texts.get((avd.id, BlockTyp.OMRADE, area.id)), 3, area.name)
-        blocks += narrative_blocks(
-            texts.get((avd.id, BlockTyp.FORBATTRINGSOMRADEN, None)),
-            3,
-            "Identifierade förbättringsområden",
-        )
+            # "Identifierade förbättringsområden" under each quality area, as the
+            # förvaltningar's own reports have it.
+            per_area = texts.get((avd.id, BlockTyp.FORBATTRINGSOMRADEN, area.id))
+            if per_area is not None:
+                blocks += narrative_blocks(per_area, 4, "Identifierade förbättringsområden")
+        # A report started before the areas had their own: the one text for the avdelning.
+        whole = texts.get((avd.id, BlockTyp.FORBATTRINGSOMRADEN, None))
+        if whole is not None:
+            blocks += narrative_blocks(whole, 3, "Identifierade förbättringsområden")
         for section in ANALYSIS_SECTIONS:
             blocks += section(avd, period)
         blocks += facts_blocks(avd, period, sources, cache, anchor, decided, appendix)

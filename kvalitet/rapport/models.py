@@ -103,7 +103,8 @@ class Berattelsetext(Item):
     @property
     def heading(self) -> str:
         if self.block_typ == BlockTyp.FORBATTRINGSOMRADEN:
-            return "Identifierade förbättringsområden"
+            name = "Identifierade förbättringsområden"
+            return f"{name}: {self.area.name}" if self.area else name
         return self.area.name if self.area else "Analys"
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, NotFound, OperationError
-from kvalitet.core.periods import current_quality_year, quality_year
+from kvalitet.core.periods import Period, current_quality_year, quality_year
 from kvalitet.core.permissions import RIGHTS, can, holds_role_over, role_paths
 from kvalitet.core.pii import check_text
 from kvalitet.core.roles import CHEF_ROLES, Role
@@ -106,8 +106,8 @@ def _owner_for(unit: Unit, fallback: User | None) -> User | None:
 
 def ensure_texts(rapport: Kvalitetsberattelse, actor: User | None) -> list[Berattelsetext]:
     """Order every narrative block the report needs that is not ordered yet: per quality
-    area and "identifierade förbättringsområden" for the förvaltning and each avdelning.
-    Returns the new tasks (added to the session; the caller commits)."""
+    area, and "identifierade förbättringsområden" for the förvaltning and under each quality
+    area of each avdelning. Returns the new tasks (added to the session; the caller commits)."""
     existing = texts_of(rapport)
     period = quality_year(rapport.first_year)
     due = default_due(period)
@@ -117,7 +117,17 @@ def ensure_texts(rapport: Kvalitetsberattelse, actor: User | None) -> list[Berat
         owner = _owner_for(unit, actor)
         wanted: list[tuple[str, int | None, str]] = [
             (BlockTyp.OMRADE, a.id, a.name) for a in area_list
-        ] + [(BlockTyp.FORBATTRINGSOMRADEN, None, "Identifierade förbättringsområden")]
+        ]
+        if unit.id == rapport.unit_id or (unit.id, BlockTyp.FORBATTRINGSOMRADEN, None) in existing:
+            # The förvaltning's own, once (and an avdelning's of a report started before
+            # the areas had their own).
+            wanted.append((BlockTyp.FORBATTRINGSOMRADEN, None, "Identifierade förbättringsområden"))
+        else:
+            # An avdelning's förbättringsområden under each quality area.
+            wanted += [
+                (BlockTyp.FORBATTRINGSOMRADEN, a.id, f"Identifierade förbättringsområden, {a.name}")
+                for a in area_list
+            ]
         for typ, area_id, heading in wanted:
             if (unit.id, typ, area_id) in existing:
                 continue
@@ -500,26 +510,44 @@ def verify(version: RapportVersion) -> bool:
 # --- scheduled draft ----------------------------------------------------------------------
 
 
-def compile_scheduled_draft() -> list[Kvalitetsberattelse]:
+def is_frozen(rapport: Kvalitetsberattelse) -> bool:
+    """Whether a version of the report has been frozen (its texts are then done with)."""
+    return bool(
+        db.session.scalar(
+            select(func.count(RapportVersion.id)).where(RapportVersion.rapport_id == rapport.id)
+        )
+    )
+
+
+def compile_scheduled_draft(period: Period | None = None) -> list[Kvalitetsberattelse]:
     """Called by the scheduler when a quality year has closed (inside an app context): for
     each active förvaltning, start the report of the year that just ended (ordering its texts
     as tasks and notifying the writers) and tell the kvalitetsutvecklare that the draft is
-    compiled. Running it again changes nothing."""
-    year = current_quality_year().previous_year()
+    compiled. Running it again changes nothing.
+
+    The scheduler never asks for work in a past or frozen report: a year before the one that
+    just ended (the report that is being written now) is left alone, and so is a report that
+    already has a frozen version (its texts are not ordered again, nobody is notified)."""
+    writing = current_quality_year().previous_year()
+    year = period or writing
+    if year.start < writing.start:
+        return []
     reports = []
     forvaltningar = db.session.scalars(
         select(Unit).where(Unit.kind == UnitKind.FORVALTNING, Unit.active.is_(True))
     ).all()
     for unit in forvaltningar:
-        existed = db.session.scalar(
-            select(func.count(Kvalitetsberattelse.id)).where(
+        existing = db.session.scalar(
+            select(Kvalitetsberattelse).where(
                 Kvalitetsberattelse.unit_id == unit.id,
                 Kvalitetsberattelse.first_year == year.start.year,
             )
         )
+        if existing is not None and is_frozen(existing):
+            continue
         rapport = start_report(None, unit, year.start.year, check=False)
         reports.append(rapport)
-        if not existed:
+        if existing is None:
             with transaction():
                 notify(
                     holders_over(unit, [Role.KVALITETSUTVECKLARE]),

@@ -24,7 +24,11 @@ from kvalitet.items.queries import inbox_counts
 from kvalitet.lexsarah.models import Sektion
 from kvalitet.notify.models import Notification
 from kvalitet.org.operations import grant_role
+from kvalitet.rapport.document import texts_of
+from kvalitet.rapport.models import Kvalitetsberattelse
+from kvalitet.rapport.operations import save_text
 
+FORBATTRING = "Överlämningen mellan dag och kväll behöver en gemensam rutin."
 YEAR = "2024/25"  # 2024-09-01 – 2025-08-31 (the quality year starts in September)
 LONG = ("Införa en gemensam rutin för överlämning mellan dag- och kvällspersonal där varje "
         "brukares läkemedel, pågående insatser och kontaktpersoner gås igenom muntligt och "
@@ -60,6 +64,19 @@ SYNPUNKTER = [
     ["2025-02-11", "Enhet A2", "Maten", "Klagomål", "Avslutad", "2025-03-01"],
     ["2025-04-01", "Enhet A2", "Fler aktiviteter", "Synpunkt", "Avslutad", "2025-04-15"],
     ["2025-05-05", "Enhet A1", "Tack för hjälpen", "Beröm", "Avslutad", "2025-05-06"],
+]  # fmt: skip
+
+
+LEXSARAH = [
+    ["Källans nummer", "Enhet", "Rubrik", "Vad hände", "Rapporterad (datum)", "Bedömd (datum)",
+     "Bedömning", "Bedömningens motivering", "Utredning (datum)",
+     "Utredningen (sammanfattning)", "Beslut (datum)", "Beslutets utfall",
+     "Allvarligt missförhållande", "Beslutsfattare (e-post)", "Beslutets motivering",
+     "Avslutad (datum)", "Avslutande kommentar"],
+    ["Dnr 2025/12", "Enhet A1", "Händelse", "Vad som hände.", "2025-02-01", "2025-02-01",
+     "Missförhållande", "Utreds.", "2025-02-10", "Uppgift ur utredningen i pärmen.",
+     "2025-03-01", "Ej missförhållande", "nej", "sas.samordnare@test.se", "Motivering.",
+     "2025-03-01", "Avslutat i pärmen."],
 ]  # fmt: skip
 
 
@@ -169,18 +186,33 @@ def test_a_past_year_through_api_and_import_gives_its_report(
         {"outcome": "missforhallande", "allvarligt": True, "decision_date": "2024-11-01"},
         ivo=True,
     )
-    _lexsarah(
-        api,
-        org,
-        "2025-02-01",
-        {"outcome": "ej_missforhallande", "allvarligt": False, "decision_date": "2025-03-01"},
-        ivo=False,
-    )
+    # The second case comes through the import, from its rapport to its avslut.
+    made = _import("lexsarah", org.kvalitet, "lex sarah 2024-25.csv", LEXSARAH)
+    assert [m.status for m in made] == ["avslutad"]
 
     started = api.post("/api/v1/kvalitetsberattelser", json={"unit_id": org.forv.id, "year": YEAR})
     assert started.status_code == 201, started.get_json()
+    # The avdelning's förbättringsområden, written under one quality area.
+    rapport = db.session.get(Kvalitetsberattelse, started.get_json()["id"])
+    area_text = next(t for t in texts_of(rapport).values()
+                     if t.block_unit_id == org.avd_a.id and t.block_typ == "forbattringsomraden"
+                     and t.area is not None and t.area.name == areas[1])  # fmt: skip
+    save_text(org.avdchef_a, area_text, FORBATTRING)
+    db.session.commit()
     doc = api.get(f"/api/v1/kvalitetsberattelser/{started.get_json()['id']}").get_json()
     doc = doc["document"]
+
+    # "Identifierade förbättringsområden" under each quality area of the avdelning, the text
+    # under the area it was written for.
+    avd_a = _chapter(doc, "Avdelning A")
+    heads = [(b["level"], b["text"]) for b in avd_a if b["t"] == "h" and b["level"] >= 3]
+    for name in areas:
+        at = heads.index((3, name))
+        assert heads[at + 1] == (4, "Identifierade förbättringsområden")
+    at = next(i for i, b in enumerate(avd_a) if b["t"] == "h" and b["text"] == areas[1])
+    under = next(i for i in range(at, len(avd_a)) if avd_a[i]["t"] == "h" and
+                 avd_a[i]["level"] == 4)  # fmt: skip
+    assert avd_a[under + 1] == {"t": "p", "text": FORBATTRING}
 
     # The counts equal the loaded data (the appendix's whole förvaltning).
     whole = _appendix(doc, "Hela förvaltningen")
@@ -225,6 +257,9 @@ def test_a_past_year_through_api_and_import_gives_its_report(
     cells = [" ".join(c.text.split()) for t in paragraphs.tables for r in t.rows
              for c in r.cells]  # fmt: skip
     assert words in cells
+    assert FORBATTRING in [p.text for p in paragraphs.paragraphs]
+    assert any(p.text == "Identifierade förbättringsområden" and p.style.name == "Heading 4"
+               for p in paragraphs.paragraphs)  # fmt: skip
     pdf = web.get(f"/kvalitetsberattelse/{rapport_id}/utkast.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     (tmp_path / "r.pdf").write_bytes(pdf.data)
@@ -232,6 +267,7 @@ def test_a_past_year_through_api_and_import_gives_its_report(
                           capture_output=True, text=True, check=True).stdout  # fmt: skip
     flat = " ".join(text.replace("-\n", "").split())
     assert flat.count("så att ingen uppgift tappas bort när personalen byts.") >= 5
+    assert FORBATTRING in flat
     if os.environ.get("KVALITET_KEEP_PDF"):
         (Path(os.environ["KVALITET_KEEP_PDF"])).write_bytes(pdf.data)
 
@@ -247,6 +283,15 @@ def test_a_past_year_through_api_and_import_gives_its_report(
     assert db.session.scalar(select(func.count(Notification.id)).where(
         Notification.item_id.is_(None), ~Notification.message.contains("kvalitetsberättelse")
     )) == 0  # fmt: skip
+
+
+def _chapter(doc: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    blocks = doc["blocks"]
+    start = next(i for i, b in enumerate(blocks) if b["t"] == "h" and b["level"] == 1
+                 and b["text"] == name)  # fmt: skip
+    end = next((i for i in range(start + 1, len(blocks)) if blocks[i]["t"] == "h"
+                and blocks[i]["level"] == 1), len(blocks))  # fmt: skip
+    return blocks[start:end]
 
 
 def _appendix(doc: dict[str, Any], name: str) -> list[dict[str, Any]]:

@@ -63,8 +63,19 @@ def test_known_dataset_numbers_tables_and_previous_year(app, org, monkeypatch):
     rows = {r[0].split(" (")[0]: r for r in earlier["rows"]}
     assert set(rows) == {"Ny introduktionsrutin", "Checklista vid hembesök",
                          "Gemensam mall för utredningar"}  # fmt: skip
-    assert rows["Ny introduktionsrutin"][1] == "Genomförd: Rutinen infördes i januari"
+    # By default the cells hold exactly what people wrote (RAPPORT_TABLE_LABELS False).
+    assert rows["Ny introduktionsrutin"][0] == "Ny introduktionsrutin"
+    assert rows["Ny introduktionsrutin"][1] == "Rutinen infördes i januari"
     assert rows["Ny introduktionsrutin"][2] == "Färre dokumentationsbrister"
+    assert rows["Checklista vid hembesök"][1:] == ["", ""]
+    # With the setting on, reference numbers, the status and the placeholder are added.
+    app.config["RAPPORT_TABLE_LABELS"] = True
+    labelled = table_of(chapter(compile_document(rapport, org.kvalitet), "Avdelning A"),
+                        "Förbättringsarbetet sedan förra uppföljningen")  # fmt: skip
+    app.config["RAPPORT_TABLE_LABELS"] = False
+    rows = {r[0].split(" (")[0]: r for r in labelled["rows"]}
+    assert rows["Ny introduktionsrutin"][0].startswith("Ny introduktionsrutin (ATG-")
+    assert rows["Ny introduktionsrutin"][1] == "Genomförd: Rutinen infördes i januari"
     assert rows["Checklista vid hembesök"][1] == "Pågår"
     assert rows["Gemensam mall för utredningar"][1] == "Påbörjad"
     assert "inte följd upp" in rows["Checklista vid hembesök"][2]
@@ -130,9 +141,12 @@ def test_narratives_are_tasks_and_missing_texts_are_seen(app, org, monkeypatch):
     rapport = ops.start_report(org.kvalitet, org.forv, YEAR)
     n_areas = len(area_names())
     texts = db.session.query(Berattelsetext).filter_by(rapport_id=rapport.id).all()
-    # Per quality area plus "identifierade förbättringsområden", for the förvaltning and
-    # each of the two avdelningar.
-    assert len(texts) == 3 * (n_areas + 1)
+    # Per quality area, and "identifierade förbättringsområden": once for the förvaltning,
+    # under each quality area for each of the two avdelningar.
+    assert len(texts) == (n_areas + 1) + 2 * (2 * n_areas)
+    forbattring = [t for t in texts if t.unit_id == org.avd_a.id
+                   and t.block_typ == "forbattringsomraden"]  # fmt: skip
+    assert sorted(t.area.name for t in forbattring) == sorted(area_names())
     mine = [t for t in texts if t.unit_id == org.avd_a.id]
     assert {t.owner_id for t in mine} == {org.avdchef_a.id}
     assert all(t.due_date and t.status == TextStatus.EJ_PABORJAD for t in texts)
@@ -158,6 +172,19 @@ def test_narratives_are_tasks_and_missing_texts_are_seen(app, org, monkeypatch):
     assert paragraphs[:2] == ["Första stycket.", "Andra stycket."]
     assert any(b["t"] == "note" and b["text"].startswith("Texten saknas (Avd Chef A")
                for b in avd_a)  # fmt: skip
+    # "Identifierade förbättringsområden" follows each quality area's analysis, one level
+    # below it; each area's text is its own.
+    headings = [(b["level"], b["text"]) for b in avd_a if b["t"] == "h" and b["level"] >= 3]
+    expected = []
+    for name in area_names():
+        expected += [(3, name), (4, "Identifierade förbättringsområden")]
+    assert headings[: len(expected)] == expected
+    first_area = next(t for t in forbattring if t.area.name == area_names()[0])
+    ops.save_text(org.avdchef_a, first_area, "Rutinen för överlämning ska ses över.")
+    avd_a = chapter(compile_document(rapport), "Avdelning A")
+    at = next(i for i, b in enumerate(avd_a) if b["t"] == "h" and b["level"] == 4)
+    assert avd_a[at + 1]["text"] == "Rutinen för överlämning ska ses över."
+    assert "num" not in avd_a[at]  # headings are numbered to three levels
 
 
 def test_real_stats_modules_fill_every_chapter(app, org):
@@ -175,3 +202,29 @@ def test_real_stats_modules_fill_every_chapter(app, org):
         if load_stats(module) is not None:
             key = table_of(full_a, f"{title}: nyckeltal")
             assert key["columns"][1:3] == ["2025/26", "2024/25"]
+
+
+def test_a_chapter_heading_with_its_own_number_is_not_numbered_twice(app, org, monkeypatch):
+    """Goal headings carry the plan's number ("1.2 Ökad trygghet"); the report printed
+    "3.1 1.2 Ökad trygghet" in its headings and table of contents."""
+    from kvalitet.rapport import document
+    from kvalitet.rapport.document import h
+    from kvalitet.rapport.layout import heading_text, toc_entries
+
+    use_only(monkeypatch)
+    chapter_blocks = [
+        h(1, "Måluppföljning", "maluppfoljning"),
+        h(2, "1.2 Ökad trygghet", "mal-1"),
+        h(2, "Sammanfattning", "mal-s"),
+    ]
+    monkeypatch.setattr(
+        document, "CHAPTERS", [lambda root, period: [dict(b) for b in chapter_blocks]]
+    )
+    rapport = ops.start_report(org.kvalitet, org.forv, YEAR)
+    doc = compile_document(rapport)
+    printed = [heading_text(b) for b in toc_entries(doc["blocks"])]
+    assert "1.2 Ökad trygghet" in printed
+    assert not any(t.endswith(" 1.2 Ökad trygghet") for t in printed), printed
+    chapter_at = printed.index(next(t for t in printed if t.endswith("Måluppföljning")))
+    assert printed[chapter_at].split()[0].isdigit()  # the chapter itself keeps its number
+    assert printed[chapter_at + 2].split()[0].count(".") == 1  # "3.1 Sammanfattning"

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from kvalitet.core import clock
 from kvalitet.core.roles import Role
 from kvalitet.extensions import db
+from kvalitet.items.models import QualityArea
 from kvalitet.notify.models import Notification
 from kvalitet.org.models import UnitKind
 from kvalitet.org.operations import create_unit
@@ -284,3 +285,37 @@ def test_details_and_own_template(app, org, report, login_as, tmp_path):
     # Someone who may not manage the report cannot upload.
     chef = login_as(org.chef_b1)
     assert chef.post(f"/kvalitetsberattelse/{report.id}/mall", data={}).status_code == 404
+
+
+def test_the_scheduler_never_asks_for_work_in_a_frozen_or_past_report(app, org, monkeypatch):
+    """Issue 19: on its first start the scheduler ordered texts in a two-year-old, frozen
+    report. A frozen report of the year that just closed is left alone, and so is any year
+    before it; the year that just closed still gets its draft."""
+    use_only(monkeypatch)
+    clock.freeze(datetime(2026, 9, 1, 6, 0))
+    # The report of 2025/26 (the year that just closed) was already written and frozen.
+    report = ops.start_report(org.kvalitet, org.forv, 2025)
+    ops.freeze(org.kvalitet, report, confirm=True, reason="Skriven utanför Kvalitet")
+    texts_before = db.session.query(Berattelsetext).count()
+    notes_before = db.session.query(Notification).count()
+    # A quality area added after freezing: ordering the texts again would ask for new ones.
+    db.session.add(QualityArea(name="Nytt område efter frysningen", sort_order=99))
+    db.session.commit()
+
+    assert ops.compile_scheduled_draft() == []
+    assert db.session.query(Berattelsetext).count() == texts_before  # nothing re-ordered
+    assert db.session.query(Notification).count() == notes_before
+
+    # A past year (two years back) given by the årshjul's caller: nothing at all.
+    from kvalitet.core.periods import quality_year
+
+    assert ops.compile_scheduled_draft(quality_year(2024)) == []
+    assert db.session.query(Kvalitetsberattelse).count() == 1
+    assert db.session.query(Notification).count() == notes_before
+
+    # The year that just closed, not frozen, in another förvaltning: its draft is made.
+    namnd2 = create_unit(None, "Nämnd 2", UnitKind.NAMND, None)
+    create_unit(None, "Förvaltning 2", UnitKind.FORVALTNING, namnd2)
+    db.session.commit()
+    made = ops.compile_scheduled_draft(quality_year(2025))
+    assert [(r.unit.name, r.first_year) for r in made] == [("Förvaltning 2", 2025)]
