@@ -21,7 +21,6 @@ from kvalitet.core.web import apply_operation_error, arg_date, arg_int, form_ver
 from kvalitet.extensions import db
 from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
 from kvalitet.items.models import Item, QualityArea, item_quality_area
-from kvalitet.items.steps import fresh, page_form
 from kvalitet.items.queries import (
     detail_url,
     in_subtree,
@@ -30,6 +29,7 @@ from kvalitet.items.queries import (
     text_match,
     visible_links,
 )
+from kvalitet.items.steps import fresh, page_form
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import people_near, unit_choices
 

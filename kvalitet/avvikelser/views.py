@@ -45,6 +45,7 @@ from kvalitet.core.permissions import (
 )
 from kvalitet.core.web import apply_operation_error, arg_date, arg_int, form_version
 from kvalitet.extensions import db
+from kvalitet.items.areas import area_table
 from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import (
@@ -54,8 +55,8 @@ from kvalitet.items.queries import (
     paginate,
     text_match,
 )
-from kvalitet.items.steps import fresh, page_form, run_step
 from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, risk_level
+from kvalitet.items.steps import fresh, page_form, run_step
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import people_near, unit_choices
 
@@ -441,6 +442,7 @@ def stats() -> Any:
         read_only=read_only,
         by_sex=(current["by_sex"], previous["by_sex"]),
         by_age=(current["by_age"], previous["by_age"]),
+        by_area=area_table("AVV", root, period, detail),
         units=unit_choices(units=list(scope_units)),
         years=recent_quality_years(5),
     )

@@ -10,14 +10,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from kvalitet.core import uow
-from kvalitet.core.errors import ConflictError, OperationError
+from kvalitet.core.errors import ConflictError, Forbidden, OperationError
 from kvalitet.core.permissions import require, role_paths
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.web import form_version
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items import operations
-from kvalitet.items.models import Attachment, Item
+from kvalitet.items.models import Attachment, Item, QualityArea
 from kvalitet.items.queries import (
     detail_url,
     inbox_counts,
@@ -164,6 +164,39 @@ def cancel(item_id: int) -> Any:
         flash(exc.message, "danger")
     else:
         flash(f"{item.ref} är makulerat.", "success")
+    return _back(item)
+
+
+@bp.app_template_global("quality_area_choices")
+def quality_area_choices(item: Item) -> list[QualityArea]:
+    """The active kvalitetsområden, and any deactivated one the item still has."""
+    have = [q.id for q in item.quality_areas]
+    return list(
+        db.session.scalars(
+            select(QualityArea)
+            .where(QualityArea.active.is_(True) | QualityArea.id.in_(have))
+            .order_by(QualityArea.sort_order, QualityArea.name)
+        )
+    )
+
+
+@bp.route("/arende/<int:item_id>/kvalitetsomraden", methods=["POST"])
+@login_required
+def quality_areas(item_id: int) -> Any:
+    item: Item = load_item(item_id, current_user)
+    try:
+        operations.change_quality_areas(
+            item,
+            current_user,
+            operations.parse_area_ids(request.form.getlist("quality_area_ids")),
+            expected_version=form_version(),
+        )
+    except (ConflictError, Forbidden):
+        raise  # the conflict page (409) or the refusal (403), not a flash
+    except OperationError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash("Kvalitetsområdena är sparade.", "success")
     return _back(item)
 
 

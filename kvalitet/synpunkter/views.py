@@ -36,6 +36,7 @@ from kvalitet.core.permissions import (
 from kvalitet.core.web import error_page, form_version
 from kvalitet.core.workflow import available_transitions, check_transition
 from kvalitet.extensions import db, limiter
+from kvalitet.items.areas import area_table
 from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import load_item, paginate, visible_links
@@ -435,6 +436,7 @@ def stats() -> Any:
         period=period,
         years=recent_quality_years(),
         read_only=read_only,
+        by_area=area_table("SYN", root, period, detail),
     )
 
 
