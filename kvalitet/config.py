@@ -183,8 +183,9 @@ class Defaults:
     # Days from the report to the chef's investigation due date of an avvikelse (the
     # "skyndsamt" of DOMAIN.md §5.1; 14 days as for a lex Sarah utredning). 0 = no due date.
     AVVIKELSE_UTREDNING_DAGAR = 14
-    # The municipality's logo on the public e-tjänst: an https:// address or a path under
-    # instance/static/ (e.g. "logo.png"). Empty: no logo. Its alt text is ORGANISATION_NAME.
+    # The municipality's logo on the public e-tjänst: a file under instance/static/ (e.g.
+    # "logo.png") or a path on this site ("/static/..."); not another site's address (the
+    # CSP allows own images only). Empty: no logo. Its alt text is ORGANISATION_NAME.
     KOMMUN_LOGO_URL = ""
 
     # --- rate limits --------------------------------------------------------------------

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -74,14 +85,41 @@ def _back(item: Item) -> Any:
     return redirect(detail_url(item))
 
 
+def _refused(item: Item, form: str, exc: OperationError) -> Any:
+    """A refused form of the shared panel: the case page again, with the typed input kept
+    and the message next to the field (`panel_error`), nothing saved; its other forms show
+    their values as usual. A kind whose case page takes POSTs itself (a form of its own on the
+    same address) gets the message at the top and the case page instead."""
+    db.session.rollback()
+    item = load_item(item.id, current_user)
+    endpoint = item.spec.endpoint
+    methods = {m for rule in current_app.url_map.iter_rules(endpoint) for m in rule.methods or ()}
+    if "POST" in methods:
+        flash(exc.message, "danger")
+        return _back(item)
+    g.panel_error = (form, exc.message)
+    response = make_response(current_app.view_functions[endpoint](ref=item.ref))
+    response.status_code = 403 if isinstance(exc, Forbidden) else 422
+    return response
+
+
+@bp.app_template_global("panel_error")
+def panel_error(form: str) -> str | None:
+    """The message of the panel's form `form` when it was just refused (see `_refused`)."""
+    refused = g.get("panel_error")
+    return refused[1] if refused and refused[0] == form else None
+
+
 @bp.route("/arende/<int:item_id>/kommentar", methods=["POST"])
 @login_required
 def comment(item_id: int) -> Any:
     item: Item = load_item(item_id, current_user)
     try:
         operations.add_comment(item, current_user, request.form.get("body", ""))
+    except Forbidden:
+        raise
     except OperationError as exc:
-        flash(exc.message, "danger")
+        return _refused(item, "comment", exc)
     else:
         flash("Kommentaren är sparad.", "success")
     return _back(item)
@@ -103,12 +141,11 @@ def link(item_id: int) -> Any:
         )
     except OperationError as exc:
         # Do not reveal whether an invisible item exists.
-        message = (
-            exc.message
-            if exc.status_code != 404
-            else ("Hittar inget ärende med det numret som du har tillgång till.")
-        )
-        flash(message, "danger")
+        if isinstance(exc, Forbidden):
+            raise
+        if exc.status_code == 404:
+            exc = OperationError("Hittar inget ärende med det numret som du har tillgång till.")
+        return _refused(item, "link", exc)
     else:
         flash(f"Kopplade {target.ref}.", "success")
     return _back(item)
@@ -160,8 +197,10 @@ def cancel(item_id: int) -> Any:
     item: Item = load_item(item_id, current_user)
     try:
         operations.cancel_item(item, current_user, request.form.get("reason", ""), form_version())
+    except (ConflictError, Forbidden):
+        raise
     except OperationError as exc:
-        flash(exc.message, "danger")
+        return _refused(item, "cancel", exc)
     else:
         flash(f"{item.ref} är makulerat.", "success")
     return _back(item)
@@ -194,7 +233,7 @@ def quality_areas(item_id: int) -> Any:
     except (ConflictError, Forbidden):
         raise  # the conflict page (409) or the refusal (403), not a flash
     except OperationError as exc:
-        flash(exc.message, "danger")
+        return _refused(item, "areas", exc)
     else:
         flash("Kvalitetsområdena är sparade.", "success")
     return _back(item)
@@ -215,7 +254,7 @@ def transition(item_id: int, name: str) -> Any:
     except ConflictError:
         raise  # someone took a step first: the conflict page (409), not a flash
     except OperationError as exc:
-        flash(exc.message, "danger")
+        return _refused(item, f"step:{name}", exc)
     else:
         flash(f"{item.ref}: {item.status_label}.", "success")
     return _back(item)

@@ -45,6 +45,10 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired("Beskriv vad det gäller."), Length(max=10000)],
         render_kw={"rows": 5, "maxlength": 10000},
     )
+    title = StringField(
+        "Rubrik (kort)",
+        validators=[Optional(), Length(max=200, message="Högst 200 tecken.")],
+    )
     health_care = BooleanField("Gäller hälso- och sjukvård (svar inom fyra veckor)")
     anonymous = BooleanField("Anonym (inget svar ska lämnas)")
     contact_name = StringField("Namn", validators=[Optional(), Length(max=200)])
@@ -62,6 +66,10 @@ class OralForm(FlaskForm):
         "Vad sades?",
         validators=[DataRequired("Beskriv kort vad som sades."), Length(max=10000)],
         render_kw={"rows": 4, "maxlength": 10000},
+    )
+    title = StringField(
+        "Rubrik (kort)",
+        validators=[Optional(), Length(max=200, message="Högst 200 tecken.")],
     )
     anonymous = BooleanField("Personen vill inte ha svar", default=True)
     contact_info = StringField(
@@ -106,6 +114,10 @@ class PublicForm(FlaskForm):
         "Berätta vad det gäller",
         validators=[DataRequired("Skriv vad du vill berätta.")],
         render_kw={"rows": 7},
+    )
+    title = StringField(
+        "Rubrik (kort)",
+        validators=[Optional(), Length(max=200, message="Högst 200 tecken.")],
     )
     name = StringField(
         "Ditt namn (frivilligt)",

@@ -35,6 +35,7 @@ from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ItemLink, LinkType, ListEntry, RefCounter
 from kvalitet.items.operations import link_items, new_item
+from kvalitet.items.titles import propose_title
 from kvalitet.notify.operations import notify
 from kvalitet.org.models import Unit
 from kvalitet.org.operations import chefs_of, holders_over
@@ -63,6 +64,7 @@ DEFAULTS: dict[str, Any] = {
 DIARIE_COUNTER = "SYN-DNR"
 MAX_TEXT = 10000
 MAX_CONTACT = 200
+MAX_TITLE = 200
 
 
 def setting(key: str) -> Any:
@@ -169,10 +171,13 @@ def _received(value: date | None) -> date:
     return day
 
 
-def _title(typ: str, description: str) -> str:
-    first = " ".join(description.split())
-    if len(first) > 70:
-        first = first[:70].rsplit(" ", 1)[0] + " …"
+def _title(typ: str, description: str, title: str = "") -> str:
+    """The short title the person wrote, or one proposed from the description's first
+    words, after the kind ("Klagomål: Svårt att nå handläggaren")."""
+    title = _text(title, "title", required=False, limit=MAX_TITLE, label="rubrik")
+    if title:
+        return title
+    first = propose_title(description)
     return f"{SynpunktTyp(typ).label}: {first}" if first else SynpunktTyp(typ).label
 
 
@@ -194,6 +199,7 @@ def _create(actor: User | None, unit: Unit, status: str, **fields: Any) -> Synpu
                          limit=MAX_CONTACT, label="kontaktuppgifter")  # fmt: skip
     if anonymous:
         contact_name = contact_info = ""
+    title = _title(typ, description, fields.pop("title", "") or "")
     received = _received(fields.pop("received_date", None))
     theme_id = _theme(fields.pop("theme_id", None))
     chefs = chefs_of(unit)
@@ -202,7 +208,7 @@ def _create(actor: User | None, unit: Unit, status: str, **fields: Any) -> Synpu
     item = new_item(
         Synpunkt,
         actor,
-        title=_title(typ, description),
+        title=title,
         description=description,
         unit_id=unit.id,
         unit=unit,
@@ -252,6 +258,7 @@ def register(
     contact_name: str = "",
     contact_info: str = "",
     health_care: bool = False,
+    title: str = "",
 ) -> Synpunkt:
     """Register a synpunkt that came in by letter, e-mail, phone, visit or at a meeting. It
     gets a diarienummer and goes straight to the unit's chef (status "mottagen")."""
@@ -260,7 +267,7 @@ def register(
             actor, unit, SynpunktStatus.MOTTAGEN, typ=typ, kalla=kalla, kanal=kanal,
             description=description, received_date=received_date, theme_id=theme_id,
             anonymous=anonymous, contact_name=contact_name, contact_info=contact_info,
-            health_care=health_care,
+            health_care=health_care, title=title,
         )  # fmt: skip
         _notify_unit(item)
     return item
@@ -277,12 +284,13 @@ def register_oral(
     anonymous: bool = True,
     contact_name: str = "",
     contact_info: str = "",
+    title: str = "",
 ) -> Synpunkt:
     """Quick registration by any employee of a synpunkt given orally at a meeting (today)."""
     return register(
         actor, unit=unit, typ=typ, kalla=kalla, kanal=Kanal.MUNTLIGT, description=description,
         theme_id=theme_id, anonymous=anonymous, contact_name=contact_name,
-        contact_info=contact_info,
+        contact_info=contact_info, title=title,
     )  # fmt: skip
 
 
@@ -326,6 +334,7 @@ def public_submit(
     name: str = "",
     contact: str = "",
     kalla: str = Kalla.BRUKARE,
+    title: str = "",
 ) -> Synpunkt:
     """A submission through the public e-tjänst (no user). It lands in the registrator's
     queue (status "inkommen"). unit_id None or "" means "vet inte"."""
@@ -349,7 +358,7 @@ def public_submit(
         item = _create(
             None, unit, SynpunktStatus.INKOMMEN, typ=typ, kalla=kalla, kanal=Kanal.E_TJANST,
             description=description, anonymous=not (name or contact), contact_name=name,
-            contact_info=contact, public_submission=True,
+            contact_info=contact, public_submission=True, title=title,
         )  # fmt: skip
         registrators = holders_over(unit, [Role.REGISTRATOR])
         notify(
@@ -367,7 +376,7 @@ def public_submit(
 
 CLASSIFY_FIELDS = (
     "unit_id", "typ", "kalla", "kanal", "theme_id", "received_date", "health_care",
-    "anonymous", "contact_name", "contact_info", "description",
+    "anonymous", "contact_name", "contact_info", "description", "title",
 )  # fmt: skip
 
 
@@ -415,6 +424,8 @@ def classify(
         if "description" in changes:
             item.description = _text(changes["description"], "description", required=True,
                                      limit=MAX_TEXT, label="vad det gäller")  # fmt: skip
+        if "title" in changes:
+            item.title = _title(item.typ, item.description, changes["title"] or "")
         if item.anonymous:
             item.contact_name = item.contact_info = ""
         if item.answered_date is not None:

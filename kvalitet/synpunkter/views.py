@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -223,6 +226,7 @@ def new() -> Any:
                     received_date=form.received_date.data, theme_id=form.theme_id.data,
                     anonymous=form.anonymous.data, contact_name=form.contact_name.data,
                     contact_info=form.contact_info.data, health_care=form.health_care.data,
+                    title=form.title.data or "",
                 )  # fmt: skip
             except OperationError as exc:
                 apply_errors(form, exc)
@@ -250,6 +254,7 @@ def oral() -> Any:
                 current_user, unit=unit, typ=form.typ.data, kalla=form.kalla.data,
                 description=form.description.data, theme_id=form.theme_id.data,
                 anonymous=form.anonymous.data, contact_info=form.contact_info.data,
+                title=form.title.data or "",
             )  # fmt: skip
         except OperationError as exc:
             apply_errors(form, exc)
@@ -485,7 +490,7 @@ def public() -> Any:
             item = ops.public_submit(
                 unit_id=form.unit_id.data, typ=form.typ.data, kalla=form.kalla.data,
                 description=form.description.data or "", name=form.name.data or "",
-                contact=form.contact.data or "",
+                contact=form.contact.data or "", title=form.title.data or "",
             )  # fmt: skip
         except OperationError as exc:
             apply_errors(form, exc)
@@ -494,7 +499,39 @@ def public() -> Any:
             session[RECEIPT_KEY] = item.id
             return redirect(url_for("synpunkter.public_receipt"))
     status = 422 if request.method == "POST" else 200
-    return render_template("synpunkter/public.html", form=form, limit=limit), status
+    return render_template(
+        "synpunkter/public.html", form=form, limit=limit, logo_url=_logo_url()
+    ), status
+
+
+def _logo_path() -> Path | None:
+    """KOMMUN_LOGO_URL as a file under instance/static/ (not a path on the site), if it is
+    one."""
+    value = str(current_app.config.get("KOMMUN_LOGO_URL") or "").strip()
+    if not value or value.startswith("/") or "://" in value:
+        return None
+    folder = (Path(current_app.instance_path) / "static").resolve()
+    path = (folder / value).resolve()
+    return path if path.is_relative_to(folder) and path.is_file() else None
+
+
+def _logo_url() -> str:
+    """The municipality's logo on the e-tjänst: a path on this site ("/static/logo.svg") as
+    it is, a file under instance/static/ through `public_logo`; empty setting or a missing
+    file: no logo. Another site's address is not used: the pages' Content-Security-Policy
+    allows images from this site only (img-src 'self')."""
+    value = str(current_app.config.get("KOMMUN_LOGO_URL") or "").strip()
+    if value.startswith("/") and not value.startswith("//"):
+        return value
+    return url_for("synpunkter.public_logo") if _logo_path() else ""
+
+
+@bp.route("/lamna/logo")
+def public_logo() -> Any:
+    path = _logo_path()
+    if path is None:
+        abort(404)
+    return send_file(path, max_age=3600)
 
 
 @bp.route("/lamna/tack")
