@@ -23,6 +23,7 @@ from sqlalchemy import select
 from kvalitet.core import uow
 from kvalitet.core.errors import ConflictError, Forbidden, OperationError
 from kvalitet.core.permissions import require, role_paths
+from kvalitet.core.registry import kind_spec
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.web import form_version
 from kvalitet.core.workflow import run_transition
@@ -92,7 +93,7 @@ def _refused(item: Item, form: str, exc: OperationError) -> Any:
     same address) gets the message at the top and the case page instead."""
     db.session.rollback()
     item = load_item(item.id, current_user)
-    endpoint = item.spec.endpoint
+    endpoint: str = kind_spec(item.kind).endpoint
     methods = {m for rule in current_app.url_map.iter_rules(endpoint) for m in rule.methods or ()}
     if "POST" in methods:
         flash(exc.message, "danger")

@@ -50,7 +50,8 @@ def test_staff_forms_take_a_title_and_link_to_help(org, login_as):  # type: igno
     assert "Rubrik (kort)" in page and 'href="/hjalp/synpunkt"' in page
     response = med.post("/synpunkter/muntlig", {
         "unit_id": str(org.a1.id), "typ": "forslag", "kalla": "brukare", "theme_id": "",
-        "description": "Fler aktiviteter på helgerna. Gärna utomhus.", "anonymous": "y"})  # fmt: skip
+        "description": "Fler aktiviteter på helgerna. Gärna utomhus.",
+        "anonymous": "y"})  # fmt: skip
     assert response.status_code == 302
     written, oral = _items()
     assert written.title == "Lång väntan på besked"
