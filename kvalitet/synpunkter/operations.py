@@ -162,6 +162,40 @@ def _theme(theme_id: Any) -> int | None:
     return ident
 
 
+def _themes(theme_ids: Any, theme_id: Any = None) -> list[ListEntry]:
+    """The themes of a synpunkt from `theme_ids` (a list) or, as before, one `theme_id`;
+    in the list's order. Unknown values are refused at the field."""
+    if theme_ids is None:
+        theme_ids = [] if _theme(theme_id) is None else [theme_id]
+    if not isinstance(theme_ids, list | tuple | set):
+        raise OperationError("Ange teman som en lista.", field="theme_ids")
+    wanted = set()
+    for value in theme_ids:
+        if isinstance(value, bool):
+            raise OperationError("Okänt tema.", field="theme_ids")
+        try:
+            wanted.add(int(value))
+        except (TypeError, ValueError):
+            raise OperationError("Okänt tema.", field="theme_ids") from None
+    if not wanted:
+        return []
+    entries = list(
+        db.session.scalars(
+            select(ListEntry)
+            .where(ListEntry.id.in_(wanted), ListEntry.list_key == THEME_LIST)
+            .order_by(ListEntry.sort_order, ListEntry.label)
+        )
+    )
+    if len(entries) != len(wanted):
+        raise OperationError("Okänt tema.", field="theme_ids")
+    return entries
+
+
+def _set_themes(item: Synpunkt, themes: list[ListEntry]) -> None:
+    item.themes = themes
+    item.theme_id = themes[0].id if themes else None
+
+
 def _received(value: date | None) -> date:
     day = value or clock.today()
     if day > clock.today():
@@ -201,7 +235,7 @@ def _create(actor: User | None, unit: Unit, status: str, **fields: Any) -> Synpu
         contact_name = contact_info = ""
     title = _title(typ, description, fields.pop("title", "") or "")
     received = _received(fields.pop("received_date", None))
-    theme_id = _theme(fields.pop("theme_id", None))
+    themes = _themes(fields.pop("theme_ids", None), fields.pop("theme_id", None))
     chefs = chefs_of(unit)
     year = clock.today().year
     number, seq = next_diarienummer(year)
@@ -222,13 +256,13 @@ def _create(actor: User | None, unit: Unit, status: str, **fields: Any) -> Synpu
         typ=typ,
         kalla=kalla,
         kanal=kanal,
-        theme_id=theme_id,
         anonymous=anonymous,
         contact_name=contact_name,
         contact_info=contact_info,
         health_care=bool(fields.pop("health_care", False)),
         public_submission=bool(fields.pop("public_submission", False)),
     )
+    _set_themes(item, themes)
     _set_due(item)
     db.session.flush()
     return item
@@ -254,6 +288,7 @@ def register(
     description: str,
     received_date: date | None = None,
     theme_id: int | None = None,
+    theme_ids: list[int] | None = None,
     anonymous: bool = False,
     contact_name: str = "",
     contact_info: str = "",
@@ -266,8 +301,8 @@ def register(
         item = _create(
             actor, unit, SynpunktStatus.MOTTAGEN, typ=typ, kalla=kalla, kanal=kanal,
             description=description, received_date=received_date, theme_id=theme_id,
-            anonymous=anonymous, contact_name=contact_name, contact_info=contact_info,
-            health_care=health_care, title=title,
+            theme_ids=theme_ids, anonymous=anonymous, contact_name=contact_name,
+            contact_info=contact_info, health_care=health_care, title=title,
         )  # fmt: skip
         _notify_unit(item)
     return item
@@ -281,6 +316,7 @@ def register_oral(
     description: str,
     kalla: str = Kalla.BRUKARE,
     theme_id: int | None = None,
+    theme_ids: list[int] | None = None,
     anonymous: bool = True,
     contact_name: str = "",
     contact_info: str = "",
@@ -289,8 +325,8 @@ def register_oral(
     """Quick registration by any employee of a synpunkt given orally at a meeting (today)."""
     return register(
         actor, unit=unit, typ=typ, kalla=kalla, kanal=Kanal.MUNTLIGT, description=description,
-        theme_id=theme_id, anonymous=anonymous, contact_name=contact_name,
-        contact_info=contact_info, title=title,
+        theme_id=theme_id, theme_ids=theme_ids, anonymous=anonymous,
+        contact_name=contact_name, contact_info=contact_info, title=title,
     )  # fmt: skip
 
 
@@ -375,8 +411,8 @@ def public_submit(
 
 
 CLASSIFY_FIELDS = (
-    "unit_id", "typ", "kalla", "kanal", "theme_id", "received_date", "health_care",
-    "anonymous", "contact_name", "contact_info", "description", "title",
+    "unit_id", "typ", "kalla", "kanal", "theme_id", "theme_ids", "received_date",
+    "health_care", "anonymous", "contact_name", "contact_info", "description", "title",
 )  # fmt: skip
 
 
@@ -391,7 +427,9 @@ def classify(
         raise OperationError("Okänt fält: " + ", ".join(sorted(unknown)))
     with transaction():
         check_version(item, expected_version)
-        before = audit.snapshot(item, list(changes))
+        names = [n for n in changes if n not in ("theme_id", "theme_ids")]
+        before = audit.snapshot(item, names)
+        themes_before = item.theme_labels
         new_unit = None
         if "unit_id" in changes and int(changes["unit_id"]) != item.unit_id:
             new_unit = db.session.get(Unit, int(changes["unit_id"]))
@@ -409,8 +447,8 @@ def classify(
             item.kalla = _choice(changes["kalla"], Kalla, "kalla", "Välj vem det kommer från.")
         if "kanal" in changes:
             item.kanal = _choice(changes["kanal"], Kanal, "kanal", "Välj hur det kom in.")
-        if "theme_id" in changes:
-            item.theme_id = _theme(changes["theme_id"])
+        if "theme_ids" in changes or "theme_id" in changes:
+            _set_themes(item, _themes(changes.get("theme_ids"), changes.get("theme_id")))
         if "received_date" in changes:
             item.received_date = _received(changes["received_date"])
         if "health_care" in changes:
@@ -431,7 +469,10 @@ def classify(
         if item.answered_date is not None:
             item.answer_days = (item.answered_date - item.received_date).days
         _set_due(item)
-        after = audit.snapshot(item, list(changes))
+        after = audit.snapshot(item, names)
+        if item.theme_labels != themes_before:
+            before["teman"] = ", ".join(themes_before) or "–"
+            after["teman"] = ", ".join(item.theme_labels) or "–"
         old, new = audit.changed(before, after)
         if new:
             audit.record(actor, "edit", item=item, summary="Ändrade registreringen",

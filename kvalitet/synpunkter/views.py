@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from kvalitet.admin.views import register_list
 from kvalitet.core import clock
@@ -55,6 +56,7 @@ from kvalitet.synpunkter.models import (
     TYP_LABELS,
     Synpunkt,
     SynpunktStatus,
+    synpunkt_tema,
 )
 from kvalitet.synpunkter.stats import statistics_with_previous
 
@@ -68,14 +70,15 @@ OWN_FORM_STEPS = ("bekrafta", "besvara")
 # --- helpers ------------------------------------------------------------------------------
 
 
-def theme_choices(include_inactive_id: int | None = None) -> list[tuple[Any, str]]:
+def theme_choices(include: list[int] | None = None) -> list[tuple[Any, str]]:
+    """The active themes (and any deactivated one in `include`, the item's own), in order."""
     entries = db.session.scalars(
         select(ListEntry)
         .where(ListEntry.list_key == THEME_LIST)
-        .where(ListEntry.active.is_(True) | (ListEntry.id == (include_inactive_id or -1)))
+        .where(ListEntry.active.is_(True) | ListEntry.id.in_(include or []))
         .order_by(ListEntry.sort_order, ListEntry.label)
     )
-    return [("", "– inget tema –"), *((e.id, e.label) for e in entries)]
+    return [(e.id, e.label) for e in entries]
 
 
 def manager_units() -> list[tuple[int, str]]:
@@ -124,7 +127,14 @@ def list_query() -> tuple[Any, dict[str, Any]]:
     if filters["kanal"] in KANAL_LABELS:
         query = query.where(Synpunkt.kanal == filters["kanal"])
     if filters["tema"].isdigit():
-        query = query.where(Synpunkt.theme_id == int(filters["tema"]))
+        # A synpunkt with several themes is found under each of them.
+        query = query.where(
+            Synpunkt.id.in_(
+                select(synpunkt_tema.c.synpunkt_id).where(
+                    synpunkt_tema.c.theme_id == int(filters["tema"])
+                )
+            )
+        )
     if filters["enhet"].isdigit():
         unit = db.session.get(Unit, int(filters["enhet"]))
         if unit is not None:
@@ -152,7 +162,7 @@ EXPORT_COLUMNS = [
     ("Typ", lambda s: s.typ_label),
     ("Från", lambda s: s.kalla_label),
     ("Kanal", lambda s: s.kanal_label),
-    ("Tema", lambda s: s.theme.label if s.theme else ""),
+    ("Teman", lambda s: ", ".join(s.theme_labels)),
     ("Enhet", lambda s: s.unit.name),
     ("Status", lambda s: "Makulerad" if s.is_cancelled else s.status_label),
     ("Anonym", lambda s: s.anonymous),
@@ -173,14 +183,14 @@ def index() -> Any:
     query, filters = list_query()
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
-        rows = query.limit(MAX_EXPORT_ROWS)  # streamed in batches
+        rows = query.options(selectinload(Synpunkt.themes)).limit(MAX_EXPORT_ROWS)  # in batches
         return export_response(fmt, rows, EXPORT_COLUMNS, f"synpunkter-{clock.today()}")
     return render_template(
         "synpunkter/list.html",
         pagination=paginate(query),
         filters=filters,
         units=manager_units(),
-        themes=theme_choices()[1:],
+        themes=theme_choices(),
         typ_labels=TYP_LABELS,
         kalla_labels=KALLA_LABELS,
         kanal_labels=KANAL_LABELS,
@@ -211,7 +221,7 @@ def new() -> Any:
         return redirect(url_for("synpunkter.oral"))
     form = RegisterForm()
     form.unit_id.choices = units
-    form.theme_id.choices = theme_choices()
+    form.theme_ids.choices = theme_choices()
     if request.method == "GET":
         form.received_date.data = clock.today()
     if form.validate_on_submit():
@@ -223,7 +233,7 @@ def new() -> Any:
                 item = ops.register(
                     current_user, unit=unit, typ=form.typ.data, kalla=form.kalla.data,
                     kanal=form.kanal.data, description=form.description.data,
-                    received_date=form.received_date.data, theme_id=form.theme_id.data,
+                    received_date=form.received_date.data, theme_ids=form.theme_ids.data or [],
                     anonymous=form.anonymous.data, contact_name=form.contact_name.data,
                     contact_info=form.contact_info.data, health_care=form.health_care.data,
                     title=form.title.data or "",
@@ -242,7 +252,7 @@ def new() -> Any:
 def oral() -> Any:
     form = OralForm()
     form.unit_id.choices = unit_choices()
-    form.theme_id.choices = theme_choices()
+    form.theme_ids.choices = theme_choices()
     if request.method == "GET" and current_user.home_unit_id:
         form.unit_id.data = current_user.home_unit_id
     if form.validate_on_submit():
@@ -252,7 +262,7 @@ def oral() -> Any:
                 raise OperationError("Välj en enhet.", field="unit_id")
             item = ops.register_oral(
                 current_user, unit=unit, typ=form.typ.data, kalla=form.kalla.data,
-                description=form.description.data, theme_id=form.theme_id.data,
+                description=form.description.data, theme_ids=form.theme_ids.data or [],
                 anonymous=form.anonymous.data, contact_info=form.contact_info.data,
                 title=form.title.data or "",
             )  # fmt: skip
@@ -373,9 +383,13 @@ def edit(ref: str) -> Any:
     if item.unit_id not in {u for u, _ in units}:
         units = [(item.unit_id, item.unit.name), *units]
     form.unit_id.choices = units
-    form.theme_id.choices = theme_choices(item.theme_id)
+    form.theme_ids.choices = theme_choices([t.id for t in item.themes])
+    if request.method == "GET":
+        form.theme_ids.data = [t.id for t in item.themes]
     if form.validate_on_submit():
-        changes = {name: getattr(form, name).data for name in ops.CLASSIFY_FIELDS}
+        changes = {name: getattr(form, name).data for name in ops.CLASSIFY_FIELDS
+                   if hasattr(form, name)}  # fmt: skip
+        changes["theme_ids"] = changes.get("theme_ids") or []
         try:
             ops.classify(item, current_user, expected_version=form_version(), **changes)
         except OperationError as exc:

@@ -103,3 +103,63 @@ def test_refused_answer_keeps_its_text_and_the_acknowledgement_its_date(org, log
     assert ack_date is not None and f'value="{date.today().isoformat()}"' in ack_date.group(0)
     db.session.refresh(item)
     assert item.answer_text in (None, "")
+
+
+def _themes() -> list[int]:
+    from kvalitet.items.models import ListEntry
+    from kvalitet.synpunkter.models import THEME_LIST
+
+    return list(db.session.scalars(
+        select(ListEntry.id).where(ListEntry.list_key == THEME_LIST)
+        .order_by(ListEntry.sort_order, ListEntry.label)
+    ))  # fmt: skip
+
+
+def test_several_themes_in_form_list_filter_statistics_and_api(app, org, login_as):  # type: ignore[no-untyped-def]
+    from kvalitet.api.tokens import create_token
+    from kvalitet.core.periods import recent_quality_years
+    from kvalitet.synpunkter.stats import statistics
+    from tests.api.conftest import ApiClient
+
+    first, second, third = _themes()[:3]
+    reg = login_as(org.registrator)
+    page = reg.get("/synpunkter/ny").get_data(as_text=True)
+    assert "<legend" in page and "Teman (välj alla som passar)" in page
+    assert re.search(rf'<input[^>]*name="theme_ids"[^>]*value="{second}"', page)
+    response = reg.post("/synpunkter/ny", {
+        "received_date": date.today().isoformat(), "kanal": "brev", "kalla": "narstaende",
+        "typ": "klagomal", "unit_id": str(org.a1.id), "description": "Svårt att nå och fel besked",
+        "theme_ids": [str(first), str(second)]})  # fmt: skip
+    assert response.status_code == 302
+    both = _items()[0]
+    assert [t.id for t in both.themes] == [first, second] and both.theme_id == first
+    one = ops.register(org.registrator, unit=org.a1, typ="synpunkt", kalla="brukare",
+                       kanal="telefon", description="Lång väntan", theme_id=second)  # fmt: skip
+    assert [t.id for t in one.themes] == [second]
+    db.session.commit()
+    chef = login_as(org.chef_a1)
+    listed = chef.get(f"/synpunkter/?tema={second}").get_data(as_text=True)
+    assert both.ref in listed and one.ref in listed
+    listed = chef.get(f"/synpunkter/?tema={first}").get_data(as_text=True)
+    assert both.ref in listed and one.ref not in listed
+    detail = chef.get(f"/synpunkter/{both.ref}").get_data(as_text=True)
+    labels = ", ".join(t.label for t in both.themes)
+    assert f'data-testid="themes">{labels}<' in detail
+    figures = statistics(org.avd_a, recent_quality_years(1)[0])
+    by_tema = figures["by_tema"]
+    assert figures["total"] == 2
+    assert by_tema[both.themes[1].label] == 2 and by_tema[both.themes[0].label] == 1
+    stats_page = login_as(org.kvalitet).get("/synpunkter/statistik").get_data(as_text=True)
+    assert "räknas under vart och ett av sina teman" in stats_page
+    # the API: theme_ids in, theme_ids out; the edit form keeps them
+    _row, token = create_token(org.chef_a1, org.chef_a1, name="test")
+    api = ApiClient(app, token)
+    response = api.patch(f"/api/v1/synpunkter/{one.ref}", {"theme_ids": [third, first]})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["fields"]["theme_ids"] == [first, third]
+    assert response.get_json()["fields"]["theme_id"] == first
+    response = api.patch(f"/api/v1/synpunkter/{one.ref}", {"theme_ids": [999999]})
+    assert response.status_code == 422
+    assert "theme_ids" in response.get_json()["error"]["fields"]
+    edit = chef.get(f"/synpunkter/{one.ref}/andra").get_data(as_text=True)
+    assert re.search(rf'<input checked[^>]*name="theme_ids"[^>]*value="{third}"', edit)
