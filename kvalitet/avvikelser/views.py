@@ -228,13 +228,12 @@ def receipt(ref: str) -> Any:
 
 def _assign_form(item: Avvikelse) -> AssignForm:
     form = page_form(AssignForm, "utredare")
-    people = people_near(item.unit, current_user)
-    # The select agrees with the text beside it: no investigator yet, none is preselected.
-    form.owner_id.choices = (  # type: ignore[assignment]
-        people if item.owner_id else [(0, "– välj utredare –"), *people]
-    )
+    form.owner_id.choices = people_near(item.unit, current_user)  # type: ignore[assignment]
+    # The select says what it does, so that it agrees with "Utredare: Ingen ännu" beside it:
+    # "Välj utredare" (the chef preselected, one tap to take it over) or "Byt utredare till".
+    form.owner_id.label.text = "Byt utredare till" if item.owner_id else "Välj utredare"
     if fresh(form):
-        form.owner_id.data = item.owner_id or 0
+        form.owner_id.data = item.owner_id or current_user.id
     return form
 
 
