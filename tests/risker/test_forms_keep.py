@@ -57,3 +57,31 @@ def test_refused_link_and_cancel_keep_their_input(org, login_as):  # type: ignor
     assert '<details class="mb-3" open><summary>Makulera ärendet' in page
     db.session.refresh(item)
     assert item.cancelled_at is None
+
+
+def test_help_pages_for_atgard_and_riskanalys_are_linked(org, login_as, client):  # type: ignore[no-untyped-def]
+    for slug, heading, law in (("atgard", "Förbättringsåtgärder", "SOSFS 2011:9"),
+                               ("riskanalys", "Riskanalys", "5 kap. 1 §")):  # fmt: skip
+        page = client.get(f"/hjalp/{slug}")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert f'<h1 class="h3">{heading}</h1>' in html and law in html
+        assert "Vad stegen betyder" in html
+    item = _risk(org)
+    chef = login_as(org.chef_a1)
+    assert 'href="/hjalp/riskanalys"' in chef.get("/risker/ny").get_data(as_text=True)
+    assert 'href="/hjalp/riskanalys"' in chef.get(f"/risker/{item.ref}").get_data(as_text=True)
+    assert 'href="/hjalp/atgard"' in chef.get("/atgarder/ny").get_data(as_text=True)
+
+
+def test_empty_lists_say_why(org, login_as):  # type: ignore[no-untyped-def]
+    chef = login_as(org.chef_a1)
+    page = chef.get("/risker/").get_data(as_text=True)
+    empty = page.split('data-testid="empty"')[1].split("</div>")[0]
+    assert "Det finns inga risker ännu" in empty and 'href="/risker/ny"' in empty
+    page = chef.get("/avvikelser/?status=avslutad").get_data(as_text=True)
+    empty = page.split('data-testid="empty"')[1].split("</div>")[0]
+    assert "Inga avvikelser matchar urvalet." in empty
+    assert "Ta bort något filter" in empty and 'href="/avvikelser/"' in empty
+    page = login_as(org.lasare).get("/avvikelser/").get_data(as_text=True)
+    assert 'data-testid="aggregate-note"' in page and "Det finns inga avvikelser ännu" not in page
