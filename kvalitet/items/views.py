@@ -86,16 +86,23 @@ def _back(item: Item) -> Any:
     return redirect(detail_url(item))
 
 
+# The kinds whose case page draws its own forms from the item when another form was sent
+# (kvalitet.items.steps.page_form / fresh), so that it can be drawn again for a refused
+# panel form; the others get the message at the top instead.
+RERENDERED = {"AVV", "SYN", "ATG", "RSK", "LXS"}
+
+
 def _refused(item: Item, form: str, exc: OperationError) -> Any:
     """A refused form of the shared panel: the case page again, with the typed input kept
     and the message next to the field (`panel_error`), nothing saved; its other forms show
-    their values as usual. A kind whose case page takes POSTs itself (a form of its own on the
-    same address) gets the message at the top and the case page instead."""
+    their values as usual. Other kinds (see RERENDERED) get the message at the top of their
+    case page instead."""
     db.session.rollback()
     item = load_item(item.id, current_user)
     endpoint: str = kind_spec(item.kind).endpoint
-    methods = {m for rule in current_app.url_map.iter_rules(endpoint) for m in rule.methods or ()}
-    if "POST" in methods:
+    rules = list(current_app.url_map.iter_rules(endpoint))
+    takes_posts = any("POST" in (rule.methods or ()) for rule in rules)
+    if item.kind not in RERENDERED or takes_posts or any("ref" not in r.arguments for r in rules):
         flash(exc.message, "danger")
         return _back(item)
     g.panel_error = (form, exc.message)
