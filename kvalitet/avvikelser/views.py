@@ -284,7 +284,7 @@ def detail(ref: str) -> Any:
 
 
 def _step(ref: str, key: str, make: Callable[[Avvikelse], Any], act: Callable[..., Any],
-          done: str) -> Any:  # fmt: skip
+          done: str | Callable[[Any], str]) -> Any:  # fmt: skip
     return run_step(
         lambda: load_item(ref, current_user, Avvikelse),
         key, make, act, _render_detail, "avvikelser.detail", done,
@@ -330,7 +330,7 @@ def new_action(ref: str) -> Any:
         "atgard_form",
         lambda item: new_atgard_form(item.unit, prefix="atgard"),
         lambda item, form: ops.create_linked_atgard(current_user, item, **atgard_fields(form)),
-        "Förbättringsåtgärden är skapad och kopplad till avvikelsen.",
+        lambda action: f"Förbättringsåtgärd {action.ref} är skapad och kopplad.",
     )
 
 

@@ -60,16 +60,17 @@ def run_step(
     act: Callable[[T, Any], Any],
     render: Callable[..., Any],
     endpoint: str,
-    done: str,
+    done: str | Callable[[Any], str],
 ) -> Any:
     """`load()` gives the item (404 for one the user may not see), `make(item)` the form,
     `act(item, form)` runs the operation, `render(item, status, page_error=..., **{key: form})`
-    draws the case page, `endpoint` is the case page's endpoint taking `ref`."""
+    draws the case page, `endpoint` is the case page's endpoint taking `ref`; `done` is the
+    message, or makes it from what `act` returned."""
     item = load()
     form = make(item)
     if form.validate_on_submit():
         try:
-            act(item, form)
+            result = act(item, form)
         except OperationError as exc:
             if isinstance(exc, NotFound):
                 raise
@@ -78,6 +79,6 @@ def run_step(
             field_error(form, exc)
             status = 403 if isinstance(exc, Forbidden) else 422
             return render(item, status, page_error=exc.message, **{key: form})
-        flash(done, "success")
+        flash(done(result) if callable(done) else done, "success")
         return redirect(url_for(endpoint, ref=item.ref))
     return render(item, 422, page_error=NOT_SAVED, **{key: form})
