@@ -85,3 +85,15 @@ def test_empty_lists_say_why(org, login_as):  # type: ignore[no-untyped-def]
     assert "Ta bort något filter" in empty and 'href="/avvikelser/"' in empty
     page = login_as(org.lasare).get("/avvikelser/").get_data(as_text=True)
     assert 'data-testid="aggregate-note"' in page and "Det finns inga avvikelser ännu" not in page
+
+
+def test_review_date_is_the_due_date(org):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from kvalitet.risker.operations import update_risk
+
+    item = create_risk(org.chef_a1, unit=org.a1, title="Risk", likelihood=2, consequence=2,
+                       review_date=date(2027, 3, 1))  # fmt: skip
+    assert item.due_date == date(2027, 3, 1)
+    update_risk(org.chef_a1, item, review_date=date(2027, 6, 1))
+    assert item.due_date == date(2027, 6, 1)

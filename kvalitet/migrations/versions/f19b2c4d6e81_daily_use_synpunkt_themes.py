@@ -1,4 +1,5 @@
-"""Several themes per synpunkt (issue 19): synpunkt_tema, filled from synpunkt.theme_id
+"""Issue 19: several themes per synpunkt (synpunkt_tema, filled from synpunkt.theme_id);
+a risk's review date as its due date
 
 Revision ID: f19b2c4d6e81
 Revises: d19a5e7c3b10
@@ -33,6 +34,11 @@ def upgrade() -> None:
     op.execute(
         "INSERT INTO synpunkt_tema (synpunkt_id, theme_id) "
         "SELECT id, theme_id FROM synpunkt WHERE theme_id IS NOT NULL"
+    )
+    # A risk's review date is its due date from now on; risks that exist get it too.
+    op.execute(
+        "UPDATE item SET due_date = (SELECT review_date FROM risk WHERE risk.id = item.id) "
+        "WHERE kind = 'RSK' AND due_date IS NULL"
     )
 
 
