@@ -179,6 +179,15 @@ class Defaults:
     SAML_ATTR_TITLE = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/title"
     SAML_ATTR_GROUPS = "http://schemas.xmlsoap.org/claims/Group"
 
+    # 19-kinds
+    # Days from the report to the chef's investigation due date of an avvikelse (the
+    # "skyndsamt" of DOMAIN.md §5.1; 14 days as for a lex Sarah utredning). 0 = no due date.
+    AVVIKELSE_UTREDNING_DAGAR = 14
+    # The municipality's logo on the public e-tjänst: a file under instance/static/ (e.g.
+    # "logo.png") or a path on this site ("/static/..."); not another site's address (the
+    # CSP allows own images only). Empty: no logo. Its alt text is ORGANISATION_NAME.
+    KOMMUN_LOGO_URL = ""
+
     # --- rate limits --------------------------------------------------------------------
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -28,6 +28,7 @@ from kvalitet.egenkontroll import operations as egenkontroll_ops
 from kvalitet.egenkontroll.models import Svar
 from kvalitet.extensions import db
 from kvalitet.items.models import TITLE_MAX, Item
+from kvalitet.items.operations import change_quality_areas, parse_area_ids
 from kvalitet.items.provenance import Karaktar
 from kvalitet.items.queries import load_item
 from kvalitet.lexsarah import kinds as _lexsarah_kinds  # noqa: F401
@@ -294,7 +295,9 @@ def _synpunkt_actions() -> list[KindAction]:
         "kanal": {"type": "string", "enum": [str(k) for k in Kanal]},
         "description": text(),
         "received_date": DATE,
-        "theme_id": INT_OR_NULL,
+        "theme_id": {**INT_OR_NULL, "description": "Ett tema (äldre fält; theme_ids ersätter)"},
+        "theme_ids": {**ids(), "description": "Teman (lista synpunkt_tema); ersätter theme_id"},
+        "title": text(200, description="Rubrik (kort); tom: föreslås av beskrivningen"),
         "anonymous": {"type": "boolean"},
         "contact_name": text(200),
         "contact_info": text(200),
@@ -673,12 +676,33 @@ BUILDERS: dict[str, Callable[[], list[KindAction]]] = {
 }
 
 
+def _quality_area_action() -> KindAction:
+    """Every kind's kvalitetsområden (DOMAIN.md §4), set as on the case page."""
+
+    def run(user: User, item: Any, body: dict[str, Any]) -> Item:
+        return change_quality_areas(
+            item,
+            user,
+            parse_area_ids(body["quality_area_ids"]),
+            expected_version=body.get("expected_version"),
+        )
+
+    return KindAction(
+        "kvalitetsomraden",
+        "Sätt ärendets kvalitetsområden (ersätter de valda; 422 med fältet quality_areas "
+        "för ett okänt eller inte längre använt område)",
+        obj({"quality_area_ids": ids(), "expected_version": VERSION}, ["quality_area_ids"]),
+        run,
+    )
+
+
 def actions_for(code: str) -> list[KindAction]:
     builder = BUILDERS.get(code)
     if builder is None:
         return []
     try:
-        return builder()
+        actions = builder()
     except (ImportError, AttributeError):
         # The kind's operations are not there (yet): only the generic endpoints.
         return []
+    return [*actions, _quality_area_action()]

@@ -107,13 +107,29 @@ def filter_columns(spec: KindSpec) -> list[tuple[Column[Any], dict[str, Any]]]:
     return out
 
 
+# A kind's many-to-many lists shown among its fields as ids: {kind: {field: relationship}}
+# (a synpunkt's themes; its theme_id column stays, the first of them).
+ID_LISTS: dict[str, dict[str, str]] = {"SYN": {"theme_ids": "themes"}}
+
+
 def kind_fields_schema(spec: KindSpec) -> dict[str, Any]:
     columns = kind_columns(spec)
+    lists = ID_LISTS.get(spec.code, {})
     return {
         "type": "object",
-        "properties": {c.name: _column_schema(c) for c in columns},
-        "required": [c.name for c in columns],
+        "properties": {
+            **{c.name: _column_schema(c) for c in columns},
+            **{name: {"type": "array", "items": {"type": "integer"}} for name in lists},
+        },
+        "required": [c.name for c in columns] + list(lists),
     }
+
+
+def kind_fields(item: Item) -> dict[str, Any]:
+    fields = {c.name: plain(getattr(item, _attr_name(item, c))) for c in kind_columns(item.spec)}
+    for name, relation in ID_LISTS.get(item.kind, {}).items():
+        fields[name] = [row.id for row in getattr(item, relation)]
+    return fields
 
 
 def _ref(obj: Unit | User | None) -> dict[str, Any] | None:
@@ -261,7 +277,7 @@ def detail(item: Item, user: User) -> dict[str, Any]:
         cancelled_at=plain(item.cancelled_at),
         cancel_reason=item.cancel_reason,
         quality_areas=[{"id": a.id, "name": a.name} for a in item.quality_areas],
-        fields={c.name: plain(getattr(item, _attr_name(item, c))) for c in kind_columns(item.spec)},
+        fields=kind_fields(item),
     )
     data["transitions"] = [
         {

@@ -29,6 +29,7 @@ from kvalitet.items.queries import (
     text_match,
     visible_links,
 )
+from kvalitet.items.steps import fresh, page_form
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import people_near, unit_choices
 
@@ -156,7 +157,7 @@ def _creatable_units() -> list[Unit]:
 def new_atgard_form(
     unit: Unit, prefix: str = "", units: list[Unit] | None = None, obj: Any = None
 ) -> AtgardForm:
-    form = AtgardForm(prefix=prefix, obj=obj)
+    form = page_form(AtgardForm, prefix, obj=obj)
     all_units = unit_choices()
     form.unit_id.choices = (  # type: ignore[assignment]
         unit_choices(units=units) if units else all_units
@@ -169,7 +170,7 @@ def new_atgard_form(
             select(QualityArea).where(QualityArea.active.is_(True)).order_by(QualityArea.sort_order)
         )
     ]
-    if request.method == "GET":
+    if fresh(form):
         if obj is None:
             form.unit_id.data = unit.id
             form.owner_id.data = current_user.id
@@ -230,9 +231,12 @@ def new() -> Any:
 
 
 def _render_detail(item: Atgard, status: int = 200, **forms: Any) -> Any:
-    done = forms.pop("done_form", None) or DoneForm(prefix="gjort", obj=item)
-    effect = forms.pop("effect_form", None) or EffectForm(prefix="effekt", obj=item)
-    if effect.effect_date.data is None and request.method == "GET":
+    # Each form is bound to the request only when it was the one sent: a refused form keeps
+    # its input, the others the item's values and today's date (docs/atgarder.md).
+    done = forms.pop("done_form", None) or page_form(DoneForm, "gjort", obj=item)
+    effect = forms.pop("effect_form", None) or page_form(EffectForm, "effekt", obj=item)
+    defer_form = forms.pop("defer_form", None) or page_form(DeferForm, "uppskjut")
+    if effect.effect_date.data is None and fresh(effect):
         effect.effect_date.data = clock.today()
     return render_template(
         "atgarder/detail.html",
@@ -241,7 +245,7 @@ def _render_detail(item: Atgard, status: int = 200, **forms: Any) -> Any:
         can_defer=holds_role_over(current_user, SPEC.manage_roles, item.unit),
         done_form=done,
         effect_form=effect,
-        defer_form=DeferForm(prefix="uppskjut"),
+        defer_form=defer_form,
         sources=_sources(item),
     ), status
 
@@ -337,7 +341,9 @@ def defer(ref: str) -> Any:
         ops.set_deferred(current_user, item, deferred, form.reason.data or "",
                          expected_version=form_version())  # fmt: skip
     except OperationError as exc:
-        flash(exc.message, "danger")
+        db.session.rollback()
+        apply_operation_error(form, exc)
+        return _render_detail(load_item(ref, current_user, Atgard), 422, defer_form=form)
     else:
         flash("Åtgärden är markerad som medvetet uppskjuten." if deferred
               else "Åtgärden är inte längre uppskjuten.", "success")  # fmt: skip

@@ -15,7 +15,7 @@ from kvalitet.core.roles import Role
 from kvalitet.core.workflow import run_transition
 from kvalitet.demo import DemoContext
 from kvalitet.extensions import db
-from kvalitet.items.models import ListEntry
+from kvalitet.items.models import ListEntry, QualityArea
 from kvalitet.org.operations import holders_over
 
 EVENTS = {
@@ -44,6 +44,20 @@ EVENTS = {
     "Övrigt": [("Nyckel borttappad", "En nyckel till arkivskåpet kunde inte hittas.")],
 }  # fmt: skip
 
+# The kvalitetsområden (DOMAIN.md §4) each category touches, so that the statistics per
+# area have figures in the demo (fixed, so the demo's random sequence is unchanged).
+AREAS = {
+    "Handläggning/rättssäkerhet": ["Självbestämmande och integritet", "Trygghet och säkerhet"],
+    "Dokumentation": ["Kunskapsbaserad verksamhet"],
+    "Sekretess och dataskydd": ["Trygghet och säkerhet"],
+    "Bemötande": ["Självbestämmande och integritet"],
+    "Samverkan med extern part": ["Helhetssyn och samordning"],
+    "Utbetalning": ["Tillgänglighet"],
+    "Hot och våld": ["Trygghet och säkerhet"],
+    "Läkemedel": ["Trygghet och säkerhet"],
+    "Fall": ["Trygghet och säkerhet"],
+}
+
 # Enheter that report very little (under-reporting shows in the statistics).
 QUIET = {"Förvaltarenheten", "Etableringsenheten"}
 
@@ -55,6 +69,7 @@ def seed(ctx: DemoContext) -> None:
     }
     if not categories:
         return
+    area_ids = {q.name: q.id for q in db.session.scalars(select(QualityArea))}
     rng = ctx.rng
     was_frozen = clock._frozen
     end = datetime.combine(ctx.today, datetime.min.time()).replace(hour=12, tzinfo=clock.STOCKHOLM)
@@ -67,12 +82,12 @@ def seed(ctx: DemoContext) -> None:
             count = rng.randint(0, 1) if enhet.name in QUIET else rng.randint(6, 14)
             for _ in range(count):
                 when = end - timedelta(days=rng.randint(1, 700), hours=rng.randint(0, 6))
-                _one(ctx, enhet, staff, chef, categories, when, end)
+                _one(ctx, enhet, staff, chef, categories, when, end, area_ids)
     finally:
         clock.freeze(was_frozen)
 
 
-def _one(ctx, enhet, staff, chef, categories, when, end) -> None:  # type: ignore[no-untyped-def]
+def _one(ctx, enhet, staff, chef, categories, when, end, area_ids) -> None:  # type: ignore[no-untyped-def]
     rng = ctx.rng
     label = rng.choice([c for c in EVENTS if c in categories])
     title, text = rng.choice(EVENTS[label])
@@ -91,6 +106,7 @@ def _one(ctx, enhet, staff, chef, categories, when, end) -> None:  # type: ignor
         sex=rng.choice([None, Kon.KVINNA, Kon.MAN]),
         age_group=rng.choice([None, *ALDERSGRUPPER]),
         health_care=health,
+        quality_area_ids=[area_ids[a] for a in AREAS.get(label, []) if a in area_ids],
     )
     handler = chef
     if health:

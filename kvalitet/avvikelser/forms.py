@@ -79,7 +79,7 @@ class ReportForm(FlaskForm):
         "Den enskildes åldersgrupp (frivilligt)",
         choices=[("", "Anges inte"), *ALDERSGRUPPER.items()], validators=[Optional()],
     )  # fmt: skip
-    title = StringField("Kort rubrik (frivilligt)", validators=[Optional(), Length(max=1000)])
+    title = StringField("Rubrik (kort)", validators=[Optional(), Length(max=1000)])
 
 
 class AssignForm(FlaskForm):

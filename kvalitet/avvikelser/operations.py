@@ -8,9 +8,10 @@ avvikelse with `report_avvikelse(actor, ..., source=finding_item)`).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from kvalitet.atgarder.operations import create_atgard
@@ -34,6 +35,7 @@ from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items.models import TITLE_MAX, Item, ItemLink, LinkType, ListEntry
 from kvalitet.items.operations import new_item, set_quality_areas
+from kvalitet.items.titles import propose_title
 from kvalitet.notify.operations import notify
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import chefs_of, holders_over
@@ -152,10 +154,23 @@ def _validated(fields: dict[str, Any], partial: bool = False) -> dict[str, Any]:
     return out
 
 
-def _default_title(category: ListEntry, event_at: datetime | None) -> str:
-    when = clock.to_local(event_at) if event_at else clock.local_now()
-    assert when is not None
-    return f"{category.label} {when:%Y-%m-%d}"
+def _default_title(category: ListEntry, description: str) -> str:
+    """A title that says what happened: the description's first words (the category when
+    there are none)."""
+    return propose_title(description) or category.label
+
+
+def investigation_days() -> int:
+    """Days from the report to the chef's investigation due date (config
+    AVVIKELSE_UTREDNING_DAGAR, default 14; 0 = no due date)."""
+    if has_app_context():
+        return int(current_app.config.get("AVVIKELSE_UTREDNING_DAGAR", 14) or 0)
+    return 14
+
+
+def investigation_due(reported: date) -> date | None:
+    days = investigation_days()
+    return reported + timedelta(days=days) if days > 0 else None
 
 
 def report_avvikelse(actor: User, *, source: Item | None = None, **fields: Any) -> Avvikelse:
@@ -163,7 +178,7 @@ def report_avvikelse(actor: User, *, source: Item | None = None, **fields: Any) 
 
     Fields: unit (Unit or id; the caller defaults it to actor.home_unit), description (what
     happened, required), category_id (ListEntry of "avvikelse_kategori", required), title
-    (optional; defaults to category and date), event_at, noticed_at (aware datetimes),
+    (optional; proposed from the description's first words), event_at, noticed_at (aware datetimes),
     noticed_how (key of NOTICED_HOW), noticed_how_text, external_party, consequence_actual,
     consequence_possible, immediate_action, sex (Kon), age_group (key of ALDERSGRUPPER),
     health_care (bool), quality_area_ids. `source`: an item this deviation comes from (an
@@ -181,7 +196,7 @@ def report_avvikelse(actor: User, *, source: Item | None = None, **fields: Any) 
     category = db.session.get(ListEntry, values["category_id"])
     assert category is not None
     if not values["title"]:
-        values["title"] = _default_title(category, values.get("event_at"))
+        values["title"] = _default_title(category, values["description"])
     unit: Unit = values.pop("unit")
     with transaction():
         return _create(actor, unit, values, area_ids, source)
@@ -197,6 +212,7 @@ def _create(
         unit_id=unit.id,
         unit=unit,
         reporter_id=actor.id,
+        due_date=investigation_due(clock.today()),
         status=AvvikelseStatus.RAPPORTERAD_HSL if health_care else AvvikelseStatus.RAPPORTERAD,
         **values,
     )

@@ -45,6 +45,7 @@ from kvalitet.core.permissions import (
 )
 from kvalitet.core.web import apply_operation_error, arg_date, arg_int, form_version
 from kvalitet.extensions import db
+from kvalitet.items.areas import area_table
 from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import (
@@ -55,6 +56,7 @@ from kvalitet.items.queries import (
     text_match,
 )
 from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, risk_level
+from kvalitet.items.steps import fresh, page_form, run_step
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import people_near, unit_choices
 
@@ -224,26 +226,38 @@ def receipt(ref: str) -> Any:
     return render_template("avvikelser/receipt.html", item=item)
 
 
-def _detail_forms(item: Avvikelse) -> dict[str, Any]:
+def _assign_form(item: Avvikelse) -> AssignForm:
+    form = page_form(AssignForm, "utredare")
+    form.owner_id.choices = people_near(item.unit, current_user)  # type: ignore[assignment]
+    # The select says what it does, so that it agrees with "Utredare: Ingen ännu" beside it:
+    # "Välj utredare" (the chef preselected, one tap to take it over) or "Byt utredare till".
+    form.owner_id.label.text = "Byt utredare till" if item.owner_id else "Välj utredare"
+    if fresh(form):
+        form.owner_id.data = item.owner_id or current_user.id
+    return form
 
-    assign = AssignForm(prefix="utredare")
-    assign.owner_id.choices = people_near(item.unit, current_user)  # type: ignore[assignment]
-    assign.owner_id.data = item.owner_id or current_user.id
-    analysis = AnalysisForm(prefix="analys")
-    if request.method == "GET":
-        analysis.causes.data = item.cause_codes
-        analysis.analysis.data = item.analysis
-        analysis.consequence.data = str(item.consequence or "")
-        analysis.likelihood.data = str(item.likelihood or "")
-    return {
-        "assign_form": assign,
-        "analysis_form": analysis,
+
+def _analysis_form(item: Avvikelse) -> AnalysisForm:
+    form = page_form(AnalysisForm, "analys")
+    if fresh(form):
+        form.causes.data = item.cause_codes
+        form.analysis.data = item.analysis
+        form.consequence.data = str(item.consequence or "")
+        form.likelihood.data = str(item.likelihood or "")
+    return form
+
+
+def _render_detail(
+    item: Avvikelse, status: int = 200, page_error: str | None = None, **forms: Any
+) -> Any:
+    """The case page. Each of its forms shows the item's values, except the one that was sent
+    and refused (given in `forms`), which keeps what was typed, with the error at its field."""
+    context = {
+        "assign_form": _assign_form(item),
+        "analysis_form": _analysis_form(item),
         "atgard_form": new_atgard_form(item.unit, prefix="atgard"),
+        **forms,
     }
-
-
-def _render_detail(item: Avvikelse, status: int = 200, **forms: Any) -> Any:
-    context = {**_detail_forms(item), **forms}
     log_read_if_needed(current_user, item)  # a health-care avvikelse (HSLF-FS 2016:40)
     return render_template(
         "avvikelser/detail.html",
@@ -256,6 +270,7 @@ def _render_detail(item: Avvikelse, status: int = 200, **forms: Any) -> Any:
         sex_labels=KON_LABELS,
         age_labels=ALDERSGRUPPER,
         risk_level=risk_level,
+        page_error=page_error,
         **context,
     ), status
 
@@ -268,66 +283,55 @@ def detail(ref: str) -> Any:
     return _render_detail(item)
 
 
+def _step(ref: str, key: str, make: Callable[[Avvikelse], Any], act: Callable[..., Any],
+          done: str | Callable[[Any], str]) -> Any:  # fmt: skip
+    return run_step(
+        lambda: load_item(ref, current_user, Avvikelse),
+        key, make, act, _render_detail, "avvikelser.detail", done,
+    )  # fmt: skip
+
+
+def _assign(item: Avvikelse, form: AssignForm) -> None:
+    if not form.owner_id.data:
+        raise OperationError("Välj en utredare.", field="owner_id")
+    ops.assign_investigator(current_user, item, form.owner_id.data,
+                            expected_version=form_version())  # fmt: skip
+
+
 @bp.route("/<ref>/utredare", methods=["POST"])
 @login_required
 def assign(ref: str) -> Any:
-    item = load_item(ref, current_user, Avvikelse)
-    form = AssignForm(prefix="utredare")
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        ops.assign_investigator(current_user, item, form.owner_id.data,
-                                expected_version=form_version())  # fmt: skip
-    except OperationError as exc:
-        flash(exc.message, "danger")
-    else:
-        flash("Utredare är satt.", "success")
-    return redirect(url_for("avvikelser.detail", ref=item.ref))
+    return _step(ref, "assign_form", _assign_form, _assign, "Utredare är satt.")
+
+
+def _analyse(item: Avvikelse, form: AnalysisForm) -> None:
+    ops.analyse_avvikelse(
+        current_user,
+        item,
+        analysis=form.analysis.data or "",
+        causes=list(form.causes.data or []),
+        consequence=int(form.consequence.data) if form.consequence.data else None,
+        likelihood=int(form.likelihood.data) if form.likelihood.data else None,
+        expected_version=form_version(),
+    )
 
 
 @bp.route("/<ref>/analys", methods=["POST"])
 @login_required
 def analyse(ref: str) -> Any:
-    item = load_item(ref, current_user, Avvikelse)
-    form = AnalysisForm(prefix="analys")
-    if form.validate_on_submit():
-        try:
-            ops.analyse_avvikelse(
-                current_user,
-                item,
-                analysis=form.analysis.data or "",
-                causes=list(form.causes.data or []),
-                consequence=int(form.consequence.data) if form.consequence.data else None,
-                likelihood=int(form.likelihood.data) if form.likelihood.data else None,
-                expected_version=form_version(),
-            )
-        except OperationError as exc:
-            db.session.rollback()
-            apply_operation_error(form, exc)
-            item = load_item(ref, current_user, Avvikelse)
-            return _render_detail(item, 422, analysis_form=form)
-        flash("Analysen är sparad.", "success")
-        return redirect(url_for("avvikelser.detail", ref=item.ref))
-    return _render_detail(item, 422, analysis_form=form)
+    return _step(ref, "analysis_form", _analysis_form, _analyse, "Analysen är sparad.")
 
 
 @bp.route("/<ref>/atgard", methods=["POST"])
 @login_required
 def new_action(ref: str) -> Any:
-
-    item = load_item(ref, current_user, Avvikelse)
-    form = new_atgard_form(item.unit, prefix="atgard")
-    if form.validate_on_submit():
-        try:
-            action = ops.create_linked_atgard(current_user, item, **atgard_fields(form))
-        except OperationError as exc:
-            db.session.rollback()
-            apply_operation_error(form, exc)
-            item = load_item(ref, current_user, Avvikelse)
-            return _render_detail(item, 422, atgard_form=form)
-        flash(f"Förbättringsåtgärd {action.ref} är skapad och kopplad.", "success")
-        return redirect(url_for("avvikelser.detail", ref=item.ref))
-    return _render_detail(item, 422, atgard_form=form)
+    return _step(
+        ref,
+        "atgard_form",
+        lambda item: new_atgard_form(item.unit, prefix="atgard"),
+        lambda item, form: ops.create_linked_atgard(current_user, item, **atgard_fields(form)),
+        lambda action: f"Förbättringsåtgärd {action.ref} är skapad och kopplad.",
+    )
 
 
 @bp.route("/<ref>/andra", methods=["GET", "POST"])
@@ -437,6 +441,7 @@ def stats() -> Any:
         read_only=read_only,
         by_sex=(current["by_sex"], previous["by_sex"]),
         by_age=(current["by_age"], previous["by_age"]),
+        by_area=area_table("AVV", root, period, detail),
         units=unit_choices(units=list(scope_units)),
         years=recent_quality_years(5),
     )

@@ -131,7 +131,48 @@ def set_quality_areas(item: Item, area_ids: list[int]) -> None:
     areas = list(db.session.scalars(select(QualityArea).where(QualityArea.id.in_(area_ids))))
     if len(areas) != len(set(area_ids)):
         raise OperationError("Okänt kvalitetsområde.", field="quality_areas")
+    # A deactivated area stays on the items that have it, but is not chosen anew.
+    have = {q.id for q in item.quality_areas}
+    if any(not q.active and q.id not in have for q in areas):
+        raise OperationError("Kvalitetsområdet används inte längre.", field="quality_areas")
     item.quality_areas = areas
+
+
+def parse_area_ids(values: Any) -> list[int]:
+    """Quality area ids from a form or JSON list; anything else is refused at the field."""
+    if values is None:
+        return []
+    if not isinstance(values, list | tuple):
+        raise OperationError("Ange kvalitetsområden som en lista.", field="quality_areas")
+    try:
+        return sorted({int(v) for v in values if not isinstance(v, bool)})
+    except (TypeError, ValueError):
+        raise OperationError("Okänt kvalitetsområde.", field="quality_areas") from None
+
+
+def change_quality_areas(
+    item: Item, actor: User, area_ids: list[int], *, expected_version: int | None = None
+) -> Item:
+    """Set the item's kvalitetsområden (DOMAIN.md §4) where it is handled: whoever may edit
+    the item (`can(actor, "edit", item)`, which asks the kind's own edit right)."""
+    require(actor, "edit", item)
+    with transaction():
+        check_version(item, expected_version)
+        before = [q.name for q in item.quality_areas]
+        set_quality_areas(item, area_ids)
+        after = [q.name for q in item.quality_areas]
+        if before != after:
+            item.updated_at = clock.now()  # the row changes, so its version moves on
+            audit.record(
+                actor,
+                "edit",
+                item=item,
+                summary="Ändrade kvalitetsområden",
+                before={"kvalitetsområden": ", ".join(before) or "–"},
+                after={"kvalitetsområden": ", ".join(after) or "–"},
+            )
+        db.session.flush()
+    return item
 
 
 def add_comment(item: Item, actor: User, body: str) -> Comment:

@@ -5,19 +5,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from kvalitet.core import uow
-from kvalitet.core.errors import ConflictError, OperationError
+from kvalitet.core.errors import ConflictError, Forbidden, OperationError
 from kvalitet.core.permissions import require, role_paths
+from kvalitet.core.registry import kind_spec
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.web import form_version
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items import operations
-from kvalitet.items.models import Attachment, Item
+from kvalitet.items.models import Attachment, Item, QualityArea
 from kvalitet.items.queries import (
     detail_url,
     inbox_counts,
@@ -74,14 +86,48 @@ def _back(item: Item) -> Any:
     return redirect(detail_url(item))
 
 
+# The kinds whose case page draws its own forms from the item when another form was sent
+# (kvalitet.items.steps.page_form / fresh), so that it can be drawn again for a refused
+# panel form; the others get the message at the top instead.
+RERENDERED = {"AVV", "SYN", "ATG", "RSK", "LXS"}
+
+
+def _refused(item: Item, form: str, exc: OperationError) -> Any:
+    """A refused form of the shared panel: the case page again, with the typed input kept
+    and the message next to the field (`panel_error`), nothing saved; its other forms show
+    their values as usual. Other kinds (see RERENDERED) get the message at the top of their
+    case page instead."""
+    db.session.rollback()
+    item = load_item(item.id, current_user)
+    endpoint: str = kind_spec(item.kind).endpoint
+    rules = list(current_app.url_map.iter_rules(endpoint))
+    takes_posts = any("POST" in (rule.methods or ()) for rule in rules)
+    if item.kind not in RERENDERED or takes_posts or any("ref" not in r.arguments for r in rules):
+        flash(exc.message, "danger")
+        return _back(item)
+    g.panel_error = (form, exc.message)
+    response = make_response(current_app.view_functions[endpoint](ref=item.ref))
+    response.status_code = 403 if isinstance(exc, Forbidden) else 422
+    return response
+
+
+@bp.app_template_global("panel_error")
+def panel_error(form: str) -> str | None:
+    """The message of the panel's form `form` when it was just refused (see `_refused`)."""
+    refused = g.get("panel_error")
+    return refused[1] if refused and refused[0] == form else None
+
+
 @bp.route("/arende/<int:item_id>/kommentar", methods=["POST"])
 @login_required
 def comment(item_id: int) -> Any:
     item: Item = load_item(item_id, current_user)
     try:
         operations.add_comment(item, current_user, request.form.get("body", ""))
+    except Forbidden:
+        raise
     except OperationError as exc:
-        flash(exc.message, "danger")
+        return _refused(item, "comment", exc)
     else:
         flash("Kommentaren är sparad.", "success")
     return _back(item)
@@ -103,12 +149,11 @@ def link(item_id: int) -> Any:
         )
     except OperationError as exc:
         # Do not reveal whether an invisible item exists.
-        message = (
-            exc.message
-            if exc.status_code != 404
-            else ("Hittar inget ärende med det numret som du har tillgång till.")
-        )
-        flash(message, "danger")
+        if isinstance(exc, Forbidden):
+            raise
+        if exc.status_code == 404:
+            exc = OperationError("Hittar inget ärende med det numret som du har tillgång till.")
+        return _refused(item, "link", exc)
     else:
         flash(f"Kopplade {target.ref}.", "success")
     return _back(item)
@@ -160,10 +205,45 @@ def cancel(item_id: int) -> Any:
     item: Item = load_item(item_id, current_user)
     try:
         operations.cancel_item(item, current_user, request.form.get("reason", ""), form_version())
+    except (ConflictError, Forbidden):
+        raise
     except OperationError as exc:
-        flash(exc.message, "danger")
+        return _refused(item, "cancel", exc)
     else:
         flash(f"{item.ref} är makulerat.", "success")
+    return _back(item)
+
+
+@bp.app_template_global("quality_area_choices")
+def quality_area_choices(item: Item) -> list[QualityArea]:
+    """The active kvalitetsområden, and any deactivated one the item still has."""
+    have = [q.id for q in item.quality_areas]
+    return list(
+        db.session.scalars(
+            select(QualityArea)
+            .where(QualityArea.active.is_(True) | QualityArea.id.in_(have))
+            .order_by(QualityArea.sort_order, QualityArea.name)
+        )
+    )
+
+
+@bp.route("/arende/<int:item_id>/kvalitetsomraden", methods=["POST"])
+@login_required
+def quality_areas(item_id: int) -> Any:
+    item: Item = load_item(item_id, current_user)
+    try:
+        operations.change_quality_areas(
+            item,
+            current_user,
+            operations.parse_area_ids(request.form.getlist("quality_area_ids")),
+            expected_version=form_version(),
+        )
+    except (ConflictError, Forbidden):
+        raise  # the conflict page (409) or the refusal (403), not a flash
+    except OperationError as exc:
+        return _refused(item, "areas", exc)
+    else:
+        flash("Kvalitetsområdena är sparade.", "success")
     return _back(item)
 
 
@@ -182,7 +262,7 @@ def transition(item_id: int, name: str) -> Any:
     except ConflictError:
         raise  # someone took a step first: the conflict page (409), not a flash
     except OperationError as exc:
-        flash(exc.message, "danger")
+        return _refused(item, f"step:{name}", exc)
     else:
         flash(f"{item.ref}: {item.status_label}.", "success")
     return _back(item)

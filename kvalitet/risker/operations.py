@@ -100,6 +100,9 @@ def _compute(item: Risk) -> None:
         if item.residual_likelihood
         else None
     )
+    # The risk's work is its review: the review date is the item's due date (Mina ärenden,
+    # reminders to the owner).
+    item.due_date = item.review_date
 
 
 def create_risk(actor: User, **fields: Any) -> Risk:

@@ -43,6 +43,8 @@ HELP_PAGES = {
     "avvikelse": "Avvikelser",
     "lexsarah": "Lex Sarah",
     "synpunkt": "Synpunkter och klagomål",
+    "atgard": "Förbättringsåtgärder",
+    "riskanalys": "Riskanalys",
 }
 
 

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from kvalitet.items.forms import MultiCheckboxField
 from kvalitet.synpunkter.models import KALLA_LABELS, KANAL_LABELS, SVAR_LABELS, TYP_LABELS
 
 NO_CLIENT_DATA = "Skriv inte personnummer eller namn på den enskilde i beskrivningen."
@@ -39,11 +40,15 @@ class RegisterForm(FlaskForm):
     kalla = SelectField("Vem kommer den från?", choices=KALLA_CHOICES)
     typ = SelectField("Vad är det?", choices=TYP_CHOICES)
     unit_id = SelectField("Enhet", coerce=_int, validate_choice=False)
-    theme_id = SelectField("Tema", coerce=_optional_int, validate_choice=False)
+    theme_ids = MultiCheckboxField("Teman (välj alla som passar)", coerce=int)
     description = TextAreaField(
         "Vad gäller det?",
         validators=[DataRequired("Beskriv vad det gäller."), Length(max=10000)],
         render_kw={"rows": 5, "maxlength": 10000},
+    )
+    title = StringField(
+        "Rubrik (kort)",
+        validators=[Optional(), Length(max=200, message="Högst 200 tecken.")],
     )
     health_care = BooleanField("Gäller hälso- och sjukvård (svar inom fyra veckor)")
     anonymous = BooleanField("Anonym (inget svar ska lämnas)")
@@ -57,11 +62,15 @@ class OralForm(FlaskForm):
     unit_id = SelectField("Enhet", coerce=_int, validate_choice=False)
     typ = SelectField("Vad är det?", choices=TYP_CHOICES)
     kalla = SelectField("Vem lämnade den?", choices=KALLA_CHOICES)
-    theme_id = SelectField("Tema", coerce=_optional_int, validate_choice=False)
+    theme_ids = MultiCheckboxField("Teman (välj alla som passar)", coerce=int)
     description = TextAreaField(
         "Vad sades?",
         validators=[DataRequired("Beskriv kort vad som sades."), Length(max=10000)],
         render_kw={"rows": 4, "maxlength": 10000},
+    )
+    title = StringField(
+        "Rubrik (kort)",
+        validators=[Optional(), Length(max=200, message="Högst 200 tecken.")],
     )
     anonymous = BooleanField("Personen vill inte ha svar", default=True)
     contact_info = StringField(
@@ -106,6 +115,10 @@ class PublicForm(FlaskForm):
         "Berätta vad det gäller",
         validators=[DataRequired("Skriv vad du vill berätta.")],
         render_kw={"rows": 7},
+    )
+    title = StringField(
+        "Rubrik (kort)",
+        validators=[Optional(), Length(max=200, message="Högst 200 tecken.")],
     )
     name = StringField(
         "Ditt namn (frivilligt)",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kvalitet.core.base import FreeText
+from kvalitet.extensions import db
 from kvalitet.items.models import Item, ListEntry
 
 THEME_LIST = "synpunkt_tema"
@@ -114,6 +115,16 @@ class SynpunktStatus(enum.StrEnum):
     AVSLUTAD = "avslutad"  # closed without an answer (anonymous, withdrawn, ...)
 
 
+# Every theme of a synpunkt (a ListEntry of THEME_LIST): one row each, so statistics count a
+# synpunkt under each of its themes.
+synpunkt_tema = Table(
+    "synpunkt_tema",
+    db.metadata,
+    Column("synpunkt_id", ForeignKey("synpunkt.id"), primary_key=True),
+    Column("theme_id", ForeignKey("list_entry.id"), primary_key=True, index=True),
+)
+
+
 class Synpunkt(Item):
     __tablename__ = "synpunkt"
     __table_args__ = (  # type: ignore[assignment]
@@ -149,9 +160,18 @@ class Synpunkt(Item):
     # Calendar days from received to answered, stored at answer time for the median.
     answer_days: Mapped[int | None] = mapped_column(Integer)
 
+    # The first of its themes (kept for readers of one theme: the analys module, imports);
+    # `themes` holds them all (issue 19: several themes per synpunkt).
     theme: Mapped[ListEntry | None] = relationship(foreign_keys=[theme_id])
+    themes: Mapped[list[ListEntry]] = relationship(
+        secondary=synpunkt_tema, order_by=ListEntry.sort_order
+    )
 
     __mapper_args__ = {"polymorphic_identity": "SYN"}
+
+    @property
+    def theme_labels(self) -> list[str]:
+        return [t.label for t in self.themes]
 
     @property
     def typ_label(self) -> str:

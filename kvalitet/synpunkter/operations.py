@@ -35,6 +35,7 @@ from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ItemLink, LinkType, ListEntry, RefCounter
 from kvalitet.items.operations import link_items, new_item
+from kvalitet.items.titles import propose_title
 from kvalitet.notify.operations import notify
 from kvalitet.org.models import Unit
 from kvalitet.org.operations import chefs_of, holders_over
@@ -63,6 +64,7 @@ DEFAULTS: dict[str, Any] = {
 DIARIE_COUNTER = "SYN-DNR"
 MAX_TEXT = 10000
 MAX_CONTACT = 200
+MAX_TITLE = 200
 
 
 def setting(key: str) -> Any:
@@ -160,6 +162,40 @@ def _theme(theme_id: Any) -> int | None:
     return ident
 
 
+def _themes(theme_ids: Any, theme_id: Any = None) -> list[ListEntry]:
+    """The themes of a synpunkt from `theme_ids` (a list) or, as before, one `theme_id`;
+    in the list's order. Unknown values are refused at the field."""
+    if theme_ids is None:
+        theme_ids = [] if _theme(theme_id) is None else [theme_id]
+    if not isinstance(theme_ids, list | tuple | set):
+        raise OperationError("Ange teman som en lista.", field="theme_ids")
+    wanted = set()
+    for value in theme_ids:
+        if isinstance(value, bool):
+            raise OperationError("Okänt tema.", field="theme_ids")
+        try:
+            wanted.add(int(value))
+        except (TypeError, ValueError):
+            raise OperationError("Okänt tema.", field="theme_ids") from None
+    if not wanted:
+        return []
+    entries = list(
+        db.session.scalars(
+            select(ListEntry)
+            .where(ListEntry.id.in_(wanted), ListEntry.list_key == THEME_LIST)
+            .order_by(ListEntry.sort_order, ListEntry.label)
+        )
+    )
+    if len(entries) != len(wanted):
+        raise OperationError("Okänt tema.", field="theme_ids")
+    return entries
+
+
+def _set_themes(item: Synpunkt, themes: list[ListEntry]) -> None:
+    item.themes = themes
+    item.theme_id = themes[0].id if themes else None
+
+
 def _received(value: date | None) -> date:
     day = value or clock.today()
     if day > clock.today():
@@ -169,10 +205,13 @@ def _received(value: date | None) -> date:
     return day
 
 
-def _title(typ: str, description: str) -> str:
-    first = " ".join(description.split())
-    if len(first) > 70:
-        first = first[:70].rsplit(" ", 1)[0] + " …"
+def _title(typ: str, description: str, title: str = "") -> str:
+    """The short title the person wrote, or one proposed from the description's first
+    words, after the kind ("Klagomål: Svårt att nå handläggaren")."""
+    title = _text(title, "title", required=False, limit=MAX_TITLE, label="rubrik")
+    if title:
+        return title
+    first = propose_title(description)
     return f"{SynpunktTyp(typ).label}: {first}" if first else SynpunktTyp(typ).label
 
 
@@ -194,15 +233,16 @@ def _create(actor: User | None, unit: Unit, status: str, **fields: Any) -> Synpu
                          limit=MAX_CONTACT, label="kontaktuppgifter")  # fmt: skip
     if anonymous:
         contact_name = contact_info = ""
+    title = _title(typ, description, fields.pop("title", "") or "")
     received = _received(fields.pop("received_date", None))
-    theme_id = _theme(fields.pop("theme_id", None))
+    themes = _themes(fields.pop("theme_ids", None), fields.pop("theme_id", None))
     chefs = chefs_of(unit)
     year = clock.today().year
     number, seq = next_diarienummer(year)
     item = new_item(
         Synpunkt,
         actor,
-        title=_title(typ, description),
+        title=title,
         description=description,
         unit_id=unit.id,
         unit=unit,
@@ -216,13 +256,13 @@ def _create(actor: User | None, unit: Unit, status: str, **fields: Any) -> Synpu
         typ=typ,
         kalla=kalla,
         kanal=kanal,
-        theme_id=theme_id,
         anonymous=anonymous,
         contact_name=contact_name,
         contact_info=contact_info,
         health_care=bool(fields.pop("health_care", False)),
         public_submission=bool(fields.pop("public_submission", False)),
     )
+    _set_themes(item, themes)
     _set_due(item)
     db.session.flush()
     return item
@@ -248,10 +288,12 @@ def register(
     description: str,
     received_date: date | None = None,
     theme_id: int | None = None,
+    theme_ids: list[int] | None = None,
     anonymous: bool = False,
     contact_name: str = "",
     contact_info: str = "",
     health_care: bool = False,
+    title: str = "",
 ) -> Synpunkt:
     """Register a synpunkt that came in by letter, e-mail, phone, visit or at a meeting. It
     gets a diarienummer and goes straight to the unit's chef (status "mottagen")."""
@@ -259,8 +301,8 @@ def register(
         item = _create(
             actor, unit, SynpunktStatus.MOTTAGEN, typ=typ, kalla=kalla, kanal=kanal,
             description=description, received_date=received_date, theme_id=theme_id,
-            anonymous=anonymous, contact_name=contact_name, contact_info=contact_info,
-            health_care=health_care,
+            theme_ids=theme_ids, anonymous=anonymous, contact_name=contact_name,
+            contact_info=contact_info, health_care=health_care, title=title,
         )  # fmt: skip
         _notify_unit(item)
     return item
@@ -274,15 +316,17 @@ def register_oral(
     description: str,
     kalla: str = Kalla.BRUKARE,
     theme_id: int | None = None,
+    theme_ids: list[int] | None = None,
     anonymous: bool = True,
     contact_name: str = "",
     contact_info: str = "",
+    title: str = "",
 ) -> Synpunkt:
     """Quick registration by any employee of a synpunkt given orally at a meeting (today)."""
     return register(
         actor, unit=unit, typ=typ, kalla=kalla, kanal=Kanal.MUNTLIGT, description=description,
-        theme_id=theme_id, anonymous=anonymous, contact_name=contact_name,
-        contact_info=contact_info,
+        theme_id=theme_id, theme_ids=theme_ids, anonymous=anonymous,
+        contact_name=contact_name, contact_info=contact_info, title=title,
     )  # fmt: skip
 
 
@@ -326,6 +370,7 @@ def public_submit(
     name: str = "",
     contact: str = "",
     kalla: str = Kalla.BRUKARE,
+    title: str = "",
 ) -> Synpunkt:
     """A submission through the public e-tjänst (no user). It lands in the registrator's
     queue (status "inkommen"). unit_id None or "" means "vet inte"."""
@@ -349,7 +394,7 @@ def public_submit(
         item = _create(
             None, unit, SynpunktStatus.INKOMMEN, typ=typ, kalla=kalla, kanal=Kanal.E_TJANST,
             description=description, anonymous=not (name or contact), contact_name=name,
-            contact_info=contact, public_submission=True,
+            contact_info=contact, public_submission=True, title=title,
         )  # fmt: skip
         registrators = holders_over(unit, [Role.REGISTRATOR])
         notify(
@@ -366,8 +411,8 @@ def public_submit(
 
 
 CLASSIFY_FIELDS = (
-    "unit_id", "typ", "kalla", "kanal", "theme_id", "received_date", "health_care",
-    "anonymous", "contact_name", "contact_info", "description",
+    "unit_id", "typ", "kalla", "kanal", "theme_id", "theme_ids", "received_date",
+    "health_care", "anonymous", "contact_name", "contact_info", "description", "title",
 )  # fmt: skip
 
 
@@ -382,7 +427,9 @@ def classify(
         raise OperationError("Okänt fält: " + ", ".join(sorted(unknown)))
     with transaction():
         check_version(item, expected_version)
-        before = audit.snapshot(item, list(changes))
+        names = [n for n in changes if n not in ("theme_id", "theme_ids")]
+        before = audit.snapshot(item, names)
+        themes_before = item.theme_labels
         new_unit = None
         if "unit_id" in changes and int(changes["unit_id"]) != item.unit_id:
             new_unit = db.session.get(Unit, int(changes["unit_id"]))
@@ -400,8 +447,8 @@ def classify(
             item.kalla = _choice(changes["kalla"], Kalla, "kalla", "Välj vem det kommer från.")
         if "kanal" in changes:
             item.kanal = _choice(changes["kanal"], Kanal, "kanal", "Välj hur det kom in.")
-        if "theme_id" in changes:
-            item.theme_id = _theme(changes["theme_id"])
+        if "theme_ids" in changes or "theme_id" in changes:
+            _set_themes(item, _themes(changes.get("theme_ids"), changes.get("theme_id")))
         if "received_date" in changes:
             item.received_date = _received(changes["received_date"])
         if "health_care" in changes:
@@ -415,12 +462,17 @@ def classify(
         if "description" in changes:
             item.description = _text(changes["description"], "description", required=True,
                                      limit=MAX_TEXT, label="vad det gäller")  # fmt: skip
+        if "title" in changes:
+            item.title = _title(item.typ, item.description, changes["title"] or "")
         if item.anonymous:
             item.contact_name = item.contact_info = ""
         if item.answered_date is not None:
             item.answer_days = (item.answered_date - item.received_date).days
         _set_due(item)
-        after = audit.snapshot(item, list(changes))
+        after = audit.snapshot(item, names)
+        if item.theme_labels != themes_before:
+            before["teman"] = ", ".join(themes_before) or "–"
+            after["teman"] = ", ".join(item.theme_labels) or "–"
         old, new = audit.changed(before, after)
         if new:
             audit.record(actor, "edit", item=item, summary="Ändrade registreringen",

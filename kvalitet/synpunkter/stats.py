@@ -12,7 +12,13 @@ from kvalitet.core.periods import Period
 from kvalitet.extensions import db, reads_replica
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.org.models import Unit
-from kvalitet.synpunkter.models import KALLA_LABELS, KANAL_LABELS, TYP_LABELS, Synpunkt
+from kvalitet.synpunkter.models import (
+    KALLA_LABELS,
+    KANAL_LABELS,
+    TYP_LABELS,
+    Synpunkt,
+    synpunkt_tema,
+)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -77,14 +83,20 @@ def statistics_many(
         "by_typ": (S.typ, dict(TYP_LABELS)),
         "by_kalla": (S.kalla, dict(KALLA_LABELS)),
         "by_kanal": (S.kanal, dict(KANAL_LABELS)),
-        "by_tema": (S.theme_id, None),
+        # A synpunkt counts under each of its themes (synpunkt_tema), "Ej angivet" if none.
+        "by_tema": (synpunkt_tema.c.theme_id, None),
     }
     themes = dict(db.session.execute(select(ListEntry.id, ListEntry.label)).tuples().all())
     grouped: dict[str, dict[tuple[int, int], dict[str, int]]] = {}
     for key, (column, labels) in breakdowns.items():
+        source: Any = S
+        if key == "by_tema":
+            source = S.__table__.join(Item.__table__, Item.id == S.id).outerjoin(
+                synpunkt_tema, synpunkt_tema.c.synpunkt_id == S.id
+            )
         rows = db.session.execute(
             select(S.unit_id, bucket, column, func.count(S.id))
-            .select_from(S)
+            .select_from(source)
             .where(*where)
             .group_by(S.unit_id, bucket, column)
         ).all()
@@ -155,7 +167,8 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
     - period: the period's label; total: number received; anonymous: of which anonymous;
       public: of which through the e-tjänst; open: still not answered or closed.
     - by_typ, by_kalla, by_kanal, by_tema, by_unit: {Swedish label: count}, largest first
-      (by_unit counts per unit name at any depth of the subtree).
+      (by_unit counts per unit name at any depth of the subtree). by_tema counts a synpunkt
+      under each of its themes, so its sum can exceed total.
     - ack_owed / ack_in_time / ack_share: acknowledgements owed (not anonymous, and either
       acknowledged or past due), of which given by the deadline, and the share (0-1 or None).
     - answer_owed / answered / answered_in_time / answer_share: the same for answers;

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from kvalitet.admin.views import register_list
 from kvalitet.core import clock
@@ -36,6 +40,7 @@ from kvalitet.core.permissions import (
 from kvalitet.core.web import error_page, form_version
 from kvalitet.core.workflow import available_transitions, check_transition
 from kvalitet.extensions import db, limiter
+from kvalitet.items.areas import area_table
 from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import load_item, paginate, visible_links
@@ -51,6 +56,7 @@ from kvalitet.synpunkter.models import (
     TYP_LABELS,
     Synpunkt,
     SynpunktStatus,
+    synpunkt_tema,
 )
 from kvalitet.synpunkter.stats import statistics_with_previous
 
@@ -64,14 +70,15 @@ OWN_FORM_STEPS = ("bekrafta", "besvara")
 # --- helpers ------------------------------------------------------------------------------
 
 
-def theme_choices(include_inactive_id: int | None = None) -> list[tuple[Any, str]]:
+def theme_choices(include: list[int] | None = None) -> list[tuple[Any, str]]:
+    """The active themes (and any deactivated one in `include`, the item's own), in order."""
     entries = db.session.scalars(
         select(ListEntry)
         .where(ListEntry.list_key == THEME_LIST)
-        .where(ListEntry.active.is_(True) | (ListEntry.id == (include_inactive_id or -1)))
+        .where(ListEntry.active.is_(True) | ListEntry.id.in_(include or []))
         .order_by(ListEntry.sort_order, ListEntry.label)
     )
-    return [("", "– inget tema –"), *((e.id, e.label) for e in entries)]
+    return [(e.id, e.label) for e in entries]
 
 
 def manager_units() -> list[tuple[int, str]]:
@@ -120,7 +127,14 @@ def list_query() -> tuple[Any, dict[str, Any]]:
     if filters["kanal"] in KANAL_LABELS:
         query = query.where(Synpunkt.kanal == filters["kanal"])
     if filters["tema"].isdigit():
-        query = query.where(Synpunkt.theme_id == int(filters["tema"]))
+        # A synpunkt with several themes is found under each of them.
+        query = query.where(
+            Synpunkt.id.in_(
+                select(synpunkt_tema.c.synpunkt_id).where(
+                    synpunkt_tema.c.theme_id == int(filters["tema"])
+                )
+            )
+        )
     if filters["enhet"].isdigit():
         unit = db.session.get(Unit, int(filters["enhet"]))
         if unit is not None:
@@ -148,7 +162,7 @@ EXPORT_COLUMNS = [
     ("Typ", lambda s: s.typ_label),
     ("Från", lambda s: s.kalla_label),
     ("Kanal", lambda s: s.kanal_label),
-    ("Tema", lambda s: s.theme.label if s.theme else ""),
+    ("Teman", lambda s: ", ".join(s.theme_labels)),
     ("Enhet", lambda s: s.unit.name),
     ("Status", lambda s: "Makulerad" if s.is_cancelled else s.status_label),
     ("Anonym", lambda s: s.anonymous),
@@ -169,14 +183,14 @@ def index() -> Any:
     query, filters = list_query()
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
-        rows = query.limit(MAX_EXPORT_ROWS)  # streamed in batches
+        rows = query.options(selectinload(Synpunkt.themes)).limit(MAX_EXPORT_ROWS)  # in batches
         return export_response(fmt, rows, EXPORT_COLUMNS, f"synpunkter-{clock.today()}")
     return render_template(
         "synpunkter/list.html",
         pagination=paginate(query),
         filters=filters,
         units=manager_units(),
-        themes=theme_choices()[1:],
+        themes=theme_choices(),
         typ_labels=TYP_LABELS,
         kalla_labels=KALLA_LABELS,
         kanal_labels=KANAL_LABELS,
@@ -207,7 +221,7 @@ def new() -> Any:
         return redirect(url_for("synpunkter.oral"))
     form = RegisterForm()
     form.unit_id.choices = units
-    form.theme_id.choices = theme_choices()
+    form.theme_ids.choices = theme_choices()
     if request.method == "GET":
         form.received_date.data = clock.today()
     if form.validate_on_submit():
@@ -219,9 +233,10 @@ def new() -> Any:
                 item = ops.register(
                     current_user, unit=unit, typ=form.typ.data, kalla=form.kalla.data,
                     kanal=form.kanal.data, description=form.description.data,
-                    received_date=form.received_date.data, theme_id=form.theme_id.data,
+                    received_date=form.received_date.data, theme_ids=form.theme_ids.data or [],
                     anonymous=form.anonymous.data, contact_name=form.contact_name.data,
                     contact_info=form.contact_info.data, health_care=form.health_care.data,
+                    title=form.title.data or "",
                 )  # fmt: skip
             except OperationError as exc:
                 apply_errors(form, exc)
@@ -237,7 +252,7 @@ def new() -> Any:
 def oral() -> Any:
     form = OralForm()
     form.unit_id.choices = unit_choices()
-    form.theme_id.choices = theme_choices()
+    form.theme_ids.choices = theme_choices()
     if request.method == "GET" and current_user.home_unit_id:
         form.unit_id.data = current_user.home_unit_id
     if form.validate_on_submit():
@@ -247,8 +262,9 @@ def oral() -> Any:
                 raise OperationError("Välj en enhet.", field="unit_id")
             item = ops.register_oral(
                 current_user, unit=unit, typ=form.typ.data, kalla=form.kalla.data,
-                description=form.description.data, theme_id=form.theme_id.data,
+                description=form.description.data, theme_ids=form.theme_ids.data or [],
                 anonymous=form.anonymous.data, contact_info=form.contact_info.data,
+                title=form.title.data or "",
             )  # fmt: skip
         except OperationError as exc:
             apply_errors(form, exc)
@@ -367,9 +383,13 @@ def edit(ref: str) -> Any:
     if item.unit_id not in {u for u, _ in units}:
         units = [(item.unit_id, item.unit.name), *units]
     form.unit_id.choices = units
-    form.theme_id.choices = theme_choices(item.theme_id)
+    form.theme_ids.choices = theme_choices([t.id for t in item.themes])
+    if request.method == "GET":
+        form.theme_ids.data = [t.id for t in item.themes]
     if form.validate_on_submit():
-        changes = {name: getattr(form, name).data for name in ops.CLASSIFY_FIELDS}
+        changes = {name: getattr(form, name).data for name in ops.CLASSIFY_FIELDS
+                   if hasattr(form, name)}  # fmt: skip
+        changes["theme_ids"] = changes.get("theme_ids") or []
         try:
             ops.classify(item, current_user, expected_version=form_version(), **changes)
         except OperationError as exc:
@@ -435,6 +455,7 @@ def stats() -> Any:
         period=period,
         years=recent_quality_years(),
         read_only=read_only,
+        by_area=area_table("SYN", root, period, detail),
     )
 
 
@@ -483,7 +504,7 @@ def public() -> Any:
             item = ops.public_submit(
                 unit_id=form.unit_id.data, typ=form.typ.data, kalla=form.kalla.data,
                 description=form.description.data or "", name=form.name.data or "",
-                contact=form.contact.data or "",
+                contact=form.contact.data or "", title=form.title.data or "",
             )  # fmt: skip
         except OperationError as exc:
             apply_errors(form, exc)
@@ -492,7 +513,39 @@ def public() -> Any:
             session[RECEIPT_KEY] = item.id
             return redirect(url_for("synpunkter.public_receipt"))
     status = 422 if request.method == "POST" else 200
-    return render_template("synpunkter/public.html", form=form, limit=limit), status
+    return render_template(
+        "synpunkter/public.html", form=form, limit=limit, logo_url=_logo_url()
+    ), status
+
+
+def _logo_path() -> Path | None:
+    """KOMMUN_LOGO_URL as a file under instance/static/ (not a path on the site), if it is
+    one."""
+    value = str(current_app.config.get("KOMMUN_LOGO_URL") or "").strip()
+    if not value or value.startswith("/") or "://" in value:
+        return None
+    folder = (Path(current_app.instance_path) / "static").resolve()
+    path = (folder / value).resolve()
+    return path if path.is_relative_to(folder) and path.is_file() else None
+
+
+def _logo_url() -> str:
+    """The municipality's logo on the e-tjänst: a path on this site ("/static/logo.svg") as
+    it is, a file under instance/static/ through `public_logo`; empty setting or a missing
+    file: no logo. Another site's address is not used: the pages' Content-Security-Policy
+    allows images from this site only (img-src 'self')."""
+    value = str(current_app.config.get("KOMMUN_LOGO_URL") or "").strip()
+    if value.startswith("/") and not value.startswith("//"):
+        return value
+    return url_for("synpunkter.public_logo") if _logo_path() else ""
+
+
+@bp.route("/lamna/logo")
+def public_logo() -> Any:
+    path = _logo_path()
+    if path is None:
+        abort(404)
+    return send_file(path, max_age=3600)
 
 
 @bp.route("/lamna/tack")

@@ -9,7 +9,7 @@ from __future__ import annotations
 API = {  # web endpoint -> API endpoint (api.v1.<name>)
     "items.cancel": "avvikelser_cancel", "items.comment": "avvikelser_comment",
     "items.link": "avvikelser_link", "items.transition": "avvikelser_transition",
-    "items.upload": "avvikelser_attach",
+    "items.upload": "avvikelser_attach", "items.quality_areas": "avvikelser_kvalitetsomraden",
     "avvikelser.new": "avvikelser_create", "avvikelser.edit": "avvikelser_update",
     "avvikelser.analyse": "avvikelser_analys", "avvikelser.assign": "avvikelser_utredare",
     "avvikelser.new_action": "avvikelser_atgard",
