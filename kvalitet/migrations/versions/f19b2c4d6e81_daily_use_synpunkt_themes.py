@@ -2,7 +2,7 @@
 a risk's review date as its due date
 
 Revision ID: f19b2c4d6e81
-Revises: d19a5e7c3b10
+Revises: a7c2e4f81b36
 Create Date: 2026-12-01 16:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "f19b2c4d6e81"
-down_revision = "d19a5e7c3b10"
+down_revision = "a7c2e4f81b36"
 branch_labels = None
 depends_on = None
 
