@@ -553,7 +553,13 @@ def create_user(
     password: str | None = None,
     home_unit: Unit | None = None,
     is_demo: bool = False,
+    password_hash: str | None = None,
 ) -> User:
+    """A new account. `password_hash` is for demo accounts only (kvalitet.demo): one argon2
+    hash made once for the documented demo password and shared, instead of hashing it for
+    every account; real accounts give `password` (checked and hashed here) or nothing."""
+    if password_hash is not None and not is_demo:
+        raise ValueError("a shared password hash is for demo accounts only")
     name = (name or "").strip()
     email = (email or "").strip().lower()
     if not name:
@@ -568,7 +574,7 @@ def create_user(
         name=name,
         email=email,
         title=(title or "").strip(),
-        password_hash=hash_password(password) if password else "",
+        password_hash=password_hash or (hash_password(password) if password else ""),
         home_unit=home_unit,
         session_token=secrets.token_hex(16),
         is_demo=is_demo,
