@@ -11,13 +11,13 @@ from wtforms import (
     DateTimeLocalField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
 from kvalitet.core.clock import STOCKHOLM
+from kvalitet.items.forms import MultiCheckboxField
 from kvalitet.items.provenance import Karaktar
 from kvalitet.lexsarah.models import (
     BEDOMNING_LABELS,
@@ -163,12 +163,7 @@ class SpreadForm(FlaskForm):
         render_kw={"rows": 3},
         description="Visas för cheferna på de valda enheterna. Inga uppgifter om den enskilde.",
     )
-    unit_ids = SelectMultipleField(
-        "Enheter där samma risk finns",
-        coerce=int,
-        validate_choice=False,
-        render_kw={"size": 8},
-    )
+    unit_ids = MultiCheckboxField("Enheter där samma risk finns", coerce=int, validate_choice=False)
 
 
 class ConfirmForm(FlaskForm):
