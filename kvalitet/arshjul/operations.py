@@ -175,23 +175,35 @@ def _first_day(akt: ArshjulAktivitet) -> date:
     return created.date() if created else clock.today()
 
 
+def _unit_first_day(unit: Unit, today: date) -> date | None:
+    """The day the unit was added (None if unknown or, with a clock set back in tests,
+    not yet passed)."""
+    created = clock.to_local(unit.created_at) if unit.created_at else None
+    day = created.date() if created else None
+    return day if day is not None and day <= today else None
+
+
 def generate_occurrences(
     until: date | None = None, since: date | None = None, activity: ArshjulAktivitet | None = None
 ) -> int:
     """Create the tasks of every active activity whose date falls before today + lead days
     (or `until`), except where the activity is done as an egenkontroll that an adopted plan
     covers at that unit and month (`egk_metod`). Catches up after downtime (from the day the
-    activity was created, or `since`). Each occurrence is unique per (activity, unit, planned
-    date) in the database, so two runs at once never create it twice. Returns the number of
-    tasks created."""
+    activity was created or the quality year began, whichever is later, and for a unit added
+    later from the day it was added; or from `since`). Each occurrence is unique per
+    (activity, unit, planned date) in the database, so two runs at once never create it
+    twice. Returns the number of tasks created."""
     today = clock.today()
     query = select(ArshjulAktivitet).where(ArshjulAktivitet.active.is_(True))
     if activity is not None:
         query = query.where(ArshjulAktivitet.id == activity.id)
     made = 0
+    # The catch-up never reaches into a closed quality year (its report is written or
+    # frozen): only `since`, given by hand (the demo), goes further back.
+    year_start = current_quality_year().start
     for akt in list(db.session.scalars(query.order_by(ArshjulAktivitet.id))):
         end = until or today + timedelta(days=akt.lead_days)
-        start = since or _first_day(akt)
+        start = since or max(_first_day(akt), year_start)
         dates = occurrences(akt.rule, start, end)
         if not dates:
             continue
@@ -211,8 +223,12 @@ def generate_occurrences(
         )
         for unit in target_units(akt):
             owners = holders_over(unit, [akt.responsible_role])
+            # A unit added later gets its tasks from the day it was added, not the past's.
+            first = since or _unit_first_day(unit, today)
             for day in dates:
                 if (unit.id, day) in existing or (unit.id, day.year, day.month) in covered:
+                    continue
+                if first is not None and day < first:
                     continue
                 try:
                     with db.session.begin_nested():

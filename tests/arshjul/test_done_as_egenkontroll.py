@@ -20,10 +20,10 @@ from kvalitet.items.queries import inbox_query
 from tests.egenkontroll.helpers import make_plan
 
 
-def _log_check(org, metod="loggkontroll"):
+def _log_check(org, metod="loggkontroll", start=date(2026, 1, 1)):
     return create_activity(
         org.kvalitet, title="Loggkontroll skyddade personuppgifter", description="",
-        rule=make_rule("last_working_day", date(2026, 1, 1)), responsible_role=Role.ENHETSCHEF,
+        rule=make_rule("last_working_day", start), responsible_role=Role.ENHETSCHEF,
         units=[org.forv], scope_kind="enhet", lead_days=7, egk_metod=metod,
     )  # fmt: skip
 
@@ -118,3 +118,34 @@ def test_activity_form_offers_the_method(app, org, login_as):
     from kvalitet.arshjul.models import ArshjulAktivitet
 
     assert db.session.scalars(select(ArshjulAktivitet.egk_metod)).all() == ["loggkontroll"]
+
+
+def test_catch_up_never_reaches_into_a_closed_year_or_before_a_unit_existed(app, org):
+    """The scheduler's first start once made a new unit's tasks for every month since the
+    activity began, also in the closed quality year whose report was frozen."""
+    from kvalitet.org.models import UnitKind
+    from kvalitet.org.operations import create_unit
+
+    clock.freeze(datetime(2025, 9, 25, 8, 0))  # quality year 2025/26 began 1 September
+    akt = _log_check(org, metod=None, start=date(2025, 1, 1))
+    akt.created_at = datetime(2025, 1, 2, 8, 0, tzinfo=clock.UTC)  # activity from 2024/25
+    generate_occurrences()
+    planned = set(db.session.scalars(select(ArshjulUppgift.planned_date)))
+    assert planned and min(planned) >= date(2025, 9, 1)  # nothing in 2024/25
+    # A unit added in November gets tasks from November on, not September's and October's.
+    clock.freeze(datetime(2025, 11, 24, 8, 0))
+    new = create_unit(None, "Enhet A3", UnitKind.ENHET, org.avd_a)
+    generate_occurrences()
+    mine = sorted(
+        db.session.scalars(
+            select(ArshjulUppgift.planned_date).where(ArshjulUppgift.unit_id == new.id)
+        )
+    )
+    assert mine == [date(2025, 11, 28)]
+    # By hand, with `since`, the past can still be filled in (the demo does).
+    generate_occurrences(since=date(2025, 9, 1))
+    assert db.session.scalar(
+        select(ArshjulUppgift.id).where(
+            ArshjulUppgift.unit_id == new.id, ArshjulUppgift.planned_date == date(2025, 9, 30)
+        )
+    )
