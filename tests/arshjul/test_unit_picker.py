@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from playwright.sync_api import expect
+
 from kvalitet.mal import operations as mal
+from tests.a11y.test_axe_every_page import violations
+from tests.conftest import ARTIFACTS, browser_login
 
 
 def test_picker_is_a_labelled_fieldset_and_keeps_the_ticks(app, org, login_as):
@@ -42,3 +47,24 @@ def test_mal_goal_form_uses_the_picker(app, org, login_as):
     picker = page.split("data-unit-picker")[1].split("</fieldset>")[0]
     assert "Enheter som berörs" in picker and 'type="checkbox"' in picker
     assert "Ctrl" not in page
+
+
+@pytest.mark.browser
+def test_picker_pages_have_no_axe_violations_and_the_search_filters(
+    app, org, live_server, page, phone_page
+):  # type: ignore[no-untyped-def]
+    plan = mal.create_plan(org.kvalitet, unit=org.avd_a, year=2026, name="Plan A")
+    paths = ["/arshjul/aktiviteter/ny", f"/mal/plan/{plan.id}/mal/ny"]
+    for pg in (page, phone_page):
+        browser_login(pg, live_server, org.kvalitet.email)
+        for path in paths:
+            pg.goto(live_server + path)
+            picker = pg.locator("[data-unit-picker]").first
+            picker.get_by_label("Sök i listan").fill("enhet a")
+            expect(picker.get_by_label("Enhet B1")).to_be_hidden()
+            expect(picker.get_by_label("Enhet A1")).to_be_visible()
+            assert violations(pg) == [], (path, pg.viewport_size)
+    page.locator("[data-unit-picker]").first.screenshot(path=str(ARTIFACTS / "unit-picker.png"))
+    phone_page.locator("[data-unit-picker]").first.screenshot(
+        path=str(ARTIFACTS / "unit-picker-phone.png")
+    )

@@ -25,6 +25,9 @@ FOCUSED = """() => {
   return {
     tag: el.tagName, type: el.getAttribute("type") || "", label,
     text: (el.innerText || el.value || "").trim().slice(0, 80),
+    // False when the focus is inside the browser's own part of a control (the calendar
+    // button of a date field): the browser draws that focus, the page's CSS cannot be read.
+    own: el.matches(":focus"),
     outline: s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2,
     ring: s.boxShadow !== "none",
   };
@@ -32,17 +35,26 @@ FOCUSED = """() => {
 
 
 def focused(page: Any) -> dict[str, Any]:
+    # Bootstrap's focus ring fades in (a 0.15 s transition): read it when it has settled.
+    # Reading the style first starts a pending transition, so it is waited for too.
+    page.wait_for_function(
+        "() => { getComputedStyle(document.activeElement).boxShadow;"
+        " return document.getAnimations().every((a) => a.playState !== 'running'); }",
+        timeout=5000,
+    )
     return page.evaluate(FOCUSED)
 
 
 def tab_to(page: Any, wanted: str, limit: int = 120, key: str = "Tab") -> dict[str, Any]:
     """Press Tab until the focused control's label or text starts with `wanted`; fail if it
-    is not reachable. Every control passed on the way must show where the focus is."""
+    is not reachable. Every control passed on the way must show where the focus is (an
+    outline of 2 px or more, or Bootstrap's focus ring)."""
     for _ in range(limit):
         page.keyboard.press(key)
         now = focused(page)
-        assert now["outline"] or now["ring"], f"focus not visible on {now}"
+        assert now["outline"] or now["ring"] or not now["own"], f"focus not visible on {now}"
         if now["label"].startswith(wanted) or now["text"].startswith(wanted):
+            assert now["own"] and (now["outline"] or now["ring"]), now
             return now
     raise AssertionError(f"{wanted!r} cannot be reached with {key}")
 
