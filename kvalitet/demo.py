@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -18,7 +19,13 @@ from kvalitet.extensions import db
 from kvalitet.items.models import ListEntry, QualityArea
 from kvalitet.modules import MODULES
 from kvalitet.org.models import Unit, UnitKind, User
-from kvalitet.org.operations import create_unit, create_user, grant_role
+from kvalitet.org.operations import (
+    check_password_rules,
+    create_unit,
+    create_user,
+    grant_role,
+    hash_password,
+)
 
 DEMO_PASSWORD = "Demo-losen-2026"  # noqa: S105 the documented password of demo accounts only
 
@@ -78,6 +85,17 @@ class DemoContext:
     staff: dict[str, list[User]] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(20260901))  # noqa: S311 repeatable demo data, not security
     today: date = field(default_factory=clock.today)
+    # The argon2 hash of DEMO_PASSWORD, made once and shared by every demo account (see
+    # demo_user): hashing it per account took most of the demo load. DEMO ONLY: real
+    # accounts get a hash of their own, salted per account.
+    password_hash: str = ""
+
+    def demo_user(self, **fields: Any) -> User:
+        """create_user for a demo account with the shared demo password hash."""
+        if not self.password_hash:
+            check_password_rules(DEMO_PASSWORD)
+            self.password_hash = hash_password(DEMO_PASSWORD)
+        return create_user(None, password_hash=self.password_hash, is_demo=True, **fields)
 
     @property
     def enheter(self) -> list[Unit]:
@@ -126,10 +144,7 @@ def build(
         for name in enheter:
             ctx.units[name] = create_unit(None, name, UnitKind.ENHET, avd, public=True)
     for key, name, email, title, role, unit_name, home in DEMO_USERS:
-        user = create_user(
-            None, name=name, email=email, title=title, password=DEMO_PASSWORD,
-            home_unit=ctx.units[home], is_demo=True
-        )  # fmt: skip
+        user = ctx.demo_user(name=name, email=email, title=title, home_unit=ctx.units[home])
         grant_role(None, user, role, ctx.units[unit_name])
         ctx.users[key] = user
     ctx.chefs["Utredningsenhet 1"] = ctx.users["chef"]
@@ -170,32 +185,29 @@ def build(
         if avd.name == "Avdelning Barn och unga":
             continue
         first = next(names)
-        user = create_user(
-            None,
+        user = ctx.demo_user(
             name=f"{first} Avdelningschef",
             email=f"avdchef.{_slug(avd.name)}@demo.kvalitet.se",
             title=f"Avdelningschef {avd.name.removeprefix('Avdelning ')}",
-            password=DEMO_PASSWORD,
             home_unit=avd,
-            is_demo=True,
         )
         grant_role(None, user, Role.AVDELNINGSCHEF, avd)
     for enhet in ctx.enheter:
         if enhet.name not in ctx.chefs:
             first = next(names)
-            chef = create_user(
-                None, name=f"{first} Chef", email=f"chef.{_slug(enhet.name)}@demo.kvalitet.se",
-                title="Enhetschef", password=DEMO_PASSWORD, home_unit=enhet, is_demo=True,
+            chef = ctx.demo_user(
+                name=f"{first} Chef", email=f"chef.{_slug(enhet.name)}@demo.kvalitet.se",
+                title="Enhetschef", home_unit=enhet,
             )  # fmt: skip
             grant_role(None, chef, Role.ENHETSCHEF, enhet)
             ctx.chefs[enhet.name] = chef
         staff = ctx.staff.setdefault(enhet.name, [])
         for n in range(2):
             first = next(names)
-            person = create_user(
-                None, name=f"{first} {enhet.name.split()[0]}",
+            person = ctx.demo_user(
+                name=f"{first} {enhet.name.split()[0]}",
                 email=f"{_slug(first)}.{n}.{_slug(enhet.name)}@demo.kvalitet.se",
-                title="Socialsekreterare", password=DEMO_PASSWORD, home_unit=enhet, is_demo=True,
+                title="Socialsekreterare", home_unit=enhet,
             )  # fmt: skip
             grant_role(None, person, Role.MEDARBETARE, enhet)
             staff.append(person)

@@ -8,21 +8,14 @@ from wtforms import (
     DateField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from kvalitet.core.recurrence import FREQUENCY_LABELS, MONTH_NAMES
 from kvalitet.core.roles import ROLE_LABELS
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
+from kvalitet.items.forms import MultiCheckboxField
 
 SCOPE_CHOICES = [
     ("", "Bara de valda enheterna"),
@@ -67,6 +60,12 @@ class AktivitetForm(FlaskForm):
     lead_days = IntegerField(
         "Skapa uppgiften så många dagar före", default=30,
         validators=[Optional(), NumberRange(0, 366, "Ange 0–366.")],
+    )  # fmt: skip
+    egk_metod = SelectField(
+        "Genomförs som egenkontroll", choices=[], default="",
+        description="Där en fastställd egenkontrollplan har en kontroll med den metoden vid "
+        "enheten samma månad blir egenkontrollen uppgiften: årshjulet skapar ingen egen "
+        "och visar egenkontrollen i stället.",
     )  # fmt: skip
     active = BooleanField("Aktiv", default=True)
 

@@ -59,6 +59,11 @@ class ArshjulAktivitet(TimestampMixin, db.Model):  # type: ignore[name-defined,m
     lead_days: Mapped[int] = mapped_column(Integer, default=30)
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # Done as an egenkontroll of this method (kvalitet.egenkontroll.models.Metod, e.g.
+    # "loggkontroll"): where an adopted egenkontroll plan has a control of that method at a
+    # unit in a month, the egenkontroll occurrence is the task (the årshjul makes none and
+    # shows and links the occurrence), so the inbox has it once.
+    egk_metod: Mapped[str | None] = mapped_column(String(20))
 
     units: Mapped[list[Unit]] = relationship(secondary=aktivitet_unit, order_by=Unit.path)
 

@@ -21,6 +21,7 @@ from kvalitet.core.pii import check_text
 from kvalitet.core.recurrence import Rule, occurrences
 from kvalitet.core.roles import Role
 from kvalitet.core.uow import check_version, transaction
+from kvalitet.egenkontroll import operations as egenkontroll_operations
 from kvalitet.extensions import db
 from kvalitet.items.operations import new_item
 from kvalitet.org.models import Unit, UnitKind
@@ -35,6 +36,10 @@ RESPONSIBLE_ROLES = (
     Role.REGISTRATOR,
 )  # fmt: skip
 
+
+# Methods of egenkontroll an activity may be done as (kvalitet.egenkontroll.models.Metod).
+EGK_METODER = egenkontroll_operations.METOD_VALUES
+EGK_METOD_CHOICES = egenkontroll_operations.METOD_CHOICES
 
 # Called with each task the årshjul creates, inside its unit of work (kvalitet.analys
 # registers one: a task of an analysis activity gets its analysis).
@@ -63,6 +68,8 @@ def _validate(fields: dict[str, Any]) -> None:
     lead = fields.get("lead_days", 30)
     if not isinstance(lead, int) or not 0 <= lead <= 366:
         raise OperationError("Ange 0–366 dagar.", field="lead_days")
+    if fields.get("egk_metod") not in (None, "", *EGK_METODER):
+        raise OperationError("Okänd metod för egenkontroll.", field="egk_metod")
     if not isinstance(fields.get("rule"), Rule):
         raise OperationError("Ange när aktiviteten återkommer.", field="freq")
 
@@ -99,6 +106,7 @@ def _apply(akt: ArshjulAktivitet, fields: dict[str, Any]) -> None:
     akt.lead_days = int(fields.get("lead_days", 30))
     akt.active = bool(fields.get("active", True))
     akt.units = list(fields["units"])
+    akt.egk_metod = fields.get("egk_metod") or None
 
 
 def _snapshot(akt: ArshjulAktivitet) -> dict[str, Any]:
@@ -110,6 +118,7 @@ def _snapshot(akt: ArshjulAktivitet) -> dict[str, Any]:
         "lead_days": akt.lead_days,
         "active": akt.active,
         "units": [u.id for u in akt.units],
+        "egk_metod": akt.egk_metod,
     }
 
 
@@ -166,21 +175,35 @@ def _first_day(akt: ArshjulAktivitet) -> date:
     return created.date() if created else clock.today()
 
 
+def _unit_first_day(unit: Unit, today: date) -> date | None:
+    """The day the unit was added (None if unknown or, with a clock set back in tests,
+    not yet passed)."""
+    created = clock.to_local(unit.created_at) if unit.created_at else None
+    day = created.date() if created else None
+    return day if day is not None and day <= today else None
+
+
 def generate_occurrences(
     until: date | None = None, since: date | None = None, activity: ArshjulAktivitet | None = None
 ) -> int:
     """Create the tasks of every active activity whose date falls before today + lead days
-    (or `until`). Catches up after downtime (from the day the activity was created, or
-    `since`). Each occurrence is unique per (activity, unit, planned date) in the database, so
-    two runs at once never create it twice. Returns the number of tasks created."""
+    (or `until`), except where the activity is done as an egenkontroll that an adopted plan
+    covers at that unit and month (`egk_metod`). Catches up after downtime (from the day the
+    activity was created or the quality year began, whichever is later, and for a unit added
+    later from the day it was added; or from `since`). Each occurrence is unique per
+    (activity, unit, planned date) in the database, so two runs at once never create it
+    twice. Returns the number of tasks created."""
     today = clock.today()
     query = select(ArshjulAktivitet).where(ArshjulAktivitet.active.is_(True))
     if activity is not None:
         query = query.where(ArshjulAktivitet.id == activity.id)
     made = 0
+    # The catch-up never reaches into a closed quality year (its report is written or
+    # frozen): only `since`, given by hand (the demo), goes further back.
+    year_start = current_quality_year().start
     for akt in list(db.session.scalars(query.order_by(ArshjulAktivitet.id))):
         end = until or today + timedelta(days=akt.lead_days)
-        start = since or _first_day(akt)
+        start = since or max(_first_day(akt), year_start)
         dates = occurrences(akt.rule, start, end)
         if not dates:
             continue
@@ -191,10 +214,21 @@ def generate_occurrences(
                 )
             ).all()
         )
+        # Done as an egenkontroll: where the plan covers the unit and month, its occurrence
+        # is the task, so the inbox has it once.
+        covered = (
+            egenkontroll_operations.covered_months(akt.egk_metod, dates[0], dates[-1])
+            if akt.egk_metod
+            else set()
+        )
         for unit in target_units(akt):
             owners = holders_over(unit, [akt.responsible_role])
+            # A unit added later gets its tasks from the day it was added, not the past's.
+            first = since or _unit_first_day(unit, today)
             for day in dates:
-                if (unit.id, day) in existing:
+                if (unit.id, day) in existing or (unit.id, day.year, day.month) in covered:
+                    continue
+                if first is not None and day < first:
                     continue
                 try:
                     with db.session.begin_nested():

@@ -15,6 +15,7 @@ from kvalitet.core import clock
 from kvalitet.core.permissions import role_paths, units_under, visible_clause
 from kvalitet.core.recurrence import MONTH_NAMES, describe, occurrences
 from kvalitet.core.roles import Role
+from kvalitet.egenkontroll import operations as egenkontroll_operations
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
 from kvalitet.org.models import Unit
@@ -30,6 +31,7 @@ WIDE_ROLES = (Role.ADMIN, Role.KVALITETSUTVECKLARE, Role.SAS, Role.MAS, Role.LAS
 # "date", "url", "total", "done", "overdue" for what the user may see.
 SOURCES: list[Callable[[User, Unit, Period], list[dict[str, Any]]]] = []
 SCOPE_ROLES = (Role.ENHETSCHEF, Role.AVDELNINGSCHEF)
+EGK_ENDPOINT = "egenkontroll.detail"
 
 
 def scope_units(user: User) -> list[Unit]:
@@ -102,7 +104,8 @@ def year_view(user: User, root: Unit, period: Period) -> list[dict[str, Any]]:
         if key not in cells:
             cells[key] = {"aktivitet": activities[akt_id], "dates": set(), "total": 0,
                           "done": 0, "not_done": 0, "overdue": 0, "upcoming": 0,
-                          "ref": None}  # fmt: skip
+                          "ref": None, "endpoint": None,
+                          "egenkontroll": False}  # fmt: skip
         return cells[key]
 
     seen: set[tuple[int, date]] = set()
@@ -115,6 +118,24 @@ def year_view(user: User, root: Unit, period: Period) -> list[dict[str, Any]]:
         c["overdue"] += overdue
         c["ref"] = ref if c["total"] == 1 else None
         seen.add((akt_id, day))
+    # Activities done as an egenkontroll: its occurrences are the tasks (their counts, and a
+    # link to the occurrence when there is one).
+    seen_months: set[tuple[int, int, int]] = set()
+    for akt in activities.values():
+        if not akt.egk_metod:
+            continue
+        for row in egenkontroll_operations.occurrence_counts(
+            user, akt.egk_metod, subtree, period.start, period.end
+        ):
+            day = row["date"]
+            c = cell(akt.id, day)
+            c["dates"].add(day)
+            for key in ("total", "done", "not_done", "overdue"):
+                c[key] += row[key]
+            single = c["total"] == 1
+            c["ref"], c["endpoint"] = (row["ref"], EGK_ENDPOINT) if single else (None, None)
+            c["egenkontroll"] = True
+            seen_months.add((akt.id, day.year, day.month))
     root_units = {u.id for u in db.session.scalars(select(Unit).where(Unit.id.in_(subtree)))}
     for akt in activities.values():
         if not akt.active:
@@ -123,7 +144,7 @@ def year_view(user: User, root: Unit, period: Period) -> list[dict[str, Any]]:
         if not here:
             continue
         for day in occurrences(akt.rule, max(period.start, today), period.end):
-            if (akt.id, day) in seen:
+            if (akt.id, day) in seen or (akt.id, day.year, day.month) in seen_months:
                 continue
             c = cell(akt.id, day)
             c["dates"].add(day)

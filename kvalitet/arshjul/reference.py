@@ -55,6 +55,11 @@ TYPICAL_YEAR: list[tuple[str, str, str, int | None, int | None, int, str, str | 
 ]  # fmt: skip
 
 
+# Activities of the typical year that an egenkontroll plan's control of this method does
+# (the monthly loggkontroll): where a plan covers them, the egenkontroll is the task.
+EGK_METOD = {"Loggkontroll skyddade personuppgifter": "loggkontroll"}
+
+
 def typical_rule(freq: str, month: int | None, day: int | None, interval: int, start: date) -> Rule:
     if freq == "yearly":
         assert month is not None and day is not None
@@ -88,6 +93,7 @@ def seed_typical_year(start: date | None = None) -> list[ArshjulAktivitet]:
             lead_days=lead, sort_order=order, active=True, units=[forv],
         )  # fmt: skip
         akt.rule = typical_rule(freq, month, day, interval, start)
+        akt.egk_metod = EGK_METOD.get(title)
         db.session.add(akt)
         made.append(akt)
     return made

@@ -58,6 +58,10 @@ def year() -> Any:
 def _activity_form(form: AktivitetForm) -> AktivitetForm:
     form.set_role_choices(operations.RESPONSIBLE_ROLES)
     form.units.choices = unit_choices()  # type: ignore[assignment]
+    form.egk_metod.choices = [  # type: ignore[assignment]
+        ("", "Nej, en egen uppgift i årshjulet"),
+        *operations.EGK_METOD_CHOICES,
+    ]
     return form
 
 
@@ -77,6 +81,7 @@ def _save(form: AktivitetForm, akt: ArshjulAktivitet | None) -> Any:
             "scope_kind": form.scope_kind.data or None,
             "lead_days": form.lead_days.data if form.lead_days.data is not None else 30,
             "active": form.active.data,
+            "egk_metod": form.egk_metod.data or None,
         }
         if akt is None:
             akt = operations.create_activity(current_user, **fields)
@@ -153,6 +158,7 @@ def activity_edit(akt_id: int) -> Any:
         form.day.data, form.month.data, form.until.data = rule.day, rule.month, rule.until
         form.units.data = [u.id for u in akt.units]
         form.scope_kind.data = akt.scope_kind or ""
+        form.egk_metod.data = akt.egk_metod or ""
     if form.validate_on_submit() and _save(form, akt) is not None:
         flash(f"Aktiviteten ”{akt.title}” är sparad.", "success")
         return redirect(url_for("arshjul.activities"))

@@ -8,23 +8,17 @@ from wtforms import (
     DateField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from kvalitet.core.recurrence import FREQUENCY_LABELS, MONTH_NAMES
 from kvalitet.core.roles import ROLE_LABELS
 from kvalitet.egenkontroll.models import METOD_LABELS, RESPONSIBLE_ROLES
+from kvalitet.items.forms import MultiCheckboxField
 
 NO_NAMES = "Skriv inte namn eller personnummer på enskilda."
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _optional_int(value: object) -> int | None:

@@ -17,13 +17,14 @@ from kvalitet.avvikelser import operations as avv
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.periods import quality_year
-from kvalitet.core.permissions import RIGHTS, holds_role_over, is_admin, require
+from kvalitet.core.permissions import RIGHTS, holds_role_over, is_admin, require, visible_clause
 from kvalitet.core.pii import check_text
 from kvalitet.core.recurrence import Rule, occurrences
 from kvalitet.core.roles import Role
 from kvalitet.core.uow import check_version, transaction
 from kvalitet.core.workdays import add_working_days
 from kvalitet.core.workflow import run_system_transition
+from kvalitet.egenkontroll.kinds import SPEC
 from kvalitet.egenkontroll.models import (
     RESPONSIBLE_ROLES,
     Egenkontroll,
@@ -48,6 +49,9 @@ from kvalitet.org.operations import chefs_of, holders_over
 PLAN_ROLES = RIGHTS["egenkontroll.manage_plans"]
 OPEN_STATES = (EgkStatus.PLANERAD, EgkStatus.PAGAENDE)
 MAX_CASES = 200
+# The methods (value, Swedish label), for other modules' choices (the årshjul).
+METOD_CHOICES = [(str(m), m.label) for m in Metod]
+METOD_VALUES = tuple(str(m) for m in Metod)
 
 
 def ahead_days() -> int:
@@ -308,6 +312,78 @@ def generate_occurrences(
                         created += 1
     db.session.flush()
     return created
+
+
+def covered_months(metod: str, start: date, end: date) -> set[tuple[int, int, int]]:
+    """(unit id, year, month) in which an adopted plan's active control of `metod` has an
+    occurrence at the unit, in the months from `start` to `end` (by its rule, within the
+    window the plan generates for: from the quality-year start or adoption). The årshjul
+    makes no task of its own there (kvalitet.arshjul.operations.generate_occurrences): the
+    occurrence is the task. Computed from the rules, so it holds before the occurrence is
+    generated."""
+    found: set[tuple[int, int, int]] = set()
+    # Whole months: the loggkontroll on the 15th covers the årshjul's last working day.
+    start = start.replace(day=1)
+    end = (end.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    plans = db.session.scalars(
+        select(EgenkontrollPlan).where(
+            EgenkontrollPlan.status == PlanStatus.FASTSTALLD,
+            EgenkontrollPlan.year >= start.year - 1,
+            EgenkontrollPlan.year <= end.year,
+        )
+    )
+    for plan in plans:
+        year = quality_year(plan.year)
+        window_start = max(start, year.start, plan.adopted_on or year.start)
+        window_end = min(end, year.end)
+        if window_end < window_start:
+            continue
+        for kontroll in plan.kontroller:
+            if not kontroll.active or kontroll.method != metod:
+                continue
+            days = occurrences(kontroll.rule, window_start, window_end)
+            for unit in kontroll.units:
+                if unit.active:
+                    found.update((unit.id, day.year, day.month) for day in days)
+    return found
+
+
+def occurrence_counts(
+    user: User, metod: str, unit_ids: Any, start: date, end: date
+) -> list[dict[str, Any]]:
+    """The occurrences of controls of `metod` at `unit_ids` planned between start and end
+    that `user` may see, per planned date: total, done (performed), not done (written off),
+    overdue (open past the due date) and the reference when there is one. For the årshjul's
+    year view of an activity done as an egenkontroll."""
+    today = clock.today()
+    open_states = [str(s) for s in OPEN_STATES] + [str(EgkStatus.MISSAD)]
+    rows = db.session.execute(
+        select(
+            Egenkontroll.planned_date,
+            func.count(Egenkontroll.id),
+            func.count(Egenkontroll.id).filter(Egenkontroll.status == EgkStatus.GENOMFORD),
+            func.count(Egenkontroll.id).filter(Egenkontroll.status == EgkStatus.AVSKRIVEN),
+            func.count(Egenkontroll.id).filter(
+                Egenkontroll.status.in_(open_states), Egenkontroll.due_date < today
+            ),
+            func.min(Egenkontroll.ref),
+        )
+        .join(Kontroll, Kontroll.id == Egenkontroll.kontroll_id)
+        .where(
+            Kontroll.method == metod,
+            Egenkontroll.planned_date >= start,
+            Egenkontroll.planned_date <= end,
+            Egenkontroll.unit_id.in_(unit_ids),
+            Egenkontroll.cancelled_at.is_(None),
+            visible_clause(user, [SPEC]),
+        )
+        .group_by(Egenkontroll.planned_date)
+    ).all()
+    return [
+        {"date": day, "total": total, "done": done, "not_done": not_done,
+         "overdue": overdue, "ref": ref if total == 1 else None}
+        for day, total, done, not_done, overdue, ref in rows
+    ]  # fmt: skip
 
 
 def _create_occurrence(

@@ -14,14 +14,14 @@ from kvalitet.avvikelser.models import CATEGORY_LIST
 from kvalitet.core import clock
 from kvalitet.core.clock import STOCKHOLM
 from kvalitet.core.roles import Role
-from kvalitet.demo import DEMO_PASSWORD, DemoContext
+from kvalitet.demo import DemoContext
 from kvalitet.extensions import db
 from kvalitet.items.models import ListEntry
 from kvalitet.lexmaria import operations as ops
 from kvalitet.lexmaria.document import texts_of
 from kvalitet.lexmaria.models import REQUIRED_SECTIONS, PsbAvsnitt, Sektion
 from kvalitet.org.models import UnitKind
-from kvalitet.org.operations import create_unit, create_user, grant_role
+from kvalitet.org.operations import create_unit, grant_role
 
 FALL_TEXTS = {
     Sektion.HANDELSE: "Patienten föll vid förflyttning från säng till rullstol kl. 07.40. En "
@@ -54,24 +54,18 @@ def seed(ctx: DemoContext) -> None:
 def _seed(ctx: DemoContext, mas, avd) -> None:  # type: ignore[no-untyped-def]
     unit = create_unit(None, "Hemsjukvården", UnitKind.ENHET, avd)
     ctx.units[unit.name] = unit
-    chef = create_user(
-        None,
+    chef = ctx.demo_user(
         name="Helena Hemsjukvårdschef",
         email="chef.hemsjukvard@demo.kvalitet.se",
         title="Enhetschef hemsjukvård",
-        password=DEMO_PASSWORD,
         home_unit=unit,
-        is_demo=True,
     )
     grant_role(None, chef, Role.ENHETSCHEF, unit)
-    nurse = create_user(
-        None,
+    nurse = ctx.demo_user(
         name="Nora Sjuksköterska",
         email="sjukskoterska@demo.kvalitet.se",
         title="Distriktssköterska",
-        password=DEMO_PASSWORD,
         home_unit=unit,
-        is_demo=True,
     )
     grant_role(None, nurse, Role.MEDARBETARE, unit)
     ctx.chefs[unit.name] = chef

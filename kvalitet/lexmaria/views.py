@@ -42,6 +42,7 @@ from kvalitet.lexmaria.models import (
     Sektion,
 )
 from kvalitet.lexmaria.models import LexMariaStatus as S
+from kvalitet.lexsarah.forms import fresh
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import unit_choices
 
@@ -139,7 +140,7 @@ def _ivo_form() -> forms.IvoForm:
 def _action_form(item: LexMariaArende) -> forms.ActionForm:
     form = forms.ActionForm(prefix="atgard")
     form.unit_id.choices = unit_choices()
-    if request.method == "GET":
+    if fresh(form):
         form.unit_id.data = item.unit_id
     return form
 
@@ -160,13 +161,13 @@ def _render(
         "close": forms.CloseForm(prefix="avslut"),
     }
     page_forms.update(overrides)
-    if request.method == "GET":
-        today = clock.today()
-        page_forms["entry"].entry_date.data = today
-        page_forms["decision"].decision_date.data = today
-        page_forms["ivo"].filed_date.data = today
-        page_forms["sent"].sent_date.data = today
-        page_forms["inform"].informed_date.data = today
+    # The forms not sent in this request show their defaults, also when another form of the
+    # page was refused, so the next one can be sent as the page shows it.
+    for key, field in (("entry", "entry_date"), ("decision", "decision_date"),
+                       ("ivo", "filed_date"), ("sent", "sent_date"),
+                       ("inform", "informed_date")):  # fmt: skip
+        if fresh(page_forms[key]):
+            getattr(page_forms[key], field).data = clock.today()
     return render_template(
         "lexmaria/detail.html",
         item=item,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -11,13 +12,13 @@ from wtforms import (
     DateTimeLocalField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
 from kvalitet.core.clock import STOCKHOLM
+from kvalitet.items.forms import MultiCheckboxField
 from kvalitet.items.provenance import Karaktar
 from kvalitet.lexsarah.models import (
     BEDOMNING_LABELS,
@@ -163,12 +164,7 @@ class SpreadForm(FlaskForm):
         render_kw={"rows": 3},
         description="Visas för cheferna på de valda enheterna. Inga uppgifter om den enskilde.",
     )
-    unit_ids = SelectMultipleField(
-        "Enheter där samma risk finns",
-        coerce=int,
-        validate_choice=False,
-        render_kw={"size": 8},
-    )
+    unit_ids = MultiCheckboxField("Enheter där samma risk finns", coerce=int, validate_choice=False)
 
 
 class ConfirmForm(FlaskForm):
@@ -191,3 +187,14 @@ class ActionForm(FlaskForm):
     )
     unit_id = SelectField("Enhet (enhetens chef blir ansvarig)", coerce=int, validate_choice=False)
     due_date = DateField("Klart senast", validators=[DataRequired("Ange datum.")])
+
+
+def fresh(form: FlaskForm) -> bool:
+    """Was `form` not the one sent in this request? Then it shows its defaults, also when
+    another form of the page was refused (a POST), so that the page keeps its pre-filled
+    dates and fields and the next form can be sent as it is (lex Sarah and lex Maria case
+    pages; every form of such a page has its own prefix)."""
+    if request.method == "GET":
+        return True
+    prefix = form._prefix  # "beslut-" for prefix="beslut"
+    return not any(key.startswith(prefix) for key in request.form)

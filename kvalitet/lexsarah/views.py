@@ -58,16 +58,6 @@ bp = Blueprint("lexsarah", __name__, url_prefix="/lexsarah")
 L = LexSarahArende
 
 
-def _fresh(form: FlaskForm) -> bool:
-    """Was `form` not the one sent in this request? Then it shows its defaults, also when
-    another form of the page was refused (a POST), so that the page keeps its pre-filled
-    dates and fields and the next form can be sent as it is."""
-    if request.method == "GET":
-        return True
-    prefix = form._prefix  # "beslut-" for prefix="beslut"
-    return not any(key.startswith(prefix) for key in request.form)
-
-
 def _is_sas(item: LexSarahArende) -> bool:
     return may(current_user, "lexsarah.sas_steps", item.unit)
 
@@ -154,7 +144,7 @@ def _spread_form(item: LexSarahArende) -> forms.SpreadForm:
     units = list(db.session.scalars(select(Unit).where(Unit.active.is_(True))))
     enheter = {u.id for u in units if u.kind == UnitKind.ENHET}
     form.unit_ids.choices = [(u, n) for u, n in unit_choices(units=units) if u in enheter]
-    if _fresh(form):
+    if forms.fresh(form):
         form.unit_ids.data = [s.unit_id for s in item.spreading]
         form.spread_text.data = item.spread_text
         form.ledningsgrupp_date.data = item.ledningsgrupp_date
@@ -164,7 +154,7 @@ def _spread_form(item: LexSarahArende) -> forms.SpreadForm:
 def _action_form(item: LexSarahArende) -> forms.ActionForm:
     form = forms.ActionForm(prefix="atgard")
     form.unit_id.choices = unit_choices()
-    if _fresh(form):
+    if forms.fresh(form):
         form.unit_id.data = item.unit_id
     return form
 
@@ -188,9 +178,9 @@ def _render(
     page_forms.update(overrides)
     for key, field in (("entry", "entry_date"), ("decision", "decision_date"),
                        ("ivo", "filed_date"), ("sent", "sent_date")):  # fmt: skip
-        if _fresh(page_forms[key]):
+        if forms.fresh(page_forms[key]):
             getattr(page_forms[key], field).data = clock.today()
-    if _fresh(page_forms["immediate"]) and item.immediate_measures:
+    if forms.fresh(page_forms["immediate"]) and item.immediate_measures:
         page_forms["immediate"].immediate_measures.data = item.immediate_measures
         local = clock.to_local(item.immediate_measures_at)
         page_forms["immediate"].immediate_measures_at.data = (

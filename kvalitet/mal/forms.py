@@ -12,13 +12,12 @@ from wtforms import (
     DateField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import Length, Optional
 
-from kvalitet.arshjul.forms import MultiCheckboxField
+from kvalitet.items.forms import MultiCheckboxField
 from kvalitet.mal.measures import measure_choices
 from kvalitet.mal.models import (
     BEDOMNING_LABELS,
@@ -48,9 +47,7 @@ class GoalForm(FlaskForm):
     description = TextAreaField("Beskrivning", validators=[Optional()], render_kw={"rows": 3})
     area_ids = MultiCheckboxField("Kvalitetsområden", coerce=int, validate_choice=False)
     processes = StringField("Processer eller verksamhetsområden", validators=[Length(max=500)])
-    unit_ids = SelectMultipleField(
-        "Enheter som berörs", coerce=int, validate_choice=False, render_kw={"size": 6}
-    )
+    unit_ids = MultiCheckboxField("Enheter som berörs", coerce=int, validate_choice=False)
     owner_id = SelectField("Ansvarig för målet", coerce=int, validate_choice=False)
 
 

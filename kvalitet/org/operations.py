@@ -132,9 +132,22 @@ def local_login_allowed(email: str) -> bool:
 
 
 THROTTLED_MESSAGE = (
-    "För många misslyckade inloggningar härifrån. Vänta en stund och försök igen, "
-    "eller kontakta en administratör."
+    "För många misslyckade inloggningar härifrån. Vänta en stund: försök igen om {wait}. "
+    "En administratör kan se och häva spärren under Administration, Inloggningsspärrar."
 )
+
+
+def wait_text(seconds: float) -> str:
+    """A wait in Swedish, rounded up: "1 minut", "15 minuter", "under en minut"."""
+    if seconds < 60:
+        return "under en minut"
+    minutes = -(-int(seconds) // 60)
+    return "1 minut" if minutes == 1 else f"{minutes} minuter"
+
+
+def throttled_message(until: datetime, now: datetime) -> str:
+    """The lock-out message, with how long the lock lasts."""
+    return THROTTLED_MESSAGE.format(wait=wait_text((until - now).total_seconds()))
 
 
 class LoginRefused(OperationError):
@@ -204,12 +217,18 @@ def authenticate(email: str, password: str, address: str | None = None) -> User:
     address = request_address() if address is None else address
     typed = (email or "").strip().lower()[:254]
     pair_key = f"{typed}|{address}"
-    if _blocked(_throttle("adress", address), now) or _blocked(_throttle("konto", pair_key), now):
+    rows = [_throttle("adress", address), _throttle("konto", pair_key)]
+    if any(_blocked(row, now) for row in rows):
         # Attempts while waiting still count against the address, so hammering locks it.
-        _count_failure("adress", address, address, "", now)
+        counted = _count_failure("adress", address, address, "", now)
         # Flushed, not rolled back: the view answers normally and the request commits.
         db.session.flush()
-        raise LoginRefused(THROTTLED_MESSAGE)
+        until = max(
+            row.blocked_until
+            for row in [*rows, counted]
+            if row is not None and _blocked(row, now) and row.blocked_until is not None
+        )
+        raise LoginRefused(throttled_message(until, now))
     user = find_user_by_email(typed)
     ok = False
     if user is None or not user.active:
@@ -534,7 +553,13 @@ def create_user(
     password: str | None = None,
     home_unit: Unit | None = None,
     is_demo: bool = False,
+    password_hash: str | None = None,
 ) -> User:
+    """A new account. `password_hash` is for demo accounts only (kvalitet.demo): one argon2
+    hash made once for the documented demo password and shared, instead of hashing it for
+    every account; real accounts give `password` (checked and hashed here) or nothing."""
+    if password_hash is not None and not is_demo:
+        raise ValueError("a shared password hash is for demo accounts only")
     name = (name or "").strip()
     email = (email or "").strip().lower()
     if not name:
@@ -549,7 +574,7 @@ def create_user(
         name=name,
         email=email,
         title=(title or "").strip(),
-        password_hash=hash_password(password) if password else "",
+        password_hash=password_hash or (hash_password(password) if password else ""),
         home_unit=home_unit,
         session_token=secrets.token_hex(16),
         is_demo=is_demo,

@@ -92,9 +92,12 @@ def test_whole_chain_in_browser(app, org, live_server, page):
     form = page.get_by_test_id("spridning-form")
     form.get_by_label("Avdelningens ledningsgrupp gick igenom beslutet").fill("2025-01-15")
     form.get_by_label("Lärdomar och åtgärder att sprida").fill("Se över nattens tillsynsrutin.")
-    form.get_by_label("Enheter där samma risk finns").select_option(
-        [str(org.a1.id), str(org.a2.id)]
-    )
+    # The unit picker: search, then "Välj alla" ticks the boxes shown.
+    picker = form.get_by_role("group", name="Enheter där samma risk finns")
+    picker.get_by_label("Sök i listan").fill("enhet a")
+    expect(picker.get_by_label("Enhet B1")).to_be_hidden()
+    picker.get_by_role("button", name="Välj alla som visas").click()
+    expect(picker.get_by_text("2 valda")).to_be_visible()
     form.get_by_role("button", name="Spara spridning").click()
     expect(page.get_by_text("Spridningen är sparad")).to_be_visible()
     _logout(page)
