@@ -33,7 +33,7 @@ from kvalitet.core.web import form_version
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import detail_url, load_item, log_read_if_needed, paginate, read_log
-from kvalitet.items.steps import field_error, run_step
+from kvalitet.items.steps import field_error, fresh, run_step
 from kvalitet.lexmaria import deadlines, forms, operations, psb_views
 from kvalitet.lexmaria.kinds import SPEC, missing_sections
 from kvalitet.lexmaria.models import (
@@ -42,7 +42,6 @@ from kvalitet.lexmaria.models import (
     Sektion,
 )
 from kvalitet.lexmaria.models import LexMariaStatus as S
-from kvalitet.lexsarah.forms import fresh
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import unit_choices
 

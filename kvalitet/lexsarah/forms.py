@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -187,14 +186,3 @@ class ActionForm(FlaskForm):
     )
     unit_id = SelectField("Enhet (enhetens chef blir ansvarig)", coerce=int, validate_choice=False)
     due_date = DateField("Klart senast", validators=[DataRequired("Ange datum.")])
-
-
-def fresh(form: FlaskForm) -> bool:
-    """Was `form` not the one sent in this request? Then it shows its defaults, also when
-    another form of the page was refused (a POST), so that the page keeps its pre-filled
-    dates and fields and the next form can be sent as it is (lex Sarah and lex Maria case
-    pages; every form of such a page has its own prefix)."""
-    if request.method == "GET":
-        return True
-    prefix = form._prefix  # "beslut-" for prefix="beslut"
-    return not any(key.startswith(prefix) for key in request.form)

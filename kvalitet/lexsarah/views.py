@@ -43,7 +43,7 @@ from kvalitet.extensions import db
 from kvalitet.items import documents
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import detail_url, load_item, log_read_if_needed, paginate, read_log
-from kvalitet.items.steps import field_error, run_step
+from kvalitet.items.steps import field_error, fresh, run_step
 from kvalitet.lexsarah import deadlines, forms, operations
 from kvalitet.lexsarah import ivo as ivo_document
 from kvalitet.lexsarah.kinds import SPEC, missing_sections
@@ -144,7 +144,7 @@ def _spread_form(item: LexSarahArende) -> forms.SpreadForm:
     units = list(db.session.scalars(select(Unit).where(Unit.active.is_(True))))
     enheter = {u.id for u in units if u.kind == UnitKind.ENHET}
     form.unit_ids.choices = [(u, n) for u, n in unit_choices(units=units) if u in enheter]
-    if forms.fresh(form):
+    if fresh(form):
         form.unit_ids.data = [s.unit_id for s in item.spreading]
         form.spread_text.data = item.spread_text
         form.ledningsgrupp_date.data = item.ledningsgrupp_date
@@ -154,7 +154,7 @@ def _spread_form(item: LexSarahArende) -> forms.SpreadForm:
 def _action_form(item: LexSarahArende) -> forms.ActionForm:
     form = forms.ActionForm(prefix="atgard")
     form.unit_id.choices = unit_choices()
-    if forms.fresh(form):
+    if fresh(form):
         form.unit_id.data = item.unit_id
     return form
 
@@ -178,9 +178,9 @@ def _render(
     page_forms.update(overrides)
     for key, field in (("entry", "entry_date"), ("decision", "decision_date"),
                        ("ivo", "filed_date"), ("sent", "sent_date")):  # fmt: skip
-        if forms.fresh(page_forms[key]):
+        if fresh(page_forms[key]):
             getattr(page_forms[key], field).data = clock.today()
-    if forms.fresh(page_forms["immediate"]) and item.immediate_measures:
+    if fresh(page_forms["immediate"]) and item.immediate_measures:
         page_forms["immediate"].immediate_measures.data = item.immediate_measures
         local = clock.to_local(item.immediate_measures_at)
         page_forms["immediate"].immediate_measures_at.data = (
