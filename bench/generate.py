@@ -396,6 +396,12 @@ def _kind_fields(
         }
     if code == "ATG":
         return {"carry_over": rng.random() < 0.1, "atgard_typ": "forbattring"}
+    if code == "RSK":
+        # A real grading (1-4 each): zeros made the risk statistics fail (no level 0).
+        likelihood, consequence = rng.randint(1, 4), rng.randint(1, 4)
+        return {"likelihood": likelihood, "consequence": consequence,
+                "risk_value": likelihood * consequence,
+                "review_date": day + timedelta(days=rng.randint(60, 400))}  # fmt: skip
     if code == "ARS":
         used = ctx["used"].setdefault("ars_used", set())
         while (ctx["unit"], day) in used:
