@@ -281,6 +281,8 @@ def _sort_key(clause: Any) -> tuple[Any, bool] | None:
         clause = clause.element
         if isinstance(clause, UnaryExpression) and clause.modifier is not None:
             return None
+    if not isinstance(clause, ColumnElement) or isinstance(clause, UnaryExpression):
+        return None  # text(), a label reference …: the list pages by number only
     return clause, descending
 
 

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from flask import render_template_string
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from bench.generate import Writer, generate_items, populate
 from kvalitet.avvikelser import views as avvikelser_views
@@ -170,3 +170,15 @@ def test_the_pager_links_next_and_previous_by_cursor(app, city):
         # From page 2 "Föregående" is page 1 itself (no cursor needed).
         assert back == {"status": ["x"], "page": ["1"]}
         assert f"{COUNT_CAP}" not in html
+
+
+def test_a_sort_that_cannot_be_keyed_pages_by_number(app, city):
+    with app.app_context():
+        user = db.session.get(User, city.named["kvalitet"])
+        query = select(Item).where(visible_clause(user)).order_by(text("item.created_at DESC"))
+        first = _page(app, query)
+        assert first.next_cursor is None and first.has_next
+        with app.test_request_context("/avvikelser/"):
+            assert "page=2" in (first.next_url or "")
+        second = _page(app, query, page="2")
+        assert not {i.id for i in first.items} & {i.id for i in second.items}
