@@ -35,15 +35,18 @@ def database() -> Iterator[str]:
     from sqlalchemy.engine import make_url
 
     url = make_url(pg).set(drivername="postgresql+psycopg")
+    # A name of this process's own: two benchmarks (or engineers) on one server must not
+    # drop each other's database mid-run (the fixed name "kvalitet_bench" did).
+    name = f"kvalitet_bench_{os.getpid()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "kvalitet_bench" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "kvalitet_bench"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield url.set(database="kvalitet_bench").render_as_string(hide_password=False)
+        yield url.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "kvalitet_bench" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

@@ -114,9 +114,11 @@ class Writer:
         keys = list(rows[0])
         if not self.pg:
             # The DB-API's executemany with each column's own bind conversion (what Core
-            # does per row, without building a statement per batch).
+            # does per row, without building a statement per batch). The dialect's own
+            # type: SQLite's DATETIME writes "… 12:34:00.000000" as the app does; the
+            # generic one wrote "… 12:34:00", which a bound timestamp does not equal.
             dialect = db.engine.dialect
-            convert = [table.c[k].type.bind_processor(dialect) for k in keys]
+            convert = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
             columns = ", ".join(f'"{k}"' for k in keys)
             marks = ", ".join("?" for _ in keys)
             sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})'  # noqa: S608
@@ -394,6 +396,12 @@ def _kind_fields(
         }
     if code == "ATG":
         return {"carry_over": rng.random() < 0.1, "atgard_typ": "forbattring"}
+    if code == "RSK":
+        # A real grading (1-4 each): zeros made the risk statistics fail (no level 0).
+        likelihood, consequence = rng.randint(1, 4), rng.randint(1, 4)
+        return {"likelihood": likelihood, "consequence": consequence,
+                "risk_value": likelihood * consequence,
+                "review_date": day + timedelta(days=rng.randint(60, 400))}  # fmt: skip
     if code == "ARS":
         used = ctx["used"].setdefault("ars_used", set())
         while (ctx["unit"], day) in used:

@@ -1,4 +1,5 @@
-"""Report times: `python -m bench.rapport_times [--items N] [--check] [--appendix]`.
+"""Report times: `python -m bench.rapport_times [--items N] [--check] [--appendix]
+[--profile] [--keep DIR]` (--profile: cProfile of Word and PDF; --keep: write the files).
 
 Generates N items (default 50,000) in quality year 2025/26 and N/2 the year before (the
 same generator and database choice as `python -m bench`), then times, for the
@@ -17,10 +18,13 @@ Target: Word and PDF each under 15 s. Not part of the test suite.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from bench.__main__ import database
@@ -29,10 +33,18 @@ TARGET_SECONDS = 15.0
 PASSWORD = "Bänkprov vid havet 2026"  # noqa: S105 a benchmark user in a throwaway database
 
 
-def _timed(function: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+def _timed(function: Any, *args: Any, profile: bool = False, **kwargs: Any) -> tuple[Any, float]:
+    profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     result = function(*args, **kwargs)
-    return result, time.perf_counter() - started
+    took = time.perf_counter() - started
+    if profiler is not None:
+        profiler.disable()
+        print(f"--- {function.__name__}: {took:.2f} s")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    return result, took
 
 
 def build_org() -> tuple[Any, list[Any], Any]:
@@ -56,7 +68,9 @@ def build_org() -> tuple[Any, list[Any], Any]:
     return forv, enheter, user
 
 
-def run(items: int, url: str, check: bool, appendix: bool) -> dict[str, Any]:
+def run(
+    items: int, url: str, check: bool, appendix: bool, profile: bool = False, keep: str = ""
+) -> dict[str, Any]:
     from sqlalchemy import text
 
     from bench.generate import generate
@@ -91,8 +105,12 @@ def run(items: int, url: str, check: bool, appendix: bool) -> dict[str, Any]:
             document, out["compile_s"] = _timed(compile_document, rapport, user)
             out["tables"] = sum(1 for b in document["blocks"] if b["t"] == "table")
             _, out["docx_plain_s"] = _timed(docx_bytes, document, page_numbers=False)
-            docx, out["docx_s"] = _timed(docx_bytes, document)
-            pdf, out["pdf_s"] = _timed(pdf_bytes, document)
+            docx, out["docx_s"] = _timed(docx_bytes, document, profile=profile)
+            pdf, out["pdf_s"] = _timed(pdf_bytes, document, profile=profile)
+            if keep:
+                Path(keep).mkdir(parents=True, exist_ok=True)
+                (Path(keep) / "rapport.docx").write_bytes(docx)
+                (Path(keep) / "rapport.pdf").write_bytes(pdf)
             out["docx_kb"], out["pdf_kb"] = len(docx) / 1024, len(pdf) / 1024
             version = ops.freeze(user, rapport, confirm=True, reason="Benchmark")
             db.session.commit()
@@ -128,12 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=50000, help="items in the compiled year")
     parser.add_argument("--check", action="store_true", help="run the table-fit checks too")
     parser.add_argument("--appendix", action="store_true", help="with the statistics appendix")
+    parser.add_argument("--profile", action="store_true", help="cProfile Word and PDF")
+    parser.add_argument("--keep", default="", help="write rapport.docx and rapport.pdf here")
     args = parser.parse_args(argv)
     with database() as url:
         print(f"Kvalitetsberättelse som dokument: {args.items} ärenden 2025/26 "
               f"(+{args.items // 2} året innan), databas {url.split(':')[0]}, "
               f"bilaga {'med' if args.appendix else 'utan'}")  # fmt: skip
-        r = run(args.items, url, args.check, args.appendix)
+        r = run(args.items, url, args.check, args.appendix, args.profile, args.keep)
     ok = r["docx_s"] < TARGET_SECONDS and r["pdf_s"] < TARGET_SECONDS
     print(f"  sammanställa:               {r['compile_s']:7.2f} s ({r['tables']} tabeller)")
     print(f"  Word utan sidnummer i toc:  {r['docx_plain_s']:7.2f} s")

@@ -1,4 +1,5 @@
-"""Scheduler job times: `python -m bench.scheduler_times [--items N] [--overdue K] [--users U]`.
+"""Scheduler job times: `python -m bench.scheduler_times [--items N] [--overdue K] [--users U]
+[--only JOB,...] [--profile]`.
 
 Generates N items (default 100,000; SQLite, or KVALITET_BENCH_DATABASE_URL), gives K of the
 open ones (default 30,000) an owner and a due date long past, and U users (default 3,000) a
@@ -11,6 +12,8 @@ backlog < 60 s, digests for 3,000 users < 10 s, a steady sweep < 2 s. Not a test
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import sys
 import time
 from datetime import date, datetime
@@ -65,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--overdue", type=int, default=30_000)
     parser.add_argument("--users", type=int, default=3_000)
+    parser.add_argument("--only", default="", help="job ids, e.g. notify.escalation,notify.digests")
+    parser.add_argument("--profile", action="store_true", help="cProfile each first run")
     args = parser.parse_args(argv)
+    only = [j for j in args.only.split(",") if j]
     from kvalitet.arshjul.scheduler import ordered_jobs, run_job
     from kvalitet.core import clock
     from kvalitet.extensions import db
@@ -78,14 +84,21 @@ def main(argv: list[str] | None = None) -> int:
         clock.freeze(datetime(2026, 10, 15, 8, 0))
         steady_total = 0.0
         figures: dict[str, float] = {}
-        for job in [j for j in ordered_jobs() if j["id"] != "notify.outbox"]:
+        jobs = [j for j in ordered_jobs() if j["id"] != "notify.outbox"]
+        for job in [j for j in jobs if not only or j["id"] in only]:
             for run in ("första", "stabil"):
+                profile = cProfile.Profile() if args.profile and run == "första" else None
                 queries: list[str] = []
                 listener = lambda *a, q=queries: q.append(str(a[2]))  # noqa: E731
                 event.listen(db.engine, "before_cursor_execute", listener)
                 started = time.perf_counter()
+                if profile is not None:
+                    profile.enable()
                 ok = run_job(c["app"], job, use_lease=False)
                 took = time.perf_counter() - started
+                if profile is not None:
+                    profile.disable()
+                    pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
                 event.remove(db.engine, "before_cursor_execute", listener)
                 figures[f"{job['id']}:{run}"] = took
                 if run == "stabil":

@@ -4,6 +4,7 @@ medians agree with Python's statistics.median over the rows themselves."""
 
 from __future__ import annotations
 
+import random
 import statistics as pystats
 from datetime import date
 from typing import Any
@@ -11,22 +12,28 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bench.generate import Writer, generate_items, populate
+from kvalitet.arshjul import stats as arshjul
 from kvalitet.atgarder import stats as atgarder
 from kvalitet.avvikelser import stats as avvikelser
 from kvalitet.avvikelser.models import Avvikelse
 from kvalitet.core import clock
+from kvalitet.core.periods import quality_year, quality_year_of
 from kvalitet.egenkontroll import stats as egenkontroll
 from kvalitet.extensions import db
 from kvalitet.lexsarah import stats as lexsarah
 from kvalitet.org.models import Unit
 from kvalitet.rapport.document import prefetch_stats
+from kvalitet.risker import stats as risker
 from kvalitet.synpunkter import stats as synpunkter
 from kvalitet.synpunkter.models import Synpunkt
 from tests.scale_stats import (
+    reference_arshjul,
     reference_atgarder,
     reference_avvikelser,
     reference_egenkontroll,
     reference_lexsarah,
+    reference_risker,
     reference_synpunkter,
 )
 from tests.scale_stats.helpers import generated_city
@@ -37,7 +44,35 @@ KINDS = [
     (egenkontroll, reference_egenkontroll),
     (lexsarah, reference_lexsarah),
     (atgarder, reference_atgarder),
+    (risker, reference_risker),
+    (arshjul, reference_arshjul),
 ]
+
+
+def test_risker_and_arshjul_agree_on_the_big_city(app):  # type: ignore[no-untyped-def]
+    """The risks and årshjul tasks of bench.generate's city (the statistics city above has
+    none): the grouped queries give what the per-subtree queries gave."""
+    city = populate(300, seed=9, years=3, people=100)
+    generate_items(4000, city, Writer(), random.Random(9))  # noqa: S311
+    db.session.commit()
+    year = quality_year_of(clock.today())
+    if year.start.year > quality_year(2000).start.year:
+        year = year.previous_year()  # a whole year with closed and reviewed risks
+    periods = [year, year.previous_year()]
+    roots = [db.session.get(Unit, i) for i in [city.forv, *city.avdelningar, city.enheter[0]]]
+    for new, old in [(risker, reference_risker), (arshjul, reference_arshjul)]:
+        many = new.statistics_many(roots, periods)
+        for root in roots:
+            for index, period in enumerate(periods):
+                expected = old.statistics(root, period)
+                assert new.statistics(root, period) == expected, (new.__name__, root.name)
+                assert many[(root.id, index)] == expected, (new.__name__, root.name)
+    top = db.session.get(Unit, city.forv)
+    risks = risker.statistics(top, periods[0])
+    assert risks["identified"] > 20 and len(risks["heat"]) > 3 and risks["open_at_end"]
+    assert risks["reviews_overdue"]
+    tasks = arshjul.statistics(top, periods[0])
+    assert tasks["planned"] > 10 and tasks["per_activity"] and tasks["done"] and tasks["not_done"]
 
 
 def _normal(stats: dict[str, Any]) -> dict[str, Any]:
