@@ -182,3 +182,27 @@ def test_a_sort_that_cannot_be_keyed_pages_by_number(app, city):
             assert "page=2" in (first.next_url or "")
         second = _page(app, query, page="2")
         assert not {i.id for i in first.items} & {i.id for i in second.items}
+
+
+def test_the_list_page_walks_on_by_its_nasta_link(app, city, client):
+    """From the outside: the avvikelser list's "Nästa" link is a cursor link, and following
+    it shows the next rows, none of the first page's, with "Föregående" back."""
+    import re
+
+    from bench.generate import BENCH_PASSWORD
+
+    app.config["PAGE_SIZE"] = SIZE
+    with app.app_context():
+        user = db.session.get(User, city.named["kvalitet"])
+        email = user.email
+    assert client.login(email, BENCH_PASSWORD).status_code == 302
+    refs = re.compile(r">(AVV-\d{4}-\d+)<")
+    first = client.get("/avvikelser/").get_data(as_text=True)
+    nxt = re.search(r'rel="next" href="([^"]+)"', first)
+    assert nxt and "efter=" in nxt.group(1)
+    second = client.get(nxt.group(1).replace("&amp;", "&"))
+    assert second.status_code == 200
+    html = second.get_data(as_text=True)
+    assert refs.findall(first) and refs.findall(html)
+    assert not set(refs.findall(html)) & set(refs.findall(first))
+    assert 'rel="prev"' in html
