@@ -19,7 +19,7 @@ from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import can, holds_role_over, role_paths, visible_clause
 from kvalitet.core.web import apply_operation_error, arg_date, arg_int, form_version
 from kvalitet.extensions import db
-from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
+from kvalitet.items.export import MAX_EXPORT_ROWS, export_args, export_response
 from kvalitet.items.models import Item, QualityArea, item_quality_area
 from kvalitet.items.queries import (
     detail_url,
@@ -135,7 +135,7 @@ def index() -> Any:
         states=WORKFLOW.states,
         areas=areas,
         sorts={k: v[0] for k, v in SORTS.items()},
-        export_args={k: v for k, v in request.args.items() if k not in ("page", "format")},
+        export_args=export_args(),
         may_create=bool(_creatable_units()),
     )
 

@@ -46,7 +46,7 @@ from kvalitet.core.permissions import (
 from kvalitet.core.web import apply_operation_error, arg_date, arg_int, form_version
 from kvalitet.extensions import db
 from kvalitet.items.areas import area_table
-from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
+from kvalitet.items.export import MAX_EXPORT_ROWS, export_args, export_response
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import (
     in_subtree,
@@ -177,7 +177,7 @@ def index() -> Any:
         states=WORKFLOW.states,
         severities=SEVERITY_FILTER,
         sorts={k: v[0] for k, v in SORTS.items()},
-        export_args={k: v for k, v in request.args.items() if k not in ("page", "format")},
+        export_args=export_args(),
     )
 
 

@@ -46,6 +46,7 @@ from kvalitet.egenkontroll.models import (
 )
 from kvalitet.egenkontroll.stats import statistics_with_previous
 from kvalitet.extensions import db
+from kvalitet.items.areas import area_table
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import in_subtree, load_item, paginate
 from kvalitet.org.models import Unit
@@ -545,4 +546,5 @@ def stats() -> Any:
         years=[quality_year(current_quality_year().start.year - d) for d in range(5)],
         today=clock.today(),
         PlanStatus=PlanStatus,
+        by_area=area_table("EGK", root, period, detail),
     )

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from flask import Response, stream_with_context
+from flask import Response, request, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -29,6 +29,16 @@ from kvalitet.extensions import db, replica_reads
 Column = tuple[str, Callable[[Any], Any]]  # (Swedish header, value getter)
 
 MAX_EXPORT_ROWS = 100_000
+
+
+# Query arguments of a list that say where the reader is, not what the list holds.
+PLACE_ARGS = ("page", "format", "efter", "fore")
+
+
+def export_args() -> dict[str, str]:
+    """The list's filters and sort for its CSV and Excel links: the whole filtered list,
+    not the page (or cursor) the reader is on."""
+    return {k: v for k, v in request.args.items() if k not in PLACE_ARGS}
 
 
 def _cell(value: Any) -> Any:

@@ -41,6 +41,7 @@ from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.web import form_version
 from kvalitet.extensions import db
 from kvalitet.items import documents
+from kvalitet.items.areas import area_table
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import detail_url, load_item, log_read_if_needed, paginate, read_log
 from kvalitet.items.steps import field_error, fresh, run_step
@@ -602,6 +603,7 @@ def stats() -> Any:
         prev=previous,
         read_only=detail == Detail.AGGREGATE,
         years=recent_quality_years(5),
+        by_area=area_table("LXS", root, period, detail),
     )
 
 

@@ -14,7 +14,7 @@ from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import can, role_paths, visible_clause
 from kvalitet.core.web import apply_operation_error, arg_int, form_version
 from kvalitet.extensions import db
-from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
+from kvalitet.items.export import MAX_EXPORT_ROWS, export_args, export_response
 from kvalitet.items.models import Item
 from kvalitet.items.queries import in_subtree, load_item, paginate, text_match
 from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, risk_level
@@ -113,7 +113,7 @@ def index() -> Any:
         consequence_labels=CONSEQUENCE_LABELS,
         likelihood_labels=LIKELIHOOD_LABELS,
         risk_level=risk_level,
-        export_args={k: v for k, v in request.args.items() if k not in ("page", "format")},
+        export_args=export_args(),
         today=clock.today(),
     )
 

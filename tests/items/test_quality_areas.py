@@ -135,3 +135,10 @@ def test_statistics_count_each_area_of_an_item(org, login_as):  # type: ignore[n
     assert f'{first.name}</th><td class="text-end">2</td>' in table
     body = kv.get("/synpunkter/statistik").get_data(as_text=True)
     assert 'data-testid="by-area"' in body
+
+
+def test_egenkontroll_and_lex_sarah_statistics_show_the_areas(org, login_as):  # type: ignore[no-untyped-def]
+    kv = login_as(org.kvalitet)
+    for url in ("/egenkontroll/statistik", "/lexsarah/statistik"):
+        body = kv.get(url).get_data(as_text=True)
+        assert 'data-testid="by-area"' in body and WITHOUT_AREA in body, url
