@@ -45,6 +45,8 @@ HELP_PAGES = {
     "synpunkt": "Synpunkter och klagomål",
     "atgard": "Förbättringsåtgärder",
     "riskanalys": "Riskanalys",
+    "egenkontroll": "Egenkontroll",
+    "lexmaria": "Lex Maria",
 }
 
 

@@ -42,3 +42,21 @@ def test_help_pages_per_kind_are_linked_from_rapportera(org, login_as, client):
         page = client.get(f"/hjalp/{kind}")
         assert page.status_code == 200 and "Vad lagen kräver" in page.get_data(as_text=True)
     assert client.get("/hjalp/okand").status_code == 404
+
+
+def test_every_kind_has_a_help_page_linked_from_its_form(org, login_as, client):
+    from kvalitet.start.views import HELP_PAGES
+
+    for kind in HELP_PAGES:
+        page = client.get(f"/hjalp/{kind}").get_data(as_text=True)
+        assert "Vad lagen kräver" in page and "Vad stegen betyder" in page, kind
+    forms = {
+        "egenkontroll": (org.kvalitet, "/egenkontroll/planer/ny"),
+        "lexmaria": (org.mas, "/lexmaria/ny"),
+        "atgard": (org.chef_a1, "/atgarder/ny"),
+        "avvikelse": (org.med_a1, "/avvikelser/ny"),
+    }
+    for kind, (user, url) in forms.items():
+        page = login_as(user).get(url)
+        assert page.status_code == 200, url
+        assert f'href="/hjalp/{kind}"' in page.get_data(as_text=True), url
