@@ -31,6 +31,7 @@ from kvalitet.core.numbers import format_number, format_percent
 from kvalitet.core.periods import Period, quality_year
 from kvalitet.core.permissions import SMALL_GROUP
 from kvalitet.extensions import db, reads_replica
+from kvalitet.items.areas import by_quality_area
 from kvalitet.items.models import Item, ItemLink, LinkType, QualityArea, item_quality_area
 from kvalitet.lagrum.lookup import lagrum
 from kvalitet.org.models import Unit, UnitKind, User
@@ -664,6 +665,25 @@ def own_numbers_kept(blocks: list[Block]) -> list[Block]:
     return blocks
 
 
+# The kinds counted per kvalitetsområde in the report (DOMAIN.md §4), in this order.
+AREA_KINDS = (("AVV", "Avvikelser"), ("SYN", "Synpunkter och klagomål"), ("LXS", "Lex Sarah"),
+              ("EGK", "Egenkontroller"), ("ATG", "Förbättringsåtgärder"))  # fmt: skip
+
+
+def area_table_block(root: Unit, period: Period) -> Block:
+    """ "Ärenden per kvalitetsområde": how many of each kind's items of the year are tagged
+    with each area (an item counts under each of its areas), one grouped query per kind."""
+    counts = [by_quality_area(kind, root, [period])[0] for kind, _label in AREA_KINDS]
+    names = list(dict.fromkeys(name for c in counts for name in c))
+    rows = [[name, *[str(c.get(name, 0)) for c in counts]] for name in names]
+    return table(
+        f"Ärenden per kvalitetsområde {period.label} (ett ärende räknas under vart och ett av "
+        "sina kvalitetsområden)",
+        ["Kvalitetsområde", *[label for _kind, label in AREA_KINDS]],
+        rows,
+    )
+
+
 def narrative_blocks(text: Berattelsetext | None, level: int, heading: str) -> list[Block]:
     blocks = [h(level, heading, f"{slug(heading)}-{text.id if text else 'x'}")]
     if text is None:
@@ -801,6 +821,7 @@ def compile_document(rapport: Kvalitetsberattelse, user: User | None = None) -> 
             key_rows,
         )
     )
+    blocks.append(area_table_block(root, period))
     flags = flag_lines(root, period, sources, cache)
     if flags:
         blocks.append(p("Att uppmärksamma för hela förvaltningen:"))

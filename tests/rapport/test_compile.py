@@ -228,3 +228,20 @@ def test_a_chapter_heading_with_its_own_number_is_not_numbered_twice(app, org, m
     chapter_at = printed.index(next(t for t in printed if t.endswith("Måluppföljning")))
     assert printed[chapter_at].split()[0].isdigit()  # the chapter itself keeps its number
     assert printed[chapter_at + 2].split()[0].count(".") == 1  # "3.1 Sammanfattning"
+
+
+def test_the_report_counts_the_years_items_per_quality_area(app, org):
+    dataset(org)
+    areas = area_names()
+    rapport = ops.start_report(org.kvalitet, org.forv, YEAR)
+    blocks = chapter(compile_document(rapport, org.kvalitet), "Sammanfattande bedömning")
+    found = next(b for b in blocks if b["t"] == "table"
+                 and b["caption"].startswith("Ärenden per kvalitetsområde 2025/26"))  # fmt: skip
+    column = found["columns"].index("Förbättringsåtgärder")
+    counts = {r[0]: r[column] for r in found["rows"]}
+    # "Utbildning i sekretess" has two areas; this year's other two actions have none.
+    assert counts[areas[0]] == "1" and counts[areas[1]] == "1"
+    assert counts["Utan kvalitetsområde"] == "2"
+    assert all(
+        c == "0" for name, c in counts.items() if name not in (*areas[:2], "Utan kvalitetsområde")
+    )
