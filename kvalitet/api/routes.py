@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import AnonymousUserMixin
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -64,7 +64,7 @@ from kvalitet.extensions import csrf, db
 from kvalitet.items import history
 from kvalitet.items.models import Item, LinkType
 from kvalitet.items.operations import add_attachment, add_comment, cancel_item, link_items
-from kvalitet.items.queries import COUNT_CAP, load_item, log_read_if_needed
+from kvalitet.items.queries import COUNT_CAP, load_item, log_read_if_needed, paginate
 from kvalitet.lexsarah import operations as lexsarah_ops
 from kvalitet.lexsarah.models import Spridning
 from kvalitet.lexsarah.operations import pending_confirmations
@@ -303,6 +303,10 @@ def page_of(items_schema: dict[str, Any]) -> dict[str, Any]:
                 "description": f"Sant när träffarna är fler än {COUNT_CAP} (räknas inte längre)",
             },
             "pages": {"type": "integer"},
+            "next": {
+                "type": ["string", "null"],
+                "description": "Skicka som after för nästa sida (null på sista sidan)",
+            },
         },
     }
 
@@ -377,27 +381,26 @@ def _kind_routes(spec: KindSpec) -> None:
                 stmt = stmt.where(overdue, open_, Item.cancelled_at.is_(None))
             else:
                 stmt = stmt.where(or_(Item.due_date.is_(None), ~overdue, ~open_))
-        page = query.get("page", 1)
         per_page = query.get("per_page", 50)
-        # Counted up to COUNT_CAP, as the web lists: a whole-table count on every page was the
-        # slowest part of a list.
-        counted = db.session.scalar(
-            select(func.count()).select_from(stmt.order_by(None).limit(COUNT_CAP + 1).subquery())
+        # As the web lists: counted up to COUNT_CAP, and `after` (the `next` of the page
+        # before) goes on by keyset cursor, as fast deep in the list as at its start.
+        after = query.get("after") or None
+        found = paginate(
+            stmt.options(selectinload(Item.owner)).order_by(  # one query for the owners
+                Item.created_at.desc(), Item.id.desc()
+            ),
+            per_page,
+            page=None if after else query.get("page", 1),
+            after=after,
         )
-        total = min(counted or 0, COUNT_CAP)
-        rows = db.session.scalars(
-            stmt.options(selectinload(Item.owner))  # one query for the page's owners
-            .order_by(Item.created_at.desc(), Item.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).all()
         return {
-            "items": [serialize.summary(i) for i in rows],
-            "page": page,
+            "items": [serialize.summary(i) for i in found.items],
+            "page": found.page,
             "per_page": per_page,
-            "total": total,
-            "total_capped": (counted or 0) > COUNT_CAP,
-            "pages": ((total or 0) + per_page - 1) // per_page,
+            "total": found.total,
+            "total_capped": found.capped,
+            "pages": found.pages,
+            "next": found.next_cursor if found.has_next else None,
         }
 
     add_route(Route(
@@ -411,6 +414,8 @@ def _kind_routes(spec: KindSpec) -> None:
             Param("include_cancelled", {"type": "boolean"}, "Ta med makulerade"),
             *[Param(c.name, sch, f"Filter på fältet {c.name}") for c, sch in kind_filters],
             *PAGE_PARAMS,
+            Param("after", {"type": "string", "maxLength": 400},
+                  "Fortsätt efter förra sidan: dess värde i next (går före page)"),
         ],
         response=page_of(SUMMARY), errors=(400,),
         description="Samma urval som i webbgränssnittet: bara ärenden användaren får se.",

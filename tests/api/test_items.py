@@ -372,6 +372,14 @@ def test_list_filters_open_and_kind_columns(org, api_as):
     assert refs("q=" + first) == [first]
     assert refs(f"unit={org.b1.id}") == []
     assert refs("per_page=1&page=2") == [first]
+    # Page on by cursor: `next` of one page is `after` of the next, to the end.
+    third = _report(reporter, org.a1)["ref"]
+    page = chef.get("/api/v1/avvikelser?per_page=1").get_json()
+    walked = [i["ref"] for i in page["items"]]
+    while page["next"]:
+        page = chef.get(f"/api/v1/avvikelser?per_page=1&after={page['next']}").get_json()
+        walked += [i["ref"] for i in page["items"]]
+    assert walked == [third, second, first] and page["page"] == 3
 
 
 def test_transfer_to_lexsarah_and_action_from_a_synpunkt(org, api_as):
