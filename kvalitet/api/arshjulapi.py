@@ -11,14 +11,14 @@ from sqlalchemy import select
 
 from kvalitet.api.adminapi import path_id
 from kvalitet.api.kindapi import DATE, VERSION, ids, obj, text
-from kvalitet.api.planapi import RULE
+from kvalitet.api.planapi import RULE, recurring_fields
 from kvalitet.api.schema import Param, Route
 from kvalitet.arshjul import operations as ops
 from kvalitet.arshjul.models import ArshjulAktivitet, ArshjulUppgift
 from kvalitet.core.errors import Forbidden, NotFound
 from kvalitet.extensions import db
 from kvalitet.items.queries import load_item
-from kvalitet.org.models import Unit, UnitKind, User
+from kvalitet.org.models import UnitKind, User
 
 TAG = "Årshjul"
 
@@ -48,20 +48,7 @@ def list_activities(user: User, query: Any, body: Any) -> list[dict[str, Any]]:
 
 def _fields(body: dict[str, Any], akt: ArshjulAktivitet | None) -> dict[str, Any]:
     current = activity_json(akt) if akt is not None else {}
-    raw = body.get("rule")
-    if raw is not None:
-        rule = ops.make_rule(raw["freq"], raw.get("start"), raw.get("interval") or 1,
-                             raw.get("day"), raw.get("month"), raw.get("until"))  # fmt: skip
-    else:
-        assert akt is not None  # a new activity requires its rule
-        rule = akt.rule
-    unit_ids = body.get("unit_ids", current.get("unit_ids", []))
-    units = list(db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))) if unit_ids \
-        else []  # fmt: skip
-
-    def pick(key: str, default: Any) -> Any:
-        return body.get(key, current.get(key, default))
-
+    rule, units, pick = recurring_fields(body, current, akt)
     return {"title": pick("title", ""), "description": pick("description", ""), "rule": rule,
             "responsible_role": pick("responsible_role", None), "units": units,
             "scope_kind": pick("scope_kind", None), "lead_days": pick("lead_days", 30),

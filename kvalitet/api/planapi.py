@@ -7,6 +7,7 @@ changed by whom `may_manage_plan` allows (403). Performing an occurrence is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import false, or_, select, true
@@ -121,23 +122,22 @@ def copy_plan(user: User, query: Any, body: Any, plan_id: str) -> dict[str, Any]
     return plan_json(ops.copy_plan(user, load_plan(user, plan_id)))
 
 
-def _save_kontroll(user: User, plan: EgenkontrollPlan, kontroll: Kontroll | None,
-                   body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    _require_manage(user, plan)
-    current = kontroll_json(kontroll) if kontroll is not None else {}
+def recurring_fields(
+    body: dict[str, Any], current: dict[str, Any], existing: Any
+) -> tuple[Any, list[Unit], Callable[[str, Any], Any]]:
+    """What a recurring thing's body says (an egenkontroll's control, an årshjul activity):
+    its rule (the existing one unless a new is sent; dates are date objects already, the
+    route converts them), its units, and `pick(key, default)` for the other fields (the
+    body's value, else the current one, else the default)."""
     raw = body.get("rule")
-    if raw is not None:  # dates are date objects already (the route converts them)
+    if raw is not None:
         rule = arshjul_ops.make_rule(
-            raw["freq"],
-            raw.get("start"),
-            raw.get("interval") or 1,
-            raw.get("day"),
-            raw.get("month"),
-            raw.get("until"),
-        )
+            raw["freq"], raw.get("start"), raw.get("interval") or 1, raw.get("day"),
+            raw.get("month"), raw.get("until"),
+        )  # fmt: skip
     else:
-        assert kontroll is not None  # a new control requires its rule
-        rule = kontroll.rule
+        assert existing is not None  # a new one requires its rule (the schema says so)
+        rule = existing.rule
     unit_ids = body.get("unit_ids", current.get("unit_ids", []))
     units = list(db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))) if unit_ids \
         else []  # fmt: skip
@@ -145,6 +145,14 @@ def _save_kontroll(user: User, plan: EgenkontrollPlan, kontroll: Kontroll | None
     def pick(key: str, default: Any) -> Any:
         return body.get(key, current.get(key, default))
 
+    return rule, units, pick
+
+
+def _save_kontroll(user: User, plan: EgenkontrollPlan, kontroll: Kontroll | None,
+                   body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    _require_manage(user, plan)
+    current = kontroll_json(kontroll) if kontroll is not None else {}
+    rule, units, pick = recurring_fields(body, current, kontroll)
     saved = ops.save_kontroll(
         user, plan, kontroll, title=pick("title", ""), description=pick("description", ""),
         method=pick("method", Metod.CHECKLISTA), sample_size=pick("sample_size", 5),
