@@ -40,6 +40,8 @@ from kvalitet.core.permissions import holds_role_over
 from kvalitet.core.registry import kind_spec
 from kvalitet.core.roles import Role
 from kvalitet.core.workflow import import_transition, run_system_transition
+from kvalitet.egenkontroll import operations as egenkontroll
+from kvalitet.egenkontroll.models import Egenkontroll, Svar
 from kvalitet.extensions import db
 from kvalitet.items import history
 from kvalitet.items.models import TITLE_MAX, Item, ListEntry, QualityArea
@@ -410,12 +412,96 @@ def _risker() -> ImportKind:
     ], create)  # fmt: skip
 
 
+EGK_QUESTIONS = 10  # columns "Fråga 1" … "Fråga 10" (n/N per question)
+EGK_STEP_FIELDS = ("performed", "case_count", "summary",
+                   *(f"q{i}" for i in range(1, EGK_QUESTIONS + 1)))  # fmt: skip
+
+
+def _n_of(raw: str, case_count: int, column: str) -> tuple[int, int]:
+    """ "4/5" or "4 av 5" (n of N answered yes), or "4" (of all the cases)."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:(?:/|av)\s*(\d+))?\s*", raw)
+    if match is None:
+        raise OperationError(f"Skriv hur många som uppfyllde frågan, t.ex. 4/5, inte ”{raw}”.",
+                             field=column)  # fmt: skip
+    n, total = int(match.group(1)), int(match.group(2) or case_count)
+    if not n <= total <= case_count:
+        raise OperationError(f"”{raw}”: högst {case_count} granskade ärenden, och uppfyllda "
+                             "kan inte vara fler än granskade.", field=column)  # fmt: skip
+    return n, total
+
+
+def _egenkontroll_steps(actor: User, item: Item, v: dict[str, Any], source: str) -> None:
+    """An earlier occurrence performed: the answers as n/N per question (the first n cases
+    ja, the rest of the N nej, cases beyond N ej aktuellt), the summary, on the day it was
+    performed, through the operation the web's form uses (kvalitet.egenkontroll)."""
+    assert isinstance(item, Egenkontroll)
+    try:
+        case_count = int(str(v.get("case_count") or "").strip())
+    except ValueError:
+        raise OperationError("Ange antal granskade ärenden som ett tal.", field="case_count")
+    if not 1 <= case_count <= egenkontroll.MAX_CASES:
+        raise OperationError(f"Antal granskade ärenden ska vara 1–{egenkontroll.MAX_CASES}.",
+                             field="case_count")  # fmt: skip
+    answers: dict[tuple[int, int], str | None] = {}
+    questions = item.kontroll.active_fragor
+    for number, fraga in enumerate(questions, start=1):
+        column = f"q{number}"
+        if number > EGK_QUESTIONS or not v.get(column):
+            raise OperationError(
+                f"Frågan ”{fraga.text}” saknar svar (kolumn Fråga {number}).",
+                field=column if number <= EGK_QUESTIONS else "summary",
+            )
+        n, total = _n_of(str(v[column]), case_count, column)
+        for case in range(1, case_count + 1):
+            answers[(fraga.id, case)] = str(
+                Svar.JA if case <= n else Svar.NEJ if case <= total else Svar.EJ_AKTUELLT
+            )
+    extra = [i for i in range(len(questions) + 1, EGK_QUESTIONS + 1) if v.get(f"q{i}")]
+    if extra:
+        raise OperationError(f"Kontrollen har {len(questions)} frågor, men Fråga {extra[0]} "
+                             "har ett svar.", field=f"q{extra[0]}")  # fmt: skip
+    with history.recording(actor, v["performed"], source=source, item=item,
+                           field_name="performed", audit_entry=False):  # fmt: skip
+        egenkontroll.save_answers(actor, item, case_count=case_count, answers=answers,
+                                  summary=v.get("summary") or "", complete=True)  # fmt: skip
+        db.session.flush()
+
+
+def _egenkontroller() -> ImportKind:
+    """Egenkontroller of earlier years with their results: each row one occurrence of a
+    control in an adopted plan (bring in the year's plan first), performed, with n/N per
+    question."""
+
+    def create(actor: User, values: dict[str, Any]) -> Item:
+        return egenkontroll.record_occurrence(actor, **values)
+
+    return ImportKind("egenkontroller", "EGK", "Egenkontroller (med resultat)",
+                      (Role.KVALITETSUTVECKLARE, Role.ADMIN), [
+        Target("unit", "Enhet", "unit", True, ("enhet", "verksamhet")),
+        Target("kontroll", "Kontroll", "text", True, ("kontroll", "vad kontrolleras"),
+               max_length=TITLE_MAX),
+        Target("planned_date", "Planerad (datum)", "date", True,
+               ("planerad", "planerat datum", "datum")),
+        Target("performed", "Utförd (datum)", "date", True, ("utförd", "genomförd")),
+        Target("case_count", "Antal granskade ärenden", "text", True,
+               ("antal ärenden", "antal granskade", "urval"), max_length=5),
+        Target("summary", "Sammanfattning", "text", True, ("sammanfattning", "resultat")),
+        *[Target(f"q{i}", f"Fråga {i}", "text", aliases=(f"fråga {i} (n/n)",), max_length=20)
+          for i in range(1, EGK_QUESTIONS + 1)],
+    ], create, history_date="planned_date", steps=_egenkontroll_steps,
+        step_fields=EGK_STEP_FIELDS,
+        examples={"kontroll": "Aktgranskning av genomförandeplaner", "case_count": "5",
+                  "q1": "4/5",
+                  "summary": "Planerna var aktuella i fyra av fem akter."})  # fmt: skip
+
+
 BUILDERS: dict[str, Callable[[], ImportKind]] = {
     "avvikelser": _avvikelser,
     "lexsarah": _lexsarah,
     "synpunkter": _synpunkter,
     "atgarder": _atgarder,
     "risker": _risker,
+    "egenkontroller": _egenkontroller,
 }
 
 

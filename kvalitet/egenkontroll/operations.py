@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from kvalitet.atgarder.models import Atgard, AtgardTyp
 from kvalitet.avvikelser import operations as avv
 from kvalitet.core import audit, clock
+from kvalitet.core.db_setup import fold, folded
 from kvalitet.core.errors import Forbidden, OperationError
-from kvalitet.core.periods import quality_year
+from kvalitet.core.periods import quality_year, quality_year_of
 from kvalitet.core.permissions import RIGHTS, holds_role_over, is_admin, require, visible_clause
 from kvalitet.core.pii import check_text
 from kvalitet.core.recurrence import Rule, occurrences
@@ -37,6 +38,7 @@ from kvalitet.egenkontroll.models import (
     PlanStatus,
     Svar,
     SvarRad,
+    kontroll_unit,
 )
 from kvalitet.extensions import db
 from kvalitet.items.models import LinkType, ListEntry
@@ -279,8 +281,14 @@ def generate_occurrences(
     today = today or clock.today()
     ahead = ahead_days() if ahead is None else ahead
     if plans is None:
+        # The sweep: plans of this quality year and later. A plan of a year that has ended
+        # (one brought in as history) gets no occurrences made after the fact, which would
+        # only stand as missed work in someone's inbox; its adoption made what was due then.
         plans = db.session.scalars(
-            select(EgenkontrollPlan).where(EgenkontrollPlan.status == PlanStatus.FASTSTALLD)
+            select(EgenkontrollPlan).where(
+                EgenkontrollPlan.status == PlanStatus.FASTSTALLD,
+                EgenkontrollPlan.year >= quality_year_of(today).start.year,
+            )
         ).all()
     created = 0
     for plan in plans:
@@ -692,3 +700,59 @@ def _copy_kontroller(
             questions=[f.text for f in kontroll.active_fragor],
         )
     return new_plan
+
+
+# --- history ----------------------------------------------------------------------------
+
+
+def record_occurrence(
+    actor: User, *, kontroll: str, unit: Unit, planned_date: date
+) -> Egenkontroll:
+    """The occurrence of a control on a date, for bringing in an earlier year's results
+    (the import): the control of that name in the adopted plan of the date's quality year
+    that covers `unit`. The occurrence is made (without a notice) if the plan's scheduling
+    has not made it; one already performed or written off is refused."""
+    _require_plan(actor, unit)
+    period = quality_year_of(planned_date)
+    wanted = fold(kontroll.strip())
+    found = db.session.scalars(
+        select(Kontroll)
+        .join(EgenkontrollPlan, EgenkontrollPlan.id == Kontroll.plan_id)
+        .join(kontroll_unit, kontroll_unit.c.kontroll_id == Kontroll.id)
+        .where(
+            EgenkontrollPlan.status == PlanStatus.FASTSTALLD,
+            EgenkontrollPlan.year == period.start.year,
+            kontroll_unit.c.unit_id == unit.id,
+            folded(Kontroll.title) == wanted,
+        )
+        .order_by(Kontroll.id)
+    ).first()
+    if found is None:
+        raise OperationError(
+            f"Ingen kontroll ”{kontroll.strip()}” vid {unit.name} i en fastställd "
+            f"egenkontrollplan för {period.label}. Lägg in och fastställ planen först.",
+            field="kontroll",
+        )
+    existing = db.session.scalar(
+        select(Egenkontroll).where(
+            Egenkontroll.kontroll_id == found.id,
+            Egenkontroll.occurrence_unit_id == unit.id,
+            Egenkontroll.planned_date == planned_date,
+        )
+    )
+    if existing is None:
+        _create_occurrence(found, unit, planned_date, notify_owner=False)
+        existing = db.session.scalar(
+            select(Egenkontroll).where(
+                Egenkontroll.kontroll_id == found.id,
+                Egenkontroll.occurrence_unit_id == unit.id,
+                Egenkontroll.planned_date == planned_date,
+            )
+        )
+    assert existing is not None
+    if existing.status in (EgkStatus.GENOMFORD, EgkStatus.AVSKRIVEN):
+        raise OperationError(
+            f"Egenkontrollen {existing.ref} den {planned_date:%Y-%m-%d} är redan avslutad.",
+            field="planned_date",
+        )
+    return existing
