@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["KVALITET_INSTANCE_PATH"] = instance
         app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url, "TESTING": False,
                           "SERVER_NAME": None, "RATELIMIT_ENABLED": False})  # fmt: skip
-        with app.app_context():
+        # In a request, as the import page runs (the per-request caches of the policy and of
+        # the notices' recipients apply as they do there).
+        with app.test_request_context("/import"):
             db.create_all()
             seed_reference_data()
             _forv, enheter, kvu = build_org()

@@ -33,7 +33,7 @@ from kvalitet.atgarder.models import AtgardTyp
 from kvalitet.atgarder.operations import CREATORS, create_atgard
 from kvalitet.avvikelser.models import CATEGORY_LIST
 from kvalitet.avvikelser.operations import report_avvikelse
-from kvalitet.core import audit, clock
+from kvalitet.core import audit, clock, uow
 from kvalitet.core.db_setup import fold, folded
 from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import holds_role_over
@@ -860,7 +860,8 @@ def _apply(kind: ImportKind, actor: User, result: RowResult, filename: str) -> I
         },
         target=f"import:{filename}"[:200],
     ).at = clock.real_now()
-    db.session.flush()
+    if not uow.in_batch():  # in a batch the next row's (or the batch's) flush writes it
+        db.session.flush()
     return item
 
 
@@ -892,10 +893,13 @@ def _run_rows(
             batch = runnable[start : start + BATCH]
             made: list[Item] = []
             try:
-                with _undone_on_error():
+                with _undone_on_error(), uow.batched() as failures:
                     for result in batch:
                         made.append(_apply(kind, actor, result, filename))
                         result.title = made[-1].title or ""
+                    db.session.flush()
+                    if failures:  # an operation failed and its caller went on: redo
+                        raise OperationError("")
             except (OperationError, SQLAlchemyError):
                 made = []
                 for result in batch:

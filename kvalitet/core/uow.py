@@ -42,17 +42,56 @@ INTEGRITY_MESSAGE = (
 )
 
 
+# Inside `batched()`: the errors of the batch's operations (which open no savepoints).
+_batch: ContextVar[list[BaseException] | None] = ContextVar("kvalitet_batch", default=None)
+
+
 @contextmanager
 def transaction() -> Iterator[None]:
     """The body of an operation, atomic by itself: a SAVEPOINT, flushed and released on
     success; on any error everything the operation did is rolled back and the error
     re-raised (a stale version, someone else saved the row first, becomes a ConflictError).
-    What the unit did before the operation stays, for the boundary to commit or roll back."""
+    What the unit did before the operation stays, for the boundary to commit or roll back.
+
+    Inside `batched()` the operation opens no savepoint and does not flush: the batch is
+    the atomic unit, and an error is noted on the batch (see there)."""
+    failures = _batch.get()
+    if failures is not None:
+        try:
+            yield
+        except StaleDataError as error:
+            failures.append(error)
+            raise ConflictError()
+        except BaseException as error:
+            failures.append(error)
+            raise
+        return
     try:
         with db.session.begin_nested():
             yield
     except StaleDataError:
         raise ConflictError()
+
+
+@contextmanager
+def batched() -> Iterator[list[BaseException]]:
+    """Many operations as one atomic batch (the import's rows): their `transaction()`s open
+    no savepoints and leave the flushing to the batch, since a savepoint and a flush per
+    operation cost more than a small operation itself. The caller holds the batch in a
+    savepoint of its own and, if an operation failed (the yielded list is not empty, even
+    when a caller caught the error), rolls the batch back and runs it again operation by
+    operation outside `batched()`, where each is atomic and its error is its own."""
+    failures: list[BaseException] = []
+    token = _batch.set(failures)
+    try:
+        yield failures
+    finally:
+        _batch.reset(token)
+
+
+def in_batch() -> bool:
+    """Is this inside `batched()` (flushes are left to the batch)?"""
+    return _batch.get() is not None
 
 
 def check_version(row: Any, expected_version: int | None) -> None:

@@ -12,9 +12,9 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import current_app, has_request_context, request
-from sqlalchemy import column, func, select, table
-from sqlalchemy.orm import lazyload
+from flask import current_app, g, has_request_context, request
+from sqlalchemy import column, event, func, select, table
+from sqlalchemy.orm import Session, lazyload
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -660,9 +660,52 @@ def revoke_role(actor: User, assignment: RoleAssignment) -> None:
         db.session.delete(assignment)
 
 
+# Rows whose change can change who holds a role over a unit.
+_HOLDER_TABLES = frozenset({"role_assignment", "user_account", "unit"})
+
+
+def _holders_cache() -> dict[Any, list[User]] | None:
+    """The answers of holders_over within one request (an import asks the same unit's chef
+    for every row), or None when they cannot be trusted: outside a request, or while a
+    change to roles, users or units is waiting to be flushed. Emptied by any flush that
+    wrote such a change."""
+    if not has_request_context():
+        return None
+    session = db.session()
+    pending = (*session.new, *session.dirty, *session.deleted)
+    if any(getattr(o, "__tablename__", None) in _HOLDER_TABLES for o in pending):
+        g.pop("_holders_cache", None)
+        return None
+    cache: dict[Any, list[User]] = g.setdefault("_holders_cache", {})
+    return cache
+
+
+def _forget_holders(session: Any, flush_context: Any) -> None:
+    if has_request_context() and any(
+        getattr(o, "__tablename__", None) in _HOLDER_TABLES
+        for o in (*session.new, *session.dirty, *session.deleted)
+    ):
+        g.pop("_holders_cache", None)
+
+
+if not event.contains(Session, "after_flush", _forget_holders):
+    event.listen(Session, "after_flush", _forget_holders)
+
+
 def holders_over(unit: Unit, roles: tuple[str, ...] | list[str]) -> list[User]:
     """Active users holding one of `roles` at the nearest unit at or above `unit` where anyone
     holds it (the unit's own chef before the avdelning's)."""
+    cache = _holders_cache()
+    key = (unit.id, frozenset(str(r) for r in roles))
+    if cache is not None and key in cache:
+        return list(cache[key])
+    found = _holders_over(unit, roles)
+    if cache is not None:
+        cache[key] = found
+    return list(found)
+
+
+def _holders_over(unit: Unit, roles: tuple[str, ...] | list[str]) -> list[User]:
     ids = list(reversed(unit.ancestor_ids()))
     if not ids:
         return []
