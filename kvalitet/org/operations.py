@@ -664,11 +664,11 @@ def revoke_role(actor: User, assignment: RoleAssignment) -> None:
 _HOLDER_TABLES = frozenset({"role_assignment", "user_account", "unit"})
 
 
-def _holders_cache() -> dict[Any, list[User]] | None:
-    """The answers of holders_over within one request (an import asks the same unit's chef
-    for every row), or None when they cannot be trusted: outside a request, or while a
-    change to roles, users or units is waiting to be flushed. Emptied by any flush that
-    wrote such a change."""
+def _holders_cache() -> dict[Any, Any] | None:
+    """The answers of holders_over and people_near within one request (an import asks the
+    same unit's chef for every row; a case page has two people pickers), or None when they
+    cannot be trusted: outside a request, or while a change to roles, users or units is
+    waiting to be flushed. Emptied by any flush that wrote such a change."""
     if not has_request_context():
         return None
     session = db.session()
@@ -676,7 +676,7 @@ def _holders_cache() -> dict[Any, list[User]] | None:
     if any(getattr(o, "__tablename__", None) in _HOLDER_TABLES for o in pending):
         g.pop("_holders_cache", None)
         return None
-    cache: dict[Any, list[User]] = g.setdefault("_holders_cache", {})
+    cache: dict[Any, Any] = g.setdefault("_holders_cache", {})
     return cache
 
 
@@ -756,14 +756,22 @@ def people_near(unit: Unit, always: User | None = None) -> list[tuple[int, str]]
     top = unit
     while top.parent is not None and top.depth > 2:
         top = top.parent
-    users = db.session.scalars(
-        select(User)
-        .join(Unit, Unit.id == User.home_unit_id)
-        .where(User.active.is_(True), Unit.path.startswith(top.path))
-        .options(lazyload(User.roles))  # a picker shows names, not roles (hundreds of rows)
-        .order_by(User.name)
-    ).all()
-    choices = [(u.id, u.display) for u in users]
-    if always is not None and always.id not in {u.id for u in users}:
+    cache = _holders_cache()  # a page with two pickers asks once
+    key = ("people_near", top.id)
+    if cache is not None and key in cache:
+        found: list[tuple[int, str]] = cache[key]  # type: ignore[assignment]
+    else:
+        users = db.session.scalars(
+            select(User)
+            .join(Unit, Unit.id == User.home_unit_id)
+            .where(User.active.is_(True), Unit.path.startswith(top.path))
+            .options(lazyload(User.roles))  # a picker shows names, not roles (hundreds of rows)
+            .order_by(User.name)
+        ).all()
+        found = [(u.id, u.display) for u in users]
+        if cache is not None:
+            cache[key] = found  # type: ignore[assignment]
+    choices = list(found)
+    if always is not None and always.id not in {i for i, _ in found}:
         choices.insert(0, (always.id, always.display))
     return choices
