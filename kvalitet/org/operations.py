@@ -671,20 +671,21 @@ def _holders_cache() -> dict[Any, Any] | None:
     waiting to be flushed. Emptied by any flush that wrote such a change."""
     if not has_request_context():
         return None
-    session = db.session()
-    pending = (*session.new, *session.dirty, *session.deleted)
-    if any(getattr(o, "__tablename__", None) in _HOLDER_TABLES for o in pending):
+    if _changes_holders(db.session()):
         g.pop("_holders_cache", None)
         return None
     cache: dict[Any, Any] = g.setdefault("_holders_cache", {})
     return cache
 
 
+def _changes_holders(session: Any) -> bool:
+    """Does the session hold a change to roles, users or units (flushed or not yet)?"""
+    pending = (*session.new, *session.dirty, *session.deleted)
+    return any(getattr(o, "__tablename__", None) in _HOLDER_TABLES for o in pending)
+
+
 def _forget_holders(session: Any, flush_context: Any) -> None:
-    if has_request_context() and any(
-        getattr(o, "__tablename__", None) in _HOLDER_TABLES
-        for o in (*session.new, *session.dirty, *session.deleted)
-    ):
+    if has_request_context() and _changes_holders(session):
         g.pop("_holders_cache", None)
 
 
