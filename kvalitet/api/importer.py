@@ -646,6 +646,9 @@ class Lookups:
         self.entries: dict[tuple[str, str], int | None] = {}
         self.users: dict[str, User | None] = {}
         self.area_names: dict[str, int] | None = None
+        # The list entries found, held so that the operations' session.get() of them is
+        # answered from the identity map (it holds its objects only weakly).
+        self.held: list[ListEntry] = []
 
     def unit(self, text: str) -> Unit | None:
         key = _norm(text)
@@ -663,11 +666,14 @@ class Lookups:
     def entry(self, list_key: str, text: str) -> int | None:
         key = (list_key, _norm(text))
         if key not in self.entries:
-            self.entries[key] = db.session.scalar(
-                select(ListEntry.id).where(
+            entry = db.session.scalar(
+                select(ListEntry).where(
                     ListEntry.list_key == list_key, folded(ListEntry.label) == key[1]
                 )
             )
+            if entry is not None:
+                self.held.append(entry)
+            self.entries[key] = entry.id if entry is not None else None
         return self.entries[key]
 
     def areas(self, text: str) -> tuple[list[int], str | None]:
@@ -821,10 +827,9 @@ def _apply(kind: ImportKind, actor: User, result: RowResult, filename: str) -> I
         with history.recording(actor, when, source=source, source_ref=source_ref,
                                field_name="registered", audit_entry=False):  # fmt: skip
             item = kind.create(actor, values)
-            db.session.flush()
     else:
         item = kind.create(actor, values)
-        db.session.flush()
+    uow.flush()
     before_status = item.status
     if status and status != item.status:
         # Bringing an item in a later state is a step of the workflow too, audited as such.
@@ -860,8 +865,7 @@ def _apply(kind: ImportKind, actor: User, result: RowResult, filename: str) -> I
         },
         target=f"import:{filename}"[:200],
     ).at = clock.real_now()
-    if not uow.in_batch():  # in a batch the next row's (or the batch's) flush writes it
-        db.session.flush()
+    uow.flush()
     return item
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kvalitet.atgarder.models import Atgard, AtgardStatus, AtgardTyp
-from kvalitet.core import audit, clock
+from kvalitet.core import audit, clock, uow
 from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.permissions import can, holds_role_over, require
 from kvalitet.core.pii import check_text
@@ -162,8 +162,10 @@ def create_atgard(
             item.units_concerned = concerned
         if area_ids:
             set_quality_areas(item, area_ids)
-        db.session.flush()
-        if source is not None:
+        if source is None:
+            uow.flush()
+        else:
+            db.session.flush()  # the link needs the new item's id
             db.session.add(
                 ItemLink(source_id=source.id, target_id=item.id, link_type=str(link_type),
                          created_by_id=actor.id)

@@ -25,7 +25,7 @@ from kvalitet.avvikelser.models import (
     Kon,
     Orsak,
 )
-from kvalitet.core import audit, clock
+from kvalitet.core import audit, clock, uow
 from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.permissions import require
 from kvalitet.core.pii import check_text
@@ -218,8 +218,10 @@ def _create(
     )
     if area_ids:
         set_quality_areas(item, area_ids)
-    db.session.flush()
-    if source is not None:
+    if source is None:
+        uow.flush()
+    else:
+        db.session.flush()  # the link needs the new item's id
         db.session.add(
             ItemLink(
                 source_id=source.id,

@@ -89,6 +89,13 @@ def batched() -> Iterator[list[BaseException]]:
         _batch.reset(token)
 
 
+def flush() -> None:
+    """Flush the session now; inside `batched()` leave it to the batch's one flush (an
+    operation that needs its rows' ids, e.g. to link them, flushes itself)."""
+    if _batch.get() is None:
+        db.session.flush()
+
+
 def in_batch() -> bool:
     """Is this inside `batched()` (flushes are left to the batch)?"""
     return _batch.get() is not None

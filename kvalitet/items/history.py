@@ -28,10 +28,11 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import inspect as sa_inspect
 
-from kvalitet.core import audit, clock
+from kvalitet.core import audit, clock, uow
 from kvalitet.core.audit import AuditEntry
+from kvalitet.core.base import UTCDateTime
 from kvalitet.core.errors import Forbidden, OperationError
 from kvalitet.core.permissions import holds_role_over
 from kvalitet.core.roles import Role
@@ -82,12 +83,62 @@ def may_record(actor: Any) -> bool:
 
 
 def last_event(item: Item) -> datetime | None:
-    """When the latest thing recorded for the item happened."""
-    return db.session.scalar(
-        select(func.max(AuditEntry.at)).where(
-            AuditEntry.item_id == item.id, AuditEntry.action.not_in(NOT_EVENTS)
+    """When the latest thing recorded for the item happened. Inside an import's batch
+    (`uow.batched()`, nothing flushed yet) the entries still pending count too."""
+    if not uow.in_batch():
+        return db.session.scalar(
+            select(func.max(AuditEntry.at)).where(
+                AuditEntry.item_id == item.id, AuditEntry.action.not_in(NOT_EVENTS)
+            )
         )
-    )
+    times = [
+        obj.at
+        for obj in db.session.new
+        if isinstance(obj, AuditEntry)
+        and obj.item is item
+        and obj.at is not None
+        and obj.action not in NOT_EVENTS
+    ]
+    if item.id is not None:
+        with db.session.no_autoflush:
+            stored = db.session.scalar(
+                select(func.max(AuditEntry.at)).where(
+                    AuditEntry.item_id == item.id, AuditEntry.action.not_in(NOT_EVENTS)
+                )
+            )
+        if stored is not None:
+            times.append(stored)
+    return max(times, default=None)
+
+
+_NOW_COLUMNS: dict[Any, list[str]] = {}
+
+
+def _now_columns(obj: Any) -> list[str]:
+    """The attributes of obj's class whose column defaults to "now" (a UTCDateTime column
+    with a Python-side callable default)."""
+    mapper = sa_inspect(obj).mapper
+    keys = _NOW_COLUMNS.get(mapper)
+    if keys is None:
+        keys = [
+            attr.key
+            for attr in mapper.column_attrs
+            if isinstance(attr.columns[0].type, UTCDateTime)
+            and attr.columns[0].default is not None
+            and attr.columns[0].default.is_callable
+        ]
+        _NOW_COLUMNS[mapper] = keys
+    return keys
+
+
+def _stamp(objects: list[Any]) -> None:
+    """Give the rows made in a recording their "now" (the historical time) before they are
+    flushed, as a flush inside the recording would: an import's batch flushes later."""
+    now = clock.now()
+    for obj in objects:
+        for key in _now_columns(obj):
+            if getattr(obj, key) is None:
+                setattr(obj, key, now)
 
 
 def check_time(actor: User, at: datetime, *, item: Item | None = None,
@@ -137,6 +188,10 @@ def recording(
     check_time(actor, at, item=item, field_name=field_name)
     state = Recording(actor, at, source.strip()[:180] or "API", source_ref)
     session = db.session()
+    # In an import's batch nothing is flushed per row: the rows the block adds are noted
+    # as they join the session, and stamped with the historical time at its end.
+    batch = uow.in_batch()
+    added: list[Any] = []
 
     def collect(sess: Any, context: Any, instances: Any) -> None:
         for obj in list(sess.new) + list(sess.dirty):
@@ -145,15 +200,28 @@ def recording(
             elif isinstance(obj, Item) and obj not in state.touched:
                 state.touched.append(obj)
 
-    event.listen(session, "before_flush", collect)
+    def joined(sess: Any, obj: Any) -> None:
+        added.append(obj)
+
+    hook, listener = ("transient_to_pending", joined) if batch else ("before_flush", collect)
+    event.listen(session, hook, listener)
     token = _current.set(state)
     try:
         with clock.replaying(at):
             yield state
-            db.session.flush()
+            if batch:
+                _stamp(added)
+            else:
+                db.session.flush()
     finally:
         _current.reset(token)
-        event.remove(session, "before_flush", collect)
+        event.remove(session, hook, listener)
+    for obj in added:
+        if getattr(obj, "__tablename__", None) in NOTICE_TABLES:
+            if obj in session.new:
+                session.expunge(obj)
+        elif isinstance(obj, Item) and obj not in state.touched:
+            state.touched.append(obj)
     if item is not None and item not in state.touched:
         state.touched.append(item)
     for touched in state.touched:
@@ -171,26 +239,11 @@ def recording(
             target=f"historik:{state.source}"[:200],
         )  # fmt: skip
         entry.at = clock.real_now()
-    db.session.flush()
+    if not batch:
+        db.session.flush()
 
 
 # --- reference numbers ----------------------------------------------------------------------
-
-
-def _counter(kind: str, year: int) -> RefCounter:
-    counter = db.session.execute(
-        select(RefCounter).where(RefCounter.kind == kind, RefCounter.year == year).with_for_update()
-    ).scalar_one_or_none()
-    if counter is None:
-        try:
-            with db.session.begin_nested():
-                counter = RefCounter(kind=kind, year=year, last=0)
-                db.session.add(counter)
-        except IntegrityError:
-            counter = db.session.execute(
-                select(RefCounter).where(RefCounter.kind == kind, RefCounter.year == year)
-            ).scalar_one()
-    return counter
 
 
 def source_number(item: Item) -> bool:
@@ -223,7 +276,7 @@ def source_number(item: Item) -> bool:
     if taken is not None:
         raise OperationError(f"Numret {text} finns redan.", field="source_ref")
     if own:
-        counter = _counter(item.kind, year)
+        counter = RefCounter.locked(item.kind, year)
         counter.last = max(counter.last or 0, seq)
     else:
         with db.session.no_autoflush:

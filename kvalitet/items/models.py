@@ -16,7 +16,9 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kvalitet.core.base import FreeText, TimestampMixin, UTCDateTime
@@ -217,3 +219,21 @@ class RefCounter(db.Model):  # type: ignore[name-defined,misc]
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+    @classmethod
+    def locked(cls, kind: str, year: int) -> RefCounter:
+        """The counter row of `kind` and `year`, made if missing, locked for the transaction
+        (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers), so two people
+        saving at once never get the same number. It reads nothing else, so it does not
+        flush the session (an import's batch flushes its rows at once)."""
+        query = select(cls).where(cls.kind == kind, cls.year == year).with_for_update()
+        with db.session.no_autoflush:
+            counter = db.session.execute(query).scalar_one_or_none()
+        if counter is None:
+            try:
+                with db.session.begin_nested():
+                    counter = cls(kind=kind, year=year, last=0)
+                    db.session.add(counter)
+            except IntegrityError:
+                counter = db.session.execute(query).scalar_one()
+        return counter

@@ -13,7 +13,6 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from kvalitet.core import audit, clock
@@ -46,20 +45,7 @@ def next_ref(kind: str, year: int) -> tuple[str, int]:
     The counter row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers),
     so two people reporting at once never get the same number.
     """
-    counter = db.session.execute(
-        select(RefCounter).where(RefCounter.kind == kind, RefCounter.year == year).with_for_update()
-    ).scalar_one_or_none()
-    if counter is None:
-        try:
-            with db.session.begin_nested():
-                counter = RefCounter(kind=kind, year=year, last=0)
-                db.session.add(counter)
-        except IntegrityError:
-            counter = db.session.execute(
-                select(RefCounter)
-                .where(RefCounter.kind == kind, RefCounter.year == year)
-                .with_for_update()
-            ).scalar_one()
+    counter = RefCounter.locked(kind, year)
     counter.last += 1
     seq = counter.last
     return f"{kind}-{year}-{seq:04d}", seq
@@ -128,11 +114,12 @@ def update_item(
 
 
 def set_quality_areas(item: Item, area_ids: list[int]) -> None:
-    areas = list(db.session.scalars(select(QualityArea).where(QualityArea.id.in_(area_ids))))
+    with db.session.no_autoflush:  # areas and the item's own: nothing pending changes them
+        areas = list(db.session.scalars(select(QualityArea).where(QualityArea.id.in_(area_ids))))
+        # A deactivated area stays on the items that have it, but is not chosen anew.
+        have = {q.id for q in item.quality_areas}
     if len(areas) != len(set(area_ids)):
         raise OperationError("Okänt kvalitetsområde.", field="quality_areas")
-    # A deactivated area stays on the items that have it, but is not chosen anew.
-    have = {q.id for q in item.quality_areas}
     if any(not q.active and q.id not in have for q in areas):
         raise OperationError("Kvalitetsområdet används inte längre.", field="quality_areas")
     item.quality_areas = areas

@@ -22,9 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from kvalitet.core import audit, clock
+from kvalitet.core import audit, clock, uow
 from kvalitet.core.errors import OperationError
 from kvalitet.core.permissions import can, holds_role_over, require
 from kvalitet.core.pii import check_text
@@ -93,19 +92,7 @@ def deadlines(received: date, *, health_care: bool = False) -> tuple[date, date]
 
 def next_diarienummer(year: int) -> tuple[str, int]:
     """The next diarienummer of `year`, from a counter row locked for the transaction."""
-    query = (
-        select(RefCounter)
-        .where(RefCounter.kind == DIARIE_COUNTER, RefCounter.year == year)
-        .with_for_update()
-    )
-    counter = db.session.execute(query).scalar_one_or_none()
-    if counter is None:
-        try:
-            with db.session.begin_nested():
-                counter = RefCounter(kind=DIARIE_COUNTER, year=year, last=0)
-                db.session.add(counter)
-        except IntegrityError:
-            counter = db.session.execute(query).scalar_one()
+    counter = RefCounter.locked(DIARIE_COUNTER, year)
     counter.last += 1
     fmt = str(setting("SYNPUNKT_DIARIENUMMER_FORMAT"))
     try:
@@ -264,7 +251,7 @@ def _create(actor: User | None, unit: Unit, status: str, **fields: Any) -> Synpu
     )
     _set_themes(item, themes)
     _set_due(item)
-    db.session.flush()
+    uow.flush()
     return item
 
 

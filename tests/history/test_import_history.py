@@ -3,11 +3,16 @@ row and column, and then nothing is imported), rows follow their own year's numb
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from kvalitet.api import importer
+from kvalitet.core import clock
+from kvalitet.core.audit import AuditEntry
 from kvalitet.extensions import db
+from kvalitet.items.history import moment
 from kvalitet.items.models import Item
 
 
@@ -40,3 +45,31 @@ def test_source_numbers_kept_and_a_duplicate_named_by_row_and_column(org):
         ["2022-04-01", "Enhet A1", "Dokumentation", "Andra", ""],
         ["2021-05-01", "Enhet A1", "Dokumentation", "Tredje", "Treserva 2021/7"]])  # fmt: skip
     assert [i.ref for i in created] == ["AVV-2022-0012", "AVV-2022-0013", "Treserva 2021/7"]
+
+
+def test_rows_written_in_one_batch_keep_each_their_own_dates(org):
+    """The import writes a batch of rows in one flush (kvalitet.core.uow.batched): each row's
+    item and audit trail must still carry the row's own dates, not the batch's or today's."""
+    started = clock.real_now()
+    created, _ = _run(org, [
+        ["Datum", "Enhet", "Kategori", "Beskrivning", "Status", "Avslutad (datum)"],
+        ["2022-03-01", "Enhet A1", "Dokumentation", "Första", "Avslutad", "2022-03-20"],
+        ["2021-11-15", "Enhet A2", "Dokumentation", "Andra", "", ""],
+        ["2023-01-09", "Enhet A1", "Dokumentation", "Tredje", "Avslutad", "2023-02-01"]])  # fmt: skip
+    db.session.commit()
+    expected = [
+        (date(2022, 3, 1), date(2022, 3, 20)),
+        (date(2021, 11, 15), None),
+        (date(2023, 1, 9), date(2023, 2, 1)),
+    ]
+    for item, (registered, closed) in zip(created, expected, strict=True):
+        db.session.refresh(item)
+        assert item.created_at == moment(registered)
+        assert item.closed_at == (moment(closed) if closed else None)
+        assert item.ref.startswith(f"AVV-{registered.year}-")
+        trail = {e.action: e.at for e in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.item_id == item.id))}  # fmt: skip
+        assert trail["created"] == moment(registered)
+        if closed:
+            assert trail["transition"] == moment(closed)
+        assert trail["imported"] >= started
