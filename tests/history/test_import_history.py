@@ -51,11 +51,13 @@ def test_rows_written_in_one_batch_keep_each_their_own_dates(org):
     """The import writes a batch of rows in one flush (kvalitet.core.uow.batched): each row's
     item and audit trail must still carry the row's own dates, not the batch's or today's."""
     started = clock.real_now()
-    created, _ = _run(org, [
+    rows = [
         ["Datum", "Enhet", "Kategori", "Beskrivning", "Status", "Avslutad (datum)"],
         ["2022-03-01", "Enhet A1", "Dokumentation", "Första", "Avslutad", "2022-03-20"],
         ["2021-11-15", "Enhet A2", "Dokumentation", "Andra", "", ""],
-        ["2023-01-09", "Enhet A1", "Dokumentation", "Tredje", "Avslutad", "2023-02-01"]])  # fmt: skip
+        ["2023-01-09", "Enhet A1", "Dokumentation", "Tredje", "Avslutad", "2023-02-01"],
+    ]
+    created, _ = _run(org, rows)
     db.session.commit()
     expected = [
         (date(2022, 3, 1), date(2022, 3, 20)),
