@@ -614,8 +614,16 @@ def guess_mapping(kind: ImportKind, headers: list[str]) -> dict[str, int | None]
 # --- converting and checking rows -------------------------------------------------------------
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _parse_date(text: str) -> date | None:
     text = text.strip()
+    if _ISO_DAY.fullmatch(text):  # the usual form, without strptime's cost per call
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
     for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%d.%m.%Y",
                 "%Y%m%d"):  # fmt: skip
         try:

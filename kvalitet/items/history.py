@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, func, or_, select
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
 
 from kvalitet.core import audit, clock, uow
 from kvalitet.core.audit import AuditEntry
@@ -91,14 +92,8 @@ def last_event(item: Item) -> datetime | None:
                 AuditEntry.item_id == item.id, AuditEntry.action.not_in(NOT_EVENTS)
             )
         )
-    times = [
-        obj.at
-        for obj in db.session.new
-        if isinstance(obj, AuditEntry)
-        and obj.item is item
-        and obj.at is not None
-        and obj.action not in NOT_EVENTS
-    ]
+    noted = db.session.info.get(_PENDING_EVENTS, {}).get(id(item))
+    times = [noted[1]] if noted is not None and noted[0] is item else []
     if item.id is not None:
         with db.session.no_autoflush:
             stored = db.session.scalar(
@@ -131,14 +126,35 @@ def _now_columns(obj: Any) -> list[str]:
     return keys
 
 
+# The latest event time of each item whose audit entries wait for the batch's flush:
+# {id(item): (item, time)} in the session's info, forgotten at each flush and rollback.
+_PENDING_EVENTS = "kvalitet.history.pending_events"
+
+
 def _stamp(objects: list[Any]) -> None:
     """Give the rows made in a recording their "now" (the historical time) before they are
     flushed, as a flush inside the recording would: an import's batch flushes later."""
     now = clock.now()
+    noted = db.session.info.setdefault(_PENDING_EVENTS, {})
     for obj in objects:
         for key in _now_columns(obj):
             if getattr(obj, key) is None:
                 setattr(obj, key, now)
+        if isinstance(obj, AuditEntry) and obj.item is not None and obj.at is not None:
+            if obj.action in NOT_EVENTS:
+                continue
+            before = noted.get(id(obj.item))
+            if before is None or before[1] < obj.at:
+                noted[id(obj.item)] = (obj.item, obj.at)
+
+
+def _forget_pending(session: Any, *args: Any) -> None:
+    session.info.pop(_PENDING_EVENTS, None)
+
+
+for _hook in ("after_flush_postexec", "after_soft_rollback"):
+    if not event.contains(Session, _hook, _forget_pending):
+        event.listen(Session, _hook, _forget_pending)
 
 
 def check_time(actor: User, at: datetime, *, item: Item | None = None,

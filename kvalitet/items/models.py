@@ -16,11 +16,13 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    event,
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from kvalitet.core import uow
 from kvalitet.core.base import FreeText, TimestampMixin, UTCDateTime
 from kvalitet.core.clock import now, today
 from kvalitet.core.registry import kind_spec
@@ -225,7 +227,13 @@ class RefCounter(db.Model):  # type: ignore[name-defined,misc]
         """The counter row of `kind` and `year`, made if missing, locked for the transaction
         (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers), so two people
         saving at once never get the same number. It reads nothing else, so it does not
-        flush the session (an import's batch flushes its rows at once)."""
+        flush the session (an import's batch flushes its rows at once). Inside an import's
+        batch a counter once locked is kept until a rollback: its lock holds until then."""
+        held: dict[tuple[str, int], RefCounter] | None = None
+        if uow.in_batch():
+            held = db.session.info.setdefault(_LOCKED_COUNTERS, {})
+            if (kind, year) in held:
+                return held[(kind, year)]
         query = select(cls).where(cls.kind == kind, cls.year == year).with_for_update()
         with db.session.no_autoflush:
             counter = db.session.execute(query).scalar_one_or_none()
@@ -236,4 +244,19 @@ class RefCounter(db.Model):  # type: ignore[name-defined,misc]
                     db.session.add(counter)
             except IntegrityError:
                 counter = db.session.execute(query).scalar_one()
+        if held is not None:
+            held[(kind, year)] = counter
         return counter
+
+
+_LOCKED_COUNTERS = "kvalitet.items.locked_counters"
+
+
+def _forget_locked(session: Any, *args: Any) -> None:
+    session.info.pop(_LOCKED_COUNTERS, None)
+
+
+# A rollback (of the batch's savepoint too) releases the locks; a commit ends them.
+for _hook in ("after_soft_rollback", "after_commit"):
+    if not event.contains(Session, _hook, _forget_locked):
+        event.listen(Session, _hook, _forget_locked)

@@ -678,10 +678,24 @@ def _holders_cache() -> dict[Any, Any] | None:
     return cache
 
 
+_NEW_HOLDERS = "kvalitet.org.new_holder_rows"
+
+
 def _changes_holders(session: Any) -> bool:
-    """Does the session hold a change to roles, users or units (flushed or not yet)?"""
-    pending = (*session.new, *session.dirty, *session.deleted)
-    return any(getattr(o, "__tablename__", None) in _HOLDER_TABLES for o in pending)
+    """Does the session hold a change to roles, users or units (flushed or not yet)? The
+    new rows are looked through only when one of those tables got one (an import's batch
+    holds thousands of new rows, and asks this for every row)."""
+    if session.info.get(_NEW_HOLDERS):
+        if any(getattr(o, "__tablename__", None) in _HOLDER_TABLES for o in session.new):
+            return True
+        session.info.pop(_NEW_HOLDERS, None)
+    changed = (*session.dirty, *session.deleted)
+    return any(getattr(o, "__tablename__", None) in _HOLDER_TABLES for o in changed)
+
+
+def _note_new_holder(session: Any, instance: Any) -> None:
+    if getattr(instance, "__tablename__", None) in _HOLDER_TABLES:
+        session.info[_NEW_HOLDERS] = True
 
 
 def _forget_holders(session: Any, flush_context: Any) -> None:
@@ -691,6 +705,8 @@ def _forget_holders(session: Any, flush_context: Any) -> None:
 
 if not event.contains(Session, "after_flush", _forget_holders):
     event.listen(Session, "after_flush", _forget_holders)
+if not event.contains(Session, "transient_to_pending", _note_new_holder):
+    event.listen(Session, "transient_to_pending", _note_new_holder)
 
 
 def holders_over(unit: Unit, roles: tuple[str, ...] | list[str]) -> list[User]:
