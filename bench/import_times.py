@@ -39,6 +39,27 @@ def rows_for(kind: str, n: int, units: list[str]) -> bytes:
             month = 1 + i % 12
             lines.append(f"2023-{month:02d}-{1 + i % 27:02d};{units[i % len(units)]};"
                          f"Synpunkt {i};Klagomål;Avslutad;2024-{month:02d}-28")  # fmt: skip
+    elif kind == "lexsarah":  # each case through bedömning, utredning and beslut
+        lines = ["Enhet;Rubrik;Vad hände;Rapporterad (datum);Bedömd (datum);Bedömning;"
+                 "Bedömningens motivering;Utredning (datum);Utredningen (sammanfattning);"
+                 "Beslut (datum);Beslutets utfall;Allvarligt missförhållande;"
+                 "Beslutets motivering;Avslutad (datum)"]  # fmt: skip
+        for i in range(n):
+            month = 1 + i % 12
+            day = 1 + i % 20
+            lines.append(f"{units[i % len(units)]};Händelse {i};Vad som hände {i}.;"
+                         f"2023-{month:02d}-{day:02d};2023-{month:02d}-{day + 1:02d};"
+                         f"Missförhållande;Utreds.;2023-{month:02d}-{day + 3:02d};Utredningen.;"
+                         f"2023-{month:02d}-{day + 5:02d};Ej missförhållande;nej;Motivering.;"
+                         f"2023-{month:02d}-{day + 6:02d}")  # fmt: skip
+    elif kind == "risker":
+        lines = ["Registrerad (datum);Enhet;Risk (rubrik);Riskanalys (beskrivning);"
+                 "Sannolikhet (1–4);Konsekvens (1–4);Följs upp (datum)"]  # fmt: skip
+        for i in range(n):
+            month = 1 + i % 12
+            grade = f"{1 + i % 4};{1 + (i // 4) % 4}"
+            lines.append(f"2023-{month:02d}-{1 + i % 27:02d};{units[i % len(units)]};Risk {i};"
+                         f"Analys {i}.;{grade};2024-{month:02d}-28")  # fmt: skip
     else:
         lines = ["Datum;Enhet;Kategori;Beskrivning;Status;Avslutad (datum)"]
         for i in range(n):
@@ -52,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.import_times", description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--kind", default="avvikelser",
-                        choices=("avvikelser", "synpunkter", "atgarder"))  # fmt: skip
+                        choices=("avvikelser", "synpunkter", "atgarder", "lexsarah",
+                                 "risker"))  # fmt: skip
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
 
@@ -64,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     from kvalitet.demo import seed_reference_data
     from kvalitet.extensions import db
     from kvalitet.items.models import Item
+    from kvalitet.org.models import Role
+    from kvalitet.org.operations import grant_role
 
     with database() as url, tempfile.TemporaryDirectory() as instance:
         os.environ["KVALITET_INSTANCE_PATH"] = instance
@@ -74,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         with app.test_request_context("/import"):
             db.create_all()
             seed_reference_data()
-            _forv, enheter, kvu = build_org()
+            forv, enheter, kvu = build_org()
+            if args.kind == "lexsarah":  # SAS takes the cases' steps (bedömning, beslut)
+                grant_role(None, kvu, Role.SAS, forv)
+                db.session.commit()
             kind = importer.import_kind(args.kind)
             assert kind is not None
             data = rows_for(args.kind, args.rows, [u.name for u in enheter[:6]])
