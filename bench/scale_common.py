@@ -91,14 +91,14 @@ class Browser:
         return self.client.post(url, **kw)
 
 
-def login(app: Any, email: str) -> Browser:
+def login(app: Any, email: str, password: str = PASSWORD) -> Browser:
     """A client logged in through the login form, as a browser would."""
     client = Browser(app.test_client())
     page = client.get("/logga-in").get_data(as_text=True)
     match = _CSRF.search(page)
     assert match, "no csrf token on the login page"
     token = match.group(1) or match.group(2)
-    answer = client.post("/logga-in", data={"email": email, "password": PASSWORD,
+    answer = client.post("/logga-in", data={"email": email, "password": password,
                                             "csrf_token": token})  # fmt: skip
     assert answer.status_code == 302, answer.status_code
     return client

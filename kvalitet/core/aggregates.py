@@ -12,6 +12,7 @@ on SQLite).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from itertools import pairwise
 from typing import Any, Protocol
 
@@ -52,8 +53,23 @@ def period_index(column: Any, periods: Sequence[Period], utc: bool = True) -> An
 
 
 def in_periods(column: Any, periods: Sequence[Period], utc: bool = True) -> Any:
-    """`column` in any of the periods: one index range per period."""
-    return or_(*[_range(column, p, utc) for p in periods])
+    """`column` in any of the periods: one index range per run of adjacent periods. The year
+    and the year before are one range, which an index ending in the period column can use
+    within each unit; an OR of two ranges it can only filter on after reading every year."""
+    runs: list[list[Period]] = []
+    for period in sorted(periods, key=lambda p: p.start):
+        if runs and period.start <= runs[-1][1].end + timedelta(days=1):
+            if period.end > runs[-1][1].end:
+                runs[-1][1] = period
+        else:
+            runs.append([period, period])
+    ranges = [
+        and_(column >= first.start_utc(), column < last.end_utc())
+        if utc
+        else and_(column >= first.start, column <= last.end)
+        for first, last in runs
+    ]
+    return or_(*ranges) if ranges else false()
 
 
 def in_range(column: Any, period: Period, utc: bool = True) -> Any:
