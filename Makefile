@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app kvalitet
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install system-deps system-deps-run migrate demo bench mutate
+.PHONY: run test lint install system-deps system-deps-run migrate demo bench bench-city mutate
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -59,6 +59,16 @@ bench: install
 	$(BIN)/python -m bench.stats_times
 	$(BIN)/python -m bench.scheduler_times
 	$(BIN)/python -m bench.export_times
+
+# The big city's figures (issue 12): a city made once with
+#   .venv/bin/python -m bench.generate --items 1000000 --database $(BENCH_CITY_URL)
+# and PostgreSQL sized for it (scripts/pg-tune.sh). Run on an otherwise idle machine.
+BENCH_CITY_URL ?= postgresql://postgres:postgres@127.0.0.1:5432/kvalitet_city1m
+bench-city: install
+	$(BIN)/python -m bench.pages --database $(BENCH_CITY_URL) --requests 20 --check
+	$(BIN)/python -m bench.stats_times --database $(BENCH_CITY_URL) --repeat 20
+	$(BIN)/python -m bench.throughput --database $(BENCH_CITY_URL) --workers 2 4 --clients 8 32
+	$(BIN)/python -m bench.import_times --rows 10000
 
 # Break each guard of core/permissions.py and core/workflow.py in turn; report survivors.
 mutate: install
