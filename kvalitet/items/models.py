@@ -70,6 +70,12 @@ class ListEntry(db.Model):  # type: ignore[name-defined,misc]
 TITLE_MAX = 1000
 
 
+# The covering index of a kind's counts (ix_item_kind_status_visible), in its order.
+VISIBLE_COLUMNS = (
+    "kind", "status", "unit_id", "owner_id", "reporter_id", "due_date", "cancelled_at", "id",
+)  # fmt: skip
+
+
 class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     """Shared fields of every item kind (DOMAIN.md §5). Kinds subclass with joined tables."""
 
@@ -87,6 +93,12 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         Index("ix_item_kind_status_created", "kind", "status", "created_at"),
         # The inbox: my open items of each kind.
         Index("ix_item_owner_kind_status", "owner_id", "kind", "status"),
+        # Counts of a kind's list (per status, capped, late) read from this index alone: the
+        # permission clause's columns (unit, owner, reporter), the status, the due date and
+        # cancellation, and the id for the kinds' id-list branches (docs/benchmarks.md).
+        Index("ix_item_kind_status_visible", *VISIBLE_COLUMNS),
+        # Lists sorted by due date (undated last, id breaking ties), walked in order.
+        Index("ix_item_kind_due", "kind", "due_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

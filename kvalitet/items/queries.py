@@ -28,8 +28,8 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BinaryExpression, UnaryExpression
+from sqlalchemy.sql import operators, visitors
+from sqlalchemy.sql.elements import BinaryExpression, ColumnClause, UnaryExpression
 
 from kvalitet.core import audit, clock
 from kvalitet.core.audit import AuditEntry
@@ -262,8 +262,43 @@ def _keys_only(query: Select[Any]) -> Select[Any]:
     query = query.order_by(None)
     if entity is None:
         return query
+    alone = _on_item_alone(query, entity)
+    if alone is not None:
+        return alone
     keys = inspect(entity).primary_key
     return query.with_only_columns(*keys, maintain_column_froms=True)
+
+
+def _uses(clause: Any, table: Any) -> bool:
+    """Whether `clause` names a column of `table` itself (an alias of it does not count)."""
+    return any(isinstance(e, ColumnClause) and e.table is table for e in visitors.iterate(clause))
+
+
+def _on_item_alone(query: Select[Any], entity: Any) -> Select[Any] | None:
+    """A kind's list (item joined to the kind's own table) whose WHERE asks nothing of the
+    kind's table, as ids of item alone with the kind's discriminator: the same rows, since
+    every item of the kind has its row in the kind's table, but a count the planner can
+    answer from an index of item without reading or joining the kind's table. None when the
+    query is anything else (grouped, joined to more, filtering on the kind's columns)."""
+    if not (isinstance(entity, type) and issubclass(entity, Item)) or entity is Item:
+        return None
+    mapper = inspect(entity)
+    own = mapper.local_table
+    if own is Item.__table__ or mapper.polymorphic_identity is None:
+        return None
+    if query._setup_joins or query._from_obj or query._group_by_clauses:
+        return None
+    if query._having_criteria:
+        return None
+    if query._distinct or query._limit_clause is not None or query._offset_clause is not None:
+        return None
+    where = query.whereclause
+    if where is not None and _uses(where, own):
+        return None
+    alone = select(Item.id).where(Item.kind == mapper.polymorphic_identity)
+    alone = alone.where(where) if where is not None else alone
+    # Anything else in the WHERE (another table's column) keeps the query as it was.
+    return alone if alone.get_final_froms() == [Item.__table__] else None
 
 
 # --- keyset cursors ---------------------------------------------------------------------------
