@@ -562,6 +562,16 @@ def _page(
     return made(min(total, COUNT_CAP), total > COUNT_CAP)
 
 
+def due_date_order() -> list[Any]:
+    """ORDER BY keys for "due date first, undated last". PostgreSQL sorts NULLs last in an
+    ascending order already, so there it is the column alone and an index on (kind,
+    due_date, id) gives the order without sorting; SQLite sorts NULLs first, so there the
+    undated rows are put last by `due_date IS NULL` first. The same rows in the same order."""
+    if _nulls_large():
+        return [Item.due_date]
+    return [Item.due_date.is_(None), Item.due_date]
+
+
 def in_subtree(unit: Unit) -> ColumnElement[bool]:
     """Items placed at `unit` or any unit below it (list filter "Enhet, med underenheter")."""
     return Item.unit_id.in_(unit_ids_under([unit.path]))

@@ -98,3 +98,38 @@ def test_paginate_counts_past_the_page_with_the_narrowed_count(app, org):
         page = paginate(query.order_by(Item.created_at.desc()))
         assert page.total == 5 and len(page.items) == 2
         assert all(i.unit_id == org.a1.id for i in page.items)
+
+
+def _action_for_a1_concerning_a2(org):
+    from kvalitet.atgarder.operations import create_atgard
+
+    action = create_atgard(org.chef_a1, title="Gemensam rutin", unit=org.a1,
+                           units_concerned=[org.a2])  # fmt: skip
+    db.session.commit()
+    return action
+
+
+def _atgard_list(client):
+    return client.get("/atgarder/").get_data(as_text=True)
+
+
+def test_concerned_units_chef_lists_the_action_and_no_one_else(org, login_as):
+    from kvalitet.atgarder.kinds import SPEC as ATG
+
+    action = _action_for_a1_concerning_a2(org)
+    clause = str(visible_clause(org.chef_a2, [ATG]).compile(compile_kwargs={"literal_binds": True}))
+    assert "atgard_unit" not in clause and str(action.id) in clause  # a literal id list
+    assert action.ref in _atgard_list(login_as(org.chef_a2))
+    assert action.ref not in _atgard_list(login_as(org.chef_b1))
+    assert action.ref in _atgard_list(login_as(org.chef_a1))
+
+
+def test_concerned_units_beyond_the_literal_list_use_the_subselect(org, login_as, monkeypatch):
+    from kvalitet.atgarder.kinds import SPEC as ATG
+    from kvalitet.core import permissions
+
+    action = _action_for_a1_concerning_a2(org)
+    monkeypatch.setattr(permissions, "FEW_IDS", 0)  # every list is "too long"
+    assert "atgard_unit" in str(visible_clause(org.chef_a2, [ATG]))
+    assert action.ref in _atgard_list(login_as(org.chef_a2))
+    assert action.ref not in _atgard_list(login_as(org.chef_b1))
