@@ -669,7 +669,7 @@ def unit_overview(user: User, root_paths: list[str]) -> list[dict[str, Any]]:
             func.count(Item.id),
             func.count(Item.id).filter(Item.due_date < today),
         )
-        .where(open_clause(), visible_clause(user), Item.unit_id.in_(units_under(root_paths)))
+        .where(open_clause(), visible_clause(user), Item.unit_id.in_(unit_ids_under(root_paths)))
         .group_by(Item.unit_id)
     ).all()
     counts = {unit_id: (total, overdue) for unit_id, total, overdue in rows}

@@ -47,7 +47,7 @@ from kvalitet.items.queries import detail_url, load_item, log_read_if_needed, pa
 from kvalitet.items.steps import field_error, fresh, run_step
 from kvalitet.lexsarah import deadlines, forms, operations
 from kvalitet.lexsarah import ivo as ivo_document
-from kvalitet.lexsarah.kinds import SPEC, missing_sections
+from kvalitet.lexsarah.kinds import SPEC, late_clause, missing_sections
 from kvalitet.lexsarah.models import SEKTION_LABELS, LexSarahArende, Sektion, Spridning
 from kvalitet.lexsarah.models import LexSarahStatus as S
 from kvalitet.lexsarah.stats import statistics_with_previous
@@ -426,22 +426,6 @@ def read_log_view(ref: str) -> Any:
 # --- board, meeting, spreading, statistics ----------------------------------------------
 
 
-def _late_clause() -> Any:
-    """A step past its due date, or the utredning to IVO past its own. On item's columns
-    and an id list from lexsarah_arende's index, so that a count need not join the two
-    tables (the open states, not "not closed", so that the status is an index range)."""
-    today = clock.today()
-    arende = L.__table__.alias()
-    return or_(
-        and_(Item.due_date < today, Item.status.in_(SPEC.workflow.open_states)),
-        Item.id.in_(
-            select(arende.c.id).where(
-                arende.c.ivo_utredning_due < today, arende.c.ivo_utredning_sent_date.is_(None)
-            )
-        ),
-    )
-
-
 def _scope_query() -> Select[Any]:
     return select(L).where(visible_clause(current_user, [SPEC]))
 
@@ -475,7 +459,7 @@ def board() -> Any:
     elif step == "oppna":
         query = query.where(Item.status.in_(SPEC.workflow.open_states))
     query = query.where(Item.cancelled_at.is_(None)).order_by(
-        case((_late_clause(), 0), else_=1),
+        case((late_clause(), 0), else_=1),
         Item.due_date.is_(None),
         Item.due_date,
         L.reported_at.desc(),
@@ -490,7 +474,7 @@ def board() -> Any:
             select(Item.status, func.count(Item.id)).where(*in_scope).group_by(Item.status)
         ).all()
     }
-    late_count = db.session.scalar(select(func.count(Item.id)).where(*in_scope, _late_clause()))
+    late_count = db.session.scalar(select(func.count(Item.id)).where(*in_scope, late_clause()))
     return render_template(
         "lexsarah/board.html",
         per_step=per_step,
@@ -522,7 +506,7 @@ def meeting() -> Any:
         return list(db.session.scalars(base.where(*conditions).order_by(Item.due_date).limit(100)))
 
     groups = [
-        ("forsenade", "Försenade steg", rows(_late_clause())),
+        ("forsenade", "Försenade steg", rows(late_clause())),
         ("nya", "Nya rapporter sedan förra veckan", rows(L.reported_at >= since)),
         (
             "beslut",
