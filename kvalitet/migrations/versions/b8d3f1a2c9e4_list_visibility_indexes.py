@@ -16,13 +16,17 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # IF NOT EXISTS: the 1,000,000-item benchmark database got these by hand first.
     with op.batch_alter_table("item", schema=None) as batch_op:
         batch_op.create_index(
             "ix_item_kind_status_visible",
             ["kind", "status", "unit_id", "owner_id", "reporter_id", "due_date", "cancelled_at", "id"],
             unique=False,
+            if_not_exists=True,
         )
-        batch_op.create_index("ix_item_kind_due", ["kind", "due_date", "id"], unique=False)
+        batch_op.create_index(
+            "ix_item_kind_due", ["kind", "due_date", "id"], unique=False, if_not_exists=True
+        )
     if op.get_bind().dialect.name == "postgresql":
         # kvalitet.items.models.ITEM_KIND_STATUS_STATISTICS, as it is today.
         op.execute(
