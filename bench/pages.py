@@ -230,6 +230,23 @@ def _line(r: Result) -> str:
 HEADER = f"{'roll':<9} {'sida':<20} {'p50':>7} {'p95':>7}      SQL p50       kvot   frågor"
 
 
+def _timed(statement: str, parameters: Any) -> float:
+    """The best of three runs of one statement on a raw DB-API connection (seconds)."""
+    best = []
+    for _ in range(3):
+        best.append(_replay([(statement, parameters)]))
+    return min(best)
+
+
+def print_statements(results: list[Result]) -> None:
+    """Each page's SELECTs, slowest first, with their time and parameters (to EXPLAIN)."""
+    for r in results:
+        print(f"\n== {r.who} {r.label} ({r.url})")
+        timed = sorted(((_timed(s, p), s, p) for s, p in r.selects), key=lambda t: -t[0])
+        for elapsed, statement, parameters in timed:
+            print(f"-- {elapsed * 1000:.1f} ms  {parameters!r}\n{statement}")
+
+
 def explain_seq_scans(results: list[Result]) -> list[str]:
     """EXPLAIN every SELECT the pages ran (PostgreSQL); the plans that scan item or
     audit_entry sequentially."""
@@ -264,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--check", action="store_true", help="EXPLAIN: no Seq Scan on item")
     parser.add_argument("--only", default="", help="only pages whose label contains this")
+    parser.add_argument(
+        "--statements", action="store_true", help="print each page's SELECTs and their time"
+    )
     args = parser.parse_args(argv)
     app = app_for(args.database)
     with app.app_context():
@@ -273,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     print(HEADER)
     only = (lambda label: args.only in label) if args.only else None
     results = measure(app, args.requests, only=only)
+    if args.statements:
+        with app.app_context():
+            print_statements(results)
     slow = [r for r in results if r.p95 > 0.100]
     print(f"\n{len(results)} sidor; p95 över 100 ms: {len(slow)}; över 15 frågor: "
           f"{sum(1 for r in results if r.queries > 15)}; kvot över 3: "

@@ -23,6 +23,7 @@ from kvalitet.items.export import MAX_EXPORT_ROWS, export_args, export_response
 from kvalitet.items.models import Item, QualityArea, item_quality_area
 from kvalitet.items.queries import (
     detail_url,
+    due_date_order,
     in_subtree,
     load_item,
     paginate,
@@ -36,7 +37,7 @@ from kvalitet.org.operations import people_near, unit_choices
 bp = Blueprint("atgarder", __name__, url_prefix="/atgarder")
 
 SORTS: dict[str, tuple[str, Callable[[], list[Any]]]] = {
-    "forfaller": ("Förfaller först", lambda: [Item.due_date.is_(None), Item.due_date, Item.id]),
+    "forfaller": ("Förfaller först", lambda: [*due_date_order(), Item.id]),
     "nyast": ("Senast skapad först", lambda: [Item.created_at.desc(), Item.id.desc()]),
     "status": ("Status", lambda: [Item.status, Item.due_date]),
     "nummer": ("Nummer", lambda: [Item.ref_year, Item.ref_seq]),

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     Boolean,
     Column,
     Date,
@@ -72,6 +73,12 @@ class ListEntry(db.Model):  # type: ignore[name-defined,misc]
 TITLE_MAX = 1000
 
 
+# The covering index of a kind's counts (ix_item_kind_status_visible), in its order.
+VISIBLE_COLUMNS = (
+    "kind", "status", "unit_id", "owner_id", "reporter_id", "due_date", "cancelled_at", "id",
+)  # fmt: skip
+
+
 class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     """Shared fields of every item kind (DOMAIN.md §5). Kinds subclass with joined tables."""
 
@@ -89,6 +96,12 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         Index("ix_item_kind_status_created", "kind", "status", "created_at"),
         # The inbox: my open items of each kind.
         Index("ix_item_owner_kind_status", "owner_id", "kind", "status"),
+        # Counts of a kind's list (per status, capped, late) read from this index alone: the
+        # permission clause's columns (unit, owner, reporter), the status, the due date and
+        # cancellation, and the id for the kinds' id-list branches (docs/benchmarks.md).
+        Index("ix_item_kind_status_visible", *VISIBLE_COLUMNS),
+        # Lists sorted by due date (undated last, id breaking ties), walked in order.
+        Index("ix_item_kind_due", "kind", "due_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -183,6 +196,20 @@ class ItemLink(db.Model):  # type: ignore[name-defined,misc]
 
     source: Mapped[Item] = relationship(foreign_keys=[source_id])
     target: Mapped[Item] = relationship(foreign_keys=[target_id])
+
+
+# PostgreSQL's planner takes kind and status as independent and then expects a kind's
+# status (one kind's "föreslagen") to be a hundred times rarer than it is, and joins the page
+# to its units row by row. Statistics of the pair correct that (with the schema here, and in
+# migration b8d3f1a2c9e4 for an existing database).
+ITEM_KIND_STATUS_STATISTICS = (
+    "CREATE STATISTICS IF NOT EXISTS st_item_kind_status (mcv) ON kind, status FROM item"
+)
+event.listen(
+    Item.__table__,
+    "after_create",
+    DDL(ITEM_KIND_STATUS_STATISTICS).execute_if(dialect="postgresql"),
+)
 
 
 class Comment(db.Model):  # type: ignore[name-defined,misc]

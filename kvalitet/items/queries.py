@@ -28,8 +28,8 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BinaryExpression, UnaryExpression
+from sqlalchemy.sql import operators, visitors
+from sqlalchemy.sql.elements import BinaryExpression, ColumnClause, UnaryExpression
 
 from kvalitet.core import audit, clock
 from kvalitet.core.audit import AuditEntry
@@ -262,8 +262,43 @@ def _keys_only(query: Select[Any]) -> Select[Any]:
     query = query.order_by(None)
     if entity is None:
         return query
+    alone = _on_item_alone(query, entity)
+    if alone is not None:
+        return alone
     keys = inspect(entity).primary_key
     return query.with_only_columns(*keys, maintain_column_froms=True)
+
+
+def _uses(clause: Any, table: Any) -> bool:
+    """Whether `clause` names a column of `table` itself (an alias of it does not count)."""
+    return any(isinstance(e, ColumnClause) and e.table is table for e in visitors.iterate(clause))
+
+
+def _on_item_alone(query: Select[Any], entity: Any) -> Select[Any] | None:
+    """A kind's list (item joined to the kind's own table) whose WHERE asks nothing of the
+    kind's table, as ids of item alone with the kind's discriminator: the same rows, since
+    every item of the kind has its row in the kind's table, but a count the planner can
+    answer from an index of item without reading or joining the kind's table. None when the
+    query is anything else (grouped, joined to more, filtering on the kind's columns)."""
+    if not (isinstance(entity, type) and issubclass(entity, Item)) or entity is Item:
+        return None
+    mapper = inspect(entity)
+    own = mapper.local_table
+    if own is Item.__table__ or mapper.polymorphic_identity is None:
+        return None
+    if query._setup_joins or query._from_obj or query._group_by_clauses:
+        return None
+    if query._having_criteria:
+        return None
+    if query._distinct or query._limit_clause is not None or query._offset_clause is not None:
+        return None
+    where = query.whereclause
+    if where is not None and _uses(where, own):
+        return None
+    alone = select(Item.id).where(Item.kind == mapper.polymorphic_identity)
+    alone = alone.where(where) if where is not None else alone
+    # Anything else in the WHERE (another table's column) keeps the query as it was.
+    return alone if alone.get_final_froms() == [Item.__table__] else None
 
 
 # --- keyset cursors ---------------------------------------------------------------------------
@@ -418,6 +453,7 @@ def paginate(
     page: int | None = None,
     after: str | None = None,
     before: str | None = None,
+    total: int | None = None,
 ) -> Page:
     """A page of a SELECT with a stable sort (the primary key breaks ties), and a count
     capped at COUNT_CAP, asked only when the page does not end the list.
@@ -427,7 +463,10 @@ def paginate(
     rows after (before) the sort key and id of a row, an index range that costs the same
     on page 10 000 as on page 2. The permission clause and every filter stay in the query;
     a token is only a position, so a tampered one shows nothing the user may not see (and
-    one that does not fit the sort starts the list from the top)."""
+    one that does not fit the sort starts the list from the top).
+
+    `total`: the list's row count when the caller has it already (the inbox's tabs count
+    every section): then it is not counted again."""
     size = min(per_page or int(current_app.config["PAGE_SIZE"]), 200)
     stable = _stable(query)
     keys = _keys(stable)
@@ -440,14 +479,26 @@ def paginate(
         number = page or page_number()
         offset = (number - 1) * size
         rows, values = _fetch(stable, keys, size + 1, offset)
-        return _page(query, keys, rows, values, number, size, offset, at_start=number == 1)
+        return _page(
+            query, keys, rows, values, number, size, offset, at_start=number == 1, total=total
+        )
     number, position = cursor
     nulls_large = _nulls_large()
     if after:
         number += 1
         ranged = stable.where(keyset_clause(keys, position, nulls_large))
         rows, values = _fetch(ranged, keys, size + 1, 0)
-        return _page(query, keys, rows, values, number, size, (number - 1) * size, at_start=False)
+        return _page(
+            query,
+            keys,
+            rows,
+            values,
+            number,
+            size,
+            (number - 1) * size,
+            at_start=False,
+            total=total,
+        )
     number = max(number - 1, 1)
     backward = stable.order_by(None).order_by(*_reversed(keys))
     back_keys = [(k, not d) for k, d in keys]
@@ -456,12 +507,12 @@ def paginate(
     if len(rows) <= size:
         # Nothing before this page: it is the first page (filled from the top).
         rows, values = _fetch(stable, keys, size + 1, 0)
-        return _page(query, keys, rows, values, 1, size, 0, at_start=True)
+        return _page(query, keys, rows, values, 1, size, 0, at_start=True, total=total)
     rows, values = rows[:size][::-1], values[:size][::-1]
     number = max(number, 2)
     return _page(
         query, keys, rows, values, number, size, (number - 1) * size, at_start=False,
-        more_after=True,
+        more_after=True, total=total,
     )  # fmt: skip
 
 
@@ -489,6 +540,7 @@ def _page(
     *,
     at_start: bool,
     more_after: bool | None = None,
+    total: int | None = None,
 ) -> Page:
     has_more = more_after if more_after is not None else len(rows) > size
     rows, values = rows[:size], values[:size]
@@ -501,11 +553,23 @@ def _page(
 
     if not has_more and (rows or at_start):
         return made(offset + len(rows), False)
+    if total is not None:
+        return made(min(total, COUNT_CAP), total > COUNT_CAP)
     counted = db.session.scalar(
         select(func.count()).select_from(_keys_only(query).limit(COUNT_CAP + 1).subquery())
     )
     total = int(counted or 0)
     return made(min(total, COUNT_CAP), total > COUNT_CAP)
+
+
+def due_date_order() -> list[Any]:
+    """ORDER BY keys for "due date first, undated last". PostgreSQL sorts NULLs last in an
+    ascending order already, so there it is the column alone and an index on (kind,
+    due_date, id) gives the order without sorting; SQLite sorts NULLs first, so there the
+    undated rows are put last by `due_date IS NULL` first. The same rows in the same order."""
+    if _nulls_large():
+        return [Item.due_date]
+    return [Item.due_date.is_(None), Item.due_date]
 
 
 def in_subtree(unit: Unit) -> ColumnElement[bool]:
@@ -566,9 +630,21 @@ def inbox_query(user: User, section: str = "alla") -> Select[Any]:
     return query.order_by(Item.due_date.is_(None), Item.due_date, Item.created_at.desc())
 
 
+# The start page's "nya": items in the inbox created within this many days.
+NEW_DAYS = 7
+
+
 def inbox_counts(user: User) -> dict[str, int]:
+    """The inbox's sections counted in one query (each section's count is its list's
+    total), with "nya": created within NEW_DAYS. Asked once per request (the start panels
+    and the inbox's tabs both show them), forgotten with the policy's answers on a change."""
+    key = ("inbox_counts", getattr(user, "id", None))
+    per_request = request_cache()
+    if key in per_request:
+        return dict(per_request[key])
     base = inbox_query(user).order_by(None).subquery()
     today = clock.today()
+    since = clock.now() - timedelta(days=NEW_DAYS)
     row = db.session.execute(
         select(
             func.count(),
@@ -576,9 +652,12 @@ def inbox_counts(user: User) -> dict[str, int]:
             func.count().filter(
                 base.c.due_date >= today, base.c.due_date <= today + timedelta(days=14)
             ),
+            func.count().filter(base.c.created_at >= since),
         ).select_from(base)
     ).one()
-    return {"alla": row[0], "forsenade": row[1], "snart": row[2]}
+    counts = {"alla": row[0], "forsenade": row[1], "snart": row[2], "nya": row[3]}
+    per_request[key] = counts
+    return dict(counts)
 
 
 def unit_overview(user: User, root_paths: list[str]) -> list[dict[str, Any]]:
@@ -590,7 +669,7 @@ def unit_overview(user: User, root_paths: list[str]) -> list[dict[str, Any]]:
             func.count(Item.id),
             func.count(Item.id).filter(Item.due_date < today),
         )
-        .where(open_clause(), visible_clause(user), Item.unit_id.in_(units_under(root_paths)))
+        .where(open_clause(), visible_clause(user), Item.unit_id.in_(unit_ids_under(root_paths)))
         .group_by(Item.unit_id)
     ).all()
     counts = {unit_id: (total, overdue) for unit_id, total, overdue in rows}

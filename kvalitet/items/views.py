@@ -55,13 +55,14 @@ def inbox() -> Any:
     section = request.args.get("visa", "alla")
     if section not in SECTIONS:
         section = "alla"
-    pagination = paginate(inbox_query(current_user, section))
+    counts = inbox_counts(current_user)
+    pagination = paginate(inbox_query(current_user, section), total=counts[section])
     return render_template(
         "items/inbox.html",
         pagination=pagination,
         section=section,
         sections=SECTIONS,
-        counts=inbox_counts(current_user),
+        counts=counts,
     )
 
 

@@ -8,7 +8,8 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 from sqlalchemy.orm import aliased
 
-from kvalitet.core.permissions import role_paths, units_under
+from kvalitet.core import clock
+from kvalitet.core.permissions import role_paths, unit_ids_under
 from kvalitet.core.registry import KindSpec, register_kind
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.workflow import Transition, Workflow
@@ -125,23 +126,45 @@ def need_to_know(user: User) -> ColumnElement[bool] | None:
     the item's unit (or above it); an avdelningschef sees a case only as decision maker or
     where the unit has no enhetschef. Wide rule ("wide"): every chef at or above the unit,
     avdelningschef included. See docs/security.md."""
+    # The decision maker's cases from lexsarah_arende's own index (not joined to item), and
+    # the chef's units as a literal list (as the view roles' branch): each branch is then
+    # one index the planner can combine, not a subplan run against every lex Sarah row.
+    # (An alias, so that a list's count can leave lexsarah_arende out of its FROM.)
+    arende = LexSarahArende.__table__.alias()
     clauses: list[ColumnElement[bool]] = [
-        Item.id.in_(select(LexSarahArende.id).where(LexSarahArende.decision_maker_id == user.id))
+        Item.id.in_(select(arende.c.id).where(arende.c.decision_maker_id == user.id))
     ]
     if current_app.config.get("LEXSARAH_NEED_TO_KNOW", "narrow") == "wide":
         paths = role_paths(user, CHEF_ROLES)
         if paths:
-            clauses.append(Item.unit_id.in_(units_under(paths)))
+            clauses.append(Item.unit_id.in_(unit_ids_under(paths)))
         return or_(*clauses)
     enhetschef = role_paths(user, [Role.ENHETSCHEF])
     if enhetschef:
-        clauses.append(Item.unit_id.in_(units_under(enhetschef)))
+        clauses.append(Item.unit_id.in_(unit_ids_under(enhetschef)))
     avdelningschef = role_paths(user, [Role.AVDELNINGSCHEF])
     if avdelningschef:
         clauses.append(
-            and_(Item.unit_id.in_(units_under(avdelningschef)), not_(_unit_has_enhetschef()))
+            and_(Item.unit_id.in_(unit_ids_under(avdelningschef)), not_(_unit_has_enhetschef()))
         )
     return or_(*clauses)
+
+
+def late_clause() -> ColumnElement[bool]:
+    """SQL: a case late in a step or with its utredning to IVO past due (what
+    deadlines.is_late says of one case). On item's columns and an id list from
+    lexsarah_arende's index, so that a count need not join the two tables (the open states,
+    not "not closed", so that the status is an index range)."""
+    today = clock.today()
+    arende = LexSarahArende.__table__.alias()
+    return or_(
+        and_(Item.due_date < today, Item.status.in_(WORKFLOW.open_states)),
+        Item.id.in_(
+            select(arende.c.id).where(
+                arende.c.ivo_utredning_due < today, arende.c.ivo_utredning_sent_date.is_(None)
+            )
+        ),
+    )
 
 
 SPEC = register_kind(
