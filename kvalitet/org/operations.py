@@ -754,18 +754,19 @@ def people_near(unit: Unit, always: User | None = None) -> list[tuple[int, str]]
     """(id, "Name, title") of active people working in the avdelning around `unit` (or the
     unit itself when it is at avdelning level or above), for owner and investigator pickers.
     `always` (the current user) is included even when they work elsewhere."""
-    top = unit
-    while top.parent is not None and top.depth > 2:
-        top = top.parent
+    # The avdelning above is read off the unit's path (its first three ids), not by loading
+    # each parent in turn (a statement each).
+    top_ids = unit.ancestor_ids()[:3] if unit.depth > 2 else unit.ancestor_ids()
+    top_path = "".join(f"/{i}" for i in top_ids) + "/"
     cache = _holders_cache()  # a page with two pickers asks once
-    key = ("people_near", top.id)
+    key = ("people_near", top_ids[-1] if top_ids else unit.id)
     if cache is not None and key in cache:
         found: list[tuple[int, str]] = cache[key]  # type: ignore[assignment]
     else:
         users = db.session.scalars(
             select(User)
             .join(Unit, Unit.id == User.home_unit_id)
-            .where(User.active.is_(True), Unit.path.startswith(top.path))
+            .where(User.active.is_(True), Unit.path.startswith(top_path))
             .options(lazyload(User.roles))  # a picker shows names, not roles (hundreds of rows)
             .order_by(User.name)
         ).all()
