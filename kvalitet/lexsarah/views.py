@@ -52,7 +52,7 @@ from kvalitet.lexsarah.models import SEKTION_LABELS, LexSarahArende, Sektion, Sp
 from kvalitet.lexsarah.models import LexSarahStatus as S
 from kvalitet.lexsarah.stats import statistics_with_previous
 from kvalitet.org.models import Unit, UnitKind
-from kvalitet.org.operations import unit_choices
+from kvalitet.org.operations import active_units, unit_choices
 
 bp = Blueprint("lexsarah", __name__, url_prefix="/lexsarah")
 
@@ -142,7 +142,7 @@ def _ivo_form() -> forms.IvoForm:
 def _spread_form(item: LexSarahArende) -> forms.SpreadForm:
     form = forms.SpreadForm(prefix="spridning")
     # The units held in one list (one query), not fetched again one by one.
-    units = list(db.session.scalars(select(Unit).where(Unit.active.is_(True))))
+    units = active_units()
     enheter = {u.id for u in units if u.kind == UnitKind.ENHET}
     form.unit_ids.choices = [(u, n) for u, n in unit_choices(units=units) if u in enheter]
     if fresh(form):

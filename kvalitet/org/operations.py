@@ -528,10 +528,11 @@ def unit_choices(
 ) -> list[tuple[int, str]]:
     """(id, indented name) in tree order, for select fields."""
     if units is None:
-        query = select(Unit).order_by(Unit.path)
-        if active_only:
-            query = query.where(Unit.active.is_(True))
-        units = list(db.session.scalars(query))
+        units = (
+            active_units()
+            if active_only
+            else list(db.session.scalars(select(Unit).order_by(Unit.path)))
+        )
     ordered = sorted(units, key=lambda u: _tree_sort_key(u, units))
     return [(u.id, "\u00a0\u00a0" * u.depth + u.name) for u in ordered]
 
@@ -665,10 +666,11 @@ _HOLDER_TABLES = frozenset({"role_assignment", "user_account", "unit"})
 
 
 def _holders_cache() -> dict[Any, Any] | None:
-    """The answers of holders_over and people_near within one request (an import asks the
-    same unit's chef for every row; a case page has two people pickers), or None when they
-    cannot be trusted: outside a request, or while a change to roles, users or units is
-    waiting to be flushed. Emptied by any flush that wrote such a change."""
+    """The answers of holders_over, people_near and active_units within one request (an
+    import asks the same unit's chef for every row; a case page has two people pickers and
+    two unit pickers), or None when they cannot be trusted: outside a request, or while a
+    change to roles, users or units is waiting to be flushed. Emptied by any flush that
+    wrote such a change."""
     if not has_request_context():
         return None
     if _changes_holders(db.session()):
@@ -748,6 +750,18 @@ def all_holders_over(unit: Unit, roles: list[str]) -> list[User]:
             .order_by(User.id)
         )
     )
+
+
+def active_units() -> list[Unit]:
+    """The active units, in path order; read once per request (a page's unit pickers share
+    them) and again after any change to units."""
+    cache = _holders_cache()
+    if cache is not None and "active_units" in cache:
+        return list(cache["active_units"])
+    units = list(db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.path)))
+    if cache is not None:
+        cache["active_units"] = units
+    return list(units)
 
 
 def people_near(unit: Unit, always: User | None = None) -> list[tuple[int, str]]:
