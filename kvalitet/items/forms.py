@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from wtforms import SelectMultipleField
-from wtforms.widgets import CheckboxInput, ListWidget
+from typing import Any
+
+from markupsafe import Markup, escape
+from wtforms import SelectField, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget, Select
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -11,3 +14,23 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class QuickSelect(Select):
+    """wtforms' Select, with the same HTML, but each plain option written by one f-string
+    instead of wtforms' general attribute writer: a case page's people pickers (hundreds of
+    people each) spent most of the page's time there."""
+
+    @classmethod
+    def render_option(cls, choice: Any, **kwargs: Any) -> Markup:
+        if kwargs or choice.render_kw or isinstance(choice.value, bool):
+            return super().render_option(choice, **kwargs)
+        selected = "selected " if choice.selected else ""
+        value, label = escape(choice.value), escape(choice.label or choice.value)
+        return Markup(f'<option {selected}value="{value}">{label}</option>')  # noqa: S704 (escaped)
+
+
+class PickerField(SelectField):
+    """A select of people or units (long lists), drawn by QuickSelect."""
+
+    widget = QuickSelect()

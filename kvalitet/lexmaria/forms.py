@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from kvalitet.items.forms import PickerField
 from kvalitet.lexmaria.models import (
     BEDOMNING_LABELS,
     INFO_POINTS,
@@ -81,7 +82,7 @@ class DecisionForm(FlaskForm):
         ],
         validators=[DataRequired("Välj om händelsen ska anmälas.")],
     )
-    decision_maker_id = SelectField("Beslutsfattare", coerce=int, validate_choice=False)
+    decision_maker_id = PickerField("Beslutsfattare", coerce=int, validate_choice=False)
     decision_date = DateField("Beslutsdatum", validators=[DataRequired("Ange beslutsdatum.")])
     decision_reason = TextAreaField(
         "Motivering",
@@ -121,7 +122,7 @@ class InformForm(FlaskForm):
 
 
 class PsbStartForm(FlaskForm):
-    unit_id = SelectField("Vårdgivare (förvaltning)", coerce=int, validate_choice=False)
+    unit_id = PickerField("Vårdgivare (förvaltning)", coerce=int, validate_choice=False)
     year = SelectField("Kalenderår", coerce=int, validate_choice=False)
 
 
