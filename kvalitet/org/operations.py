@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import column, event, func, select, table
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -533,12 +533,12 @@ def unit_choices(
             if active_only
             else list(db.session.scalars(select(Unit).order_by(Unit.path)))
         )
-    ordered = sorted(units, key=lambda u: _tree_sort_key(u, units))
+    names = {u.id: u.name for u in units}  # once, not once per unit
+    ordered = sorted(units, key=lambda u: _tree_sort_key(u, names))
     return [(u.id, "\u00a0\u00a0" * u.depth + u.name) for u in ordered]
 
 
-def _tree_sort_key(unit: Unit, units: list[Unit]) -> list[str]:
-    names = {u.id: u.name for u in units}
+def _tree_sort_key(unit: Unit, names: dict[int, str]) -> list[str]:
     return [names.get(i, str(i)) for i in unit.ancestor_ids()]
 
 
@@ -777,14 +777,15 @@ def people_near(unit: Unit, always: User | None = None) -> list[tuple[int, str]]
     if cache is not None and key in cache:
         found: list[tuple[int, str]] = cache[key]  # type: ignore[assignment]
     else:
-        users = db.session.scalars(
-            select(User)
+        # Only the columns a picker shows (hundreds of rows: no User objects, no roles).
+        rows = db.session.execute(
+            select(User.id, User.name, User.title)
             .join(Unit, Unit.id == User.home_unit_id)
             .where(User.active.is_(True), Unit.path.startswith(top_path))
-            .options(lazyload(User.roles))  # a picker shows names, not roles (hundreds of rows)
             .order_by(User.name)
         ).all()
-        found = [(u.id, u.display) for u in users]
+        # "Name, title", as User.display
+        found = [(i, f"{name}, {title}" if title else name) for i, name, title in rows]
         if cache is not None:
             cache[key] = found  # type: ignore[assignment]
     choices = list(found)
