@@ -18,8 +18,7 @@ from flask import (
     send_file,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import inspect, select
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import select
 
 from kvalitet.core import uow
 from kvalitet.core.errors import ConflictError, Forbidden, OperationError
@@ -30,7 +29,8 @@ from kvalitet.core.web import form_version
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items import operations
-from kvalitet.items.models import Attachment, Item, QualityArea, item_quality_area
+from kvalitet.items.forms import quality_area_choices
+from kvalitet.items.models import Attachment, Item
 from kvalitet.items.queries import (
     detail_url,
     inbox_counts,
@@ -215,37 +215,7 @@ def cancel(item_id: int) -> Any:
     return _back(item)
 
 
-@bp.app_template_global("quality_area_choices")
-def quality_area_choices(item: Item) -> list[QualityArea]:
-    """The active kvalitetsområden, and any deactivated one the item still has. When the
-    item's own areas are not loaded yet they come in the same statement (each area with
-    whether the item has it) and are set on the item, so that `item.quality_areas` asks
-    nothing more."""
-    order = (QualityArea.sort_order, QualityArea.name)
-    if "quality_areas" not in inspect(item).unloaded or item.id is None:
-        have = [q.id for q in item.quality_areas]
-        return list(
-            db.session.scalars(
-                select(QualityArea)
-                .where(QualityArea.active.is_(True) | QualityArea.id.in_(have))
-                .order_by(*order)
-            )
-        )
-    on_item = item_quality_area.c.item_id.is_not(None)
-    rows = db.session.execute(
-        select(QualityArea, on_item)
-        .outerjoin(
-            item_quality_area,
-            (item_quality_area.c.quality_area_id == QualityArea.id)
-            & (item_quality_area.c.item_id == item.id),
-        )
-        .where(QualityArea.active.is_(True) | on_item)
-        .order_by(*order)
-    ).all()
-    # The relationship's own order (sort_order, then as the rows come).
-    chosen = sorted((q for q, has in rows if has), key=lambda q: q.sort_order)
-    set_committed_value(item, "quality_areas", chosen)
-    return [q for q, _ in rows]
+bp.add_app_template_global(quality_area_choices, "quality_area_choices")
 
 
 @bp.route("/arende/<int:item_id>/kvalitetsomraden", methods=["POST"])
