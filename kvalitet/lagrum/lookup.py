@@ -149,8 +149,8 @@ def _stored_rows(key: str) -> list[tuple[date, str]]:
         return [(f, t) for f, t in db.session.execute(query.order_by(Lagrum.valid_from))]
     if "_lagrum_rows" not in g:
         table: dict[str, list[tuple[date, str]]] = {}
-        query = select(Lagrum.key, Lagrum.valid_from, Lagrum.text)
-        for k, valid_from, text in db.session.execute(query.order_by(Lagrum.valid_from)):
+        every = select(Lagrum.key, Lagrum.valid_from, Lagrum.text).order_by(Lagrum.valid_from)
+        for k, valid_from, text in db.session.execute(every):
             table.setdefault(k, []).append((valid_from, text))
         g._lagrum_rows = table
     return list(g._lagrum_rows.get(key, []))
