@@ -4,6 +4,8 @@ forms are lex Maria's own."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -74,6 +76,7 @@ class MariaEntryForm(EntryForm):
 
 
 class DecisionForm(FlaskForm):
+    people: list[Any]  # the decision makers offered (set by the view)
     ivo_anmalan = RadioField(
         "Ska händelsen anmälas till IVO?",
         choices=[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -119,6 +120,7 @@ class EntryForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
+    people: list[Any]  # the decision makers offered (set by the view)
     outcome = RadioField(
         "Utfall",
         choices=[(str(k), v) for k, v in UTFALL_LABELS.items()],
