@@ -125,11 +125,15 @@ def _load_kontroll(item: Egenkontroll) -> None:
     """The item's kontroll with its plan and its questions, in one statement (they were
     three lazy loads)."""
     if "kontroll" in inspect(item).unloaded:
-        kontroll = db.session.scalars(
-            select(Kontroll)
-            .where(Kontroll.id == item.kontroll_id)
-            .options(joinedload(Kontroll.plan), joinedload(Kontroll.fragor))
-        ).unique().one()
+        kontroll = (
+            db.session.scalars(
+                select(Kontroll)
+                .where(Kontroll.id == item.kontroll_id)
+                .options(joinedload(Kontroll.plan), joinedload(Kontroll.fragor))
+            )
+            .unique()
+            .one()
+        )
         # Held by the item (the session only keeps a weak reference).
         set_committed_value(item, "kontroll", kontroll)
 
