@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from kvalitet.items.forms import PickerField
+
 
 class ConclusionForm(FlaskForm):
     text = TextAreaField("Slutsats", validators=[DataRequired("Skriv slutsatsen."),
@@ -14,12 +16,12 @@ class ConclusionForm(FlaskForm):
     make_atgard = BooleanField("Besluta en förbättringsåtgärd utifrån slutsatsen")
     atgard_title = StringField("Åtgärd (vad ska göras)", validators=[Optional(),
                                Length(max=200)])  # fmt: skip
-    atgard_owner_id = SelectField("Ansvarig för åtgärden", coerce=int, validate_choice=False)
+    atgard_owner_id = PickerField("Ansvarig för åtgärden", coerce=int, validate_choice=False)
     atgard_due = DateField("Klart senast", validators=[Optional()])
 
 
 class StartForm(FlaskForm):
-    unit_id = SelectField("Enhet", coerce=int, validate_choice=False)
+    unit_id = PickerField("Enhet", coerce=int, validate_choice=False)
     start = DateField("Från och med", validators=[DataRequired("Ange ett datum.")])
     end = DateField("Till och med", validators=[DataRequired("Ange ett datum.")])
 

@@ -7,7 +7,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from kvalitet.atgarder.models import ATGARD_TYP_LABELS
-from kvalitet.items.forms import MultiCheckboxField
+from kvalitet.items.forms import MultiCheckboxField, PickerField
 
 
 class AtgardForm(FlaskForm):
@@ -25,8 +25,8 @@ class AtgardForm(FlaskForm):
         "Varför behövs åtgärden?", validators=[Optional(), Length(max=10000)],
         render_kw={"rows": 2},
     )  # fmt: skip
-    unit_id = SelectField("Enhet", coerce=int, validate_choice=False)
-    owner_id = SelectField("Ansvarig", coerce=int, validate_choice=False)
+    unit_id = PickerField("Enhet", coerce=int, validate_choice=False)
+    owner_id = PickerField("Ansvarig", coerce=int, validate_choice=False)
     units_concerned = MultiCheckboxField("Berörda enheter", coerce=int, validate_choice=False)
     quality_area_ids = MultiCheckboxField("Kvalitetsområden", coerce=int, validate_choice=False)
     start_date = DateField("Startdatum", validators=[Optional()])

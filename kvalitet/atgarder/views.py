@@ -20,6 +20,7 @@ from kvalitet.core.permissions import can, holds_role_over, role_paths, visible_
 from kvalitet.core.web import apply_operation_error, arg_date, arg_int, form_version
 from kvalitet.extensions import db
 from kvalitet.items.export import MAX_EXPORT_ROWS, export_args, export_response
+from kvalitet.items.forms import active_quality_areas
 from kvalitet.items.models import Item, QualityArea, item_quality_area
 from kvalitet.items.queries import (
     detail_url,
@@ -166,10 +167,7 @@ def new_atgard_form(
     form.units_concerned.choices = all_units  # type: ignore[assignment]
     form.owner_id.choices = [(0, "– ingen ännu –"), *people_near(unit, current_user)]  # type: ignore[assignment]
     form.quality_area_ids.choices = [  # type: ignore[assignment]
-        (q.id, q.name)
-        for q in db.session.scalars(
-            select(QualityArea).where(QualityArea.active.is_(True)).order_by(QualityArea.sort_order)
-        )
+        (q.id, q.name) for q in active_quality_areas()
     ]
     if fresh(form):
         if obj is None:

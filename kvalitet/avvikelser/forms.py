@@ -21,7 +21,7 @@ from kvalitet.avvikelser.models import (
     ORSAK_LABELS,
 )
 from kvalitet.core.clock import STOCKHOLM
-from kvalitet.items.forms import MultiCheckboxField
+from kvalitet.items.forms import MultiCheckboxField, PickerField
 from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS
 
 DT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -38,7 +38,7 @@ def _optional_int(value: object) -> int | None:
 
 
 class ReportForm(FlaskForm):
-    unit_id = SelectField("Enhet", coerce=int, validate_choice=False)
+    unit_id = PickerField("Enhet", coerce=int, validate_choice=False)
     category_id = SelectField(
         "Kategori", coerce=_optional_int, validate_choice=False,
         validators=[DataRequired("Välj en kategori.")],
@@ -83,7 +83,7 @@ class ReportForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    owner_id = SelectField("Utredare", coerce=int, validate_choice=False)
+    owner_id = PickerField("Utredare", coerce=int, validate_choice=False)
 
 
 def _scale(labels: dict[int, str]) -> list[tuple[str, str]]:

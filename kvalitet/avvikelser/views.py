@@ -47,6 +47,7 @@ from kvalitet.core.web import apply_operation_error, arg_date, arg_int, form_ver
 from kvalitet.extensions import db
 from kvalitet.items.areas import area_table
 from kvalitet.items.export import MAX_EXPORT_ROWS, export_args, export_response
+from kvalitet.items.forms import quality_area_choices
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import (
     in_subtree,
@@ -252,6 +253,9 @@ def _render_detail(
 ) -> Any:
     """The case page. Each of its forms shows the item's values, except the one that was sent
     and refused (given in `forms`), which keeps what was typed, with the error at its field."""
+    # The item's kvalitetsområden and the active ones in one statement, before the action
+    # form offers the active ones and the panel both.
+    quality_area_choices(item)
     context = {
         "assign_form": _assign_form(item),
         "analysis_form": _analysis_form(item),

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import case, select
 
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, OperationError
@@ -219,19 +218,19 @@ def link_items(
 
 def linked_items(item: Item, link_type: str | None = None) -> list[tuple[ItemLink, Item, str]]:
     """Links in both directions as (link, other item, direction 'ut'/'in')."""
-    query = select(ItemLink).where(
-        (ItemLink.source_id == item.id) | (ItemLink.target_id == item.id)
+    # Each link with its other end (and that end's unit) in one statement; the item itself
+    # is not loaded again.
+    other_id = case((ItemLink.source_id == item.id, ItemLink.target_id), else_=ItemLink.source_id)
+    query = (
+        select(ItemLink, Item)
+        .join(Item, Item.id == other_id)
+        .where((ItemLink.source_id == item.id) | (ItemLink.target_id == item.id))
     )
-    # Both ends in one query each, not one per link.
-    query = query.options(selectinload(ItemLink.source), selectinload(ItemLink.target))
     if link_type:
         query = query.where(ItemLink.link_type == link_type)
     result = []
-    for link in db.session.scalars(query.order_by(ItemLink.created_at)):
-        if link.source_id == item.id:
-            result.append((link, link.target, "ut"))
-        else:
-            result.append((link, link.source, "in"))
+    for link, other in db.session.execute(query.order_by(ItemLink.created_at, ItemLink.id)):
+        result.append((link, other, "ut" if link.source_id == item.id else "in"))
     return result
 
 

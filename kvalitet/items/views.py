@@ -29,7 +29,8 @@ from kvalitet.core.web import form_version
 from kvalitet.core.workflow import run_transition
 from kvalitet.extensions import db
 from kvalitet.items import operations
-from kvalitet.items.models import Attachment, Item, QualityArea
+from kvalitet.items.forms import quality_area_choices
+from kvalitet.items.models import Attachment, Item
 from kvalitet.items.queries import (
     detail_url,
     inbox_counts,
@@ -215,17 +216,7 @@ def cancel(item_id: int) -> Any:
     return _back(item)
 
 
-@bp.app_template_global("quality_area_choices")
-def quality_area_choices(item: Item) -> list[QualityArea]:
-    """The active kvalitetsområden, and any deactivated one the item still has."""
-    have = [q.id for q in item.quality_areas]
-    return list(
-        db.session.scalars(
-            select(QualityArea)
-            .where(QualityArea.active.is_(True) | QualityArea.id.in_(have))
-            .order_by(QualityArea.sort_order, QualityArea.name)
-        )
-    )
+bp.add_app_template_global(quality_area_choices, "quality_area_choices")
 
 
 @bp.route("/arende/<int:item_id>/kvalitetsomraden", methods=["POST"])

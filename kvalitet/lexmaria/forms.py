@@ -4,6 +4,8 @@ forms are lex Maria's own."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from kvalitet.items.forms import PickerField
 from kvalitet.lexmaria.models import (
     BEDOMNING_LABELS,
     INFO_POINTS,
@@ -73,6 +76,7 @@ class MariaEntryForm(EntryForm):
 
 
 class DecisionForm(FlaskForm):
+    people: list[Any]  # the decision makers offered (set by the view)
     ivo_anmalan = RadioField(
         "Ska händelsen anmälas till IVO?",
         choices=[
@@ -81,7 +85,7 @@ class DecisionForm(FlaskForm):
         ],
         validators=[DataRequired("Välj om händelsen ska anmälas.")],
     )
-    decision_maker_id = SelectField("Beslutsfattare", coerce=int, validate_choice=False)
+    decision_maker_id = PickerField("Beslutsfattare", coerce=int, validate_choice=False)
     decision_date = DateField("Beslutsdatum", validators=[DataRequired("Ange beslutsdatum.")])
     decision_reason = TextAreaField(
         "Motivering",
@@ -121,7 +125,7 @@ class InformForm(FlaskForm):
 
 
 class PsbStartForm(FlaskForm):
-    unit_id = SelectField("Vårdgivare (förvaltning)", coerce=int, validate_choice=False)
+    unit_id = PickerField("Vårdgivare (förvaltning)", coerce=int, validate_choice=False)
     year = SelectField("Kalenderår", coerce=int, validate_choice=False)
 
 

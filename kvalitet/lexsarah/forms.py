@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from kvalitet.core.clock import STOCKHOLM
-from kvalitet.items.forms import MultiCheckboxField
+from kvalitet.items.forms import MultiCheckboxField, PickerField
 from kvalitet.items.provenance import Karaktar
 from kvalitet.lexsarah.models import (
     BEDOMNING_LABELS,
@@ -35,7 +36,7 @@ def aware(value: datetime | None) -> datetime | None:
 
 
 class ReportForm(FlaskForm):
-    unit_id = SelectField("Enhet som rapporten gäller", coerce=int, validate_choice=False)
+    unit_id = PickerField("Enhet som rapporten gäller", coerce=int, validate_choice=False)
     title = StringField(
         "Kort rubrik",
         validators=[DataRequired("Skriv en kort rubrik."), Length(max=200)],
@@ -119,13 +120,14 @@ class EntryForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
+    people: list[Any]  # the decision makers offered (set by the view)
     outcome = RadioField(
         "Utfall",
         choices=[(str(k), v) for k, v in UTFALL_LABELS.items()],
         validators=[DataRequired("Välj utfall.")],
     )
     allvarligt = BooleanField("Missförhållandet (eller risken) är allvarligt")
-    decision_maker_id = SelectField("Beslutsfattare", coerce=int, validate_choice=False)
+    decision_maker_id = PickerField("Beslutsfattare", coerce=int, validate_choice=False)
     decision_date = DateField("Beslutsdatum", validators=[DataRequired("Ange beslutsdatum.")])
     decision_reason = TextAreaField(
         "Motivering",
@@ -184,5 +186,5 @@ class ActionForm(FlaskForm):
         validators=[DataRequired("Beskriv åtgärden."), Length(max=200)],
         description="Syns för enhetens chefer: skriv åtgärden, inte detaljer om händelsen.",
     )
-    unit_id = SelectField("Enhet (enhetens chef blir ansvarig)", coerce=int, validate_choice=False)
+    unit_id = PickerField("Enhet (enhetens chef blir ansvarig)", coerce=int, validate_choice=False)
     due_date = DateField("Klart senast", validators=[DataRequired("Ange datum.")])

@@ -52,7 +52,7 @@ from kvalitet.lexsarah.models import SEKTION_LABELS, LexSarahArende, Sektion, Sp
 from kvalitet.lexsarah.models import LexSarahStatus as S
 from kvalitet.lexsarah.stats import statistics_with_previous
 from kvalitet.org.models import Unit, UnitKind
-from kvalitet.org.operations import unit_choices
+from kvalitet.org.operations import active_units, unit_choices
 
 bp = Blueprint("lexsarah", __name__, url_prefix="/lexsarah")
 
@@ -122,9 +122,12 @@ def from_avvikelse(item_id: int) -> Any:
 
 def _decision_form(item: LexSarahArende) -> forms.DecisionForm:
     form = forms.DecisionForm(prefix="beslut")
-    form.decision_maker_id.choices = [(0, "– välj –")] + [
-        (u.id, u.display) for u in operations.decision_makers(item)
-    ]
+    makers = operations.decision_makers(item)
+    form.decision_maker_id.choices = [(0, "– välj –")] + [(u.id, u.display) for u in makers]
+    # Held while the page is drawn: the case's decision maker and assessor are usually among
+    # them, and are then found in the session instead of read again (the session only keeps
+    # weak references).
+    form.people = makers
     return form
 
 
@@ -142,7 +145,7 @@ def _ivo_form() -> forms.IvoForm:
 def _spread_form(item: LexSarahArende) -> forms.SpreadForm:
     form = forms.SpreadForm(prefix="spridning")
     # The units held in one list (one query), not fetched again one by one.
-    units = list(db.session.scalars(select(Unit).where(Unit.active.is_(True))))
+    units = active_units()
     enheter = {u.id for u in units if u.kind == UnitKind.ENHET}
     form.unit_ids.choices = [(u, n) for u, n in unit_choices(units=units) if u in enheter]
     if fresh(form):

@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from kvalitet.items.forms import MultiCheckboxField
+from kvalitet.items.forms import MultiCheckboxField, PickerField
 from kvalitet.mal.measures import measure_choices
 from kvalitet.mal.models import (
     BEDOMNING_LABELS,
@@ -32,7 +32,7 @@ from kvalitet.mal.periods import choices as period_choices
 
 
 class PlanForm(FlaskForm):
-    unit_id = SelectField("Enhet", coerce=int, validate_choice=False)
+    unit_id = PickerField("Enhet", coerce=int, validate_choice=False)
     year = StringField("År", validators=[Length(max=4)])
     name = StringField("Planens namn", validators=[Length(max=200)])
     description = TextAreaField("Beskrivning", validators=[Optional()], render_kw={"rows": 3})
@@ -48,7 +48,7 @@ class GoalForm(FlaskForm):
     area_ids = MultiCheckboxField("Kvalitetsområden", coerce=int, validate_choice=False)
     processes = StringField("Processer eller verksamhetsområden", validators=[Length(max=500)])
     unit_ids = MultiCheckboxField("Enheter som berörs", coerce=int, validate_choice=False)
-    owner_id = SelectField("Ansvarig för målet", coerce=int, validate_choice=False)
+    owner_id = PickerField("Ansvarig för målet", coerce=int, validate_choice=False)
 
 
 class IndikatorForm(FlaskForm):
@@ -121,12 +121,12 @@ class BedomningForm(FlaskForm):
 
 class NewAtgardForm(FlaskForm):
     title = StringField("Ny förbättringsåtgärd: vad ska göras", validators=[Length(max=200)])
-    owner_id = SelectField("Ansvarig", coerce=int, validate_choice=False)
+    owner_id = PickerField("Ansvarig", coerce=int, validate_choice=False)
     due_date = DateField("Klart senast", validators=[Optional()])
 
 
 class AdoptForm(FlaskForm):
-    unit_id = SelectField("Enhet som antar målen", coerce=int, validate_choice=False)
+    unit_id = PickerField("Enhet som antar målen", coerce=int, validate_choice=False)
 
 
 class FreezeForm(FlaskForm):

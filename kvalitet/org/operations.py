@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import column, event, func, select, table
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -528,16 +528,17 @@ def unit_choices(
 ) -> list[tuple[int, str]]:
     """(id, indented name) in tree order, for select fields."""
     if units is None:
-        query = select(Unit).order_by(Unit.path)
-        if active_only:
-            query = query.where(Unit.active.is_(True))
-        units = list(db.session.scalars(query))
-    ordered = sorted(units, key=lambda u: _tree_sort_key(u, units))
+        units = (
+            active_units()
+            if active_only
+            else list(db.session.scalars(select(Unit).order_by(Unit.path)))
+        )
+    names = {u.id: u.name for u in units}  # once, not once per unit
+    ordered = sorted(units, key=lambda u: _tree_sort_key(u, names))
     return [(u.id, "\u00a0\u00a0" * u.depth + u.name) for u in ordered]
 
 
-def _tree_sort_key(unit: Unit, units: list[Unit]) -> list[str]:
-    names = {u.id: u.name for u in units}
+def _tree_sort_key(unit: Unit, names: dict[int, str]) -> list[str]:
     return [names.get(i, str(i)) for i in unit.ancestor_ids()]
 
 
@@ -665,10 +666,11 @@ _HOLDER_TABLES = frozenset({"role_assignment", "user_account", "unit"})
 
 
 def _holders_cache() -> dict[Any, Any] | None:
-    """The answers of holders_over and people_near within one request (an import asks the
-    same unit's chef for every row; a case page has two people pickers), or None when they
-    cannot be trusted: outside a request, or while a change to roles, users or units is
-    waiting to be flushed. Emptied by any flush that wrote such a change."""
+    """The answers of holders_over, people_near and active_units within one request (an
+    import asks the same unit's chef for every row; a case page has two people pickers and
+    two unit pickers), or None when they cannot be trusted: outside a request, or while a
+    change to roles, users or units is waiting to be flushed. Emptied by any flush that
+    wrote such a change."""
     if not has_request_context():
         return None
     if _changes_holders(db.session()):
@@ -766,26 +768,40 @@ def all_holders_over(unit: Unit, roles: list[str]) -> list[User]:
     )
 
 
+def active_units() -> list[Unit]:
+    """The active units, in path order; read once per request (a page's unit pickers share
+    them) and again after any change to units."""
+    cache = _holders_cache()
+    if cache is not None and "active_units" in cache:
+        return list(cache["active_units"])
+    units = list(db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.path)))
+    if cache is not None:
+        cache["active_units"] = units
+    return list(units)
+
+
 def people_near(unit: Unit, always: User | None = None) -> list[tuple[int, str]]:
     """(id, "Name, title") of active people working in the avdelning around `unit` (or the
     unit itself when it is at avdelning level or above), for owner and investigator pickers.
     `always` (the current user) is included even when they work elsewhere."""
-    top = unit
-    while top.parent is not None and top.depth > 2:
-        top = top.parent
+    # The avdelning above is read off the unit's path (its first three ids), not by loading
+    # each parent in turn (a statement each).
+    top_ids = unit.ancestor_ids()[:3] if unit.depth > 2 else unit.ancestor_ids()
+    top_path = "".join(f"/{i}" for i in top_ids) + "/"
     cache = _holders_cache()  # a page with two pickers asks once
-    key = ("people_near", top.id)
+    key = ("people_near", top_ids[-1] if top_ids else unit.id)
     if cache is not None and key in cache:
         found: list[tuple[int, str]] = cache[key]  # type: ignore[assignment]
     else:
-        users = db.session.scalars(
-            select(User)
+        # Only the columns a picker shows (hundreds of rows: no User objects, no roles).
+        rows = db.session.execute(
+            select(User.id, User.name, User.title)
             .join(Unit, Unit.id == User.home_unit_id)
-            .where(User.active.is_(True), Unit.path.startswith(top.path))
-            .options(lazyload(User.roles))  # a picker shows names, not roles (hundreds of rows)
+            .where(User.active.is_(True), Unit.path.startswith(top_path))
             .order_by(User.name)
         ).all()
-        found = [(u.id, u.display) for u in users]
+        # "Name, title", as User.display
+        found = [(i, f"{name}, {title}" if title else name) for i, name, title in rows]
         if cache is not None:
             cache[key] = found  # type: ignore[assignment]
     choices = list(found)

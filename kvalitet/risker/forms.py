@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from kvalitet.items.forms import PickerField
 from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS
 from kvalitet.risker.models import ANLEDNING_LABELS
 
@@ -28,8 +29,8 @@ class RiskForm(FlaskForm):
         render_kw={"rows": 2},
     )  # fmt: skip
     anledning = SelectField("Anledning till analysen", choices=list(ANLEDNING_LABELS.items()))
-    unit_id = SelectField("Enhet", coerce=int, validate_choice=False)
-    owner_id = SelectField("Ansvarig", coerce=int, validate_choice=False)
+    unit_id = PickerField("Enhet", coerce=int, validate_choice=False)
+    owner_id = PickerField("Ansvarig", coerce=int, validate_choice=False)
     likelihood = SelectField("Sannolikhet (1–4)", choices=_scale(LIKELIHOOD_LABELS, None))
     consequence = SelectField("Konsekvens (1–4)", choices=_scale(CONSEQUENCE_LABELS, None))
     residual_likelihood = SelectField(

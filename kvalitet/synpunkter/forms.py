@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from kvalitet.items.forms import MultiCheckboxField
+from kvalitet.items.forms import MultiCheckboxField, PickerField
 from kvalitet.synpunkter.models import KALLA_LABELS, KANAL_LABELS, SVAR_LABELS, TYP_LABELS
 
 NO_CLIENT_DATA = "Skriv inte personnummer eller namn på den enskilde i beskrivningen."
@@ -39,7 +39,7 @@ class RegisterForm(FlaskForm):
     kanal = SelectField("Hur kom den in?", choices=KANAL_CHOICES)
     kalla = SelectField("Vem kommer den från?", choices=KALLA_CHOICES)
     typ = SelectField("Vad är det?", choices=TYP_CHOICES)
-    unit_id = SelectField("Enhet", coerce=_int, validate_choice=False)
+    unit_id = PickerField("Enhet", coerce=_int, validate_choice=False)
     theme_ids = MultiCheckboxField("Teman (välj alla som passar)", coerce=int)
     description = TextAreaField(
         "Vad gäller det?",
@@ -59,7 +59,7 @@ class RegisterForm(FlaskForm):
 
 
 class OralForm(FlaskForm):
-    unit_id = SelectField("Enhet", coerce=_int, validate_choice=False)
+    unit_id = PickerField("Enhet", coerce=_int, validate_choice=False)
     typ = SelectField("Vad är det?", choices=TYP_CHOICES)
     kalla = SelectField("Vem lämnade den?", choices=KALLA_CHOICES)
     theme_ids = MultiCheckboxField("Teman (välj alla som passar)", coerce=int)

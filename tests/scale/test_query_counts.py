@@ -24,9 +24,20 @@ from tests.api.conftest import api_as  # noqa: F401  (fixture)
 from tests.conftest import Client
 
 MAX_QUERIES = 15  # the issue's target, held by the inbox, the lists and the API lists
-# Detail pages are constant in the data size but not yet within 15 (16-28; docs/benchmarks.md
-# lists each page's count): this ceiling catches a new per-row query until they are.
-MAX_DETAIL_QUERIES = 30
+# Detail pages, each at the lowest count reached (on SQLite, which counts its BEGIN too;
+# PostgreSQL one fewer). The risk page is at the target; the others still have their kind's
+# own forms and sections, and every page the view check, the timeline's two statements, the
+# links' visibility, the bell and the footer's lagrum (docs/benchmarks.md, "Detail pages
+# (session 5)", lists what is left). Any new statement on a page fails here.
+MAX_DETAIL_QUERIES = {
+    "AVV": 21,
+    "ATG": 17,
+    "RSK": 15,
+    "LXS": 24,
+    "SYN": 16,
+    "EGK": 20,
+    "LXM": 20,
+}
 LISTS = {
     "AVV": "avvikelser.index",
     "ATG": "atgarder.index",
@@ -147,7 +158,8 @@ def test_queries_per_page_do_not_grow_with_the_data(app, api_as):  # noqa: F811
     too_many = [
         key
         for key in large
-        if large[key] > (MAX_DETAIL_QUERIES if key[1].endswith("ärende") else MAX_QUERIES)
+        if large[key]
+        > (MAX_DETAIL_QUERIES[key[1][:3]] if key[1].endswith("ärende") else MAX_QUERIES)
     ]
     assert not grown, f"queries grew with the data:\n{report}"
     assert not too_many, f"more queries than allowed:\n{report}"
