@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, has_request_context
 from markupsafe import Markup, escape
-from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect, select
 from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import SelectField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget, Select
 
+from kvalitet.core.memo import remember, remembered
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, QualityArea, item_quality_area
 
@@ -48,22 +47,21 @@ class PickerField(SelectField):
 _AREAS = "_active_quality_areas"  # on flask.g: the active areas, read once per request
 
 
-def active_quality_areas() -> list[QualityArea]:
-    """The active kvalitetsområden in their order, for a form's checkboxes; read once per
-    request (a case page's panel and its new-action form both offer them) and read again
-    after a flush that changed an area or a rollback."""
-    if has_request_context() and _AREAS in g:
-        return list(g.get(_AREAS))
-    areas = list(
+def _read_active_areas() -> list[QualityArea]:
+    return list(
         db.session.scalars(
             select(QualityArea)
             .where(QualityArea.active.is_(True))
             .order_by(QualityArea.sort_order, QualityArea.name)
         )
     )
-    if has_request_context():
-        setattr(g, _AREAS, areas)
-    return list(areas)
+
+
+def active_quality_areas() -> list[QualityArea]:
+    """The active kvalitetsområden in their order, for a form's checkboxes; read once per
+    request (a case page's panel and its new-action form both offer them) and read again
+    after a flush that changed an area or a rollback (core.memo)."""
+    return list(remembered(_AREAS, QualityArea, _read_active_areas))
 
 
 def quality_area_choices(item: Item) -> list[QualityArea]:
@@ -97,23 +95,5 @@ def quality_area_choices(item: Item) -> list[QualityArea]:
     # The relationship's own order (sort_order, then as the rows come).
     chosen = sorted((q for q, has in rows if has), key=lambda q: q.sort_order)
     set_committed_value(item, "quality_areas", chosen)
-    if has_request_context() and _AREAS not in g:
-        setattr(g, _AREAS, [q for q, _ in rows if q.active])
+    remember(_AREAS, QualityArea, [q for q, _ in rows if q.active])
     return [q for q, _ in rows]
-
-
-def _forget_areas_after_flush(session: Session, flush_context: object) -> None:
-    changed = (*session.new, *session.dirty, *session.deleted)
-    if has_request_context() and any(isinstance(o, QualityArea) for o in changed):
-        g.pop(_AREAS, None)
-
-
-def _forget_areas_after_rollback(session: Session) -> None:
-    if has_request_context():
-        g.pop(_AREAS, None)
-
-
-if not event.contains(Session, "after_flush", _forget_areas_after_flush):
-    event.listen(Session, "after_flush", _forget_areas_after_flush)
-if not event.contains(Session, "after_rollback", _forget_areas_after_rollback):
-    event.listen(Session, "after_rollback", _forget_areas_after_rollback)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import g, has_app_context, has_request_context
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from flask import has_app_context, has_request_context
+from sqlalchemy import select
 
 from kvalitet.core import clock
+from kvalitet.core.memo import remembered
 from kvalitet.extensions import db
 from kvalitet.lagrum.models import Lagrum
 
@@ -138,39 +138,24 @@ def _from_code(key: str, day: date) -> str:
     return applying[-1] if applying else rows[0][1]
 
 
+def _read_table() -> dict[str, list[tuple[date, str]]]:
+    table: dict[str, list[tuple[date, str]]] = {}
+    every = select(Lagrum.key, Lagrum.valid_from, Lagrum.text).order_by(Lagrum.valid_from)
+    for k, valid_from, text in db.session.execute(every):
+        table.setdefault(k, []).append((valid_from, text))
+    return table
+
+
 def _stored_rows(key: str) -> list[tuple[date, str]]:
     """The stored wordings of `key`, oldest first. Within a request the whole table is read
     once (a page asks for several keys, the footer for one more; the table holds a few dozen
-    rows) and kept until a flush changes a lagrum row."""
+    rows) and kept until a flush changes a lagrum row (core.memo)."""
     if not has_app_context():
         return []
     if not has_request_context():
         query = select(Lagrum.valid_from, Lagrum.text).where(Lagrum.key == key)
         return [(f, t) for f, t in db.session.execute(query.order_by(Lagrum.valid_from))]
-    if "_lagrum_rows" not in g:
-        table: dict[str, list[tuple[date, str]]] = {}
-        every = select(Lagrum.key, Lagrum.valid_from, Lagrum.text).order_by(Lagrum.valid_from)
-        for k, valid_from, text in db.session.execute(every):
-            table.setdefault(k, []).append((valid_from, text))
-        g._lagrum_rows = table
-    return list(g._lagrum_rows.get(key, []))
-
-
-def _forget_after_flush(session: Session, flush_context: object) -> None:
-    changed = (*session.new, *session.dirty, *session.deleted)
-    if has_request_context() and any(isinstance(o, Lagrum) for o in changed):
-        g.pop("_lagrum_rows", None)
-
-
-def _forget_after_rollback(session: Session) -> None:
-    if has_request_context():
-        g.pop("_lagrum_rows", None)  # it may hold rows of a change just undone
-
-
-if not event.contains(Session, "after_flush", _forget_after_flush):
-    event.listen(Session, "after_flush", _forget_after_flush)
-if not event.contains(Session, "after_rollback", _forget_after_rollback):
-    event.listen(Session, "after_rollback", _forget_after_rollback)
+    return list(remembered("_lagrum_rows", Lagrum, _read_table).get(key, []))
 
 
 def lagrum(key: str, on_date: date | datetime | None = None) -> str:
