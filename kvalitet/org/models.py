@@ -69,6 +69,12 @@ class Unit(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         """Ids from the root down to and including this unit."""
         return [int(part) for part in self.path.strip("/").split("/") if part]
 
+    def ancestor_path(self, depth: int) -> str:
+        """The path of the unit above (or at) this one at `depth` (its own path when this
+        unit lies higher), read off the path without loading the parents."""
+        ids = self.ancestor_ids()[: depth + 1]
+        return "/" + "".join(f"{i}/" for i in ids)
+
     def is_within(self, other: Unit) -> bool:
         return self.path.startswith(other.path)
 
@@ -134,7 +140,12 @@ class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined,mi
 
     @property
     def display(self) -> str:
-        return f"{self.name}, {self.title}" if self.title else self.name
+        return self.display_of(self.name, self.title)
+
+    @staticmethod
+    def display_of(name: str, title: str | None) -> str:
+        """ "Name, title" (the name alone without a title), as pickers and lists show people."""
+        return f"{name}, {title}" if title else name
 
 
 class RoleAssignment(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]

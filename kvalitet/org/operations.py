@@ -784,12 +784,11 @@ def people_near(unit: Unit, always: User | None = None) -> list[tuple[int, str]]
     """(id, "Name, title") of active people working in the avdelning around `unit` (or the
     unit itself when it is at avdelning level or above), for owner and investigator pickers.
     `always` (the current user) is included even when they work elsewhere."""
-    # The avdelning above is read off the unit's path (its first three ids), not by loading
-    # each parent in turn (a statement each).
-    top_ids = unit.ancestor_ids()[:3] if unit.depth > 2 else unit.ancestor_ids()
-    top_path = "".join(f"/{i}" for i in top_ids) + "/"
+    # The avdelning above (depth 2) is read off the unit's path, not by loading each parent
+    # in turn (a statement each).
+    top_path = unit.ancestor_path(2)
     cache = _holders_cache()  # a page with two pickers asks once
-    key = ("people_near", top_ids[-1] if top_ids else unit.id)
+    key = ("people_near", top_path)
     if cache is not None and key in cache:
         found: list[tuple[int, str]] = cache[key]  # type: ignore[assignment]
     else:
@@ -800,8 +799,7 @@ def people_near(unit: Unit, always: User | None = None) -> list[tuple[int, str]]
             .where(User.active.is_(True), Unit.path.startswith(top_path))
             .order_by(User.name)
         ).all()
-        # "Name, title", as User.display
-        found = [(i, f"{name}, {title}" if title else name) for i, name, title in rows]
+        found = [(i, User.display_of(name, title)) for i, name, title in rows]
         if cache is not None:
             cache[key] = found  # type: ignore[assignment]
     choices = list(found)
