@@ -80,14 +80,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy import func, select
 
-    from bench.rapport_times import build_org
+    from bench.rapport_times import PASSWORD, build_org
     from kvalitet import create_app
     from kvalitet.api import importer
     from kvalitet.demo import seed_reference_data
     from kvalitet.extensions import db
     from kvalitet.items.models import Item
     from kvalitet.org.models import Role
-    from kvalitet.org.operations import grant_role
+    from kvalitet.org.operations import create_user, grant_role
 
     with database() as url, tempfile.TemporaryDirectory() as instance:
         os.environ["KVALITET_INSTANCE_PATH"] = instance
@@ -99,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
             db.create_all()
             seed_reference_data()
             forv, enheter, kvu = build_org()
+            # A förvaltning's enheter have chefs: each row's notice is addressed (and dropped).
+            for n, unit in enumerate(enheter[:6]):
+                chef = create_user(None, name=f"Chef {n}", email=f"chef{n}@example.se",
+                                   password=PASSWORD, home_unit=unit)  # fmt: skip
+                grant_role(None, chef, Role.ENHETSCHEF, unit)
+            db.session.commit()
             if args.kind == "lexsarah":  # SAS takes the cases' steps (bedömning, beslut)
                 grant_role(None, kvu, Role.SAS, forv)
                 db.session.commit()

@@ -50,6 +50,7 @@ from kvalitet.lexsarah import operations as lexsarah
 from kvalitet.lexsarah.models import REQUIRED_SECTIONS, Bedomning, LexSarahArende, Sektion, Utfall
 from kvalitet.lexsarah.models import Kanal as LexSarahKanal
 from kvalitet.notify.models import DigestEntry, Notification, OutboxMail
+from kvalitet.notify.operations import silenced
 from kvalitet.org.models import Unit, User
 from kvalitet.risker.kinds import MANAGERS as RISK_MANAGERS
 from kvalitet.risker.models import Anledning
@@ -797,7 +798,8 @@ def no_notices() -> Iterator[None]:
 
     event.listen(session, "before_flush", drop_notices)
     try:
-        yield
+        with silenced():  # notify() makes none (and reads no one's mail preference)
+            yield
     finally:
         event.remove(session, "before_flush", drop_notices)
 

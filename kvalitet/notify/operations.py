@@ -14,7 +14,8 @@ import random
 import secrets
 import smtplib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from datetime import date, timedelta
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from kvalitet.core import audit, clock
 from kvalitet.core.errors import OperationError
 from kvalitet.core.uow import transaction
 from kvalitet.extensions import db
+from kvalitet.items import history
 from kvalitet.items.models import Item
 from kvalitet.items.queries import open_clause
 from kvalitet.notify.models import (
@@ -64,6 +66,21 @@ PURPOSE_SUBJECTS = {
 # --- notifications ------------------------------------------------------------------------
 
 
+_silenced: ContextVar[bool] = ContextVar("notices_silenced", default=False)
+
+
+@contextlib.contextmanager
+def silenced() -> Iterator[None]:
+    """No notices inside the block: what an import brings in, and history recorded on its
+    own dates (kvalitet.items.history), is nobody's news and nobody's due work. (Rows of the
+    notice tables made some other way are also dropped before a flush there.)"""
+    token = _silenced.set(True)
+    try:
+        yield
+    finally:
+        _silenced.reset(token)
+
+
 def notify(
     users: Iterable[User | int | None],
     message: str,
@@ -79,6 +96,8 @@ def notify(
     Mails never carry the message at all: only the reference number and a link.
     """
 
+    if _silenced.get() or history.current() is not None:
+        return []  # history and imports are not news (see silenced)
     created = []
     seen: set[int] = set()
     for user in users:
