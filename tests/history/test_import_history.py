@@ -9,11 +9,16 @@ import pytest
 from sqlalchemy import select
 
 from kvalitet.api import importer
-from kvalitet.core import clock
+from kvalitet.avvikelser.operations import report_avvikelse
+from kvalitet.core import clock, uow
 from kvalitet.core.audit import AuditEntry
+from kvalitet.core.errors import OperationError
 from kvalitet.extensions import db
+from kvalitet.items import history
 from kvalitet.items.history import moment
-from kvalitet.items.models import Item
+from kvalitet.items.models import Item, ListEntry
+from kvalitet.org.operations import chefs_of
+from tests.api.conftest import category_id
 
 
 def _run(org, rows):
@@ -75,3 +80,23 @@ def test_rows_written_in_one_batch_keep_each_their_own_dates(org):
         if closed:
             assert trail["transition"] == moment(closed)
         assert trail["imported"] >= started
+
+
+def test_in_a_batch_a_step_before_what_the_unflushed_item_holds_is_refused(app, org):
+    """Inside an import's batch nothing is flushed per row, so the "in order" check must read
+    the batch's own pending events: a step dated before the item's report is refused even
+    though the item is not in the database yet."""
+    with app.test_request_context("/import"), uow.batched():
+        # What an import has looked up by its second row: the category and the unit's chef
+        # (nothing left to read, so nothing flushes the new item early).
+        category = db.session.get(ListEntry, category_id())
+        chefs_of(org.a1)
+        for day in (date(2023, 5, 2), date(2023, 5, 10)):  # the first makes the year's counter
+            with history.recording(org.kvalitet, day, source="test", audit_entry=False):
+                item = report_avvikelse(org.kvalitet, unit=org.a1, description="Händelse",
+                                        category_id=category.id)  # fmt: skip
+        assert item.id is None  # written by the batch's flush, not yet
+        with pytest.raises(OperationError, match="före det som redan finns"):
+            history.check_time(org.kvalitet, history.moment(date(2023, 5, 9)), item=item)
+        history.check_time(org.kvalitet, history.moment(date(2023, 5, 11)), item=item)
+    db.session.rollback()
