@@ -29,7 +29,7 @@ from kvalitet.core.web import (
 from kvalitet.core.workflow import available_transitions, check_transition
 from kvalitet.extensions import db, login_manager
 from kvalitet.inputguard import InputRefused
-from kvalitet.items import queries
+from kvalitet.items import fieldlabels, queries
 from kvalitet.items.models import LINK_LABELS
 from kvalitet.modules import MODULES
 from kvalitet.notify.operations import unread_count as count
@@ -249,6 +249,7 @@ def _item_globals(app: Flask) -> None:
     app.jinja_env.globals.update(
         item_can=item_can,
         item_timeline=queries.timeline,
+        item_field_changes=fieldlabels.changes,
         item_attachments=queries.attachments,
         item_links=lambda item: queries.visible_links(item, current_user),
         item_transitions=item_transitions,
