@@ -4,6 +4,8 @@
 # item table and its indexes (650 MB for 1,000,000 items), so lists and statistics read from
 # the operating system's cache page by page, and grouped statistics sort on disk.
 #   scripts/pg-tune.sh [shared_buffers]   # default: a quarter of the RAM, at most 8 GB
+# JIT off: compiling cost Kvalitet's statistics and big lists 100-1,000 ms a statement (the
+# app also turns it off for its own connections, kvalitet/core/db_setup.py).
 # Applies ALTER SYSTEM settings and restarts the server. Run as root or with sudo rights.
 set -euo pipefail
 ram_mb=$(awk '/MemTotal/ {print int($2 / 1024)}' /proc/meminfo)
@@ -19,7 +21,8 @@ psql_as_postgres() {
   fi
 }
 for setting in "shared_buffers = '$shared'" "effective_cache_size = '$cache'" \
-               "work_mem = '32MB'" "maintenance_work_mem = '512MB'" "random_page_cost = 1.1"; do
+               "work_mem = '32MB'" "maintenance_work_mem = '512MB'" "random_page_cost = 1.1" \
+               "jit = off"; do
   psql_as_postgres -c "ALTER SYSTEM SET $setting"
 done
 $SUDO service postgresql restart

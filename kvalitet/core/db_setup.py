@@ -33,6 +33,13 @@ def configure_engine_options(app: Flask) -> None:
         connect_args.setdefault("timeout", 30)
         connect_args.setdefault("check_same_thread", False)
         options["connect_args"] = connect_args
+    elif uri.startswith("postgresql"):
+        # No JIT compilation: it pays off for long analytical queries, and cost Kvalitet's
+        # statistics and big lists 100-1,000 ms each in compiling (EXPLAIN's "JIT:" lines;
+        # docs/deployment.md §2). Kvalitet's statements are short and planned to use indexes.
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("options", "-c jit=off")
+        options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 

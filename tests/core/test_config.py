@@ -50,3 +50,21 @@ def test_proxy_fix_gives_client_address(tmp_path, monkeypatch):
 
     response = app.test_client().get("/ip", headers={"X-Forwarded-For": "203.0.113.9"})
     assert response.get_data(as_text=True) == "203.0.113.9"
+
+
+def test_postgresql_connections_run_without_jit(app):
+    """JIT compiling cost the statistics and big lists more than running them at 1,000,000
+    items (docs/deployment.md §2): every connection of the app turns it off, whatever the
+    server's setting."""
+    import pytest
+    from sqlalchemy import text
+
+    from kvalitet.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    setting, source = db.session.execute(
+        text("SELECT setting, source FROM pg_settings WHERE name = 'jit'")
+    ).one()
+    # "client": the connection asked for it, so a server with JIT on does not matter.
+    assert (setting, source) == ("off", "client")
