@@ -71,15 +71,15 @@ def main(argv: list[str] | None = None) -> int:
         if not args.database:
             t0 = time.perf_counter()
             generate.main(["--items", str(args.items), "--database", city])
-            print(f"generera: {time.perf_counter() - t0:.0f} s, belastning {_load()}")
-        print(f"belastning {_load()}")
+            print(f"generera: {time.perf_counter() - t0:.0f} s, belastning {machine_load()}")
+        print(f"belastning {machine_load()}")
         status |= pages.main(["--database", city, "--requests", str(args.requests), "--check"])
-        print(f"belastning {_load()}")
+        print(f"belastning {machine_load()}")
         status |= throughput.main(["--database", city, "--seconds", str(args.seconds)])
     return status
 
 
-def _load() -> str:
+def machine_load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.1f}/{five:.1f}/{fifteen:.1f} (1/5/15 min) på {os.cpu_count()} kärnor"
 

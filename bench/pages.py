@@ -124,7 +124,18 @@ def pages_for(user: User) -> list[tuple[str, str]]:
     for code in LISTS:
         if code in specs:
             pages.append((f"API {code}", f"/api/v1/{_slug(specs[code])}?per_page=50"))
-    return pages
+    return pages + SEARCHES
+
+
+# The search page: a word in about one item in six of bench.generate's texts, two words, a
+# word with the kind facet chosen, page 40 of the word, and a number found in one title.
+SEARCHES = [
+    ("sök ett ord", "/sok?q=journalf%C3%B6ring"),
+    ("sök två ord", "/sok?q=fallolycka+nattpersonal"),
+    ("sök ord typ", "/sok?q=journalf%C3%B6ring&typ=AVV"),
+    ("sök sida 40", "/sok?q=journalf%C3%B6ring&page=40"),
+    ("sök sällsynt", "/sok?q=553021"),
+]
 
 
 def _slug(spec: Any) -> str:

@@ -102,6 +102,19 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         Index("ix_item_kind_status_visible", *VISIBLE_COLUMNS),
         # Lists sorted by due date (undated last, id breaking ties), walked in order.
         Index("ix_item_kind_due", "kind", "due_date", "id"),
+        # The search page across kinds, newest first: a common word's matches are found by
+        # walking this and checking the permission clause's columns in it (kvalitet/search).
+        Index(
+            "ix_item_created_visible",
+            "created_at",
+            "id",
+            "kind",
+            "unit_id",
+            "owner_id",
+            "reporter_id",
+            "status",
+            "cancelled_at",
+        ),  # fmt: skip
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,15 +8,15 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, select
 
 from kvalitet.core.permissions import visible_clause
 from kvalitet.core.registry import kind_spec
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
-from kvalitet.items.queries import detail_url, open_clause, paginate
+from kvalitet.items.queries import COUNT_CAP, detail_url, open_clause, paginate
 from kvalitet.org.models import Unit
-from kvalitet.search.index import matching_ids
+from kvalitet.search.index import matching_clause
 
 bp = Blueprint("search", __name__)
 
@@ -53,10 +53,8 @@ def search() -> Any:
     )
     if direct is not None:
         return redirect(detail_url(direct))
-    ids = matching_ids(q)
-    text_match = Item.ref.icontains(q, autoescape=True)
-    matched = or_(text_match, Item.id.in_(ids)) if ids is not None else text_match
-    base = [visible_clause(current_user), matched]
+    matched = matching_clause(q, Item.id)
+    base = [visible_clause(current_user), false() if matched is None else matched]
     kind = request.args.get("typ", "")
     unit_id = request.args.get("enhet", "")
     status = request.args.get("status", "")
@@ -68,38 +66,72 @@ def search() -> Any:
     if status in STATUSES:
         filters.append(_status_clause(status))
     query = select(Item).where(*base, *filters).order_by(Item.created_at.desc())
-    pagination = paginate(query)
+    facets, matches = _facets(base)
+    # Unfiltered, the facets' statement has counted the matches already (up to the sample);
+    # past it, the page says "fler än" the sample and nothing counts further.
+    sampled = matches > FACET_SAMPLE
+    pagination = paginate(query, total=None if filters else (COUNT_CAP + 1 if sampled else matches))
     return render_template(
         "search/results.html",
         q=q,
         pagination=pagination,
-        facets=_facets(base),
+        facets=facets,
+        facet_sample=FACET_SAMPLE if sampled else None,
+        more_than=FACET_SAMPLE if sampled and not filters else None,
         args=request.args,
         statuses=STATUSES,
         kind_label=lambda code: kind_spec(code).label_plural,
     )
 
 
-def _facets(base: list[ColumnElement[bool]]) -> dict[str, list[tuple[Any, str, int]]]:
-    """Counts per kind, unit and status of everything matched (in SQL)."""
-    kinds = db.session.execute(
-        select(Item.kind, func.count()).where(*base).group_by(Item.kind).order_by(Item.kind)
-    ).all()
-    units = db.session.execute(
-        select(Unit.id, Unit.name, func.count(Item.id))
-        .join(Item, Item.unit_id == Unit.id)
+# The facets count the newest this many matches: a common word matches a sixth of a big
+# city's million items, and counting them all costs seconds on every search.
+FACET_SAMPLE = 500
+
+
+def _facets(
+    base: list[ColumnElement[bool]],
+) -> tuple[dict[str, list[tuple[Any, str, int]]], int]:
+    """Counts per kind, unit and status of the newest FACET_SAMPLE matches, in one grouped
+    statement, and the number of matches read (FACET_SAMPLE + 1 when there are more)."""
+    newest = (
+        select(
+            Item.kind,
+            Item.unit_id,
+            _status_key().label("facet_status"),
+            func.row_number().over(order_by=(Item.created_at.desc(), Item.id.desc())).label("n"),
+        )
         .where(*base)
-        .group_by(Unit.id, Unit.name)
-        .order_by(Unit.name)
-    ).all()
-    key = _status_key()
-    rows = db.session.execute(select(key, func.count()).where(*base).group_by(key)).all()
-    statuses: dict[str, int] = {status: n for status, n in rows}
-    return {
-        "typ": [(code, kind_spec(code).label_plural, n) for code, n in kinds],
-        "enhet": [(str(uid), name, n) for uid, name, n in units],
+        .order_by(Item.created_at.desc(), Item.id.desc())
+        .limit(FACET_SAMPLE + 1)
+        .subquery()
+    )
+    counted = newest.c.n <= FACET_SAMPLE
+    rows = db.session.execute(
+        select(
+            newest.c.kind, Unit.id, Unit.name, newest.c.facet_status,
+            func.count().filter(counted), func.max(newest.c.n),
+        )
+        .join(Unit, Unit.id == newest.c.unit_id)
+        .group_by(newest.c.kind, Unit.id, Unit.name, newest.c.facet_status)
+    ).all()  # fmt: skip
+    kinds: dict[str, int] = {}
+    units: dict[tuple[str, int], int] = {}
+    statuses: dict[str, int] = {}
+    matches = 0
+    for code, uid, name, key, n, last in rows:
+        matches = max(matches, int(last))
+        if not n:
+            continue
+        kinds[code] = kinds.get(code, 0) + n
+        units[(name, uid)] = units.get((name, uid), 0) + n
+        statuses[key] = statuses.get(key, 0) + n
+    facets = {
+        "typ": [(code, kind_spec(code).label_plural, kinds[code]) for code in sorted(kinds)],
+        "enhet": [(str(uid), name, n) for (name, uid), n in sorted(units.items())],
         "status": [(k, label, statuses[k]) for k, label in STATUSES.items() if statuses.get(k)],
     }
+    return facets, matches
 
 
 def facet_url(args: Any, key: str, value: str | None) -> str:

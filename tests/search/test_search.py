@@ -72,6 +72,13 @@ def test_index_follows_changes_and_rebuilds(org, login_as):
     assert item.ref not in _hits(login_as(org.chef_a1), "fönstret")
     assert index.rebuild() == db.session.scalar(select(db.func.count(Item.id)))
     assert item.ref in _hits(login_as(org.chef_a1), "fönstret")
+    # The rebuild (in SQL) writes what the session hook writes (in Python).
+    by_id = {
+        "postgresql": "SELECT body FROM search_fts WHERE item_id = :id",
+        "sqlite": "SELECT body FROM search_fts WHERE rowid = :id",
+    }[db.engine.dialect.name]
+    rebuilt = db.session.scalar(text(by_id), {"id": item.id})
+    assert rebuilt == index.document(db.session.get(Item, item.id))
 
 
 def test_rebuild_command(app, org):
@@ -112,3 +119,36 @@ def test_search_box_in_the_browser(app, org, live_server, page):
     expect(page.get_by_test_id("search-hit")).to_have_count(1)
     expect(page.get_by_role("link", name=mine.ref)).to_be_visible()
     expect(page.get_by_role("link", name=theirs.ref)).to_have_count(0)
+
+
+def test_part_of_a_reference_finds_the_item_through_the_index(org, login_as):
+    item = report(org.med_a1, unit=org.a1, description="Dörren lämnades öppen.")
+    theirs = report(org.chef_b1, unit=org.b1, description="Dörren lämnades öppen.")
+    db.session.commit()
+    year, number = item.ref.split("-")[1:]
+    client = login_as(org.chef_a1)
+    for q in (f"{year}-{number}", number, f"AVV-{year}"):
+        page = _hits(client, q)
+        assert item.ref in page, q
+        assert theirs.ref not in page, q
+
+
+def test_facets_count_the_newest_matches_and_say_so(org, login_as, monkeypatch):
+    from kvalitet.search import views
+
+    items = [report(org.med_a1, unit=org.a1, description=f"Nyckelskåpet stod öppet {i}.")
+             for i in range(3)]  # fmt: skip
+    db.session.commit()
+    client = login_as(org.chef_a1)
+    page = _hits(client, "nyckelskåpet")
+    assert "3 träffar" in page and "gäller de" not in page
+    assert "Avvikelser (3)" in page
+    monkeypatch.setattr(views, "FACET_SAMPLE", 2)
+    page = _hits(client, "nyckelskåpet")
+    assert "fler än 2 träffar" in page
+    assert "Antalen till vänster gäller de 2 senaste." in page
+    assert "Avvikelser (2)" in page
+    assert all(i.ref in page for i in items)
+    # With a facet chosen the hits are counted again, among that facet's.
+    page = _hits(client, "nyckelskåpet", typ="AVV")
+    assert "3 träffar" in page
