@@ -114,7 +114,7 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
             "reporter_id",
             "status",
             "cancelled_at",
-        ),  # fmt: skip
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
