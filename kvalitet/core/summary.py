@@ -345,9 +345,7 @@ def _do_orm_execute(state: ORMExecuteState) -> Any:
             continue
         ids = set(given)
         if where is not None:
-            ids |= set(
-                session.execute(select(table.c[id_column]).where(where)).scalars()
-            )
+            ids |= set(session.execute(select(table.c[id_column]).where(where)).scalars())
         if role == "item":
             notes.buckets |= _place(spec, ids)  # where they were
         notes.ids.setdefault(spec.kind, set()).update(int(i) for i in ids)

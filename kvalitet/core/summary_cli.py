@@ -20,7 +20,9 @@ def register(app: Flask) -> None:
         Kör efter import eller återläsning som gått förbi applikationen."""
         started = time.perf_counter()
         written = summary.rebuild(list(kinds) or None)
-        click.echo(f"{written} rader i statistiksammanställningen ({time.perf_counter() - started:.1f} s).")
+        click.echo(
+            f"{written} rader i statistiksammanställningen ({time.perf_counter() - started:.1f} s)."
+        )
 
     @app.cli.command("statistik-kontroll")
     @click.option("--ar", "year", help="Kvalitetsår, t.ex. 2025/26 (standard: innevarande).")
