@@ -173,6 +173,8 @@ def read(
         index.update(dict.fromkeys(months, i))
     if kind not in _SPECS or not index:
         return None
+    if db.session.info.get(_INFO) or db.session.new or db.session.dirty or db.session.deleted:
+        settle(db.session)  # this transaction wrote: count what it touched first
     wanted = (T.c.kind == kind) & T.c.unit_id.in_(list(unit_ids))
     stmt = select(T.c.kind, T.c.unit_id, T.c.month, T.c.counts, T.c.samples).where(
         or_(
@@ -370,6 +372,12 @@ def _place(spec: SummarySpec, ids: Iterable[int]) -> set[tuple[str, int, date]]:
 def _before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
+    settle(session)
+
+
+def settle(session: Session) -> None:
+    """Flush, and count again the buckets this transaction's changes touched (before the
+    commit, and before the summary is read inside a transaction that wrote)."""
     session.flush()
     notes = session.info.pop(_INFO, None)
     if not notes:
