@@ -25,6 +25,7 @@ from kvalitet.avvikelser.models import (
 from kvalitet.core import aggregates, summary
 from kvalitet.core.periods import Period
 from kvalitet.extensions import db, reads_replica
+from kvalitet.items import areas
 from kvalitet.items.models import ListEntry
 from kvalitet.org.models import Unit, UnitKind
 
@@ -252,3 +253,6 @@ def statistics_with_previous(root: Unit, period: Period) -> tuple[dict[str, Any]
     """`statistics` for `period` and the year before, read together (one pass)."""
     both = statistics_many([root], [period, period.previous_year()])
     return both[(root.id, 0)], both[(root.id, 1)]
+
+
+summary.register(areas.summary_spec("AVV", Avvikelse))

@@ -40,6 +40,7 @@ from sqlalchemy import (
     JSON,
     Date,
     Integer,
+    Select,
     String,
     bindparam,
     delete,
@@ -160,11 +161,11 @@ def months_of(period: Period) -> list[date] | None:
 
 
 def read(
-    kind: str, periods: Sequence[Period], unit_ids: Sequence[int]
+    kind: str, periods: Sequence[Period], unit_ids: Sequence[int] | Select[Any]
 ) -> dict[tuple[int, int], Tally] | None:
     """The kind's tallies per (unit id, period index) from the summary, or None when it
     cannot answer (a period not whole months, periods overlapping, or not built). One
-    query, the marker row included."""
+    query, the marker row included. `unit_ids`: a list, or a SELECT of unit ids."""
     index: dict[date, int] = {}
     for i, period in enumerate(periods):
         months = months_of(period)
@@ -174,8 +175,9 @@ def read(
     if kind not in _SPECS or not index:
         return None
     if db.session.info.get(_INFO) or db.session.new or db.session.dirty or db.session.deleted:
-        settle(db.session)  # this transaction wrote: count what it touched first
-    wanted = (T.c.kind == kind) & T.c.unit_id.in_(list(unit_ids))
+        settle(db.session())  # this transaction wrote: count what it touched first
+    units = unit_ids if isinstance(unit_ids, Select) else list(unit_ids)
+    wanted = (T.c.kind == kind) & T.c.unit_id.in_(units)
     stmt = select(T.c.kind, T.c.unit_id, T.c.month, T.c.counts, T.c.samples).where(
         or_(
             wanted & T.c.month.in_(sorted(index)),
@@ -226,18 +228,12 @@ def _notes(session: Session) -> _Notes:
     return notes
 
 
-def _spec_of(obj: Any) -> SummarySpec | None:
-    for spec in _SPECS.values():
-        if isinstance(obj, spec.model):
-            return spec
-    return None
+def _specs_of(obj: Any) -> list[SummarySpec]:
+    return [spec for spec in _SPECS.values() if isinstance(obj, spec.model)]
 
 
-def _child_of(table_name: str) -> tuple[SummarySpec, str] | None:
-    for spec in _SPECS.values():
-        if table_name in spec.children:
-            return spec, spec.children[table_name]
-    return None
+def _children_of(table_name: str) -> list[tuple[SummarySpec, str]]:
+    return [(s, s.children[table_name]) for s in _SPECS.values() if table_name in s.children]
 
 
 def _item_tables(spec: SummarySpec) -> set[str]:
@@ -257,13 +253,13 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
         return
     leaving: dict[str, set[int]] = {}
     for obj in (*session.dirty, *session.deleted):
-        spec = _spec_of(obj)
-        if spec is None or obj.id is None:
-            continue
-        state = inspect(obj)
-        moved = any(state.attrs[k].history.has_changes() for k in ("unit_id", spec.period))
-        if obj in session.deleted or moved:
-            leaving.setdefault(spec.kind, set()).add(obj.id)
+        for spec in _specs_of(obj):
+            if obj.id is None:
+                continue
+            state = inspect(obj)
+            moved = any(state.attrs[k].history.has_changes() for k in ("unit_id", spec.period))
+            if obj in session.deleted or moved:
+                leaving.setdefault(spec.kind, set()).add(obj.id)
     if leaving:
         notes = _notes(session)
         for kind, ids in leaving.items():
@@ -277,8 +273,8 @@ def _after_flush(session: Session, flush_context: Any) -> None:
         return
     notes: _Notes | None = None
     for obj in (*session.new, *session.dirty, *session.deleted):
-        spec = _spec_of(obj)
-        if spec is not None:
+        specs = _specs_of(obj)
+        for spec in specs:
             notes = notes or _notes(session)
             units = _values(obj, "unit_id")
             times = _values(obj, spec.period)
@@ -289,12 +285,11 @@ def _after_flush(session: Session, flush_context: Any) -> None:
             for unit_id in units:
                 for value in times:
                     notes.buckets.add((spec.kind, int(unit_id), month_of(value, spec.utc)))
+        if specs:
             continue
         table = getattr(inspect(obj).mapper.local_table, "name", None)
-        child = _child_of(table) if table else None
-        if child is not None:
+        for spec, column in _children_of(table) if table else []:
             notes = notes or _notes(session)
-            spec, column = child
             for item_id in _values(obj, column):
                 notes.ids.setdefault(spec.kind, set()).add(int(item_id))
 

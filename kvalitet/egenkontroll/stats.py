@@ -20,6 +20,7 @@ from kvalitet.egenkontroll.models import (
     SvarRad,
 )
 from kvalitet.extensions import db, reads_replica
+from kvalitet.items import areas
 from kvalitet.org.models import Unit
 
 
@@ -239,3 +240,6 @@ def statistics_with_previous(root: Unit, period: Period) -> tuple[dict[str, Any]
     """`statistics` for `period` and the year before, read together (one pass)."""
     both = statistics_many([root], [period, period.previous_year()])
     return both[(root.id, 0)], both[(root.id, 1)]
+
+
+summary.register(areas.summary_spec("EGK", Egenkontroll))

@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from kvalitet.core import aggregates, clock
+from kvalitet.core import aggregates, clock, summary
 from kvalitet.core.periods import Period
 from kvalitet.core.workdays import working_days_between
 from kvalitet.extensions import db, reads_replica
+from kvalitet.items import areas
 from kvalitet.lexsarah.models import UTFALL_LABELS, LexSarahArende, Utfall
 from kvalitet.org.models import Unit, UnitKind
 
@@ -155,3 +156,6 @@ def statistics_with_previous(root: Unit, period: Period) -> tuple[dict[str, Any]
     """`statistics` for `period` and the year before, read together (one pass)."""
     both = statistics_many([root], [period, period.previous_year()])
     return both[(root.id, 0)], both[(root.id, 1)]
+
+
+summary.register(areas.summary_spec("LXS", LexSarahArende))

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, select
 from kvalitet.core import aggregates, clock, summary
 from kvalitet.core.periods import Period
 from kvalitet.extensions import db, reads_replica
+from kvalitet.items import areas
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.org.models import Unit
 from kvalitet.synpunkter.models import (
@@ -270,3 +271,6 @@ def statistics_with_previous(root: Unit, period: Period) -> tuple[dict[str, Any]
     """`statistics` for `period` and the year before, read together (one pass)."""
     both = statistics_many([root], [period, period.previous_year()])
     return both[(root.id, 0)], both[(root.id, 1)]
+
+
+summary.register(areas.summary_spec("SYN", Synpunkt))

@@ -23,7 +23,8 @@ from kvalitet.egenkontroll import stats as egenkontroll
 from kvalitet.egenkontroll.models import Egenkontroll, EgkStatus, Fraga, Svar, SvarRad
 from kvalitet.extensions import db
 from kvalitet.gallring import operations as gallring
-from kvalitet.items.models import Item, ListEntry
+from kvalitet.items import areas
+from kvalitet.items.models import Item, ListEntry, QualityArea, item_quality_area
 from kvalitet.items.operations import cancel_item
 from kvalitet.org.models import Unit
 from kvalitet.synpunkter import stats as synpunkter
@@ -46,12 +47,19 @@ def _check(city: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
         assert summary.differences(period) == []
     roots = [city["forv"], *city["avdelningar"], city["enheter"][0]]
     ids = list(db.session.scalars(select(Unit.id)))
-    for kind in ("AVV", "SYN", "EGK"):
+    for kind in ("AVV", "SYN", "EGK", "AVV/KO", "SYN/KO", "EGK/KO", "LXS/KO"):
         assert summary.read(kind, periods, ids) is not None
-    from_summary = {m.__name__: m.statistics_many(roots, periods) for m in KINDS}
+
+    def figures() -> dict[str, Any]:
+        out: dict[str, Any] = {m.__name__: m.statistics_many(roots, periods) for m in KINDS}
+        for kind in ("AVV", "SYN", "EGK", "LXS"):
+            out[kind] = [areas.by_quality_area(kind, r, periods) for r in roots]
+        return out
+
+    from_summary = figures()
     with monkeypatch.context() as m:
         m.setattr(summary, "read", lambda *a: None)
-        live = {k.__name__: k.statistics_many(roots, periods) for k in KINDS}
+        live = figures()
     assert from_summary == live
 
 
@@ -84,6 +92,11 @@ def test_orm_changes_move_counts_between_buckets(city, monkeypatch) -> None:  # 
     avv[5].status = "avslutad"
     avv[5].closed_at = avv[5].created_at + timedelta(days=3, hours=5)
     avv[6].sex = "kvinna"
+    area_ids = list(db.session.scalars(select(QualityArea.id)))
+    db.session.execute(
+        insert(item_quality_area),
+        [{"item_id": a.id, "quality_area_id": area_ids[0]} for a in avv[:3]],
+    )
     db.session.commit()
     _check(city, monkeypatch)
     # Objects expired by the commit: the old bucket is read from the row.
@@ -95,6 +108,7 @@ def test_orm_changes_move_counts_between_buckets(city, monkeypatch) -> None:  # 
     db.session.commit()
     _check(city, monkeypatch)
     cancel_item(avv[10], city["user"], "Dubblett")
+    avv[11].quality_areas = list(db.session.scalars(select(QualityArea).limit(2)))
     db.session.commit()
     _check(city, monkeypatch)
 
