@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from kvalitet.core import aggregates, clock, summary
 from kvalitet.core.periods import Period
@@ -70,10 +70,19 @@ def statistics_many(
     L = LexSarahArende
     units = list(db.session.scalars(select(Unit).where(aggregates.in_subtrees(Unit.path, roots))))
     paths = {u.id: u.path for u in units}
-    in_tree = (L.unit_id.in_(list(paths)), L.cancelled_at.is_(None))
+    in_tree = (L.kind == "LXS", L.unit_id.in_(list(paths)), L.cancelled_at.is_(None))
     columns = [c for p in periods for c in _columns(p)]
     per_unit: dict[tuple[int, int], dict[str, int]] = {}
-    for row in db.session.execute(select(L.unit_id, *columns).where(*in_tree).group_by(L.unit_id)):
+    # Only the cases with a date in a period (each date column has its index): every figure
+    # of the others is 0.
+    dated = or_(
+        aggregates.in_periods(L.reported_at, periods),
+        aggregates.in_periods(L.assessed_at, periods),
+        aggregates.in_periods(L.decision_date, periods, utc=False),
+        aggregates.in_periods(L.ivo_filed_date, periods, utc=False),
+    )
+    figures = select(L.unit_id, *columns).where(*in_tree, dated).group_by(L.unit_id)
+    for row in db.session.execute(figures):
         for index in range(len(periods)):
             values = row[1 + index * len(NAMES) : 1 + (index + 1) * len(NAMES)]
             per_unit[(row[0], index)] = {n: int(v or 0) for n, v in zip(NAMES, values, strict=True)}
