@@ -81,8 +81,8 @@ def statistics_many(
         aggregates.in_periods(L.decision_date, periods, utc=False),
         aggregates.in_periods(L.ivo_filed_date, periods, utc=False),
     )
-    figures = select(L.unit_id, *columns).where(*in_tree, dated).group_by(L.unit_id)
-    for row in db.session.execute(figures):
+    grouped = select(L.unit_id, *columns).where(*in_tree, dated).group_by(L.unit_id)
+    for row in db.session.execute(grouped):
         for index in range(len(periods)):
             values = row[1 + index * len(NAMES) : 1 + (index + 1) * len(NAMES)]
             per_unit[(row[0], index)] = {n: int(v or 0) for n, v in zip(NAMES, values, strict=True)}
