@@ -46,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.types import JSON
 
 from bench import year
+from kvalitet.core import summary
 from kvalitet.core.audit import AuditEntry
 from kvalitet.core.periods import Period, quality_year, quality_year_of
 from kvalitet.core.recurrence import Rule
@@ -645,6 +646,8 @@ def populate(
         db.session.execute(text("PRAGMA cache_size = -262144"))  # 256 MB while loading
     city = build_city(writer, rng, years, people)
     generate_items(items, city, writer, rng, progress)
+    # COPY and executemany go past the session: write the statistics summary from the rows.
+    summary.rebuild()
     db.session.commit()
     # Planner statistics, as autovacuum (PostgreSQL) or `PRAGMA optimize` would after a load.
     db.session.execute(text("ANALYZE"))

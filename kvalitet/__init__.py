@@ -109,7 +109,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _load_module(app: Flask, name: str) -> None:
     base = f"kvalitet.{name}"
-    for part in ("models", "kinds"):
+    for part in ("models", "kinds", "stats"):
         if importlib.util.find_spec(f"{base}.{part}") is not None:
             importlib.import_module(f"{base}.{part}")
     if importlib.util.find_spec(f"{base}.views") is not None:

@@ -11,7 +11,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 
-from kvalitet.core import migrations, uow
+from kvalitet.core import migrations, summary_cli, uow
 from kvalitet.core.errors import OperationError
 from kvalitet.core.roles import Role
 from kvalitet.demo import DEMO_PASSWORD, DEMO_USERS, build, database_state, seed_reference_data
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(demo_info)
     app.cli.add_command(create_admin)
+    summary_cli.register(app)
     for name, command in app.cli.commands.items():
         if name not in OWN_UNITS:
             as_unit_of_work(command)

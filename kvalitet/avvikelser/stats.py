@@ -22,9 +22,10 @@ from kvalitet.avvikelser.models import (
     Kon,
     Orsak,
 )
-from kvalitet.core import aggregates
+from kvalitet.core import aggregates, summary
 from kvalitet.core.periods import Period
 from kvalitet.extensions import db, reads_replica
+from kvalitet.items import areas
 from kvalitet.items.models import ListEntry
 from kvalitet.org.models import Unit, UnitKind
 
@@ -46,13 +47,103 @@ def _units(roots: Sequence[Unit]) -> list[Unit]:
     )
 
 
+def _categories() -> list[ListEntry]:
+    return list(
+        db.session.scalars(
+            select(ListEntry)
+            .where(ListEntry.list_key == "avvikelse_kategori")
+            .order_by(ListEntry.sort_order, ListEntry.label)
+        )
+    )
+
+
+def _where(periods: Sequence[Period]) -> tuple[Any, ...]:
+    A = Avvikelse
+    return (A.kind == "AVV", aggregates.in_periods(A.created_at, periods),
+            A.cancelled_at.is_(None))  # fmt: skip
+
+
+def count(
+    periods: Sequence[Period], unit_ids: Sequence[int] | None, samples: bool = True
+) -> dict[tuple[int, int], summary.Tally]:
+    """The counters per (unit placed at, period index): the figures, the causes and (with
+    `samples`) the days from report to close of the closed ones, for the medians. The
+    summary's counting query and the live statistics' alike."""
+    A = Avvikelse
+    columns: dict[str, Any] = {"total": func.count()}
+    for entry in _categories():
+        columns[f"cat:{entry.id}"] = func.count().filter(A.category_id == entry.id)
+    columns["cat:"] = func.count().filter(A.category_id.is_(None))
+    for state in WORKFLOW.states:
+        columns[f"status:{state}"] = func.count().filter(A.status == state)
+    for level, condition in _bands().items():
+        columns[f"sev:{level}"] = func.count().filter(condition)
+    for k in Kon:
+        columns[f"sex:{k}"] = func.count().filter(A.sex == str(k))
+    for key in ALDERSGRUPPER:
+        columns[f"age:{key}"] = func.count().filter(A.age_group == key)
+    columns["health_care"] = func.count().filter(A.health_care.is_(True))
+    columns["closed"] = func.count().filter(A.closed_at.is_not(None))
+    bucket = aggregates.period_index(A.created_at, periods)
+    where = _where(periods)
+    if unit_ids is not None:
+        where = (aggregates.among(A.unit_id, list(unit_ids), aggregates.unit_count()), *where)
+    per_unit = aggregates.counts(columns, A.unit_id, bucket, select().select_from(A).where(*where))
+    out = {key: summary.Tally(counts) for key, counts in per_unit.items()}
+    for name in Orsak:
+        for tally in out.values():
+            tally.counts[f"cause:{name}"] = 0
+    cause_rows = db.session.execute(
+        select(A.unit_id, bucket, AvvikelseOrsak.orsak, func.count())
+        .select_from(AvvikelseOrsak)
+        .join(A, A.id == AvvikelseOrsak.avvikelse_id)
+        .where(*where)
+        .group_by(A.unit_id, bucket, AvvikelseOrsak.orsak)
+    ).all()
+    for unit_id, p, orsak, n in cause_rows:
+        if p is not None:
+            tally = out.setdefault((unit_id, int(p)), summary.Tally())
+            tally.counts[f"cause:{orsak}"] = tally.counts.get(f"cause:{orsak}", 0) + int(n)
+    if samples:
+        days = aggregates.days_between(A.created_at, A.closed_at)
+        for unit_id, p, value in db.session.execute(
+            select(A.unit_id, bucket, days).where(*where, A.closed_at.is_not(None))
+        ):
+            if p is not None and value is not None:
+                tally = out.setdefault((unit_id, int(p)), summary.Tally())
+                tally.samples.setdefault("close", []).append(float(value))
+    return out
+
+
+def _bands() -> dict[int, Any]:
+    """The bands of kvalitet.items.scales.risk_level, as SQL."""
+    A = Avvikelse
+    return {
+        0: (A.severity.is_(None)) | (A.severity == 0),
+        1: A.severity.between(1, 2),
+        2: A.severity.between(3, 6),
+        3: A.severity.between(7, 9),
+        4: A.severity >= 10,
+    }
+
+
+summary.register(
+    summary.SummarySpec(
+        kind="AVV", model=Avvikelse, period="created_at", utc=True, count=count,
+        children={AvvikelseOrsak.__tablename__: "avvikelse_id"},
+    )
+)  # fmt: skip
+
+
 @reads_replica
 def statistics_many(
     roots: Sequence[Unit], periods: Sequence[Period]
 ) -> dict[tuple[int, int], dict[str, Any]]:
     """`statistics` for every root and period at once: {(root id, period index): stats}.
 
-    Three queries whatever the number of roots and periods: the counts per unit and period
+    From the statistics summary (kvalitet.core.summary) when the periods are whole months:
+    one query for the units' months, the medians from the buckets' values. Otherwise live,
+    three queries whatever the number of roots and periods: the counts per unit and period
     (one pass over the periods' avvikelser, through the index on item kind + created_at),
     the causes, and the medians; the folding into subtrees is done here."""
     if not roots or not periods:
@@ -64,64 +155,38 @@ def statistics_many(
             for i, p in enumerate(periods)
         }
     A = Avvikelse
-    categories = db.session.scalars(
-        select(ListEntry)
-        .where(ListEntry.list_key == "avvikelse_kategori")
-        .order_by(ListEntry.sort_order, ListEntry.label)
-    ).all()
-    columns: dict[str, Any] = {"total": func.count()}
-    for entry in categories:
-        columns[f"cat:{entry.id}"] = func.count().filter(A.category_id == entry.id)
-    columns["cat:"] = func.count().filter(A.category_id.is_(None))
-    for state in WORKFLOW.states:
-        columns[f"status:{state}"] = func.count().filter(A.status == state)
-    # The bands of kvalitet.items.scales.risk_level, as SQL.
-    bands = {
-        0: (A.severity.is_(None)) | (A.severity == 0),
-        1: A.severity.between(1, 2),
-        2: A.severity.between(3, 6),
-        3: A.severity.between(7, 9),
-        4: A.severity >= 10,
-    }
-    for level, condition in bands.items():
-        columns[f"sev:{level}"] = func.count().filter(condition)
-    for k in Kon:
-        columns[f"sex:{k}"] = func.count().filter(A.sex == str(k))
-    for key in ALDERSGRUPPER:
-        columns[f"age:{key}"] = func.count().filter(A.age_group == key)
-    columns["health_care"] = func.count().filter(A.health_care.is_(True))
-    columns["closed"] = func.count().filter(A.closed_at.is_not(None))
-    bucket = aggregates.period_index(A.created_at, periods)
-    where = (A.kind == "AVV", aggregates.in_periods(A.created_at, periods),
-             A.cancelled_at.is_(None))  # fmt: skip
+    categories = _categories()
     units = _units(roots)
     paths = {u.id: u.path for u in units}
-    in_tree = aggregates.among(A.unit_id, list(paths), aggregates.unit_count())
-    rows_of = select().select_from(A).where(in_tree, *where)
-    per_unit = aggregates.counts(columns, A.unit_id, bucket, rows_of)
-    cause_rows = db.session.execute(
-        select(A.unit_id, bucket, AvvikelseOrsak.orsak, func.count())
-        .select_from(AvvikelseOrsak)
-        .join(A, A.id == AvvikelseOrsak.avvikelse_id)
-        .where(in_tree, *where)
-        .group_by(A.unit_id, bucket, AvvikelseOrsak.orsak)
-    ).all()
-    for unit_id, p, orsak, count in cause_rows:
-        if p is not None:
-            bucket_counts = per_unit.setdefault((unit_id, int(p)), {})
-            bucket_counts[f"cause:{orsak}"] = bucket_counts.get(f"cause:{orsak}", 0) + int(count)
-    names = [*columns, *(f"cause:{o}" for o in Orsak)]
+    tallies = summary.read("AVV", periods, list(paths))
+    if tallies is not None:
+        median_rows = {
+            (r.id, i): m
+            for r in roots
+            for i in range(len(periods))
+            if (m := summary.median(tallies, paths, r.path, i, "close")) is not None
+        }
+    else:
+        tallies = count(periods, list(paths), samples=False)
+        bucket = aggregates.period_index(A.created_at, periods)
+        tree = aggregates.membership(roots, units)
+        median_rows = aggregates.medians(
+            aggregates.days_between(A.created_at, A.closed_at),
+            [tree.c.root_id, bucket],
+            select()
+            .select_from(A)
+            .join(tree, tree.c.unit_id == A.unit_id)
+            .where(*_where(periods), A.closed_at.is_not(None)),
+        )
+    per_unit = {key: tally.counts for key, tally in tallies.items()}
+    names = [
+        "total", *(f"cat:{e.id}" for e in categories), "cat:",
+        *(f"status:{s}" for s in WORKFLOW.states), *(f"sev:{k}" for k in range(5)),
+        *(f"sex:{k}" for k in Kon), *(f"age:{k}" for k in ALDERSGRUPPER), "health_care",
+        "closed", *(f"cause:{o}" for o in Orsak),
+    ]  # fmt: skip
     folded = aggregates.fold(per_unit, paths, roots, len(periods), names)
-    per_unit_counts = {k: v["total"] for k, v in per_unit.items()}
-    tree = aggregates.membership(roots, units)
-    median_rows = aggregates.medians(
-        aggregates.days_between(A.created_at, A.closed_at),
-        [tree.c.root_id, bucket],
-        select()
-        .select_from(A)
-        .join(tree, tree.c.unit_id == A.unit_id)
-        .where(*where, A.closed_at.is_not(None)),
-    )
+    per_unit_counts = {k: v.get("total", 0) for k, v in per_unit.items()}
     threshold = underreporting_threshold()
     names_of = {0: "Ej bedömd", 1: "Låg", 2: "Måttlig", 3: "Hög", 4: "Mycket hög"}
     out: dict[tuple[int, int], dict[str, Any]] = {}
@@ -188,3 +253,6 @@ def statistics_with_previous(root: Unit, period: Period) -> tuple[dict[str, Any]
     """`statistics` for `period` and the year before, read together (one pass)."""
     both = statistics_many([root], [period, period.previous_year()])
     return both[(root.id, 0)], both[(root.id, 1)]
+
+
+summary.register(areas.summary_spec("AVV", Avvikelse))

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
-from kvalitet.core import aggregates
+from kvalitet.core import aggregates, summary
 from kvalitet.core.periods import Period
 from kvalitet.egenkontroll.models import (
     METOD_LABELS,
@@ -20,6 +20,7 @@ from kvalitet.egenkontroll.models import (
     SvarRad,
 )
 from kvalitet.extensions import db, reads_replica
+from kvalitet.items import areas
 from kvalitet.org.models import Unit
 
 
@@ -46,33 +47,26 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
     return statistics_many([root], [period])[(root.id, 0)]
 
 
-@reads_replica
-def statistics_many(
-    roots: Sequence[Unit], periods: Sequence[Period]
-) -> dict[tuple[int, int], dict[str, Any]]:
-    """`statistics` for every root and period: {(root id, period index): stats}. Three
-    queries whatever the number of roots and periods (per unit and control, per unit and
-    question, and the controls' names), through the planned_date index."""
-    if not roots or not periods:
-        return {}
-    if aggregates.overlapping(periods):
-        return {
-            (r.id, i): statistics_many([r], [p])[(r.id, 0)]
-            for r in roots
-            for i, p in enumerate(periods)
-        }
+FIGURES = ("planned", "done", "missed", "written_off", "ongoing", "late")
+ANSWERS = ("ja", "nej", "ea")
+
+
+def count(
+    periods: Sequence[Period], unit_ids: Sequence[int] | None
+) -> dict[tuple[int, int], summary.Tally]:
+    """The counters per (unit, period index): per control "k:<id>:<figure>" and, over the
+    performed occurrences, per question "q:<id>:ja|nej|ea"; "total" is the planned ones."""
     E = Egenkontroll
-    units = list(db.session.scalars(select(Unit).where(aggregates.in_subtrees(Unit.path, roots))))
-    paths = {u.id: u.path for u in units}
-    unit_names = {u.id: u.name for u in units}
-    where = (
-        aggregates.among(E.unit_id, list(paths), aggregates.unit_count()),
+    where: tuple[Any, ...] = (
         aggregates.in_periods(E.planned_date, periods, utc=False),
         E.cancelled_at.is_(None),
     )
+    if unit_ids is not None:
+        where = (aggregates.among(E.unit_id, list(unit_ids), aggregates.unit_count()), *where)
     bucket = aggregates.period_index(E.planned_date, periods, utc=False)
     performed = E.status == EgkStatus.GENOMFORD
-    rows = db.session.execute(
+    out: dict[tuple[int, int], summary.Tally] = {}
+    for unit_id, p, kontroll_id, *figures in db.session.execute(
         select(
             E.unit_id,
             bucket,
@@ -86,21 +80,79 @@ def statistics_many(
         )
         .where(*where)
         .group_by(E.unit_id, bucket, E.kontroll_id)
-    ).all()
-    kontroll_ids = {r[2] for r in rows}
-    kontroller = {
-        k.id: k for k in db.session.scalars(select(Kontroll).where(Kontroll.id.in_(kontroll_ids)))
-    }
+    ):
+        if p is None:
+            continue
+        tally = out.setdefault((unit_id, int(p)), summary.Tally({"total": 0}))
+        tally.counts["total"] += int(figures[0] or 0)
+        for name, value in zip(FIGURES, figures, strict=True):
+            tally.counts[f"k:{kontroll_id}:{name}"] = int(value or 0)
     ja = func.sum(case((SvarRad.answer == Svar.JA, 1), else_=0))
     nej = func.sum(case((SvarRad.answer == Svar.NEJ, 1), else_=0))
     ea = func.sum(case((SvarRad.answer == Svar.EJ_AKTUELLT, 1), else_=0))
-    answers = db.session.execute(
+    for unit_id, p, fraga_id, *figures in db.session.execute(
         select(E.unit_id, bucket, SvarRad.fraga_id, ja, nej, ea)
         .select_from(SvarRad)
         .join(E, E.id == SvarRad.egenkontroll_id)
         .where(*where, performed)
         .group_by(E.unit_id, bucket, SvarRad.fraga_id)
-    ).all()
+    ):
+        if p is None:
+            continue
+        tally = out.setdefault((unit_id, int(p)), summary.Tally({"total": 0}))
+        for name, value in zip(ANSWERS, figures, strict=True):
+            tally.counts[f"q:{fraga_id}:{name}"] = int(value or 0)
+    return out
+
+
+summary.register(
+    summary.SummarySpec(
+        kind="EGK", model=Egenkontroll, period="planned_date", utc=False, count=count,
+        children={SvarRad.__tablename__: "egenkontroll_id"},
+    )
+)  # fmt: skip
+
+
+@reads_replica
+def statistics_many(
+    roots: Sequence[Unit], periods: Sequence[Period]
+) -> dict[tuple[int, int], dict[str, Any]]:
+    """`statistics` for every root and period: {(root id, period index): stats}. The
+    counters from the statistics summary (kvalitet.core.summary, one query) when the
+    periods are whole months, else live (two queries through the planned_date index), then
+    the controls' and questions' names."""
+    if not roots or not periods:
+        return {}
+    if aggregates.overlapping(periods):
+        return {
+            (r.id, i): statistics_many([r], [p])[(r.id, 0)]
+            for r in roots
+            for i, p in enumerate(periods)
+        }
+    units = list(db.session.scalars(select(Unit).where(aggregates.in_subtrees(Unit.path, roots))))
+    paths = {u.id: u.path for u in units}
+    unit_names = {u.id: u.name for u in units}
+    tallies = summary.read("EGK", periods, list(paths))
+    if tallies is None:
+        tallies = count(periods, list(paths))
+    rows: list[tuple[int, ...]] = []
+    answers: list[tuple[int, ...]] = []
+    for (unit_id, p), tally in tallies.items():
+        ids: dict[tuple[str, int], None] = {}
+        for key in tally.counts:
+            if key.startswith(("k:", "q:")):
+                ids[(key[0], int(key.split(":")[1]))] = None
+        for letter, item_id in ids:
+            if letter == "k":
+                figures = [tally.counts.get(f"k:{item_id}:{n}", 0) for n in FIGURES]
+                rows.append((unit_id, p, item_id, *figures))
+            else:
+                figures = [tally.counts.get(f"q:{item_id}:{n}", 0) for n in ANSWERS]
+                answers.append((unit_id, p, item_id, *figures))
+    kontroll_ids = {r[2] for r in rows}
+    kontroller = {
+        k.id: k for k in db.session.scalars(select(Kontroll).where(Kontroll.id.in_(kontroll_ids)))
+    }
     fraga_ids = {r[2] for r in answers}
     fragor = {
         f.id: (f, title)
@@ -188,3 +240,6 @@ def statistics_with_previous(root: Unit, period: Period) -> tuple[dict[str, Any]
     """`statistics` for `period` and the year before, read together (one pass)."""
     both = statistics_many([root], [period, period.previous_year()])
     return both[(root.id, 0)], both[(root.id, 1)]
+
+
+summary.register(areas.summary_spec("EGK", Egenkontroll))

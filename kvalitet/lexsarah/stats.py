@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
-from kvalitet.core import aggregates, clock
+from kvalitet.core import aggregates, clock, summary
 from kvalitet.core.periods import Period
 from kvalitet.core.workdays import working_days_between
 from kvalitet.extensions import db, reads_replica
+from kvalitet.items import areas
 from kvalitet.lexsarah.models import UTFALL_LABELS, LexSarahArende, Utfall
 from kvalitet.org.models import Unit, UnitKind
 
@@ -69,10 +70,19 @@ def statistics_many(
     L = LexSarahArende
     units = list(db.session.scalars(select(Unit).where(aggregates.in_subtrees(Unit.path, roots))))
     paths = {u.id: u.path for u in units}
-    in_tree = (L.unit_id.in_(list(paths)), L.cancelled_at.is_(None))
+    in_tree = (L.kind == "LXS", L.unit_id.in_(list(paths)), L.cancelled_at.is_(None))
     columns = [c for p in periods for c in _columns(p)]
     per_unit: dict[tuple[int, int], dict[str, int]] = {}
-    for row in db.session.execute(select(L.unit_id, *columns).where(*in_tree).group_by(L.unit_id)):
+    # Only the cases with a date in a period (each date column has its index): every figure
+    # of the others is 0.
+    dated = or_(
+        aggregates.in_periods(L.reported_at, periods),
+        aggregates.in_periods(L.assessed_at, periods),
+        aggregates.in_periods(L.decision_date, periods, utc=False),
+        aggregates.in_periods(L.ivo_filed_date, periods, utc=False),
+    )
+    grouped = select(L.unit_id, *columns).where(*in_tree, dated).group_by(L.unit_id)
+    for row in db.session.execute(grouped):
         for index in range(len(periods)):
             values = row[1 + index * len(NAMES) : 1 + (index + 1) * len(NAMES)]
             per_unit[(row[0], index)] = {n: int(v or 0) for n, v in zip(NAMES, values, strict=True)}
@@ -155,3 +165,6 @@ def statistics_with_previous(root: Unit, period: Period) -> tuple[dict[str, Any]
     """`statistics` for `period` and the year before, read together (one pass)."""
     both = statistics_many([root], [period, period.previous_year()])
     return both[(root.id, 0)], both[(root.id, 1)]
+
+
+summary.register(areas.summary_spec("LXS", LexSarahArende))
