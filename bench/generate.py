@@ -55,6 +55,7 @@ from kvalitet.core.roles import Role
 from kvalitet.extensions import db
 from kvalitet.items.models import Comment, Item, ItemLink, ListEntry, QualityArea
 from kvalitet.org.models import RoleAssignment, Unit, UnitKind, User
+from kvalitet.search import index as search_index
 
 BENCH_PASSWORD = "bench-lösenord-2026"  # noqa: S105 benchmark data, not a secret
 # Shares of the items per kind (kinds not registered are skipped, the rest renormalised).
@@ -646,8 +647,10 @@ def populate(
         db.session.execute(text("PRAGMA cache_size = -262144"))  # 256 MB while loading
     city = build_city(writer, rng, years, people)
     generate_items(items, city, writer, rng, progress)
-    # COPY and executemany go past the session: write the statistics summary from the rows.
+    # COPY and executemany go past the session: write the statistics summary and the search
+    # index from the rows.
     summary.rebuild()
+    search_index.rebuild()
     db.session.commit()
     # Planner statistics, as autovacuum (PostgreSQL) or `PRAGMA optimize` would after a load.
     db.session.execute(text("ANALYZE"))

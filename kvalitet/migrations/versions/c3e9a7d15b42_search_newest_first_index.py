@@ -2,14 +2,14 @@
 permission clause's columns, walked for a common word's matches
 
 Revision ID: c3e9a7d15b42
-Revises: b8d3f1a2c9e4
+Revises: c4f2a9d7e1b3
 Create Date: 2026-12-01 23:45:00
 """
 
 from alembic import op
 
 revision = "c3e9a7d15b42"
-down_revision = "b8d3f1a2c9e4"
+down_revision = "c4f2a9d7e1b3"
 branch_labels = None
 depends_on = None
 
