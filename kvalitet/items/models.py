@@ -79,6 +79,12 @@ VISIBLE_COLUMNS = (
 )  # fmt: skip
 
 
+# The covering index of a deep page's ids (ix_item_kind_created_visible), in its order.
+CREATED_VISIBLE_COLUMNS = (
+    "kind", "created_at", "id", "unit_id", "owner_id", "reporter_id", "status", "cancelled_at",
+)  # fmt: skip
+
+
 class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     """Shared fields of every item kind (DOMAIN.md §5). Kinds subclass with joined tables."""
 
@@ -102,6 +108,10 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         Index("ix_item_kind_status_visible", *VISIBLE_COLUMNS),
         # Lists sorted by due date (undated last, id breaking ties), walked in order.
         Index("ix_item_kind_due", "kind", "due_date", "id"),
+        # A numbered page deep in a list (newest first) takes its ids from this index alone:
+        # the sort, then the permission clause's columns, the status and cancellation, so
+        # that the rows before the page are skipped without reading them (queries._deferred).
+        Index("ix_item_kind_created_visible", *CREATED_VISIBLE_COLUMNS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

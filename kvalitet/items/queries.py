@@ -516,11 +516,32 @@ def paginate(
     )  # fmt: skip
 
 
+def _deferred(query: Select[Any], limit: int, offset: int) -> Select[Any] | None:
+    """A numbered page past the first as a deferred join: the page's ids first (item alone,
+    same WHERE and ORDER BY, OFFSET and LIMIT: an index-only walk of a covering index such
+    as `ix_item_kind_created_visible`, which skips the rows before the page without reading
+    them), then the page's rows by those ids, in the same statement. Without it, each row
+    skipped is a heap row read and joined to the kind's table (page 40 of a chef's
+    avvikelser read 58,000 rows to throw away 1,000). None when the list is not a kind's
+    list on item's columns (see _on_item_alone), or its sort names another table."""
+    entity = _entity(query)
+    orders = list(query._order_by_clauses)
+    alone = _on_item_alone(query.order_by(None), entity)
+    if alone is None or not orders:
+        return None
+    columns = [e for o in orders for e in visitors.iterate(o) if isinstance(e, ColumnClause)]
+    if not columns or any(c.table is not Item.__table__ for c in columns):
+        return None
+    ids = alone.order_by(*orders).limit(limit).offset(offset)
+    return query.where(Item.id.in_(ids)).limit(limit)
+
+
 def _fetch(
     query: Select[Any], keys: list[tuple[Any, bool]] | None, limit: int, offset: int
 ) -> tuple[list[Any], list[tuple[Any, ...]]]:
     """The rows of a page and each row's sort key (read in the same statement)."""
-    query = _eager(query).limit(limit).offset(offset)
+    deferred = _deferred(query, limit, offset) if offset else None
+    query = _eager(deferred if deferred is not None else query.limit(limit).offset(offset))
     if keys is None:
         return list(db.session.scalars(query).unique()), []
     width = len(keys)
@@ -627,7 +648,7 @@ def inbox_query(user: User, section: str = "alla") -> Select[Any]:
         query = query.where(Item.due_date < today)
     elif section == "snart":
         query = query.where(Item.due_date >= today, Item.due_date <= today + timedelta(days=14))
-    return query.order_by(Item.due_date.is_(None), Item.due_date, Item.created_at.desc())
+    return query.order_by(*due_date_order(), Item.created_at.desc())
 
 
 # The start page's "nya": items in the inbox created within this many days.
