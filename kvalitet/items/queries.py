@@ -538,16 +538,16 @@ def _deferred(query: Select[Any], limit: int, offset: int) -> Select[Any] | None
     """A page as a deferred join: the page's ids first (item alone, same WHERE and ORDER
     BY, OFFSET and LIMIT), then the page's rows by those ids, in the same statement.
 
-    Every page of a kind's list: the ids are an index-only walk of a covering index such as
-    `ix_item_kind_created_visible`, which skips the rows before the page without reading
+    Every page of a kind's list: the ids are an index-only walk of a covering index such
+    as `ix_item_kind_created_visible`, which skips the rows before the page without reading
     them (page 40 of a chef's avvikelser read 58,000 heap rows and joined 1,000 to
     avvikelse to throw them away; the first page of a chef's list read the other units'
-    rows before the page, 40-50 % of its buffers). The inbox: its dozen OR-ed branches are estimated at a
-    few rows, so the planner joined every match to `unit` in a nested loop before the
-    sort (2,541 × 68 for SAS); the ids are sorted on item alone and only the page's rows
-    are joined. The WHERE (with the permission clause) is in the ids' query only, so it
-    is planned once. None when the list is not on item's columns (see _item_ids) or its
-    sort names another table: the plain OFFSET then."""
+    rows before the page, 40-50 % of its buffers). The inbox: its dozen OR-ed branches
+    are estimated at a few rows, so the planner joined every match to `unit` in a nested
+    loop before the sort (2,541 × 68 for SAS); the ids are sorted on item alone and only
+    the page's rows are joined. The WHERE (with the permission clause) is in the ids'
+    query only, so it is planned once. None when the list is not on item's columns (see
+    _item_ids) or its sort names another table: the plain OFFSET then."""
     entity = _entity(query)
     orders = list(query._order_by_clauses)
     alone = _item_ids(query.order_by(None))
