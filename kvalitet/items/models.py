@@ -79,6 +79,10 @@ VISIBLE_COLUMNS = (
 )  # fmt: skip
 
 
+# The columns after (kind, sort key) of the lists' covering indexes, in their order.
+SORTED_VISIBLE_COLUMNS = ("id", "unit_id", "owner_id", "reporter_id", "status", "cancelled_at")
+
+
 class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     """Shared fields of every item kind (DOMAIN.md §5). Kinds subclass with joined tables."""
 
@@ -90,8 +94,8 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         # (kvalitet.core.aggregates reads these ranges; see docs/deployment.md).
         Index("ix_item_stats_kind_created", "kind", "created_at", "unit_id"),
         # Each list's filter and sort (newest first, id breaking ties): the whole kind, one
-        # enhet's, one status's (docs/benchmarks.md).
-        Index("ix_item_kind_created", "kind", "created_at", "id"),
+        # enhet's, one status's (docs/benchmarks.md). The whole kind's, newest first, is
+        # ix_item_kind_created_visible below.
         Index("ix_item_kind_unit_created", "kind", "unit_id", "created_at"),
         Index("ix_item_kind_status_created", "kind", "status", "created_at"),
         # The inbox: my open items of each kind.
@@ -100,21 +104,17 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         # permission clause's columns (unit, owner, reporter), the status, the due date and
         # cancellation, and the id for the kinds' id-list branches (docs/benchmarks.md).
         Index("ix_item_kind_status_visible", *VISIBLE_COLUMNS),
-        # Lists sorted by due date (undated last, id breaking ties), walked in order.
-        Index("ix_item_kind_due", "kind", "due_date", "id"),
+        # A kind's items newest first, and by due date (undated last on PostgreSQL), id
+        # breaking ties, each with the permission clause's columns, the status and
+        # cancellation after the sort: a list is walked in order, a deep page's ids (and the
+        # inbox's) are read from the index alone, skipping the rows before the page without
+        # reading them (queries._deferred), and a count of a due-date range (the start
+        # page's year) is an index-only range.
+        Index("ix_item_kind_created_visible", "kind", "created_at", *SORTED_VISIBLE_COLUMNS),
+        Index("ix_item_kind_due_visible", "kind", "due_date", *SORTED_VISIBLE_COLUMNS),
         # The search page across kinds, newest first: a common word's matches are found by
         # walking this and checking the permission clause's columns in it (kvalitet/search).
-        Index(
-            "ix_item_created_visible",
-            "created_at",
-            "id",
-            "kind",
-            "unit_id",
-            "owner_id",
-            "reporter_id",
-            "status",
-            "cancelled_at",
-        ),
+        Index("ix_item_created_visible", "created_at", "id", "kind", *SORTED_VISIBLE_COLUMNS[1:]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

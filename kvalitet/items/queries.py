@@ -516,11 +516,57 @@ def paginate(
     )  # fmt: skip
 
 
+def _item_ids(query: Select[Any]) -> Select[Any] | None:
+    """The query's rows as ids of item alone (same WHERE, no sort), or None when that is
+    not the same rows: a kind's list on item's columns (_on_item_alone), or a list of
+    items themselves (the inbox) with no join, grouping, DISTINCT or LIMIT."""
+    entity = _entity(query)
+    if entity is not Item:
+        return _on_item_alone(query, entity)
+    if query._setup_joins or query._from_obj or query._group_by_clauses:
+        return None
+    if query._having_criteria or query._distinct:
+        return None
+    if query._limit_clause is not None or query._offset_clause is not None:
+        return None
+    where = query.whereclause
+    alone = select(Item.id).where(where) if where is not None else select(Item.id)
+    return alone if alone.get_final_froms() == [Item.__table__] else None
+
+
+def _deferred(query: Select[Any], limit: int, offset: int) -> Select[Any] | None:
+    """A page as a deferred join: the page's ids first (item alone, same WHERE and ORDER
+    BY, OFFSET and LIMIT), then the page's rows by those ids, in the same statement.
+
+    Every page of a kind's list: the ids are an index-only walk of a covering index such
+    as `ix_item_kind_created_visible`, which skips the rows before the page without reading
+    them (page 40 of a chef's avvikelser read 58,000 heap rows and joined 1,000 to
+    avvikelse to throw them away; the first page of a chef's list read the other units'
+    rows before the page, 40-50 % of its buffers). The inbox: its dozen OR-ed branches
+    are estimated at a few rows, so the planner joined every match to `unit` in a nested
+    loop before the sort (2,541 × 68 for SAS); the ids are sorted on item alone and only
+    the page's rows are joined. The WHERE (with the permission clause) is in the ids'
+    query only, so it is planned once. None when the list is not on item's columns (see
+    _item_ids) or its sort names another table: the plain OFFSET then."""
+    entity = _entity(query)
+    orders = list(query._order_by_clauses)
+    alone = _item_ids(query.order_by(None))
+    if alone is None or not orders:
+        return None
+    columns = [e for o in orders for e in visitors.iterate(o) if isinstance(e, ColumnClause)]
+    if not columns or any(c.table is not Item.__table__ for c in columns):
+        return None
+    ids = alone.order_by(*orders).limit(limit).offset(offset)
+    page = select(entity).where(Item.id.in_(ids)).order_by(*orders).limit(limit)
+    return page.options(*query._with_options)
+
+
 def _fetch(
     query: Select[Any], keys: list[tuple[Any, bool]] | None, limit: int, offset: int
 ) -> tuple[list[Any], list[tuple[Any, ...]]]:
     """The rows of a page and each row's sort key (read in the same statement)."""
-    query = _eager(query).limit(limit).offset(offset)
+    deferred = _deferred(query, limit, offset)
+    query = _eager(deferred if deferred is not None else query.limit(limit).offset(offset))
     if keys is None:
         return list(db.session.scalars(query).unique()), []
     width = len(keys)
@@ -627,7 +673,7 @@ def inbox_query(user: User, section: str = "alla") -> Select[Any]:
         query = query.where(Item.due_date < today)
     elif section == "snart":
         query = query.where(Item.due_date >= today, Item.due_date <= today + timedelta(days=14))
-    return query.order_by(Item.due_date.is_(None), Item.due_date, Item.created_at.desc())
+    return query.order_by(*due_date_order(), Item.created_at.desc())
 
 
 # The start page's "nya": items in the inbox created within this many days.

@@ -20,7 +20,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from kvalitet.avvikelser.models import Avvikelse
@@ -32,7 +32,14 @@ from kvalitet.core.roles import Role
 from kvalitet.core.web import form_version
 from kvalitet.extensions import db
 from kvalitet.items.models import Item, ListEntry
-from kvalitet.items.queries import detail_url, load_item, log_read_if_needed, paginate, read_log
+from kvalitet.items.queries import (
+    detail_url,
+    due_date_order,
+    load_item,
+    log_read_if_needed,
+    paginate,
+    read_log,
+)
 from kvalitet.items.steps import field_error, fresh, run_step
 from kvalitet.lexmaria import deadlines, forms, operations, psb_views
 from kvalitet.lexmaria.kinds import SPEC, missing_sections
@@ -42,6 +49,7 @@ from kvalitet.lexmaria.models import (
     Sektion,
 )
 from kvalitet.lexmaria.models import LexMariaStatus as S
+from kvalitet.lexsarah.deadlines import late_clause
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import unit_choices
 
@@ -425,11 +433,9 @@ def log_review() -> Any:
 
 
 def _late_clause() -> Any:
-    today = clock.today()
-    return or_(
-        and_(Item.due_date < today, Item.status != S.AVSLUTAD),
-        and_(L.ivo_utredning_due < today, L.ivo_utredning_sent_date.is_(None)),
-    )
+    """A lex Maria case late in a step or with its utredning to IVO past due (the clause
+    lex Sarah's board uses, on lex Maria's table)."""
+    return late_clause(LexMariaArende.__table__, SPEC.workflow.open_states)
 
 
 def _scope_query() -> Select[Any]:
@@ -454,8 +460,7 @@ def board() -> Any:
         query = query.where(Item.status.in_(SPEC.workflow.open_states))
     query = query.order_by(
         case((_late_clause(), 0), else_=1),
-        Item.due_date.is_(None),
-        Item.due_date,
+        *due_date_order(),
         L.reported_at.desc(),
     )
     scope = _scope_query().subquery()

@@ -3,14 +3,17 @@ deadline for sending the investigation to IVO."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app, has_app_context
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from kvalitet.core import clock
 from kvalitet.core.workdays import add_working_days
+from kvalitet.items.models import Item
 from kvalitet.lexsarah.models import LexSarahStatus as S
 
 if TYPE_CHECKING:
@@ -82,3 +85,21 @@ def is_late(item: LexSarahArende, today: date | None = None) -> bool:
     today = today or clock.today()
     step_late = bool(item.is_open and item.due_date and item.due_date < today)
     return step_late or ivo_utredning_late(item, today)
+
+
+def late_clause(arende_table: Any, open_states: Iterable[str]) -> ColumnElement[bool]:
+    """SQL: a case late in a step or with its utredning to IVO past due (what is_late says
+    of one case), for lex Sarah and lex Maria alike (`arende_table`: the kind's own table,
+    with ivo_utredning_due and ivo_utredning_sent_date). On item's columns and an id list
+    from the kind's table, so that a count need not join the two tables (the open states,
+    not "not closed", so that the status is an index range)."""
+    today = clock.today()
+    arende = arende_table.alias()
+    return or_(
+        and_(Item.due_date < today, Item.status.in_(list(open_states))),
+        Item.id.in_(
+            select(arende.c.id).where(
+                arende.c.ivo_utredning_due < today, arende.c.ivo_utredning_sent_date.is_(None)
+            )
+        ),
+    )

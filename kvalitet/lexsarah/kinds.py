@@ -8,7 +8,6 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 from sqlalchemy.orm import aliased
 
-from kvalitet.core import clock
 from kvalitet.core.permissions import role_paths, unit_ids_under
 from kvalitet.core.registry import KindSpec, register_kind
 from kvalitet.core.roles import CHEF_ROLES, Role
@@ -151,20 +150,8 @@ def need_to_know(user: User) -> ColumnElement[bool] | None:
 
 
 def late_clause() -> ColumnElement[bool]:
-    """SQL: a case late in a step or with its utredning to IVO past due (what
-    deadlines.is_late says of one case). On item's columns and an id list from
-    lexsarah_arende's index, so that a count need not join the two tables (the open states,
-    not "not closed", so that the status is an index range)."""
-    today = clock.today()
-    arende = LexSarahArende.__table__.alias()
-    return or_(
-        and_(Item.due_date < today, Item.status.in_(WORKFLOW.open_states)),
-        Item.id.in_(
-            select(arende.c.id).where(
-                arende.c.ivo_utredning_due < today, arende.c.ivo_utredning_sent_date.is_(None)
-            )
-        ),
-    )
+    """SQL: a lex Sarah case late in a step or with its utredning to IVO past due."""
+    return deadlines.late_clause(LexSarahArende.__table__, WORKFLOW.open_states)
 
 
 SPEC = register_kind(

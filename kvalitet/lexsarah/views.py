@@ -43,7 +43,14 @@ from kvalitet.extensions import db
 from kvalitet.items import documents
 from kvalitet.items.areas import area_table
 from kvalitet.items.models import Item, ListEntry
-from kvalitet.items.queries import detail_url, load_item, log_read_if_needed, paginate, read_log
+from kvalitet.items.queries import (
+    detail_url,
+    due_date_order,
+    load_item,
+    log_read_if_needed,
+    paginate,
+    read_log,
+)
 from kvalitet.items.steps import field_error, fresh, run_step
 from kvalitet.lexsarah import deadlines, forms, operations
 from kvalitet.lexsarah import ivo as ivo_document
@@ -463,8 +470,7 @@ def board() -> Any:
         query = query.where(Item.status.in_(SPEC.workflow.open_states))
     query = query.where(Item.cancelled_at.is_(None)).order_by(
         case((late_clause(), 0), else_=1),
-        Item.due_date.is_(None),
-        Item.due_date,
+        *due_date_order(),
         L.reported_at.desc(),
     )
     pagination = paginate(query)

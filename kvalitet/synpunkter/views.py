@@ -43,7 +43,7 @@ from kvalitet.extensions import db, limiter
 from kvalitet.items.areas import area_table
 from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
 from kvalitet.items.models import Item, ListEntry
-from kvalitet.items.queries import load_item, paginate, visible_links
+from kvalitet.items.queries import in_subtree, load_item, paginate, visible_links
 from kvalitet.org.models import Unit
 from kvalitet.org.operations import unit_choices
 from kvalitet.synpunkter import operations as ops
@@ -115,11 +115,10 @@ def list_query() -> tuple[Any, dict[str, Any]]:
     filters: dict[str, Any] = {k: args.get(k, "") for k in
                                ("typ", "kalla", "kanal", "tema", "enhet", "status", "fran",
                                 "till", "kvalitetsar")}  # fmt: skip
-    query = (
-        select(Synpunkt)
-        .join(Unit, Unit.id == Item.unit_id)
-        .where(visible_clause(current_user, [SPEC]))
-    )
+    # No join to unit: the enhet filter is a literal id list (queries.in_subtree), so the
+    # capped count reads item alone (queries._on_item_alone) and the page joins nothing
+    # it does not show.
+    query = select(Synpunkt).where(visible_clause(current_user, [SPEC]))
     if filters["typ"] in TYP_LABELS:
         query = query.where(Synpunkt.typ == filters["typ"])
     if filters["kalla"] in KALLA_LABELS:
@@ -138,7 +137,7 @@ def list_query() -> tuple[Any, dict[str, Any]]:
     if filters["enhet"].isdigit():
         unit = db.session.get(Unit, int(filters["enhet"]))
         if unit is not None:
-            query = query.where(Unit.path.startswith(unit.path, autoescape=True))
+            query = query.where(in_subtree(unit))
     if filters["status"] == "oppna":
         query = query.where(Item.closed_at.is_(None), Item.cancelled_at.is_(None))
     elif filters["status"] in set(SynpunktStatus):

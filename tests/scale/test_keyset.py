@@ -23,6 +23,7 @@ from kvalitet.items.models import Item
 from kvalitet.items.queries import (
     COUNT_CAP,
     Page,
+    _deferred,
     _stable,
     decode_cursor,
     encode_cursor,
@@ -104,6 +105,38 @@ def test_a_list_paged_by_cursor_visits_every_row_once_in_order(app, city, who):
                 assert _walk_backward(app, query, pages[-1]) == expected, name
             longest = max(longest, len(pages))
     assert longest > 3  # the walks crossed several pages
+
+
+@pytest.mark.parametrize("who", ["chef", "kvalitet", "sas"])
+def test_numbered_pages_are_slices_of_the_list(app, city, who):
+    """A numbered page past the first takes its ids from item alone (a deferred join,
+    queries._deferred): every page is the same slice of the list as OFFSET on the whole
+    query, for every avvikelse sort (some on the kind's own table, which keep OFFSET)."""
+    with app.app_context():
+        user = db.session.get(User, city.named[who])
+        deferred = 0
+        for name, query in _lists(user).items():
+            expected = [i.id for i in db.session.scalars(_stable(query)).unique()]
+            deferred += _deferred(_stable(query), SIZE + 1, SIZE) is not None
+            for number in range(2, len(expected) // SIZE + 2):
+                page = _page(app, query, page=str(number))
+                start = (number - 1) * SIZE
+                assert [i.id for i in page.items] == expected[start : start + SIZE], (name, number)
+        assert deferred  # the newest-first lists page by the deferred join
+
+
+def test_the_deferred_join_reads_the_ids_from_item_alone(app, city):
+    with app.app_context():
+        chef = db.session.get(User, city.named["chef"])
+        query = _stable(avvikelser_views.filtered_query(chef, avvikelser_views.list_filters({})))
+        deferred = _deferred(query, SIZE + 1, 3 * SIZE)
+        assert deferred is not None
+        sql = " ".join(str(deferred.compile(db.engine)).split())
+        assert "IN (SELECT item.id FROM item WHERE" in sql
+        assert sql.count("JOIN avvikelse") == 1  # the page's rows only
+        # A sort on the kind's own table keeps the plain OFFSET.
+        by_area = query.order_by(None).order_by(avvikelser_views.Avvikelse.id.desc())
+        assert _deferred(by_area, SIZE + 1, SIZE) is None
 
 
 def test_the_permission_clause_and_the_filters_stay_applied(app, city):
