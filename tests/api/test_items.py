@@ -3,10 +3,9 @@ unit, and nothing outside it (per kind)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import func, select
 
+from kvalitet.core import clock
 from kvalitet.core.audit import AuditEntry
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
@@ -190,7 +189,7 @@ def test_synpunkt_chef_flow_and_scope(org, api_as):
         json={
             "text": "Vi har sett över rutinen.",
             "method": "brev",
-            "date": date.today().isoformat(),
+            "date": clock.today().isoformat(),
         },
     )
     assert answered.status_code == 200, answered.get_json()
@@ -447,12 +446,12 @@ def test_chef_confirms_lexsarah_spreading_through_the_api(org, api_as):
     ls_ops.assess(case, org.sas, "missforhallande", "Utreds.")
     investigate(case, org.sas)
     ls_ops.decide(case, org.sas, outcome="missforhallande", allvarligt=False,
-                  decision_maker_id=org.avdchef_a.id, decision_date=date.today(),
+                  decision_maker_id=org.avdchef_a.id, decision_date=clock.today(),
                   reason="Rutin saknades.")  # fmt: skip
     assert case.status == "spridning"
     ls_ops.set_spreading(case, org.sas, unit_ids=[org.a2.id],
                          spread_text="Inför dubbelkontroll av delgivning.",
-                         ledningsgrupp_date=date.today())  # fmt: skip
+                         ledningsgrupp_date=clock.today())  # fmt: skip
     chef = api_as(org.chef_a2)
     pending = chef.get("/api/v1/lexsarah-spridning").get_json()
     assert [(p["case_ref"], p["lessons"], p["confirmed_at"]) for p in pending] == [

@@ -3,11 +3,10 @@ every opening is in the read log, which SAS and admin can see."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
+from kvalitet.core import clock
 from kvalitet.core.audit import AuditEntry
 from kvalitet.core.roles import Role
 from kvalitet.extensions import db
@@ -102,7 +101,7 @@ def test_only_sas_takes_steps(org, login_as):
         f"/lexsarah/{case.ref}/utredning",
         {
             "post-section": "orsaker",
-            "post-entry_date": date.today().isoformat(),
+            "post-entry_date": clock.today().isoformat(),
             "post-source": "Genomgång av journal",
             "post-karaktar": "bedomning",
             "post-text": "Bristande introduktion.",
@@ -120,7 +119,7 @@ def test_early_anmalan_then_allvarligt_beslut_goes_to_spreading(org, login_as):
     ops.file_ivo(
         case,
         org.sas,
-        filed_date=date.today(),
+        filed_date=clock.today(),
         channel="etjanst",
         region="IVO Region Mitt",
         attached=False,
@@ -133,7 +132,7 @@ def test_early_anmalan_then_allvarligt_beslut_goes_to_spreading(org, login_as):
         outcome="pataglig_risk",
         allvarligt=True,
         decision_maker_id=org.avdchef_a.id,
-        decision_date=date.today(),
+        decision_date=clock.today(),
         reason="Risk.",
     )
     assert case.status == "spridning"

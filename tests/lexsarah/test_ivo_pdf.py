@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-from datetime import date
 
 import pytest
 from pypdf import PdfReader
 
+from kvalitet.core import clock
 from kvalitet.lexsarah import operations as ops
 from tests.conftest import make_user
 from tests.lexsarah.helpers import investigate, make_case
@@ -31,13 +31,13 @@ def test_ivo_pdf_holds_facts_not_reporter(org, login_as, tmp_path):
         outcome="missforhallande",
         allvarligt=True,
         decision_maker_id=org.avdchef_a.id,
-        decision_date=date.today(),
+        decision_date=clock.today(),
         reason="Allvarlig brist i tillsyn.",
     )
     ops.file_ivo(
         case,
         org.sas,
-        filed_date=date.today(),
+        filed_date=clock.today(),
         channel="post",
         region="IVO Region Öst",
         attached=False,

@@ -5,11 +5,11 @@ shared title page, numbered headings and tables that fit, and never the reporter
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from docx import Document
 from pypdf import PdfReader
 
+from kvalitet.core import clock
 from kvalitet.lexsarah import operations as ops
 from kvalitet.rapport import fitcheck
 from tests.conftest import make_user
@@ -23,9 +23,9 @@ def _case(org):  # type: ignore[no-untyped-def]
     ops.assess(case, org.sas, "missforhallande", "Allvarlig brist.")
     investigate(case, org.sas)
     ops.decide(case, org.sas, outcome="missforhallande", allvarligt=True,
-               decision_maker_id=org.avdchef_a.id, decision_date=date.today(),
+               decision_maker_id=org.avdchef_a.id, decision_date=clock.today(),
                reason="Allvarlig brist i tillsyn.")  # fmt: skip
-    ops.file_ivo(case, org.sas, filed_date=date.today(), channel="post",
+    ops.file_ivo(case, org.sas, filed_date=clock.today(), channel="post",
                  region="IVO Region Öst", attached=False)  # fmt: skip
     return case
 

@@ -4,10 +4,9 @@ enhetschef; the wider rule is a setting."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import func, select
 
+from kvalitet.core import clock
 from kvalitet.core.permissions import visible_clause
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
@@ -37,7 +36,7 @@ def test_avdelningschef_sees_as_decision_maker(org, login_as):
     ls_ops.assess(case, org.sas, "missforhallande", "Utreds.")
     investigate(case, org.sas)
     ls_ops.decide(case, org.sas, outcome="missforhallande", allvarligt=False,
-                  decision_maker_id=org.avdchef_a.id, decision_date=date.today(),
+                  decision_maker_id=org.avdchef_a.id, decision_date=clock.today(),
                   reason="Rutin saknades.")  # fmt: skip
     assert login_as(org.avdchef_a).get(f"/lexsarah/{case.ref}").status_code == 200
 

@@ -4,11 +4,11 @@ logo from settings, help links, and a case page whose forms keep what was typed.
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
+from kvalitet.core import clock
 from kvalitet.extensions import db
 from kvalitet.synpunkter import operations as ops
 from kvalitet.synpunkter.models import Synpunkt
@@ -41,7 +41,7 @@ def test_staff_forms_take_a_title_and_link_to_help(org, login_as):  # type: igno
     page = reg.get("/synpunkter/ny").get_data(as_text=True)
     assert "Rubrik (kort)" in page and 'href="/hjalp/synpunkt"' in page
     response = reg.post("/synpunkter/ny", {
-        "received_date": date.today().isoformat(), "kanal": "brev", "kalla": "narstaende",
+        "received_date": clock.today().isoformat(), "kanal": "brev", "kalla": "narstaende",
         "typ": "synpunkt", "unit_id": str(org.a2.id), "theme_id": "", "description": LONG,
         "title": "Lång väntan på besked"})  # fmt: skip
     assert response.status_code == 302
@@ -100,7 +100,7 @@ def test_refused_answer_keeps_its_text_and_the_acknowledgement_its_date(org, log
     assert "Ange datum." in page
     assert "Vi har rättat beslutet och ber om ursäkt." in page
     ack_date = re.search(r'<input[^>]*name="acknowledged_date"[^>]*>', page)
-    assert ack_date is not None and f'value="{date.today().isoformat()}"' in ack_date.group(0)
+    assert ack_date is not None and f'value="{clock.today().isoformat()}"' in ack_date.group(0)
     db.session.refresh(item)
     assert item.answer_text in (None, "")
 
@@ -127,7 +127,7 @@ def test_several_themes_in_form_list_filter_statistics_and_api(app, org, login_a
     assert "<legend" in page and "Teman (välj alla som passar)" in page
     assert re.search(rf'<input[^>]*name="theme_ids"[^>]*value="{second}"', page)
     response = reg.post("/synpunkter/ny", {
-        "received_date": date.today().isoformat(), "kanal": "brev", "kalla": "narstaende",
+        "received_date": clock.today().isoformat(), "kanal": "brev", "kalla": "narstaende",
         "typ": "klagomal", "unit_id": str(org.a1.id), "description": "Svårt att nå och fel besked",
         "theme_ids": [str(first), str(second)]})  # fmt: skip
     assert response.status_code == 302

@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from kvalitet.core import clock
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
 from kvalitet.synpunkter import operations as ops
@@ -114,7 +115,7 @@ def test_registrator_routes_and_chef_answers(org, login_as):
     assert "Bekräfta mottagandet" in page and "Registrera svaret" in page
     response = chef.post(
         f"/synpunkter/{item.ref}/svara",
-        {"answer_text": "", "answered_date": date.today().isoformat(), "answer_method": "brev"},
+        {"answer_text": "", "answered_date": clock.today().isoformat(), "answer_method": "brev"},
     )
     assert response.status_code == 422
     assert "Skriv svaret" in response.get_data(as_text=True)
@@ -123,7 +124,7 @@ def test_registrator_routes_and_chef_answers(org, login_as):
         {
             "answer_text": "Vi har rättat beslutet.",
             "explanation": "Ny rutin för kontroll.",
-            "answered_date": date.today().isoformat(),
+            "answered_date": clock.today().isoformat(),
             "answer_method": "brev",
         },
     )
@@ -169,7 +170,7 @@ def test_register_form(org, login_as):
     reg = login_as(org.registrator)
     assert reg.get("/synpunkter/ny").status_code == 200
     data = {
-        "received_date": date.today().isoformat(),
+        "received_date": clock.today().isoformat(),
         "kanal": "brev",
         "kalla": "narstaende",
         "typ": "klagomal",
