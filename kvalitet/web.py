@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from kvalitet import inputguard
 from kvalitet.arshjul import scheduler
-from kvalitet.core import clock, uow
+from kvalitet.core import clock, memo, uow
 from kvalitet.core.errors import OperationError
 from kvalitet.core.numbers import format_number, format_percent
 from kvalitet.core.permissions import can
@@ -32,7 +32,10 @@ from kvalitet.inputguard import InputRefused
 from kvalitet.items import queries
 from kvalitet.items.models import LINK_LABELS
 from kvalitet.modules import MODULES
+from kvalitet.notify.models import Notification
+from kvalitet.notify.operations import UNREAD_KEY, unread_subquery
 from kvalitet.notify.operations import unread_count as count
+from kvalitet.org import sessions
 from kvalitet.org.models import User
 from kvalitet.sso import providers as sso_providers
 
@@ -62,6 +65,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Logga in för att fortsätta."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+
+    sessions.RIDERS[UNREAD_KEY] = (Notification, unread_subquery)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -210,10 +215,12 @@ def content_security_policy() -> str:
 
 
 def unread_count() -> int:
+    """The bell's count of unread notices, once per request: read with the session's
+    statement (org.sessions.RIDERS), forgotten by a flush of notification rows or a rollback
+    (core.memo) and by notify's bulk writes, then asked again."""
     if not current_user.is_authenticated:
         return 0
-
-    return count(current_user)
+    return int(memo.remembered(UNREAD_KEY, Notification, lambda: count(current_user)))
 
 
 def nav_entries() -> list[dict[str, Any]]:

@@ -204,6 +204,14 @@ def visible_ids(user: User, items: Iterable[Item]) -> set[int]:
     return {i for i in wanted if per_request[("view", who, i)]}
 
 
+def remember_visible(user: User, item_id: int, seen: bool) -> None:
+    """Record the answer of `visible_clause(user, …)` asked for item `item_id` in a statement
+    that loaded the item (a column beside its row): `can(user, "view", item)` and
+    `visible_ids` then ask nothing again in this request. The same clause as the lists, so
+    the answer is the same; forgotten with the policy's other answers."""
+    request_cache()[("view", getattr(user, "id", None), item_id)] = bool(seen)
+
+
 def can_view(user: User, item: Item) -> bool:
     if item.id is None:
         return False
@@ -389,6 +397,7 @@ __all__ = [
     "is_admin",
     "kind_clause",
     "may",
+    "remember_visible",
     "request_cache",
     "require",
     "role_paths",
