@@ -37,6 +37,7 @@ from kvalitet.core.db_setup import contains_folded
 from kvalitet.core.errors import NotFound
 from kvalitet.core.permissions import (
     can,
+    for_one_item,
     remember_visible,
     request_cache,
     role_paths,
@@ -76,7 +77,9 @@ def load_item(ref_or_id: str | int, user: User, model: type[T] | None = None) ->
         return item  # type: ignore[return-value]
     # The kind is known: the view check (the lists' own clause) is a column of the item's
     # statement, and its answer is recorded for `can` (one statement fewer on every page).
-    row = db.session.execute(query.add_columns(visible_clause(user, specs))).first()
+    with for_one_item():
+        seen_column = visible_clause(user, specs)
+    row = db.session.execute(query.add_columns(seen_column)).first()
     if row is None:
         raise NotFound()
     item, seen = row
@@ -759,7 +762,9 @@ def visible_links(item: Item, user: User) -> list[dict[str, Any]]:
     cache = request_cache()
     if key not in cache:
         shown = []
-        rows = db.session.execute(links_query(item).add_columns(visible_clause(user))).tuples()
+        with for_one_item():
+            seen_column = visible_clause(user)
+        rows = db.session.execute(links_query(item).add_columns(seen_column)).tuples()
         for link, other, seen in rows:
             remember_visible(user, other.id, bool(seen))
             if seen:

@@ -286,9 +286,11 @@ def add_entry(
     return entry
 
 
-def decision_makers(item: LexMariaArende) -> list[User]:
+def decision_makers(item: LexMariaArende, with_roles: bool = True) -> list[User]:
     """Who may be chosen as decision maker: the MAS and the chefs at or above the unit."""
-    return all_holders_over(item.unit, [Role.MAS, Role.AVDELNINGSCHEF, Role.ENHETSCHEF])
+    return all_holders_over(
+        item.unit, [Role.MAS, Role.AVDELNINGSCHEF, Role.ENHETSCHEF], with_roles=with_roles
+    )
 
 
 def decide(

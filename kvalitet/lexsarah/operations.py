@@ -286,9 +286,11 @@ def add_entry(
         )
 
 
-def decision_makers(item: LexSarahArende) -> list[User]:
+def decision_makers(item: LexSarahArende, with_roles: bool = True) -> list[User]:
     """Who may be chosen as decision maker: chefs and SAS at or above the unit."""
-    return all_holders_over(item.unit, [Role.AVDELNINGSCHEF, Role.ENHETSCHEF, Role.SAS])
+    return all_holders_over(
+        item.unit, [Role.AVDELNINGSCHEF, Role.ENHETSCHEF, Role.SAS], with_roles=with_roles
+    )
 
 
 def decide(
