@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, request, session
+from flask import Flask, current_app, flash, g, request, session
 from flask_login import user_logged_in, user_logged_out
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import contains_eager
@@ -95,6 +95,9 @@ def _current_with_user() -> UserSession | None:
         return None
     cookie_user = str(session.get("_user_id", "")).partition(":")[0]
     if cookie_user == str(row[1].id):
+        # The session's identity map holds its objects weakly: keep the user for the
+        # request, so the user loader finds it there.
+        g.session_user = row[1]
         for index, (name, model, _column) in enumerate(riders, start=2):
             memo.remember(name, model, row[index])
     return row[0]  # type: ignore[no-any-return]
