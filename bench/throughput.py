@@ -268,7 +268,9 @@ def run(
             t.measuring = False
         elapsed = time.perf_counter() - started
         cpu_python = _cpu_seconds(workers_pids) - cpu_before[0]
-        cpu_sql = _cpu_seconds(backends) - cpu_before[1]
+        later = [p for p in _backends(url) if p not in backends]  # connected since: all theirs
+        cpu_sql = _cpu_seconds(backends) - cpu_before[1] + _cpu_seconds(later)
+        backends += later
         stop.set()
         for t in threads:
             t.join(timeout=120)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.util
 import itertools
 import secrets
 from typing import Any
@@ -223,18 +226,33 @@ def unread_count() -> int:
     return int(memo.remembered(UNREAD_KEY, Notification, lambda: count(current_user)))
 
 
+def warm_templates(app: Flask) -> int:
+    """Compile every template of the app now (Jinja keeps them; up to its cache size of 400,
+    more than there are) instead of on the first request that draws each: gunicorn.conf.py
+    calls it as each worker starts. Returns how many."""
+    names = app.jinja_env.list_templates(filter_func=lambda name: name.endswith(".html"))
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
+
+
+@functools.cache
+def _nav_modules() -> tuple[Any, ...]:
+    """The modules' nav.py, found once per process (looking for them on every page cost a
+    file-system search per module that has none)."""
+    return tuple(
+        importlib.import_module(f"kvalitet.{name}.nav")
+        for name in MODULES
+        if importlib.util.find_spec(f"kvalitet.{name}.nav") is not None
+    )
+
+
 def nav_entries() -> list[dict[str, Any]]:
     """Menu entries from every module's nav.py, for the current user."""
-    import importlib
-    import importlib.util
-
     entries: list[dict[str, Any]] = []
     if not current_user.is_authenticated:
         return entries
-    for name in MODULES:
-        if importlib.util.find_spec(f"kvalitet.{name}.nav") is None:
-            continue
-        module = importlib.import_module(f"kvalitet.{name}.nav")
+    for module in _nav_modules():
         entries.extend(module.nav(current_user))
     entries.sort(key=lambda e: e.get("order", 100))
     return entries

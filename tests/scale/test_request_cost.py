@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import gc
 import re
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from flask import g
@@ -96,3 +99,15 @@ def test_bell_counts_a_notice_made_during_the_request(app, org, login_as, monkey
         select(Notification).where(Notification.user_id == chef_id, Notification.read_at.is_(None))
     ).all()
     assert len(unread) == 1
+
+
+def test_gunicorn_config_compiles_every_template_as_a_worker_starts(app):
+    """gunicorn.conf.py (production's and the benchmarks' server settings) warms each
+    worker's Jinja cache: no page compiles a template on a request."""
+    config = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    assert config["workers"] == 4
+    app.jinja_env.cache.clear()
+    config["post_worker_init"](SimpleNamespace(wsgi=app))
+    names = app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html"))
+    assert len(names) > 100
+    assert len(app.jinja_env.cache) == len(names)
