@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from kvalitet.atgarder.operations import create_atgard
 from kvalitet.core import audit, clock
@@ -523,6 +524,8 @@ def actions_of(item: LexMariaArende) -> list[Item]:
             select(Item)
             .join(ItemLink, ItemLink.target_id == Item.id)
             .where(ItemLink.source_id == item.id, ItemLink.link_type == LinkType.ATGARD)
+            # The page shows each action's owner: in the same statement, without roles.
+            .options(joinedload(Item.owner).lazyload(User.roles))
             .order_by(Item.id)
         )
     )
