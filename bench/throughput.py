@@ -3,10 +3,14 @@
     python -m bench.throughput --database URL [--workers 2 4] [--clients 8 32] [--seconds 30]
 
 For each number of workers and of clients: the clients log in (enhetschefer, the
-kvalitetsutvecklare, SAS) and read, as fast as answers come, a mix of the inbox, the lists
-(first and later pages, filters) and detail pages. Prints requests per second, errors,
-p50/p95, the machine's load and the resident memory of each worker. Exit status 1 on any
-error (status >= 500 or a connection error).
+kvalitetsutvecklare, SAS) and read, as fast as answers come, a mix of the inbox (20 %), the
+lists (first and later pages, filters; 50 %) and detail pages (30 %: items the user may see,
+and FOREIGN_SHARE of them any unit's, a 404). gunicorn runs with the repository's
+gunicorn.conf.py, production's settings. After everyone has logged in and a warm-up, prints
+requests per second, errors, p50/p95, the machine's load, the resident memory of each
+worker and the CPU time per request of the workers and of PostgreSQL's backends;
+`--py-spy FILE` samples the first worker. Exit status 1 on any error (status >= 500 or a
+connection error).
 """
 
 from __future__ import annotations
