@@ -13,11 +13,13 @@ every SELECT the list pages ran (PostgreSQL) and fails if a plan has a sequentia
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, g
@@ -173,6 +175,7 @@ def measure(
     requests: int,
     users: tuple[str, ...] = USERS,
     only: Callable[[str], bool] | None = None,
+    save_html: str = "",
 ) -> list[Result]:
     results: list[Result] = []
     app.config["WTF_CSRF_ENABLED"] = False
@@ -211,8 +214,11 @@ def measure(
                     if n == 1:
                         event.listen(db.engine, "before_cursor_execute", capture)
                     t0 = time.perf_counter()
-                    status = client.get(url, headers=extra).status_code
+                    response = client.get(url, headers=extra)
                     elapsed = time.perf_counter() - t0
+                    status = response.status_code
+                    if n == 1 and save_html:
+                        _save(save_html, who, label, response.get_data(as_text=True))
                     if n == 1:
                         event.remove(db.engine, "before_cursor_execute", capture)
                     if n:  # the first request warms caches
@@ -228,6 +234,16 @@ def measure(
                 )
                 print(_line(results[-1]), flush=True)
     return results
+
+
+def _save(directory: str, who: str, label: str, body: str) -> None:
+    """The page's HTML without its CSRF tokens, to compare two versions of the code."""
+    body = re.sub(r'(name="csrf_token"[^>]*value=")[^"]*"', r'\1"', body)
+    body = re.sub(r'(<meta name="csrf-token" content=")[^"]*"', r'\1"', body)
+    name = re.sub(r"[^A-Za-z0-9]+", "_", f"{who}_{label}")
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / f"{name}.html").write_text(body)
 
 
 def _line(r: Result) -> str:
@@ -295,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--statements", action="store_true", help="print each page's SELECTs and their time"
     )
+    parser.add_argument(
+        "--save-html", default="", help="write each page's HTML (no CSRF tokens) to this folder"
+    )
     args = parser.parse_args(argv)
     app = app_for(args.database)
     with app.app_context():
@@ -303,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Sidor: {items} ärenden, {engine}, {args.requests} anrop per sida (ms)")
     print(HEADER)
     only = (lambda label: args.only in label) if args.only else None
-    results = measure(app, args.requests, only=only)
+    results = measure(app, args.requests, only=only, save_html=args.save_html)
     if args.statements:
         with app.app_context():
             print_statements(results)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.util
 import itertools
 import secrets
 from typing import Any
@@ -14,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from kvalitet import inputguard
 from kvalitet.arshjul import scheduler
-from kvalitet.core import clock, uow
+from kvalitet.core import clock, memo, uow
 from kvalitet.core.errors import OperationError
 from kvalitet.core.numbers import format_number, format_percent
 from kvalitet.core.permissions import can
@@ -32,7 +35,10 @@ from kvalitet.inputguard import InputRefused
 from kvalitet.items import fieldlabels, queries
 from kvalitet.items.models import LINK_LABELS
 from kvalitet.modules import MODULES
+from kvalitet.notify.models import Notification
+from kvalitet.notify.operations import UNREAD_KEY, unread_subquery
 from kvalitet.notify.operations import unread_count as count
+from kvalitet.org import sessions
 from kvalitet.org.models import User
 from kvalitet.sso import providers as sso_providers
 
@@ -62,6 +68,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Logga in för att fortsätta."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+
+    sessions.RIDERS[UNREAD_KEY] = (Notification, unread_subquery)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -210,24 +218,41 @@ def content_security_policy() -> str:
 
 
 def unread_count() -> int:
+    """The bell's count of unread notices, once per request: read with the session's
+    statement (org.sessions.RIDERS), forgotten by a flush of notification rows or a rollback
+    (core.memo) and by notify's bulk writes, then asked again."""
     if not current_user.is_authenticated:
         return 0
+    return int(memo.remembered(UNREAD_KEY, Notification, lambda: count(current_user)))
 
-    return count(current_user)
+
+def warm_templates(app: Flask) -> int:
+    """Compile every template of the app now (Jinja keeps them; up to its cache size of 400,
+    more than there are) instead of on the first request that draws each: gunicorn.conf.py
+    calls it as each worker starts. Returns how many."""
+    names = app.jinja_env.list_templates(filter_func=lambda name: name.endswith(".html"))
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
+
+
+@functools.cache
+def _nav_modules() -> tuple[Any, ...]:
+    """The modules' nav.py, found once per process (looking for them on every page cost a
+    file-system search per module that has none)."""
+    return tuple(
+        importlib.import_module(f"kvalitet.{name}.nav")
+        for name in MODULES
+        if importlib.util.find_spec(f"kvalitet.{name}.nav") is not None
+    )
 
 
 def nav_entries() -> list[dict[str, Any]]:
     """Menu entries from every module's nav.py, for the current user."""
-    import importlib
-    import importlib.util
-
     entries: list[dict[str, Any]] = []
     if not current_user.is_authenticated:
         return entries
-    for name in MODULES:
-        if importlib.util.find_spec(f"kvalitet.{name}.nav") is None:
-            continue
-        module = importlib.import_module(f"kvalitet.{name}.nav")
+    for module in _nav_modules():
         entries.extend(module.nav(current_user))
     entries.sort(key=lambda e: e.get("order", 100))
     return entries

@@ -20,7 +20,9 @@ them, so it imports nothing above itself.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -116,15 +118,35 @@ def units_under(paths: Iterable[str]) -> Select[tuple[int]]:
     return select(unit.id).where(or_(*conditions) if conditions else false())
 
 
-def unit_ids_under(paths: Iterable[str]) -> list[int]:
+# Inside `for_one_item()`: the clause is for a statement about one item (a detail page's
+# item, its few links), so id lists not read yet in this request are written as subselects.
+_ONE_ITEM: ContextVar[bool] = ContextVar("kvalitet_policy_one_item", default=False)
+
+
+@contextmanager
+def for_one_item() -> Iterator[None]:
+    """Build `visible_clause` for a statement about one item (or a handful): the unit ids and
+    the few-ids branches that this request has not read yet become subselects instead of a
+    statement each. For one row the database answers them from their indexes; the rows
+    selected are the same as with the literal lists."""
+    token = _ONE_ITEM.set(True)
+    try:
+        yield
+    finally:
+        _ONE_ITEM.reset(token)
+
+
+def unit_ids_under(paths: Iterable[str]) -> list[int] | Select[tuple[int]]:
     """The ids of every unit in the subtrees at `paths`, read once per request. Lists filter
     on this literal list rather than on a subselect: the planner then knows how many rows
     each unit has and can combine the index on item.unit_id with the owner's and the
     reporter's indexes (a bitmap OR), or walk a sort index when the subtree is most of the
-    city."""
+    city. Inside `for_one_item()`, unless already read, the subselect (`units_under`)."""
     key = ("unit_ids", tuple(sorted(paths)))
     per_request = request_cache()
     if key not in per_request:
+        if _ONE_ITEM.get():
+            return units_under(key[1])
         per_request[key] = tuple(db.session.scalars(units_under(key[1])))
     return list(per_request[key])
 
@@ -137,10 +159,13 @@ FEW_IDS = 1000
 
 def few_ids(key: Any, query: Select[tuple[int]]) -> list[int] | None:
     """The ids `query` selects, read once per request (`key` names them), if there are at
-    most FEW_IDS; None if there are more (filter on the subselect then)."""
+    most FEW_IDS; None if there are more (filter on the subselect then), and inside
+    `for_one_item()` when not read yet."""
     cache_key = ("few_ids", key)
     per_request = request_cache()
     if cache_key not in per_request:
+        if _ONE_ITEM.get():
+            return None  # the subselect: see for_one_item
         ids = list(db.session.scalars(query.limit(FEW_IDS + 1)))
         per_request[cache_key] = tuple(ids) if len(ids) <= FEW_IDS else None
     found = per_request[cache_key]
@@ -174,8 +199,16 @@ def visible_clause(user: User, kinds: Iterable[KindSpec] | None = None) -> Colum
     """SQL condition on Item: the items `user` may see (of `kinds`, default all kinds)."""
     if not _active(user):
         return false()
-    clauses = [c for spec in (kinds or all_kinds()) if (c := kind_clause(user, spec)) is not None]
-    return or_(*clauses) if clauses else false()
+    specs = list(kinds or all_kinds())
+    # Built once per request for the same user, kinds and form (a page's list, its count and
+    # its panels ask the same; building every kind's clause costs a few milliseconds).
+    key = ("clause", user.id, tuple(s.code for s in specs), _ONE_ITEM.get())
+    per_request = request_cache()
+    if key not in per_request:
+        clauses = [c for spec in specs if (c := kind_clause(user, spec)) is not None]
+        per_request[key] = or_(*clauses) if clauses else false()
+    clause: ColumnElement[bool] = per_request[key]
+    return clause
 
 
 def visible_ids(user: User, items: Iterable[Item]) -> set[int]:
@@ -202,6 +235,14 @@ def visible_ids(user: User, items: Iterable[Item]) -> set[int]:
         for item_id in unknown:
             per_request[("view", who, item_id)] = item_id in seen
     return {i for i in wanted if per_request[("view", who, i)]}
+
+
+def remember_visible(user: User, item_id: int, seen: bool) -> None:
+    """Record the answer of `visible_clause(user, …)` asked for item `item_id` in a statement
+    that loaded the item (a column beside its row): `can(user, "view", item)` and
+    `visible_ids` then ask nothing again in this request. The same clause as the lists, so
+    the answer is the same; forgotten with the policy's other answers."""
+    request_cache()[("view", getattr(user, "id", None), item_id)] = bool(seen)
 
 
 def can_view(user: User, item: Item) -> bool:
@@ -385,10 +426,12 @@ __all__ = [
     "can",
     "can_view",
     "few_ids",
+    "for_one_item",
     "holds_role_over",
     "is_admin",
     "kind_clause",
     "may",
+    "remember_visible",
     "request_cache",
     "require",
     "role_paths",

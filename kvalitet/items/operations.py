@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import case, select
+from sqlalchemy import Select, case, select
 
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, OperationError
@@ -216,10 +216,9 @@ def link_items(
     return link
 
 
-def linked_items(item: Item, link_type: str | None = None) -> list[tuple[ItemLink, Item, str]]:
-    """Links in both directions as (link, other item, direction 'ut'/'in')."""
-    # Each link with its other end (and that end's unit) in one statement; the item itself
-    # is not loaded again.
+def links_query(item: Item, link_type: str | None = None) -> Select[Any]:
+    """Links of `item` in both directions, each with its other end (and that end's unit) in
+    one statement; the item itself is not loaded again."""
     other_id = case((ItemLink.source_id == item.id, ItemLink.target_id), else_=ItemLink.source_id)
     query = (
         select(ItemLink, Item)
@@ -228,10 +227,15 @@ def linked_items(item: Item, link_type: str | None = None) -> list[tuple[ItemLin
     )
     if link_type:
         query = query.where(ItemLink.link_type == link_type)
-    result = []
-    for link, other in db.session.execute(query.order_by(ItemLink.created_at, ItemLink.id)):
-        result.append((link, other, "ut" if link.source_id == item.id else "in"))
-    return result
+    return query.order_by(ItemLink.created_at, ItemLink.id)
+
+
+def linked_items(item: Item, link_type: str | None = None) -> list[tuple[ItemLink, Item, str]]:
+    """Links in both directions as (link, other item, direction 'ut'/'in')."""
+    return [
+        (link, other, "ut" if link.source_id == item.id else "in")
+        for link, other in db.session.execute(links_query(item, link_type)).tuples()
+    ]
 
 
 def cancel_item(item: Item, actor: User, reason: str, expected_version: int | None = None) -> Item:

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from kvalitet.atgarder.operations import create_atgard
 from kvalitet.core import audit, clock
@@ -286,9 +287,11 @@ def add_entry(
     return entry
 
 
-def decision_makers(item: LexMariaArende) -> list[User]:
+def decision_makers(item: LexMariaArende, with_roles: bool = True) -> list[User]:
     """Who may be chosen as decision maker: the MAS and the chefs at or above the unit."""
-    return all_holders_over(item.unit, [Role.MAS, Role.AVDELNINGSCHEF, Role.ENHETSCHEF])
+    return all_holders_over(
+        item.unit, [Role.MAS, Role.AVDELNINGSCHEF, Role.ENHETSCHEF], with_roles=with_roles
+    )
 
 
 def decide(
@@ -521,6 +524,8 @@ def actions_of(item: LexMariaArende) -> list[Item]:
             select(Item)
             .join(ItemLink, ItemLink.target_id == Item.id)
             .where(ItemLink.source_id == item.id, ItemLink.link_type == LinkType.ATGARD)
+            # The page shows each action's owner: in the same statement, without roles.
+            .options(joinedload(Item.owner).lazyload(User.roles))
             .order_by(Item.id)
         )
     )

@@ -118,6 +118,9 @@ def _unit_has_enhetschef() -> ColumnElement[bool]:
     )
 
 
+_ARENDE = LexSarahArende.__table__.alias()
+
+
 def need_to_know(user: User) -> ColumnElement[bool] | None:
     """Besides SAS (view_roles): the decision maker, and "the chef of the unit concerned".
 
@@ -128,8 +131,9 @@ def need_to_know(user: User) -> ColumnElement[bool] | None:
     # The decision maker's cases from lexsarah_arende's own index (not joined to item), and
     # the chef's units as a literal list (as the view roles' branch): each branch is then
     # one index the planner can combine, not a subplan run against every lex Sarah row.
-    # (An alias, so that a list's count can leave lexsarah_arende out of its FROM.)
-    arende = LexSarahArende.__table__.alias()
+    # (An alias, so that a list's count can leave lexsarah_arende out of its FROM; made once,
+    # as making it costs more than the rest of the clause.)
+    arende = _ARENDE
     clauses: list[ColumnElement[bool]] = [
         Item.id.in_(select(arende.c.id).where(arende.c.decision_maker_id == user.id))
     ]

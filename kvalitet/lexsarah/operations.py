@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from kvalitet.atgarder.operations import create_atgard
 from kvalitet.core import audit, clock
@@ -286,9 +287,11 @@ def add_entry(
         )
 
 
-def decision_makers(item: LexSarahArende) -> list[User]:
+def decision_makers(item: LexSarahArende, with_roles: bool = True) -> list[User]:
     """Who may be chosen as decision maker: chefs and SAS at or above the unit."""
-    return all_holders_over(item.unit, [Role.AVDELNINGSCHEF, Role.ENHETSCHEF, Role.SAS])
+    return all_holders_over(
+        item.unit, [Role.AVDELNINGSCHEF, Role.ENHETSCHEF, Role.SAS], with_roles=with_roles
+    )
 
 
 def decide(
@@ -626,6 +629,8 @@ def actions_of(item: LexSarahArende) -> list[Item]:
             select(Item)
             .join(ItemLink, ItemLink.target_id == Item.id)
             .where(ItemLink.source_id == item.id, ItemLink.link_type == LinkType.ATGARD)
+            # The page shows each action's owner: in the same statement, without roles.
+            .options(joinedload(Item.owner).lazyload(User.roles))
             .order_by(Item.id)
         )
     )

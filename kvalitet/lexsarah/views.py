@@ -129,7 +129,7 @@ def from_avvikelse(item_id: int) -> Any:
 
 def _decision_form(item: LexSarahArende) -> forms.DecisionForm:
     form = forms.DecisionForm(prefix="beslut")
-    makers = operations.decision_makers(item)
+    makers = operations.decision_makers(item, with_roles=False)  # names only
     form.decision_maker_id.choices = [(0, "– välj –")] + [(u.id, u.display) for u in makers]
     # Held while the page is drawn: the case's decision maker and assessor are usually among
     # them, and are then found in the session instead of read again (the session only keeps

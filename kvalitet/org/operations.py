@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import column, event, func, select, table
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -751,21 +751,24 @@ def chefs_of(unit: Unit) -> list[User]:
     return holders_over(unit, [Role.ENHETSCHEF]) or holders_over(unit, list(CHEF_ROLES))
 
 
-def all_holders_over(unit: Unit, roles: list[str]) -> list[User]:
-    """Every active user holding one of `roles` at `unit` or any unit above it."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(
-                RoleAssignment.unit_id.in_(unit.ancestor_ids()),
-                RoleAssignment.role.in_([str(r) for r in roles]),
-                User.active.is_(True),
-            )
-            .distinct()
-            .order_by(User.id)
+def all_holders_over(unit: Unit, roles: list[str], with_roles: bool = True) -> list[User]:
+    """Every active user holding one of `roles` at `unit` or any unit above it; with their
+    own roles loaded (one more statement) unless `with_roles` is false (a picker that shows
+    only names)."""
+    query = (
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(
+            RoleAssignment.unit_id.in_(unit.ancestor_ids()),
+            RoleAssignment.role.in_([str(r) for r in roles]),
+            User.active.is_(True),
         )
+        .distinct()
+        .order_by(User.id)
     )
+    if not with_roles:
+        query = query.options(lazyload(User.roles))
+    return list(db.session.scalars(query))
 
 
 def active_units() -> list[Unit]:

@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, request, session
+from flask import Flask, current_app, flash, g, request, session
 from flask_login import user_logged_in, user_logged_out
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import contains_eager
 
+from kvalitet.core import memo
 from kvalitet.extensions import db
-from kvalitet.org.models import User, UserSession
+from kvalitet.org.models import RoleAssignment, Unit, User, UserSession
 
 SESSION_KEY = "_kv_sid"
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most once a minute
@@ -54,11 +57,50 @@ def start(user: User) -> str:
     return key
 
 
+# Values every page shows about the logged-in user that ride along in the session's
+# statement: name -> (the model whose rows they are read from, a scalar subquery of the
+# user id). Registered by the layers above (kvalitet.web: the bell's unread count); each is
+# kept for the request with core.memo, so a flush of that model's rows or a rollback
+# forgets it and the next reader asks again.
+RIDERS: dict[str, tuple[type, Callable[[Any], ColumnElement[Any]]]] = {}
+
+
 def current() -> UserSession | None:
     key = session.get(SESSION_KEY)
     if not isinstance(key, str) or not key:
         return None
     return db.session.scalar(select(UserSession).where(UserSession.key_hash == _hash(key)))
+
+
+def _current_with_user() -> UserSession | None:
+    """The session row, and in the same statement its user, the user's roles with their
+    units (what the policy asks on every page) and the RIDERS: one statement instead of
+    three or four. The user lands in the session's identity map, where Flask-Login's
+    user loader (kvalitet.web) finds it without asking again."""
+    key = session.get(SESSION_KEY)
+    if not isinstance(key, str) or not key:
+        return None
+    riders = [(name, model, make(UserSession.user_id).label(name))
+              for name, (model, make) in RIDERS.items()]  # fmt: skip
+    query = (
+        select(UserSession, User, *(column for _, _, column in riders))
+        .join(User, User.id == UserSession.user_id)
+        .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
+        .outerjoin(Unit, Unit.id == RoleAssignment.unit_id)
+        .options(contains_eager(User.roles).contains_eager(RoleAssignment.unit))
+        .where(UserSession.key_hash == _hash(key))
+    )
+    row = db.session.execute(query).unique().first()
+    if row is None:
+        return None
+    cookie_user = str(session.get("_user_id", "")).partition(":")[0]
+    if cookie_user == str(row[1].id):
+        # The session's identity map holds its objects weakly: keep the user for the
+        # request, so the user loader finds it there.
+        g.session_user = row[1]
+        for index, (name, model, _column) in enumerate(riders, start=2):
+            memo.remember(name, model, row[index])
+    return row[0]  # type: ignore[no-any-return]
 
 
 def end_current(reason: str = "utloggad") -> None:
@@ -105,7 +147,7 @@ def check_request() -> None:
     before the request's unit of work, so it commits its own bookkeeping.)"""
     if "_user_id" not in session or request.endpoint == "static":
         return
-    row = current()
+    row = _current_with_user()
     now = wall_now()
     reason = "saknas" if row is None else _expired(row, now)
     if reason is not None:
