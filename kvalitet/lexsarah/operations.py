@@ -12,7 +12,14 @@ from sqlalchemy.orm import joinedload
 from kvalitet.atgarder.operations import create_atgard
 from kvalitet.core import audit, clock
 from kvalitet.core.errors import Forbidden, NotFound, OperationError
-from kvalitet.core.permissions import can, holds_role_over, role_paths, units_under
+from kvalitet.core.permissions import (
+    can,
+    for_one_item,
+    holds_role_over,
+    role_paths,
+    units_under,
+    visible_clause,
+)
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.uow import check_version, transaction
 from kvalitet.core.workflow import run_transition
@@ -623,12 +630,20 @@ def create_action(
     )
 
 
-def actions_of(item: LexSarahArende) -> list[Item]:
+def actions_of(item: LexSarahArende, user: User) -> list[Item]:
+    """The case's förbättringsåtgärder that `user` may see (one placed at a unit outside the
+    user's view is left out, title and all, as the panel's links are)."""
+    with for_one_item():  # a handful of rows: the policy's id lists as subselects
+        seen = visible_clause(user)
     return list(
         db.session.scalars(
             select(Item)
             .join(ItemLink, ItemLink.target_id == Item.id)
-            .where(ItemLink.source_id == item.id, ItemLink.link_type == LinkType.ATGARD)
+            .where(
+                ItemLink.source_id == item.id,
+                ItemLink.link_type == LinkType.ATGARD,
+                seen,
+            )
             # The page shows each action's owner: in the same statement, without roles.
             .options(joinedload(Item.owner).lazyload(User.roles))
             .order_by(Item.id)

@@ -213,7 +213,7 @@ def _render(
         show_read_log=sas or current_user.is_admin,
         hide_generic_steps=True,
         page_error=page_error,
-        actions=operations.actions_of(item),
+        actions=operations.actions_of(item, current_user),
     ), status
 
 

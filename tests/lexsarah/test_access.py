@@ -153,3 +153,22 @@ def test_stale_form_is_refused(org, login_as):
     assert r.status_code == 422 and "Någon annan har sparat" in r.text
     db.session.expire_all()
     assert case.status == "rapporterad"
+
+
+def test_linked_actions_of_another_unit_show_no_title(org, login_as):
+    """The case's page lists its actions; one placed at a unit the reader may not see is
+    left out (not even its title), as the panel's links are."""
+    from datetime import timedelta
+
+    from kvalitet.atgarder.operations import create_atgard
+
+    case = make_case(org, title="Synlig rubrik")
+    create_atgard(org.sas, source=case, title="Egen åtgärd i A1", unit=org.a1,
+                  owner=org.chef_a1, due_date=clock.today() + timedelta(days=30))  # fmt: skip
+    create_atgard(org.sas, source=case, title="Hemlig åtgärd i B1", unit=org.b1,
+                  owner=org.chef_b1, due_date=clock.today() + timedelta(days=30))  # fmt: skip
+    db.session.commit()
+    chef = login_as(org.chef_a1).get(f"/lexsarah/{case.ref}").text
+    assert "Egen åtgärd i A1" in chef
+    assert "Hemlig åtgärd i B1" not in chef
+    assert "Hemlig åtgärd i B1" in login_as(org.sas).get(f"/lexsarah/{case.ref}").text
