@@ -210,7 +210,7 @@ def test_sas_creates_linked_improvement_action(org, login_as):
         },
     )
     assert r.status_code == 302
-    action = ops.actions_of(case)[0]
+    action = ops.actions_of(case, org.sas)[0]
     assert (
         action.kind == "ATG" and action.owner_id == org.chef_a2.id and action.unit_id == org.a2.id
     )
