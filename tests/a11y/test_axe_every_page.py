@@ -67,45 +67,47 @@ def _pages_of_role(page, base: str) -> list[str]:
     return list(dict.fromkeys(pages))
 
 
-def test_axe_finds_nothing_on_any_page_of_any_role(app, live_server, browser):
+# One test per width, so that pytest-xdist runs the two at once: together they were the
+# suite's longest test (nine minutes of one worker while the other had finished).
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_finds_nothing_on_any_page_of_any_role(app, live_server, browser, width):
     from kvalitet import demo
 
     demo.build()
     db.session.commit()
     found: dict[str, list] = {}
     checked = 0
-    desktop = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="sv-SE",
-                                is_mobile=True, has_touch=True)  # fmt: skip
+    if width == 1280:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
+    else:
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="sv-SE",
+                                      is_mobile=True, has_touch=True)  # fmt: skip
     try:
-        anon = desktop.new_page()
-        for path in (
-            "/synpunkter/lamna",
-            "/tillganglighet",
-            "/logga-in",
-            "/hjalp/",
-            *(f"/hjalp/{kind}" for kind in HELP_PAGES),
-        ):
-            anon.goto(live_server + path)
-            checked += 1
-            if v := violations(anon):
-                found[f"anonym {path}"] = v
-        anon.close()
+        if width == 1280:
+            anon = context.new_page()
+            for path in (
+                "/synpunkter/lamna",
+                "/tillganglighet",
+                "/logga-in",
+                "/hjalp/",
+                *(f"/hjalp/{kind}" for kind in HELP_PAGES),
+            ):
+                anon.goto(live_server + path)
+                checked += 1
+                if v := violations(anon):
+                    found[f"anonym {path}"] = v
+            anon.close()
         for key, _name, email, *_rest in DEMO_USERS:
-            for context, width in ((desktop, 1280), (phone, 390)):
-                context.clear_cookies()
-                page = context.new_page()
-                browser_login(page, live_server, email, DEMO_PASSWORD)
-                if width == 1280:
-                    paths = _pages_of_role(page, live_server)
-                for path in paths:
-                    page.goto(live_server + path)
-                    checked += 1
-                    if v := violations(page):
-                        found[f"{key} {width}px {path}"] = v
-                page.close()
+            context.clear_cookies()
+            page = context.new_page()
+            browser_login(page, live_server, email, DEMO_PASSWORD)
+            for path in _pages_of_role(page, live_server):
+                page.goto(live_server + path)
+                checked += 1
+                if v := violations(page):
+                    found[f"{key} {width}px {path}"] = v
+            page.close()
     finally:
-        desktop.close()
-        phone.close()
+        context.close()
     assert checked > 100
     assert found == {}, "\n".join(f"{where}: {v}" for where, v in found.items())
