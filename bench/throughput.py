@@ -61,15 +61,11 @@ FOREIGN_SHARE = 0.1
 
 def _refs(url: str) -> dict[str, list[str]]:
     """Recent item refs per kind, of any unit (the mix's 404s)."""
-    engine = create_engine(normalised(url))
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT kind, unit_id, ref FROM item WHERE kind IN ('AVV','SYN','ATG','RSK') "
-                "ORDER BY created_at DESC LIMIT 20000"
-            )
-        ).all()
-    engine.dispose()
+    rows = _rows(
+        url,
+        "SELECT kind, unit_id, ref FROM item WHERE kind IN ('AVV','SYN','ATG','RSK') "
+        "ORDER BY created_at DESC LIMIT 20000",
+    )
     refs: dict[str, list[str]] = collections.defaultdict(list)
     for kind, _unit, ref in rows:
         refs[kind].append(ref)
@@ -177,17 +173,21 @@ def _backends(url: str) -> list[int]:
     pooled connections); none on SQLite."""
     if not normalised(url).startswith("postgresql"):
         return []
+    rows = _rows(
+        url,
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid()",
+    )
+    return [int(pid) for (pid,) in rows]
+
+
+def _rows(url: str, statement: str) -> list[Any]:
+    """The rows of one statement on a connection of its own, outside the app."""
     engine = create_engine(normalised(url))
     with engine.connect() as conn:
-        pids = conn.execute(
-            text(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()"
-            )
-        ).scalars()
-        found = [int(p) for p in pids]
+        rows = list(conn.execute(text(statement)).all())
     engine.dispose()
-    return found
+    return rows
 
 
 def py_spy_binary() -> str:
