@@ -72,6 +72,12 @@ def _build_schema(database_url: str, instance: Path) -> None:
         db.engine.dispose()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `long` first: pytest-xdist hands tests out in this order, and a
+    test of several minutes handed out last keeps one worker busy after the others are done."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a template database with the schema and reference lists."""

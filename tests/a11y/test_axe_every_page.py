@@ -18,7 +18,7 @@ from kvalitet.extensions import db
 from kvalitet.start.views import HELP_PAGES
 from tests.conftest import browser_login
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.long]
 
 AXE = (Path(__file__).parent.parent / "e2e" / "vendor" / "axe.min.js").read_text("utf-8")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 from kvalitet.extensions import db
@@ -51,6 +52,7 @@ def test_every_kind_has_its_routes(app: Flask) -> None:
             assert f"/api/v1/{slug(spec)}{suffix}" in paths
 
 
+@pytest.mark.long
 def test_schemathesis_finds_no_server_error_or_contradiction(app, org, api_as, live_server):
     from kvalitet.api.tokens import create_token
 

@@ -174,6 +174,7 @@ def _reminders() -> dict[int, int]:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_kill_9_of_the_holder_then_a_new_scheduler_catches_up_within_a_minute_once(
     app, org, tmp_path
 ):

@@ -21,6 +21,7 @@ def _logout(page) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("button", name="Logga ut").click()
 
 
+@pytest.mark.long
 def test_whole_chain_in_browser(app, org, live_server, page):
     base = live_server
     # 1. The medarbetare reports.

@@ -106,6 +106,7 @@ def _nested(depth: int) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_hostile_input_to_every_endpoint(demo_app):
     api, user = _client(demo_app)
     refs = _refs(user)
@@ -146,6 +147,7 @@ def test_hostile_input_to_every_endpoint(demo_app):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_schemathesis_finds_no_500_on_any_operation(demo_app):
     api, user = _client(demo_app)
     refs = _refs(user)

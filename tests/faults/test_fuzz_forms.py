@@ -209,6 +209,7 @@ def _fuzz(crawler: Crawler, form: Form, names: list[str], unchanged: Unchanged) 
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_every_form_refuses_hostile_input_without_a_500(demo_app, monkeypatch):
     if os.environ.get("KVALITET_FUZZ_WITHOUT_GUARD"):  # to see that the fuzz finds the 500s
         import kvalitet.inputguard as guard

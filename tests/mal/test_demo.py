@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from kvalitet.core import clock
@@ -17,6 +18,7 @@ from kvalitet.mal.models import (
 )
 
 
+@pytest.mark.long
 def test_demo_has_two_years_of_follow_up(app: Any, monkeypatch: Any) -> None:
     import kvalitet.demo as demo
 

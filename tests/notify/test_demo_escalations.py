@@ -15,6 +15,7 @@ from kvalitet.notify.operations import admins, escalate_overdue
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_every_demo_escalation_reaches_someone(app):
     import kvalitet.demo as demo
 

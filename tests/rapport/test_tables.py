@@ -76,6 +76,7 @@ def test_a_wide_table_goes_landscape_and_a_wider_one_is_split():
 
 
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice saknas")
 def test_every_table_of_the_demo_report_fits_in_pdf_and_word(app, tmp_path):
     build()

@@ -48,6 +48,7 @@ def _activate(kvalitet_user, years: dict[str, int]) -> None:
     db.session.commit()
 
 
+@pytest.mark.long
 def test_gallring_on_the_demo_removes_exactly_the_preview(app, demo):
     kvalitet = next(u for u in demo.users.values() if u.has_role("kvalitetsutvecklare"))
     root = demo.units["Socialförvaltning Centrum"]
