@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app kvalitet
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install system-deps system-deps-run migrate demo bench bench-city mutate
+.PHONY: run test test-pg lint install system-deps system-deps-run migrate demo bench bench-city mutate
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -38,7 +38,12 @@ run: system-deps-run demo
 # tests; each worker has its own databases. PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 2
 test: system-deps install
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+# The same suite on PostgreSQL: a throwaway server of its own in memory (scripts/test-postgres.sh).
+# To use a server of yours: KVALITET_TEST_DATABASE_URL=postgresql://user:pw@host/postgres make test
+test-pg:
+	bash scripts/test-postgres.sh $(MAKE) test
 
 lint: install
 	$(BIN)/ruff check .
