@@ -133,7 +133,7 @@ def test_part_of_a_reference_finds_the_item_through_the_index(org, login_as):
         assert theirs.ref not in page, q
 
 
-def test_facets_count_the_newest_matches_and_say_so(org, login_as, monkeypatch):
+def test_facets_count_the_newest_matches_and_say_so(app, org, login_as, monkeypatch):
     from kvalitet.search import views
 
     items = [report(org.med_a1, unit=org.a1, description=f"Nyckelskåpet stod öppet {i}.")
@@ -144,11 +144,23 @@ def test_facets_count_the_newest_matches_and_say_so(org, login_as, monkeypatch):
     assert "3 träffar" in page and "gäller de" not in page
     assert "Avvikelser (3)" in page
     monkeypatch.setattr(views, "FACET_SAMPLE", 2)
+    # The page's ids are read with the facets, up to the page's end (a page of 25 here):
+    # every hit is among them, so the count is exact; the facets count the newest 2.
     page = _hits(client, "nyckelskåpet")
-    assert "fler än 2 träffar" in page
+    assert "3 träffar" in page
     assert "Antalen till vänster gäller de 2 senaste." in page
     assert "Avvikelser (2)" in page
     assert all(i.ref in page for i in items)
-    # With a facet chosen the hits are counted again, among that facet's.
+    # With a facet chosen the hits are read again, among that facet's.
     page = _hits(client, "nyckelskåpet", typ="AVV")
-    assert "3 träffar" in page
+    assert "3 träffar" in page and all(i.ref in page for i in items)
+    # Pages of one: on pages 1 and 2 the window is the sample and one more, full: "fler än"
+    # the sample, and nothing counts further; page 3's window (4) holds every hit: exact.
+    # Each page shows its own hit, newest first.
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 1)
+    for number, item in enumerate(reversed(items), start=1):
+        for args in ({}, {"typ": "AVV"}):
+            page = _hits(client, "nyckelskåpet", page=str(number), **args)
+            assert ("fler än 2 träffar" in page) == (number < 3), (number, args)
+            assert number < 3 or "3 träffar" in page
+            assert item.ref in page and sum(i.ref in page for i in items) == 1, (number, args)
