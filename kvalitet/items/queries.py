@@ -658,12 +658,21 @@ def text_match(text: str, *extra_columns: Any) -> ColumnElement[bool]:
     return or_(*clauses, *([words] if words is not None else []))
 
 
+# open_clause per set of registered kinds: the same clause every time, built once (the
+# inbox, its counts and the start page's panels ask for it several times per request).
+_OPEN: dict[tuple[str, ...], ColumnElement[bool]] = {}
+
+
 def open_clause() -> ColumnElement[bool]:
-    clauses = [
-        and_(Item.kind == spec.code, Item.status.in_(spec.workflow.open_states))
-        for spec in all_kinds()
-    ]
-    return and_(or_(*clauses), Item.cancelled_at.is_(None))
+    specs = all_kinds()
+    key = tuple(spec.code for spec in specs)
+    if key not in _OPEN:
+        clauses = [
+            and_(Item.kind == spec.code, Item.status.in_(spec.workflow.open_states))
+            for spec in specs
+        ]
+        _OPEN[key] = and_(or_(*clauses), Item.cancelled_at.is_(None))
+    return _OPEN[key]
 
 
 def must_act_clause(user: User) -> ColumnElement[bool] | None:
@@ -686,12 +695,18 @@ def must_act_clause(user: User) -> ColumnElement[bool] | None:
 def inbox_query(user: User, section: str = "alla") -> Select[Any]:
     # Each branch carries its own kind and status, so that the planner can answer each from
     # an index (owner, kind, status; kind, status) and combine them, rather than read every
-    # item the user ever owned and drop the closed ones.
-    open_ = open_clause()
-    mine = and_(Item.owner_id == user.id, open_)
-    act = must_act_clause(user)
-    condition = or_(mine, act) if act is not None else mine
-    query = select(Item).where(condition, open_, visible_clause(user))
+    # item the user ever owned and drop the closed ones. Built once per request (the tabs'
+    # counts and the page ask for the same), forgotten with the policy's answers.
+    key = ("inbox_query", getattr(user, "id", None))
+    per_request = request_cache()
+    query: Select[Any] | None = per_request.get(key)
+    if query is None:
+        open_ = open_clause()
+        mine = and_(Item.owner_id == user.id, open_)
+        act = must_act_clause(user)
+        condition = or_(mine, act) if act is not None else mine
+        query = select(Item).where(condition, open_, visible_clause(user))
+        per_request[key] = query
     today = clock.today()
     if section == "forsenade":
         query = query.where(Item.due_date < today)
@@ -722,7 +737,9 @@ def inbox_counts(user: User) -> dict[str, int]:
         .with_only_columns(
             func.count(),
             func.count().filter(Item.due_date < today),
-            func.count().filter(Item.due_date >= today, Item.due_date <= today + timedelta(days=14)),
+            func.count().filter(
+                Item.due_date >= today, Item.due_date <= today + timedelta(days=14)
+            ),
             func.count().filter(Item.created_at >= since),
         )
         .select_from(Item)
@@ -741,9 +758,7 @@ def unit_overview(user: User, root_paths: list[str]) -> list[dict[str, Any]]:
             func.count(Item.id),
             func.count(Item.id).filter(Item.due_date < today),
         )
-        .where(
-            open_clause(), visible_clause(user), among(Item.unit_id, unit_ids_under(root_paths))
-        )
+        .where(open_clause(), visible_clause(user), among(Item.unit_id, unit_ids_under(root_paths)))
         .group_by(Item.unit_id)
     ).all()
     counts = {unit_id: (total, overdue) for unit_id, total, overdue in rows}
