@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement, select
 
 from kvalitet.atgarder.models import Atgard, AtgardStatus, atgard_unit
-from kvalitet.core.permissions import few_ids, role_paths, unit_ids_under
+from kvalitet.core.permissions import among, few_ids, role_paths, unit_ids_under
 from kvalitet.core.registry import KindSpec, register_kind
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.workflow import OWNER, Transition, Workflow
@@ -52,14 +52,14 @@ def concerned_visibility(user: User) -> ColumnElement[bool] | None:
     if not paths:
         return None
     concerned = select(atgard_unit.c.atgard_id).where(
-        atgard_unit.c.unit_id.in_(unit_ids_under(paths))
+        among(atgard_unit.c.unit_id, unit_ids_under(paths))
     )
     # A literal id list when it is short (none at all: no branch), so that the list can use
     # the unit's, the owner's and the reporter's indexes together.
     ids = few_ids(("atgard_concerned", tuple(paths)), concerned)
     if ids is None:
         return Item.id.in_(concerned)
-    return Item.id.in_(ids) if ids else None
+    return among(Item.id, ids) if ids else None
 
 
 SPEC = register_kind(

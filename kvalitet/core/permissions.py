@@ -27,7 +27,19 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from flask import g, has_request_context
-from sqlalchemy import ColumnElement, Select, and_, event, false, or_, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    any_,
+    event,
+    false,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from kvalitet.core.base import Base
@@ -151,6 +163,22 @@ def unit_ids_under(paths: Iterable[str]) -> list[int] | Select[tuple[int]]:
     return list(per_request[key])
 
 
+def among(column: Any, ids: Iterable[int] | Select[tuple[int]]) -> ColumnElement[bool]:
+    """`column IN ids` for an id list (unit ids, few ids) or a subselect. On PostgreSQL a
+    list is one array parameter, `column = ANY(:ids)`: the planner sees the same constant
+    array as for `IN (:id_1, …, :id_60)` (the same estimates and plans), but the statement
+    stays short and the same for every user. With the literal list, a kvalitetsutvecklare's
+    inbox repeated 67 unit ids in each of about twenty branches: 1,300 parameters that
+    SQLAlchemy rendered into the statement on every execution and psycopg parsed again
+    (statements over 4 kB are not in its cache), a quarter of the page's CPU."""
+    if isinstance(ids, Select):
+        return column.in_(ids)  # type: ignore[no-any-return]
+    values = list(ids)
+    if db.session.get_bind().dialect.name != "postgresql":
+        return column.in_(values)  # type: ignore[no-any-return]
+    return column == any_(literal(values, ARRAY(Integer)))  # type: ignore[no-any-return]
+
+
 # A kind's id-list branch (actions naming my unit as concerned, cases I decide) up to this
 # many ids is written as a literal list: the planner then combines it with the other
 # branches' indexes (a bitmap OR) instead of running a subplan against every row.
@@ -181,7 +209,7 @@ def kind_clause(user: User, spec: KindSpec) -> ColumnElement[bool] | None:
     if spec.view_roles:
         paths = role_paths(user, spec.view_roles)
         if paths:
-            per_kind.append(item.unit_id.in_(unit_ids_under(paths)))
+            per_kind.append(among(item.unit_id, unit_ids_under(paths)))
     if spec.owner_sees:
         per_kind.append(item.owner_id == user.id)
     if spec.reporter_sees:
@@ -423,6 +451,7 @@ __all__ = [
     "RIGHTS",
     "STATISTICS",
     "Detail",
+    "among",
     "can",
     "can_view",
     "few_ids",

@@ -36,6 +36,7 @@ from kvalitet.core.audit import AuditEntry
 from kvalitet.core.db_setup import contains_folded
 from kvalitet.core.errors import NotFound
 from kvalitet.core.permissions import (
+    among,
     can,
     for_one_item,
     remember_visible,
@@ -313,7 +314,7 @@ def _on_item_alone(query: Select[Any], entity: Any) -> Select[Any] | None:
     alone = select(Item.id).where(Item.kind == mapper.polymorphic_identity)
     alone = alone.where(where) if where is not None else alone
     # Anything else in the WHERE (another table's column) keeps the query as it was.
-    return alone if alone.get_final_froms() == [Item.__table__] else None
+    return alone if _on_item_only(where) else None
 
 
 # --- keyset cursors ---------------------------------------------------------------------------
@@ -546,7 +547,15 @@ def _item_ids(query: Select[Any]) -> Select[Any] | None:
         return None
     where = query.whereclause
     alone = select(Item.id).where(where) if where is not None else select(Item.id)
-    return alone if alone.get_final_froms() == [Item.__table__] else None
+    return alone if _on_item_only(where) else None
+
+
+def _on_item_only(where: Any) -> bool:
+    """Whether a WHERE names no table but item (subqueries inside it are their own), so
+    that `SELECT item.id … WHERE <where>` reads item alone. Asked of the clause itself: the
+    select's `get_final_froms()` compiles the statement to answer, 4-15 ms for the inbox's
+    clause, a tenth of the page's CPU."""
+    return where is None or all(f is Item.__table__ for f in where._from_objects)
 
 
 def _deferred(query: Select[Any], limit: int, offset: int) -> Select[Any] | None:
@@ -635,7 +644,7 @@ def due_date_order() -> list[Any]:
 
 def in_subtree(unit: Unit) -> ColumnElement[bool]:
     """Items placed at `unit` or any unit below it (list filter "Enhet, med underenheter")."""
-    return Item.unit_id.in_(unit_ids_under([unit.path]))
+    return among(Item.unit_id, unit_ids_under([unit.path]))
 
 
 def text_match(text: str, *extra_columns: Any) -> ColumnElement[bool]:
@@ -649,12 +658,21 @@ def text_match(text: str, *extra_columns: Any) -> ColumnElement[bool]:
     return or_(*clauses, *([words] if words is not None else []))
 
 
+# open_clause per set of registered kinds: the same clause every time, built once (the
+# inbox, its counts and the start page's panels ask for it several times per request).
+_OPEN: dict[tuple[str, ...], ColumnElement[bool]] = {}
+
+
 def open_clause() -> ColumnElement[bool]:
-    clauses = [
-        and_(Item.kind == spec.code, Item.status.in_(spec.workflow.open_states))
-        for spec in all_kinds()
-    ]
-    return and_(or_(*clauses), Item.cancelled_at.is_(None))
+    specs = all_kinds()
+    key = tuple(spec.code for spec in specs)
+    if key not in _OPEN:
+        clauses = [
+            and_(Item.kind == spec.code, Item.status.in_(spec.workflow.open_states))
+            for spec in specs
+        ]
+        _OPEN[key] = and_(or_(*clauses), Item.cancelled_at.is_(None))
+    return _OPEN[key]
 
 
 def must_act_clause(user: User) -> ColumnElement[bool] | None:
@@ -668,7 +686,7 @@ def must_act_clause(user: User) -> ColumnElement[bool] | None:
                     and_(
                         Item.kind == spec.code,
                         Item.status == state,
-                        Item.unit_id.in_(unit_ids_under(paths)),
+                        among(Item.unit_id, unit_ids_under(paths)),
                     )
                 )
     return or_(*clauses) if clauses else None
@@ -677,12 +695,18 @@ def must_act_clause(user: User) -> ColumnElement[bool] | None:
 def inbox_query(user: User, section: str = "alla") -> Select[Any]:
     # Each branch carries its own kind and status, so that the planner can answer each from
     # an index (owner, kind, status; kind, status) and combine them, rather than read every
-    # item the user ever owned and drop the closed ones.
-    open_ = open_clause()
-    mine = and_(Item.owner_id == user.id, open_)
-    act = must_act_clause(user)
-    condition = or_(mine, act) if act is not None else mine
-    query = select(Item).where(condition, open_, visible_clause(user))
+    # item the user ever owned and drop the closed ones. Built once per request (the tabs'
+    # counts and the page ask for the same), forgotten with the policy's answers.
+    key = ("inbox_query", getattr(user, "id", None))
+    per_request = request_cache()
+    query: Select[Any] | None = per_request.get(key)
+    if query is None:
+        open_ = open_clause()
+        mine = and_(Item.owner_id == user.id, open_)
+        act = must_act_clause(user)
+        condition = or_(mine, act) if act is not None else mine
+        query = select(Item).where(condition, open_, visible_clause(user))
+        per_request[key] = query
     today = clock.today()
     if section == "forsenade":
         query = query.where(Item.due_date < today)
@@ -703,18 +727,22 @@ def inbox_counts(user: User) -> dict[str, int]:
     per_request = request_cache()
     if key in per_request:
         return dict(per_request[key])
-    base = inbox_query(user).order_by(None).subquery()
     today = clock.today()
     since = clock.now() - timedelta(days=NEW_DAYS)
+    # The inbox's own WHERE with the counts as its columns: no subquery of the whole Item
+    # row (making its column collection, foreign keys and all, cost more than the rest).
     row = db.session.execute(
-        select(
+        inbox_query(user)
+        .order_by(None)
+        .with_only_columns(
             func.count(),
-            func.count().filter(base.c.due_date < today),
+            func.count().filter(Item.due_date < today),
             func.count().filter(
-                base.c.due_date >= today, base.c.due_date <= today + timedelta(days=14)
+                Item.due_date >= today, Item.due_date <= today + timedelta(days=14)
             ),
-            func.count().filter(base.c.created_at >= since),
-        ).select_from(base)
+            func.count().filter(Item.created_at >= since),
+        )
+        .select_from(Item)
     ).one()
     counts = {"alla": row[0], "forsenade": row[1], "snart": row[2], "nya": row[3]}
     per_request[key] = counts
@@ -730,7 +758,7 @@ def unit_overview(user: User, root_paths: list[str]) -> list[dict[str, Any]]:
             func.count(Item.id),
             func.count(Item.id).filter(Item.due_date < today),
         )
-        .where(open_clause(), visible_clause(user), Item.unit_id.in_(unit_ids_under(root_paths)))
+        .where(open_clause(), visible_clause(user), among(Item.unit_id, unit_ids_under(root_paths)))
         .group_by(Item.unit_id)
     ).all()
     counts = {unit_id: (total, overdue) for unit_id, total, overdue in rows}

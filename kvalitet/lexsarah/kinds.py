@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 from sqlalchemy.orm import aliased
 
-from kvalitet.core.permissions import role_paths, unit_ids_under
+from kvalitet.core.permissions import among, role_paths, unit_ids_under
 from kvalitet.core.registry import KindSpec, register_kind
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.workflow import Transition, Workflow
@@ -140,15 +140,15 @@ def need_to_know(user: User) -> ColumnElement[bool] | None:
     if current_app.config.get("LEXSARAH_NEED_TO_KNOW", "narrow") == "wide":
         paths = role_paths(user, CHEF_ROLES)
         if paths:
-            clauses.append(Item.unit_id.in_(unit_ids_under(paths)))
+            clauses.append(among(Item.unit_id, unit_ids_under(paths)))
         return or_(*clauses)
     enhetschef = role_paths(user, [Role.ENHETSCHEF])
     if enhetschef:
-        clauses.append(Item.unit_id.in_(unit_ids_under(enhetschef)))
+        clauses.append(among(Item.unit_id, unit_ids_under(enhetschef)))
     avdelningschef = role_paths(user, [Role.AVDELNINGSCHEF])
     if avdelningschef:
         clauses.append(
-            and_(Item.unit_id.in_(unit_ids_under(avdelningschef)), not_(_unit_has_enhetschef()))
+            and_(among(Item.unit_id, unit_ids_under(avdelningschef)), not_(_unit_has_enhetschef()))
         )
     return or_(*clauses)
 

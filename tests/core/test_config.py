@@ -68,3 +68,22 @@ def test_postgresql_connections_run_without_jit(app):
     ).one()
     # "client": the connection asked for it, so a server with JIT on does not matter.
     assert (setting, source) == ("off", "client")
+
+
+def test_postgresql_connections_plan_without_parallel_workers(app):
+    """A Gather in a list's plan started two more server processes per statement on a
+    server the other requests keep busy (docs/deployment.md §2): the app's connections ask
+    for plans without parallel workers."""
+    import pytest
+    from sqlalchemy import text
+
+    from kvalitet.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("parallel query is PostgreSQL's")
+    setting, source = db.session.execute(
+        text(
+            "SELECT setting, source FROM pg_settings WHERE name = 'max_parallel_workers_per_gather'"
+        )
+    ).one()
+    assert (setting, source) == ("0", "client")
