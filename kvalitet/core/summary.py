@@ -88,10 +88,15 @@ class Tally:
     samples: dict[str, list[float]] = field(default_factory=dict)
 
     def add(self, other: Tally) -> None:
+        counts, samples = self.counts, self.samples
+        get = counts.get
         for key, value in other.counts.items():
-            self.counts[key] = self.counts.get(key, 0) + int(value)
+            counts[key] = get(key, 0) + value
         for key, values in other.samples.items():
-            self.samples.setdefault(key, []).extend(values)
+            if key in samples:
+                samples[key].extend(values)
+            else:
+                samples[key] = list(values)
 
     def normal(self) -> tuple[dict[str, int], dict[str, list[float]]]:
         """Comparable form: zero counters and empty sample lists left out, values sorted."""
@@ -205,8 +210,12 @@ def read_kinds(
         if row_kind == MARK_KIND:
             built = True
             continue
-        tally = out[row_kind].setdefault((int(unit_id), index[month]), Tally())
-        tally.add(Tally(json.loads(counts), json.loads(samples)))
+        found, key = out[row_kind], (int(unit_id), index[month])
+        tally = Tally(json.loads(counts), json.loads(samples) if samples != "{}" else {})
+        if key in found:
+            found[key].add(tally)
+        else:
+            found[key] = tally  # its own decoded dicts: the unit's first month
     return out if built else None
 
 
@@ -277,9 +286,7 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
             if obj in session.deleted or moved:
                 leaving.setdefault(spec.kind, set()).add(obj.id)
     if leaving:
-        notes = _notes(session)
-        for kind, ids in leaving.items():
-            notes.buckets |= _place(_SPECS[kind], ids)
+        _notes(session).buckets |= _place(leaving)
 
 
 def _after_flush(session: Session, flush_context: Any) -> None:
@@ -337,6 +344,8 @@ def _do_orm_execute(state: ORMExecuteState) -> Any:
     notes = _notes(session)
     params = state.parameters
     rows = params if isinstance(params, list) else [params] if params else []
+    selected: dict[tuple[str, str], set[int]] = {}  # (table, id column): the rows' ids
+    before: dict[str, set[int]] = {}
     for spec, role, table in touched:
         id_column = "id" if role == "item" else role
         given = [r[id_column] for r in rows if isinstance(r, dict) and id_column in r]
@@ -358,25 +367,45 @@ def _do_orm_execute(state: ORMExecuteState) -> Any:
             continue
         ids = set(given)
         if where is not None:
-            ids |= set(session.execute(select(table.c[id_column]).where(where)).scalars())
+            key = (table.name, id_column)
+            if key not in selected:
+                query = select(table.c[id_column]).where(where)
+                selected[key] = set(session.execute(query).scalars())
+            ids |= selected[key]
         if role == "item":
-            notes.buckets |= _place(spec, ids)  # where they were
+            before.setdefault(spec.kind, set()).update(ids)
         notes.ids.setdefault(spec.kind, set()).update(int(i) for i in ids)
+    if before:
+        notes.buckets |= _place(before)  # where they were
     return None
 
 
-def _place(spec: SummarySpec, ids: Iterable[int]) -> set[tuple[str, int, date]]:
-    """The buckets the items (of the spec's kind) are in now."""
-    ids = sorted(set(ids))
-    model = spec.model
+def _place(ids_of: dict[str, set[int]]) -> set[tuple[str, int, date]]:
+    """The buckets the items are in now, {kind: item ids} (items of another kind are left
+    out): one query per item class and set of ids, reading every period column of the
+    kinds asking (lex Sarah's five summary kinds read their case once)."""
+    groups: dict[tuple[Any, frozenset[int]], list[SummarySpec]] = {}
+    for kind, ids in ids_of.items():
+        if kind in _SPECS and ids:
+            spec = _SPECS[kind]
+            groups.setdefault((spec.model, frozenset(ids)), []).append(spec)
     out: set[tuple[str, int, date]] = set()
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        for unit_id, value in db.session.execute(
-            select(model.unit_id, getattr(model, spec.period)).where(model.id.in_(chunk))
-        ):
-            if unit_id is not None and value is not None:
-                out.add((spec.kind, int(unit_id), month_of(value, spec.utc)))
+    for (model, id_set), group in groups.items():
+        names = sorted({spec.period for spec in group})
+        columns = [getattr(model, name) for name in names]
+        ordered = sorted(id_set)
+        for start in range(0, len(ordered), 5000):
+            chunk = ordered[start : start + 5000]
+            for unit_id, *values in db.session.execute(
+                select(model.unit_id, *columns).where(model.id.in_(chunk))
+            ):
+                if unit_id is None:
+                    continue
+                value_of = dict(zip(names, values, strict=True))
+                for spec in group:
+                    value = value_of[spec.period]
+                    if value is not None:
+                        out.add((spec.kind, int(unit_id), month_of(value, spec.utc)))
     return out
 
 
@@ -396,9 +425,7 @@ def settle(session: Session) -> None:
     for kind in notes.rebuild:
         rebuild([kind])
     buckets = {b for b in notes.buckets if b[0] not in notes.rebuild}
-    for kind, ids in notes.ids.items():
-        if kind in _SPECS and kind not in notes.rebuild:
-            buckets |= _place(_SPECS[kind], ids)
+    buckets |= _place({k: ids for k, ids in notes.ids.items() if k not in notes.rebuild})
     recount(buckets)
     session.info.pop(_INFO, None)
 
