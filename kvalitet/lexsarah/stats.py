@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import statistics as pystats
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from kvalitet.core import aggregates, clock, summary
 from kvalitet.core.periods import Period
@@ -27,73 +26,122 @@ def _local(value: datetime | date | None) -> date | None:
     return value
 
 
-def _median(pairs: list[tuple[Any, Any]]) -> float | None:
-    values = []
-    for start, end in pairs:
-        a, b = _local(start), _local(end)
-        if a and b:
-            values.append(working_days_between(a, b))
-    return float(pystats.median(values)) if values else None
-
-
 NAMES = ["rapporter", "utredningar", "beslut", "ej_missforhallande", "missforhallande",
          "pataglig_risk", "allvarliga", "anmalda_ivo"]  # fmt: skip
 
+# The steps of the working-day medians: (label, sample key, from, to), for the cases
+# reported in the period.
+STEPS = [
+    ("Rapport → bedömning", "r_b", "reported_at", "assessed_at"),
+    ("Bedömning → beslut", "b_d", "assessed_at", "decision_date"),
+    ("Beslut → anmälan till IVO", "d_i", "decision_date", "ivo_filed_date"),
+    ("Rapport → avslut", "r_a", "reported_at", "closed_at"),
+]
+_DATES = ["reported_at", "assessed_at", "decision_date", "ivo_filed_date", "closed_at"]
 
-def _columns(period: Period) -> list[Any]:
-    """The figures of one period, each filtered by the date that places it in the period."""
+
+def _working_days(row: Sequence[Any]) -> list[tuple[str, int]]:
+    """(sample key, working days) of each step both of whose dates one case has; `row`:
+    its values of _DATES (UTC instants are taken as their local day)."""
+    local = dict(zip(_DATES, (_local(v) for v in row), strict=True))
+    out = []
+    for _, key, first, then in STEPS:
+        a, b = local[first], local[then]
+        if a and b:
+            out.append((key, working_days_between(a, b)))
+    return out
+
+
+def _placed(kind: str, column: str, utc: bool, figures: dict[str, Any]) -> summary.SummarySpec:
+    """The summary of the figures a date column places in a period (lex Sarah's figures are
+    placed by four dates): per unit and month of `column`, counts of `figures` (a name and
+    a condition, None for every case); the reported one also keeps the working days of each
+    step of its cases (the medians)."""
     L = LexSarahArende
-    start, end = period.start_utc(), period.end_utc()
-    decided = L.decision_date.between(period.start, period.end)
-    return [
-        func.count(L.id).filter(L.reported_at >= start, L.reported_at < end),
-        func.count(L.id).filter(L.assessed_at >= start, L.assessed_at < end),
-        func.count(L.id).filter(decided),
-        func.count(L.id).filter(decided, L.outcome == Utfall.EJ_MISSFORHALLANDE),
-        func.count(L.id).filter(decided, L.outcome == Utfall.MISSFORHALLANDE),
-        func.count(L.id).filter(decided, L.outcome == Utfall.PATAGLIG_RISK),
-        func.count(L.id).filter(decided, L.allvarligt.is_(True)),
-        func.count(L.id).filter(L.ivo_filed_date.between(period.start, period.end)),
-    ]
+
+    def count(
+        periods: Sequence[Period], unit_ids: Sequence[int] | None
+    ) -> dict[tuple[int, int], summary.Tally]:
+        placed_on = getattr(L, column)
+        where = [L.kind == "LXS", aggregates.in_periods(placed_on, periods, utc),
+                 L.cancelled_at.is_(None)]  # fmt: skip
+        if unit_ids is not None:
+            where.append(aggregates.among(L.unit_id, list(unit_ids), aggregates.unit_count()))
+        bucket = aggregates.period_index(placed_on, periods, utc)
+        columns = {"total": func.count()} | {
+            name: func.count() if condition is None else func.count().filter(condition)
+            for name, condition in figures.items()
+        }
+        per_unit = aggregates.counts(
+            columns, L.unit_id, bucket, select().select_from(L).where(*where)
+        )
+        out = {key: summary.Tally(counts) for key, counts in per_unit.items()}
+        if column == "reported_at":
+            dates = [getattr(L, name) for name in _DATES]
+            for unit_id, index, *row in db.session.execute(
+                select(L.unit_id, bucket, *dates).where(*where)
+            ):
+                if index is None:
+                    continue
+                tally = out.setdefault((int(unit_id), int(index)), summary.Tally({"total": 0}))
+                for key, days in _working_days(row):
+                    tally.samples.setdefault(key, []).append(days)
+        return out
+
+    return summary.SummarySpec(kind=kind, model=L, period=column, utc=utc, count=count)
+
+
+_L = LexSarahArende
+SPECS = [
+    summary.register(spec)
+    for spec in (
+        _placed("LXS", "reported_at", True, {"rapporter": None}),
+        _placed("LXS/B", "assessed_at", True, {"utredningar": None}),
+        _placed("LXS/D", "decision_date", False, {
+            "beslut": None,
+            "ej_missforhallande": _L.outcome == Utfall.EJ_MISSFORHALLANDE,
+            "missforhallande": _L.outcome == Utfall.MISSFORHALLANDE,
+            "pataglig_risk": _L.outcome == Utfall.PATAGLIG_RISK,
+            "allvarliga": _L.allvarligt.is_(True),
+        }),
+        _placed("LXS/I", "ivo_filed_date", False, {"anmalda_ivo": None}),
+    )
+]  # fmt: skip
 
 
 @reads_replica
 def statistics_many(
     roots: Sequence[Unit], periods: Sequence[Period]
 ) -> dict[tuple[int, int], dict[str, Any]]:
-    """`statistics` for every root and period: {(root id, period index): stats}. Two
-    queries whatever the number of roots and periods: every figure of every period per unit,
-    and the date columns of the cases reported in the periods (lex Sarah cases are few: the
-    working-day medians are taken here, with the holiday calendar of core.workdays)."""
+    """`statistics` for every root and period: {(root id, period index): stats}.
+
+    From the statistics summary (kvalitet.core.summary: one kind per date that places a
+    figure, "LXS" by the report date also holding each case's working days per step) when
+    the periods are whole months: one query. Otherwise live, the same counting queries
+    (`SPECS`) over the periods' cases, through the index on each date column. The medians
+    are taken over the subtree's working days (holiday calendar of core.workdays)."""
     if not roots or not periods:
         return {}
-    L = LexSarahArende
+    if aggregates.overlapping(periods):
+        return {
+            (r.id, i): statistics_many([r], [p])[(r.id, 0)]
+            for r in roots
+            for i, p in enumerate(periods)
+        }
     units = list(db.session.scalars(select(Unit).where(aggregates.in_subtrees(Unit.path, roots))))
     paths = {u.id: u.path for u in units}
-    in_tree = (L.kind == "LXS", L.unit_id.in_(list(paths)), L.cancelled_at.is_(None))
-    columns = [c for p in periods for c in _columns(p)]
+    kinds = [spec.kind for spec in SPECS]
+    tallies = summary.read_kinds(kinds, periods, list(paths))
+    if tallies is None:
+        tallies = {spec.kind: spec.count(periods, list(paths)) for spec in SPECS}
     per_unit: dict[tuple[int, int], dict[str, int]] = {}
-    # Only the cases with a date in a period (each date column has its index): every figure
-    # of the others is 0.
-    dated = or_(
-        aggregates.in_periods(L.reported_at, periods),
-        aggregates.in_periods(L.assessed_at, periods),
-        aggregates.in_periods(L.decision_date, periods, utc=False),
-        aggregates.in_periods(L.ivo_filed_date, periods, utc=False),
-    )
-    grouped = select(L.unit_id, *columns).where(*in_tree, dated).group_by(L.unit_id)
-    for row in db.session.execute(grouped):
-        for index in range(len(periods)):
-            values = row[1 + index * len(NAMES) : 1 + (index + 1) * len(NAMES)]
-            per_unit[(row[0], index)] = {n: int(v or 0) for n, v in zip(NAMES, values, strict=True)}
+    for found in tallies.values():
+        for key, tally in found.items():
+            figures = per_unit.setdefault(key, dict.fromkeys(NAMES, 0))
+            for name, value in tally.counts.items():
+                if name in figures:
+                    figures[name] += int(value)
     folded = aggregates.fold(per_unit, paths, roots, len(periods), NAMES)
-    cases = db.session.execute(
-        select(L.unit_id, L.reported_at, L.assessed_at, L.decision_date, L.ivo_filed_date,
-               L.closed_at)
-        .where(*in_tree, aggregates.in_periods(L.reported_at, periods))
-    ).all()  # fmt: skip
-    # Local dates once per case (not once per subtree and step).
-    local_cases = [(r[0], r[1], *(_local(v) for v in r[1:])) for r in cases]
     avdelningar_of = {
         r.id: sorted(
             [u for u in units if u.path.startswith(r.path) and u.kind == UnitKind.AVDELNING] or [r],
@@ -109,17 +157,11 @@ def statistics_many(
             for avd in avdelningar_of[root.id]:
                 figures = dict.fromkeys(NAMES, 0)
                 for unit in units:
-                    found = per_unit.get((unit.id, index))
-                    if found and unit.path.startswith(avd.path):
-                        for key, value in found.items():
-                            figures[key] += value
+                    found_here = per_unit.get((unit.id, index))
+                    if found_here and unit.path.startswith(avd.path):
+                        for name, value in found_here.items():
+                            figures[name] += value
                 per_avd.append({"unit_id": avd.id, "avdelning": avd.name, **figures})
-            start, end = period.start_utc(), period.end_utc()
-            rows = [
-                r[2:]
-                for r in local_cases
-                if paths[r[0]].startswith(root.path) and start <= r[1] < end
-            ]
             out[(root.id, index)] = {
                 "period": period.label,
                 "rapporter": totals["rapporter"],
@@ -130,10 +172,8 @@ def statistics_many(
                 "allvarliga": totals["allvarliga"],
                 "anmalda_ivo": totals["anmalda_ivo"],
                 "median_arbetsdagar": {
-                    "Rapport → bedömning": _median([(r[0], r[1]) for r in rows]),
-                    "Bedömning → beslut": _median([(r[1], r[2]) for r in rows]),
-                    "Beslut → anmälan till IVO": _median([(r[2], r[3]) for r in rows]),
-                    "Rapport → avslut": _median([(r[0], r[4]) for r in rows]),
+                    label: summary.median(tallies["LXS"], paths, root.path, index, key)
+                    for label, key, _, _ in STEPS
                 },
                 "per_avdelning": per_avd,
             }

@@ -63,3 +63,28 @@ def test_statistics_per_avdelning_and_year(org, login_as):
     page = login_as(org.sas).get("/lexsarah/statistik?ar=2025/26")
     assert page.status_code == 200 and "Avdelning A" in page.text
     assert login_as(org.med_a1).get("/lexsarah/statistik").status_code == 403
+
+
+def test_working_day_medians_across_holidays(org, monkeypatch):
+    """Rapport → bedömning over julafton–annandag and midsommar is one working day each;
+    an ordinary Monday → Friday is four: the median is 1, from the summary and counted live
+    (calendar days would give 4 or 6)."""
+    from kvalitet.core import summary
+
+    spans = [
+        (datetime(2025, 12, 23, 23, 30), datetime(2025, 12, 29, 0, 20)),  # julhelgen
+        (datetime(2026, 6, 18, 9, 0), datetime(2026, 6, 22, 8, 0)),  # midsommar
+        (datetime(2025, 10, 6, 0, 10), datetime(2025, 10, 10, 23, 50)),  # a week
+    ]
+    for reported, assessed in spans:
+        clock.freeze(reported.replace(tzinfo=STOCKHOLM))
+        case = make_case(org, unit=org.a1)
+        clock.freeze(assessed.replace(tzinfo=STOCKHOLM))
+        ops.assess(case, org.sas, "missforhallande", "Utreds.")
+    clock.freeze(datetime(2026, 8, 3, 10, 0, tzinfo=STOCKHOLM))
+    year = quality_year(2025)
+    medians = statistics(org.forv, year)["median_arbetsdagar"]
+    assert medians["Rapport → bedömning"] == 1.0
+    assert medians["Bedömning → beslut"] is None
+    monkeypatch.setattr(summary, "read_kinds", lambda *a: None)
+    assert statistics(org.forv, year)["median_arbetsdagar"] == medians
