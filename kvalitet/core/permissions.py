@@ -174,6 +174,12 @@ def among(column: Any, ids: Iterable[int] | Select[tuple[int]]) -> ColumnElement
     if isinstance(ids, Select):
         return column.in_(ids)  # type: ignore[no-any-return]
     values = list(ids)
+    if len(values) == 1:
+        # One id (an enhetschef's one unit) is `=`: PostgreSQL 15 walks an index in order
+        # with `unit_id = 15` but not with `unit_id = ANY('{15}')` (a btree scan with an
+        # array condition gives no order), so the chef's list filtered on an enhet read
+        # 553,000 index entries newest first instead of its 9,000 (78 ms against 28 ms).
+        return column == literal(values[0], Integer)  # type: ignore[no-any-return]
     if db.session.get_bind().dialect.name != "postgresql":
         return column.in_(values)  # type: ignore[no-any-return]
     return column == any_(literal(values, ARRAY(Integer)))  # type: ignore[no-any-return]

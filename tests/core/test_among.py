@@ -48,6 +48,23 @@ def test_an_id_list_is_one_parameter_on_postgresql(org):
         assert statement.count("?") == len(many)
 
 
+def test_one_id_is_an_equality_so_an_index_gives_the_order(org):
+    """PostgreSQL 15 gives no index order under `= ANY(array)`: one id must stay `=`."""
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    one = org.a1.id
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        found = db.session.scalars(select(Unit.id).where(among(Unit.id, [one]))).all()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert found == [one]
+    assert "ANY" not in statements[-1] and " IN " not in statements[-1]
+
+
 def test_kvalitetsutvecklare_inbox_statements_do_not_grow_with_units(org, login_as):
     """The inbox and its counts for someone who sees the whole city: on PostgreSQL no
     statement carries more parameters than the units would add to one list."""
