@@ -1,4 +1,8 @@
+import pytest
+from sqlalchemy import text
+
 from kvalitet.config import env_overrides
+from kvalitet.extensions import db
 
 
 def test_env_overrides_parse_json_values():
@@ -52,38 +56,18 @@ def test_proxy_fix_gives_client_address(tmp_path, monkeypatch):
     assert response.get_data(as_text=True) == "203.0.113.9"
 
 
-def test_postgresql_connections_run_without_jit(app):
-    """JIT compiling cost the statistics and big lists more than running them at 1,000,000
-    items (docs/deployment.md §2): every connection of the app turns it off, whatever the
-    server's setting."""
-    import pytest
-    from sqlalchemy import text
-
-    from kvalitet.extensions import db
-
+# Each setting's reason is in docs/deployment.md §2: JIT compiling cost the statistics and big
+# lists more than running them at 1,000,000 items; a Gather in a list's plan started two more
+# server processes per statement on a server the other requests keep busy.
+@pytest.mark.parametrize(
+    ("name", "value"), [("jit", "off"), ("max_parallel_workers_per_gather", "0")]
+)
+def test_postgresql_connections_set_what_the_app_asks_for(app, name, value):
+    """Every connection of the app sets it, whatever the server's setting ("client": the
+    connection asked for it)."""
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("JIT is PostgreSQL's")
+        pytest.skip(f"{name} is PostgreSQL's")
     setting, source = db.session.execute(
-        text("SELECT setting, source FROM pg_settings WHERE name = 'jit'")
+        text("SELECT setting, source FROM pg_settings WHERE name = :name"), {"name": name}
     ).one()
-    # "client": the connection asked for it, so a server with JIT on does not matter.
-    assert (setting, source) == ("off", "client")
-
-
-def test_postgresql_connections_plan_without_parallel_workers(app):
-    """A Gather in a list's plan started two more server processes per statement on a
-    server the other requests keep busy (docs/deployment.md §2): the app's connections ask
-    for plans without parallel workers."""
-    import pytest
-    from sqlalchemy import text
-
-    from kvalitet.extensions import db
-
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("parallel query is PostgreSQL's")
-    setting, source = db.session.execute(
-        text(
-            "SELECT setting, source FROM pg_settings WHERE name = 'max_parallel_workers_per_gather'"
-        )
-    ).one()
-    assert (setting, source) == ("0", "client")
+    assert (setting, source) == (value, "client")
