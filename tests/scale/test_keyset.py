@@ -5,7 +5,6 @@ the filters stay in the query, and a tampered token shows nothing more."""
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -14,7 +13,6 @@ import pytest
 from flask import render_template_string
 from sqlalchemy import select, text, update
 
-from bench.generate import Writer, generate_items, populate
 from kvalitet.avvikelser import views as avvikelser_views
 from kvalitet.avvikelser.kinds import S
 from kvalitet.core.permissions import visible_clause
@@ -31,6 +29,7 @@ from kvalitet.items.queries import (
     paginate,
 )
 from kvalitet.org.models import User
+from tests.scale.cities import tied_city
 
 SIZE = 7
 
@@ -38,11 +37,9 @@ SIZE = 7
 @pytest.fixture
 def city(app: Any) -> Any:
     with app.app_context():
-        city = populate(300, seed=11, years=2, people=100)
-        generate_items(400, city, Writer(), random.Random(2), enheter=city.enheter[:2])  # noqa: S311
         # Ties: a third of the items share one creation time, and many have no due date.
-        tied = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-        db.session.execute(update(Item).where(Item.id % 3 == 0).values(created_at=tied))
+        city = tied_city(300, 400, seed=11, people=100, items_seed=2,
+                         tied=datetime(2026, 3, 1, 8, 0, tzinfo=UTC))  # fmt: skip
         db.session.execute(update(Item).where(Item.id % 4 == 0).values(due_date=None))
         db.session.commit()
         yield city

@@ -7,20 +7,20 @@ to the straightforward statement it replaced."""
 
 from __future__ import annotations
 
-import random
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from bench.generate import BENCH_PASSWORD, Writer, generate_items, populate
+from bench.generate import BENCH_PASSWORD
 from kvalitet.core.permissions import visible_clause
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
 from kvalitet.org.models import User
 from kvalitet.search import index, views
+from tests.scale.cities import tied_city
 
 SIZE = 4
 SAMPLE = 9
@@ -31,11 +31,9 @@ QUERIES = ("journalföring", "fallolycka nattpersonal", "utredning sekretess", "
 @pytest.fixture
 def city(app: Any) -> Any:
     with app.app_context():
-        city = populate(150, seed=5, years=2, people=80)
-        generate_items(250, city, Writer(), random.Random(3), enheter=city.enheter[:2])  # noqa: S311
         # Ties in the sort: a third of the items share one creation time.
-        tied = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
-        db.session.execute(update(Item).where(Item.id % 3 == 0).values(created_at=tied))
+        city = tied_city(150, 250, seed=5, people=80, items_seed=3,
+                         tied=datetime(2025, 3, 1, 8, 0, tzinfo=UTC))  # fmt: skip
         index.rebuild()
         db.session.commit()
         yield city
