@@ -79,6 +79,10 @@ VISIBLE_COLUMNS = (
 )  # fmt: skip
 
 
+# The owner's items of a kind (ix_item_owner_kind_visible), in its order.
+OWNER_VISIBLE_COLUMNS = ("owner_id", "kind", "status", "unit_id", "cancelled_at", "due_date")
+
+
 # The columns after (kind, sort key) of the lists' covering indexes, in their order.
 SORTED_VISIBLE_COLUMNS = ("id", "unit_id", "owner_id", "reporter_id", "status", "cancelled_at")
 
@@ -98,8 +102,9 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         # ix_item_kind_created_visible below.
         Index("ix_item_kind_unit_created", "kind", "unit_id", "created_at"),
         Index("ix_item_kind_status_created", "kind", "status", "created_at"),
-        # The inbox: my open items of each kind.
-        Index("ix_item_owner_kind_status", "owner_id", "kind", "status"),
+        # The inbox: my open items of each kind; and the owner's branch of a list's count,
+        # the unit excluded (permissions.disjoint_parts), read from the index alone.
+        Index("ix_item_owner_kind_visible", *OWNER_VISIBLE_COLUMNS),
         # Counts of a kind's list (per status, capped, late) read from this index alone: the
         # permission clause's columns (unit, owner, reporter), the status, the due date and
         # cancellation, and the id for the kinds' id-list branches (docs/benchmarks.md).

@@ -38,6 +38,7 @@ from kvalitet.core.errors import NotFound
 from kvalitet.core.permissions import (
     among,
     can,
+    disjoint_parts,
     for_one_item,
     remember_visible,
     request_cache,
@@ -625,11 +626,37 @@ def _page(
         return made(offset + len(rows), False)
     if total is not None:
         return made(min(total, COUNT_CAP), total > COUNT_CAP)
-    counted = db.session.scalar(
-        select(func.count()).select_from(_keys_only(query).limit(COUNT_CAP + 1).subquery())
-    )
-    total = int(counted or 0)
+    total = capped_count(_keys_only(query))
     return made(min(total, COUNT_CAP), total > COUNT_CAP)
+
+
+def _splits_counts() -> bool:
+    """Whether a count is split by permission branch: on PostgreSQL, whose bitmap heap scan
+    of the OR reads a heap page per row. SQLite answers the OR from its indexes (an
+    enhetschef's counts 0.6-5 ms at 100,000 items), where three counts cost more than one."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def capped_count(ids: Select[Any]) -> int:
+    """The rows of `ids` counted up to COUNT_CAP + 1 (more means "fler än"), in one
+    statement. On PostgreSQL, with a chef's permission clause in its WHERE, the sum of one
+    capped count per permission branch, the branches disjoint (permissions.disjoint_parts):
+    each is an index-only range, where the OR of them reads a heap page per row. Each part
+    stops at COUNT_CAP + 1, so a sum over COUNT_CAP is a capped count and one under it is
+    exact."""
+
+    def capped(statement: Select[Any]) -> Any:
+        return select(func.count()).select_from(statement.limit(COUNT_CAP + 1).subquery())
+
+    parts = disjoint_parts(ids._where_criteria) if _splits_counts() else None
+    if parts is None:
+        return int(db.session.scalar(capped(ids)) or 0)
+    counts = []
+    for criteria in parts:
+        part = ids._generate()
+        part._where_criteria = criteria
+        counts.append(capped(part).scalar_subquery())
+    return int(db.session.scalar(select(sum(counts[1:], counts[0]))) or 0)
 
 
 def due_date_order() -> list[Any]:
