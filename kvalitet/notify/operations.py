@@ -122,9 +122,12 @@ def notify(
 
 def unread_subquery(user_id: Any) -> Any:
     """The number of unread notices of `user_id` (a value or a column) as a scalar subquery:
-    the bell rides along in the session's statement (org.sessions.RIDERS)."""
+    the bell rides along in the session's statement (org.sessions.RIDERS). `count(*)`, not
+    of the id: read from ix_notification_user_read alone, where counting the ids read each
+    notice's heap page (a chef's 898 unread: 813 pages, 4.6 ms on every request; 0.27 ms)."""
     return (
-        select(func.count(Notification.id))
+        select(func.count())
+        .select_from(Notification)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .scalar_subquery()
     )
