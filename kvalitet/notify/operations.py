@@ -145,11 +145,15 @@ def _insert_notifications(rows: list[tuple[int, int, str, str]], purpose: str) -
     params = [{"user_id": user_id, "item_id": item_id, "message": message[:300],
                "purpose": purpose, "created_at": clock.now()}
               for user_id, item_id, _, message in rows]  # fmt: skip
+    refs = {item_id: ref for _, item_id, ref, _ in rows}
+    # Matched by (user, item), not by the order of the rows: ordered RETURNING makes SQLite
+    # insert row by row.
     made = db.session.execute(
-        insert(Notification).returning(Notification.id, sort_by_parameter_order=True), params
+        insert(Notification).returning(Notification.id, Notification.user_id, Notification.item_id),
+        params,
     )
-    for (note_id,), (user_id, _, ref, _) in zip(made, rows, strict=True):
-        told.setdefault(user_id, []).append((note_id, ref))
+    for note_id, user_id, item_id in made:
+        told.setdefault(user_id, []).append((note_id, refs[item_id]))
     _forget_unread()
     return told
 
@@ -342,6 +346,22 @@ def queue_mail(mail: OutboxMail) -> bool:
         return False
     db.session.add(mail)
     return True
+
+
+def _queue_mails(mails: list[OutboxMail]) -> None:
+    """`queue_mail` for many mails as one batched insert (the ORM's flush of new rows whose
+    ids it must learn inserts them one by one on SQLite)."""
+    rows = []
+    for mail in mails:
+        if mail_too_big(mail.subject, mail.body):
+            log.warning("mail to user %s not queued: over %d bytes", mail.user_id,
+                        mail_max_bytes())  # fmt: skip
+            continue
+        rows.append({"user_id": mail.user_id, "to_addr": mail.to_addr, "subject": mail.subject,
+                     "body": mail.body, "purpose": mail.purpose,
+                     "next_attempt_at": mail.next_attempt_at})  # fmt: skip
+    if rows:
+        db.session.execute(insert(OutboxMail), rows)
 
 
 def make_digests() -> int:
@@ -1032,6 +1052,7 @@ def mail_in_bulk(told: Told, purpose: str, title: str | None = None) -> None:
     if not told:
         return
     digest_rows = []
+    mails: list[OutboxMail] = []
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(told)))}
     modes = mail_modes(told)
     for user_id, notes in told.items():
@@ -1040,10 +1061,10 @@ def mail_in_bulk(told: Told, purpose: str, title: str | None = None) -> None:
         if mode == MailMode.SAMMANDRAG:
             digest_rows += [{"notification_id": n, "user_id": user_id} for n, _ in notes]
         elif mode == MailMode.DIREKT and len(notes) <= bulk_mail_after():
-            for _, ref in notes:
-                queue_mail(_notice_mail(user, ref, None, purpose))
+            mails += [_notice_mail(user, ref, None, purpose) for _, ref in notes]
         elif mode == MailMode.DIREKT:
-            queue_mail(_summary_mail(user, notes, purpose, title))
+            mails.append(_summary_mail(user, notes, purpose, title))
+    _queue_mails(mails)
     if digest_rows:
         db.session.execute(insert(DigestEntry), digest_rows)
     db.session.flush()
