@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kvalitet.atgarder.models import Atgard, AtgardTyp
@@ -24,7 +24,7 @@ from kvalitet.core.recurrence import Rule, occurrences
 from kvalitet.core.roles import Role
 from kvalitet.core.uow import check_version, transaction
 from kvalitet.core.workdays import add_working_days
-from kvalitet.core.workflow import run_system_transition
+from kvalitet.core.workflow import run_system_transition, run_system_transition_in_bulk
 from kvalitet.egenkontroll.kinds import SPEC
 from kvalitet.egenkontroll.models import (
     RESPONSIBLE_ROLES,
@@ -43,7 +43,7 @@ from kvalitet.egenkontroll.models import (
 from kvalitet.extensions import db
 from kvalitet.items.models import LinkType, ListEntry
 from kvalitet.items.operations import link_items, new_item
-from kvalitet.notify.operations import notify
+from kvalitet.notify.operations import Told, mail_in_bulk, notify, notify_in_bulk
 from kvalitet.org.models import Unit, User
 from kvalitet.org.operations import chefs_of, holders_over
 
@@ -426,24 +426,61 @@ def _create_occurrence(
     return True
 
 
+# Occurrences marked missed per batch (a statement or two each, whatever the batch's size).
+MISS_BATCH = 2000
+MISSED_TITLE = "Egenkontroller som inte genomförts i tid"
+
+
 def mark_missed(today: date | None = None) -> int:
     """Occurrences not performed by their due date become "Missad" (and stay visible as
-    such); the owner is told. Returns the count."""
+    such); the owner is told. Returns the count.
+
+    Set-based: the overdue occurrences are found in one query and taken through the
+    workflow's system transition "missa" in batches of MISS_BATCH
+    (kvalitet.core.workflow.run_system_transition_in_bulk: the source-state check, the
+    UPDATE guarded against a concurrent change, the same audit entry as one by one), their
+    missed_at set by one UPDATE and the owners' notifications written as batched inserts.
+    A person told about more than NOTIFY_BULK_MAIL_AFTER occurrences gets one mail listing
+    them (kvalitet.notify.operations.mail_in_bulk). Safe to repeat and to run twice at once:
+    an occurrence taken by the other run is not taken again."""
     today = today or clock.today()
-    items = db.session.scalars(
-        select(Egenkontroll).where(
+    size = int(current_app.config.get("EGENKONTROLL_MISS_BATCH", MISS_BATCH))
+    db.session.flush()
+    due = db.session.execute(
+        select(Egenkontroll.id, Egenkontroll.ref, Egenkontroll.owner_id, User.active)
+        .outerjoin(User, User.id == Egenkontroll.owner_id)
+        .where(
             Egenkontroll.status.in_([str(s) for s in OPEN_STATES]),
             Egenkontroll.cancelled_at.is_(None),
             Egenkontroll.due_date < today,
         )
+        .order_by(Egenkontroll.id)
     ).all()
-    for item in items:
-        run_system_transition(item, "missa")
-        item.missed_at = clock.now()
-        notify([item.owner_id], f"Egenkontroll {item.ref} har inte genomförts i tid",
-               item=item, purpose="egenkontroll")  # fmt: skip
-    db.session.flush()
-    return len(items)
+    if not due:
+        return 0
+    told: Told = {}
+    missed = 0
+    with transaction():
+        for start in range(0, len(due), size):
+            batch = due[start : start + size]
+            taken = run_system_transition_in_bulk(Egenkontroll, [r.id for r in batch], "missa")
+            if not taken:
+                continue
+            db.session.execute(
+                update(Egenkontroll.__table__)
+                .where(Egenkontroll.__table__.c.id.in_(list(taken)))
+                .values(missed_at=clock.now())
+            )
+            notices = [
+                (r.owner_id, r.id, r.ref, f"Egenkontroll {r.ref} har inte genomförts i tid")
+                for r in batch
+                if r.id in taken and r.owner_id is not None and r.active
+            ]
+            for user_id, notes in notify_in_bulk(notices, "egenkontroll").items():
+                told.setdefault(user_id, []).extend(notes)
+            missed += len(taken)
+        mail_in_bulk(told, "egenkontroll", MISSED_TITLE)
+    return missed
 
 
 def generate_due_occurrences() -> dict[str, int]:

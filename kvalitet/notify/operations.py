@@ -81,6 +81,12 @@ def silenced() -> Iterator[None]:
         _silenced.reset(token)
 
 
+def notices_wanted() -> bool:
+    """False inside `silenced()` and while history is recorded: history and imports are not
+    news (see silenced)."""
+    return not (_silenced.get() or history.current() is not None)
+
+
 def notify(
     users: Iterable[User | int | None],
     message: str,
@@ -96,8 +102,8 @@ def notify(
     Mails never carry the message at all: only the reference number and a link.
     """
 
-    if _silenced.get() or history.current() is not None:
-        return []  # history and imports are not news (see silenced)
+    if not notices_wanted():
+        return []
     created = []
     seen: set[int] = set()
     for user in users:
@@ -118,6 +124,38 @@ def notify(
         elif mode == MailMode.SAMMANDRAG:
             db.session.add(DigestEntry(notification=note, user_id=user_obj.id))
     return created
+
+
+# {user id: [(notification id, item reference)]}: notifications made in bulk, for their mails.
+Told = dict[int, list[tuple[int, str]]]
+
+
+def notify_in_bulk(rows: Iterable[tuple[int, int, str, str]], purpose: str) -> Told:
+    """`notify` for many items at once, as batched inserts: one notification per (user id,
+    item id, item reference, message), for users the caller knows to be active. The mails
+    are made afterwards by `mail_in_bulk` (one per person over NOTIFY_BULK_MAIL_AFTER);
+    nothing inside `silenced()` or while history is recorded, as `notify`."""
+    return _insert_notifications(list(rows), purpose) if notices_wanted() else {}
+
+
+def _insert_notifications(rows: list[tuple[int, int, str, str]], purpose: str) -> Told:
+    told: Told = {}
+    if not rows:
+        return told
+    params = [{"user_id": user_id, "item_id": item_id, "message": message[:300],
+               "purpose": purpose, "created_at": clock.now()}
+              for user_id, item_id, _, message in rows]  # fmt: skip
+    refs = {item_id: ref for _, item_id, ref, _ in rows}
+    # Matched by (user, item), not by the order of the rows: ordered RETURNING makes SQLite
+    # insert row by row.
+    made = db.session.execute(
+        insert(Notification).returning(Notification.id, Notification.user_id, Notification.item_id),
+        params,
+    )
+    for note_id, user_id, item_id in made:
+        told.setdefault(user_id, []).append((note_id, refs[item_id]))
+    _forget_unread()
+    return told
 
 
 def unread_subquery(user_id: Any) -> Any:
@@ -178,6 +216,17 @@ def default_mail_mode() -> str:
 def mail_mode(user: User) -> str:
     pref = preference(user)
     return pref.mail_mode if pref is not None else default_mail_mode()
+
+
+def mail_modes(user_ids: Iterable[int]) -> dict[int, str]:
+    """`mail_mode` of many users in one query: {user id: mode}."""
+    ids = list(user_ids)
+    query = select(NotifyPreference.user_id, NotifyPreference.mail_mode).where(
+        NotifyPreference.user_id.in_(ids)
+    )
+    chosen = dict(db.session.execute(query).tuples().all()) if ids else {}
+    default = default_mail_mode()
+    return {user_id: chosen.get(user_id, default) for user_id in ids}
 
 
 def set_mail_mode(user: User, mode: str) -> None:
@@ -257,30 +306,38 @@ def base_url() -> str:
 
 
 def link_for(note: Notification) -> str:
-    if note.item is not None:
-        return f"{base_url()}/arende/{note.item.ref}"
-    if note.url and note.url.startswith("/"):
-        return base_url() + note.url
+    return _link(note.item.ref if note.item is not None else None, note.url)
+
+
+def _link(ref: str | None, url: str | None) -> str:
+    if ref:
+        return f"{base_url()}/arende/{ref}"
+    if url and url.startswith("/"):
+        return base_url() + url
     return f"{base_url()}/notiser"
 
 
 def mail_for_notification(user: User, note: Notification) -> OutboxMail:
     """One mail for one notification: the reference number and a link, nothing else."""
     ref = note.item.ref if note.item is not None else None
-    prefix = PURPOSE_SUBJECTS.get(note.purpose, "Ny notis")
+    return _notice_mail(user, ref, note.url, note.purpose)
+
+
+def _notice_mail(user: User, ref: str | None, url: str | None, purpose: str) -> OutboxMail:
+    prefix = PURPOSE_SUBJECTS.get(purpose, "Ny notis")
     subject = f"Kvalitet: {prefix}" + (f" {ref}" if ref else "")
     lines = [
         "Hej!",
         "",
         f"Du har en ny notis i Kvalitet{f' om ärende {ref}' if ref else ''}.",
-        f"Öppna: {link_for(note)}",
+        f"Öppna: {_link(ref, url)}",
         "",
         "Av sekretesskäl står inga uppgifter om ärendet i e-postmeddelandet.",
         f"Inställningar för e-post: {base_url()}/notiser/installningar",
     ]
     return OutboxMail(
         user_id=user.id, to_addr=user.email, subject=subject[:200], body="\n".join(lines),
-        purpose=note.purpose, next_attempt_at=clock.now(),
+        purpose=purpose, next_attempt_at=clock.now(),
     )  # fmt: skip
 
 
@@ -292,6 +349,22 @@ def queue_mail(mail: OutboxMail) -> bool:
         return False
     db.session.add(mail)
     return True
+
+
+def _queue_mails(mails: list[OutboxMail]) -> None:
+    """`queue_mail` for many mails as one batched insert (the ORM's flush of new rows whose
+    ids it must learn inserts them one by one on SQLite)."""
+    rows = []
+    for mail in mails:
+        if mail_too_big(mail.subject, mail.body):
+            log.warning("mail to user %s not queued: over %d bytes", mail.user_id,
+                        mail_max_bytes())  # fmt: skip
+            continue
+        rows.append({"user_id": mail.user_id, "to_addr": mail.to_addr, "subject": mail.subject,
+                     "body": mail.body, "purpose": mail.purpose,
+                     "next_attempt_at": mail.next_attempt_at})  # fmt: skip
+    if rows:
+        db.session.execute(insert(OutboxMail), rows)
 
 
 def make_digests() -> int:
@@ -865,7 +938,7 @@ def escalate_overdue() -> int:
     units = {u.id: u for u in db.session.scalars(select(UnitModel).where(
         UnitModel.id.in_({r.unit_id for r in rows})))}  # fmt: skip
     cache: dict[int, list[list[User]]] = {}
-    told: dict[int, list[tuple[int, str]]] = {}
+    told: Told = {}
     made = 0
     size = int(current_app.config.get("ESCALATION_BATCH", ESCALATION_BATCH))
     for start in range(0, len(rows), size):
@@ -881,7 +954,7 @@ def escalate_overdue() -> int:
                 item = db.session.get(Item, row.id)
                 if item is not None and _escalate_one(item, after, cache):
                     made += 1
-    _mail_in_bulk(told)
+    mail_in_bulk(told, "eskalering")
     if made >= ANALYZE_AFTER:
         _analyze(ReminderKey, Notification, DigestEntry)
     return made
@@ -927,7 +1000,7 @@ def _escalate_batch(
     owner_names: dict[int, str],
     units: dict[int, Unit],
     cache: dict[int, list[list[User]]],
-) -> dict[int, list[tuple[int, str]]]:
+) -> Told:
     """One batch of escalations as batched inserts: {user id: [(notification, ref)]} of
     the people told (their mails are made after all batches, one per person)."""
     db.session.execute(
@@ -935,8 +1008,7 @@ def _escalate_batch(
         [{"item_id": r.id, "purpose": "eskalering", "due_date": r.due_date,
           "offset_days": after, "created_at": clock.now()} for r in batch],
     )  # fmt: skip
-    params: list[dict[str, Any]] = []
-    refs: list[str] = []
+    notices: list[tuple[int, int, str, str]] = []
     for row in batch:
         message = _escalation_message(row.ref, row.due_date, owner_names.get(row.owner_id))
         recipients = [
@@ -947,19 +1019,8 @@ def _escalate_batch(
             assert item is not None
             _undeliverable(item, "eskalering", message, _escalation_reason(units[row.unit_id]))
             continue
-        for user_id in {u.id: u for u in recipients}:
-            params.append({"user_id": user_id, "item_id": row.id, "message": message[:300],
-                           "purpose": "eskalering", "created_at": clock.now()})  # fmt: skip
-            refs.append(row.ref)
-    told: dict[int, list[tuple[int, str]]] = {}
-    if params:
-        made = db.session.execute(
-            insert(Notification).returning(Notification.id, sort_by_parameter_order=True),
-            params,
-        )
-        for (note_id,), param, ref in zip(made, params, refs, strict=True):
-            told.setdefault(param["user_id"], []).append((note_id, ref))
-        _forget_unread()
+        notices += [(u, row.id, row.ref, message) for u in dict.fromkeys(u.id for u in recipients)]
+    told = _insert_notifications(notices, "eskalering")
     db.session.flush()
     return told
 
@@ -985,35 +1046,43 @@ def bulk_mail_after() -> int:
     return int(current_app.config.get("NOTIFY_BULK_MAIL_AFTER", 3))
 
 
-def _mail_in_bulk(told: dict[int, list[tuple[int, str]]]) -> None:
-    """The mails of notifications made in bulk, as `notify` would make them, except that a
-    person with more than NOTIFY_BULK_MAIL_AFTER of them gets one mail listing the items."""
+def mail_in_bulk(told: Told, purpose: str, title: str | None = None) -> None:
+    """The mails of notifications made in bulk (`notify_in_bulk`, escalation), as `notify`
+    would make them, except that a person with more than NOTIFY_BULK_MAIL_AFTER of them gets
+    one mail listing the items (`title`, e.g. "Försenat ärende", names them; by default the
+    purpose's subject). A constant number of queries: the users, their mail preferences, the
+    digest entries and the mails."""
+    if not told:
+        return
     digest_rows = []
+    mails: list[OutboxMail] = []
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(told)))}
+    modes = mail_modes(told)
     for user_id, notes in told.items():
         user = users[user_id]
-        mode = mail_mode(user)
+        mode = modes[user_id]
         if mode == MailMode.SAMMANDRAG:
             digest_rows += [{"notification_id": n, "user_id": user_id} for n, _ in notes]
         elif mode == MailMode.DIREKT and len(notes) <= bulk_mail_after():
-            for note_id, _ in notes:
-                note = db.session.get(Notification, note_id)
-                assert note is not None
-                queue_mail(mail_for_notification(user, note))
+            mails += [_notice_mail(user, ref, None, purpose) for _, ref in notes]
         elif mode == MailMode.DIREKT:
-            queue_mail(_summary_mail(user, notes, "eskalering"))
+            mails.append(_summary_mail(user, notes, purpose, title))
+    _queue_mails(mails)
     if digest_rows:
         db.session.execute(insert(DigestEntry), digest_rows)
     db.session.flush()
 
 
-def _summary_mail(user: User, notes: list[tuple[int, str]], purpose: str) -> OutboxMail:
+def _summary_mail(
+    user: User, notes: list[tuple[int, str]], purpose: str, title: str | None = None
+) -> OutboxMail:
     """One mail about many notifications of one kind: the reference numbers and links (at
     most NOTIFY_DIGEST_MAX_ITEMS), nothing else."""
     refs = sorted({ref for _, ref in notes})
     shown = int(current_app.config.get("NOTIFY_DIGEST_MAX_ITEMS", 100))
-    lines = ["Hej!", "", f"Du har {len(notes)} nya notiser i Kvalitet "
-             f"({PURPOSE_SUBJECTS.get(purpose, 'notiser').lower()}).", "", "Ärenden:"]  # fmt: skip
+    title = title or PURPOSE_SUBJECTS.get(purpose, "Notiser")
+    lines = ["Hej!", "", f"Du har {len(notes)} nya notiser i Kvalitet ({title.lower()}).", "",
+             "Ärenden:"]  # fmt: skip
     lines += [f"  {ref}  {base_url()}/arende/{ref}" for ref in refs[:shown]]
     if len(refs) > shown:
         lines.append(f"  … och {len(refs) - shown} till.")
@@ -1024,7 +1093,7 @@ def _summary_mail(user: User, notes: list[tuple[int, str]], purpose: str) -> Out
         "Av sekretesskäl står inga uppgifter om ärendena i e-postmeddelandet.",
         f"Inställningar för e-post: {base_url()}/notiser/installningar",
     ]
-    subject = f"Kvalitet: {PURPOSE_SUBJECTS.get(purpose, 'Notiser')} ({len(notes)} ärenden)"
+    subject = f"Kvalitet: {title} ({len(notes)} ärenden)"
     return OutboxMail(user_id=user.id, to_addr=user.email, subject=subject[:200],
                       body="\n".join(lines), purpose=purpose,
                       next_attempt_at=clock.now())  # fmt: skip
