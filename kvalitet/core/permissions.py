@@ -224,6 +224,7 @@ def kind_clause(user: User, spec: KindSpec) -> ColumnElement[bool] | None:
             units = unit_ids_under(paths)
             narrow = isinstance(units, list) and len(units) <= NARROW_UNITS
             per_kind.append(among(item.unit_id, units))
+    narrow = narrow and _splits_counts()
     if spec.owner_sees:
         per_kind.append(item.owner_id == user.id)
     if spec.reporter_sees:
@@ -247,6 +248,18 @@ def kind_clause(user: User, spec: KindSpec) -> ColumnElement[bool] | None:
 NARROW_UNITS = 30
 
 
+def _splits_counts() -> bool:
+    """Whether counts are split by permission branch at all: on PostgreSQL, whose bitmap
+    heap scan of the OR reads a heap page per row. SQLite answers the OR from its indexes
+    (an enhetschef's counts 0.6-5 ms at 100,000 items), where three counts cost more than
+    one (docs/benchmarks.md, session 9)."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _ungrouped(clause: Any) -> Any:
+    return clause.element if isinstance(clause, Grouping) else clause
+
+
 # The OR of a kind's permission branches (kind_clause), by id, with the branches: what
 # `disjoint_parts` splits. Held weakly: an entry goes with its clause.
 _BRANCHES: dict[int, tuple[weakref.ref[Any], tuple[ColumnElement[bool], ...]]] = {}
@@ -268,7 +281,7 @@ def _path_to_branches(where: Any) -> list[Any] | None:
     """The clauses from `where` down to the first OR of a kind's permission branches that
     it requires (reached through AND and parentheses only: under an OR or a NOT it is not
     a condition every row meets), each as its parent holds it, or None."""
-    inner = where.element if isinstance(where, Grouping) else where
+    inner = _ungrouped(where)
     if _branches_of(inner) is not None:
         return [where]
     if isinstance(inner, BooleanClauseList) and inner.operator is operators.and_:
@@ -284,7 +297,7 @@ def _with(path: list[Any], replacement: ColumnElement[bool]) -> ColumnElement[bo
     anew, every other clause is the same object (no copy of the statement)."""
     if len(path) == 1:
         return replacement
-    node: Any = path[0].element if isinstance(path[0], Grouping) else path[0]
+    node = _ungrouped(path[0])
     rebuilt = _with(path[1:], replacement)
     return and_(*[rebuilt if c is path[1] else c for c in node.clauses])
 
@@ -302,13 +315,13 @@ def disjoint_parts(
     reported) is a bitmap heap scan that reads one heap page per counted row (an
     enhetschef's 9,220 avvikelser on 7,736 pages); each branch alone is a range of one
     index read from the index alone (docs/benchmarks.md, session 9). None when the
-    criteria require no such OR."""
+    criteria require no such OR, and where counts are not split (a wide unit branch,
+    SQLite: see NARROW_UNITS, _splits_counts)."""
     for position, criterion in enumerate(criteria):
         path = _path_to_branches(criterion)
         if path is None:
             continue
-        last = path[-1]
-        branches = _branches_of(last.element if isinstance(last, Grouping) else last) or ()
+        branches = _branches_of(_ungrouped(path[-1])) or ()
         parts = []
         for index, branch in enumerate(branches):
             earlier = [not_(func.coalesce(b, false())) for b in branches[:index]]

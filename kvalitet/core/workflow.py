@@ -176,6 +176,14 @@ def import_transition(workflow: Workflow, target: str) -> Transition:
     )
 
 
+def _system_step(workflow: Workflow, name: str | Transition) -> Transition:
+    """The declared transition `name` that the system may take, or WorkflowRefused."""
+    transition = name if isinstance(name, Transition) else workflow.transition(name)
+    if transition is None or SYSTEM not in transition.roles:
+        raise WorkflowRefused("Okänt systemsteg för den här typen av ärende.")
+    return transition
+
+
 def run_system_transition(
     item: Item,
     name: str | Transition,
@@ -188,10 +196,8 @@ def run_system_transition(
     transition must be declared, start from the item's state and pass its guards; it is
     written to the audit trail like any other (with `actor`, e.g. the importing user)."""
     workflow = item.spec.workflow
-    transition = name if isinstance(name, Transition) else workflow.transition(name)
     with transaction():
-        if transition is None or SYSTEM not in transition.roles:
-            raise WorkflowRefused("Okänt systemsteg för den här typen av ärende.")
+        transition = _system_step(workflow, name)
         if item.is_cancelled:
             raise WorkflowRefused("Ärendet är makulerat.")
         if item.status not in transition.source:
@@ -225,9 +231,7 @@ def run_system_transition_in_bulk(
     people. Core UPDATEs run through the session, so the statistics summary hook notes them
     (kvalitet.core.summary); the full-text index is not touched: a status is not text."""
     workflow = kind_spec(model.__mapper__.polymorphic_identity).workflow
-    transition = workflow.transition(name)
-    if transition is None or SYSTEM not in transition.roles:
-        raise WorkflowRefused("Okänt systemsteg för den här typen av ärende.")
+    transition = _system_step(workflow, name)
     if not ids:
         return {}
     base = model.__mapper__.base_mapper.local_table

@@ -13,7 +13,7 @@ from sqlalchemy import func, not_, or_, select, update
 
 from kvalitet.avvikelser.kinds import SPEC as AVV
 from kvalitet.avvikelser.models import Avvikelse
-from kvalitet.core import clock
+from kvalitet.core import clock, permissions
 from kvalitet.core.clock import STOCKHOLM
 from kvalitet.core.permissions import disjoint_parts, visible_clause
 from kvalitet.extensions import db
@@ -40,7 +40,7 @@ def city(org, monkeypatch):
     reporter (a branch's column NULL, which must count as "not this branch": the
     chef reported the one at B1, which has no owner)."""
     # PostgreSQL splits counts; here on SQLite too, so that both engines check the sums.
-    monkeypatch.setattr(queries, "_splits_counts", lambda: True)
+    monkeypatch.setattr(permissions, "_splits_counts", lambda: True)
     clock.freeze(datetime(2026, 3, 6, 15, 0, tzinfo=STOCKHOLM))
     made = {}
     for name, unit in [("a1", org.a1), ("a1 all", org.a1), ("b1 owned", org.b1),
