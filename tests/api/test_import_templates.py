@@ -80,3 +80,13 @@ def test_templates_are_only_for_those_who_may_import(org, login_as):
     web = login_as(org.med_a1)
     assert web.get("/import/mall/avvikelser.xlsx").status_code in (403, 404)
     assert login_as(org.kvalitet).get("/import/mall/okand.xlsx").status_code == 404
+
+
+def test_the_menu_offers_import_only_to_those_who_may_import(org, login_as):
+    """The menu asks may_import(user) without a kind (the importing roles, read once per
+    process): the kvalitetsutvecklare, an enhetschef (who may import avvikelser) and the
+    admin see "Importera listor", a medarbetare and a läsare do not."""
+    for user in (org.kvalitet, org.chef_a1, org.admin):
+        assert 'href="/import"' in login_as(user).get("/").get_data(as_text=True), user.name
+    for user in (org.med_a1, org.lasare):
+        assert 'href="/import"' not in login_as(user).get("/").get_data(as_text=True), user.name
