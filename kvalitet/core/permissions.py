@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from flask import g, has_request_context
@@ -36,6 +37,7 @@ from sqlalchemy import (
     and_,
     any_,
     event,
+    exists,
     false,
     func,
     literal,
@@ -45,7 +47,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BooleanClauseList, Grouping
+from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList, Grouping
+from sqlalchemy.sql.util import find_tables
+from sqlalchemy.sql.visitors import iterate, replacement_traverse
 
 from kvalitet.core.base import Base
 from kvalitet.core.errors import Forbidden, NotFound
@@ -214,31 +218,184 @@ def few_ids(key: Any, query: Select[tuple[int]]) -> list[int] | None:
 # --- items ------------------------------------------------------------------------------
 
 
-def kind_clause(user: User, spec: KindSpec) -> ColumnElement[bool] | None:
+def _branches(
+    user: User, spec: KindSpec
+) -> tuple[list[int] | Select[tuple[int]] | None, list[ColumnElement[bool]]]:
+    """A kind's permission branches for `user`: the unit ids of its view roles' branch (None
+    when the user holds none of them), and the other branches (mine, those I reported, the
+    kind's extras)."""
     item = _mapped("item")
-    per_kind: list[ColumnElement[bool]] = []
-    narrow = False
+    units = None
     if spec.view_roles:
         paths = role_paths(user, spec.view_roles)
         if paths:
             units = unit_ids_under(paths)
-            narrow = isinstance(units, list) and len(units) <= NARROW_UNITS
-            per_kind.append(among(item.unit_id, units))
-    narrow = narrow and _splits_counts()
+    others: list[ColumnElement[bool]] = []
     if spec.owner_sees:
-        per_kind.append(item.owner_id == user.id)
+        others.append(item.owner_id == user.id)
     if spec.reporter_sees:
-        per_kind.append(item.reporter_id == user.id)
+        others.append(item.reporter_id == user.id)
     if spec.extra_visibility is not None:
         extra = spec.extra_visibility(user)
         if extra is not None:
-            per_kind.append(extra)
+            others.append(extra)
+    return units, others
+
+
+def _per_kind(user: User, spec: KindSpec) -> tuple[list[int] | Select[tuple[int]] | None,
+                                                    list[ColumnElement[bool]]]:  # fmt: skip
+    """The unit ids of a kind's unit branch, and all its branches, that branch first."""
+    units, others = _branches(user, spec)
+    item = _mapped("item")
+    return units, others if units is None else [among(item.unit_id, units), *others]
+
+
+def kind_clause(user: User, spec: KindSpec) -> ColumnElement[bool] | None:
+    item = _mapped("item")
+    units, per_kind = _per_kind(user, spec)
     if not per_kind:
         return None
+    narrow = isinstance(units, list) and len(units) <= NARROW_UNITS and _splits_counts()
     either = or_(*per_kind)
     if narrow and len(per_kind) > 1:
         _remember_branches(either, per_kind)
     return and_(item.kind == spec.code, either)
+
+
+# A search walks the index table of a wide kind (a unit branch over more than NARROW_UNITS
+# units: SAS's lex Sarah, risks and analyses across the förvaltning) kind by kind, for up to
+# this many kinds; beyond (the kvalitetsutvecklare sees every kind everywhere) one walk of all
+# items newest first finds a page sooner (kvalitet.search.index.DENSE).
+KIND_WALKS = 4
+
+
+def search_scope(user: User) -> SearchScope | None:
+    """How a common search is read in parts (the search page, kvalitet.search.views): walks
+    of the index table newest first, each (column, value, condition on the item), and
+    conditions for the items no walk covers. An item the user sees is in a walk that holds
+    it or meets an outside condition, so the matches of all the parts together are all the
+    matches the user sees; the page still reads every row under `visible_clause`.
+
+    - A wide kind (see KIND_WALKS) is walked by its kind ("kind", code), under its
+      branches; so is a kind whose branch that selects from another table holds more than
+      JOINED_MAX items (MAS's health-care avvikelser; one statement counts them).
+    - Each unit of the narrow unit branches (an enhetschef's enhet, an avdelning's units) is
+      walked by its unit ("unit_id", id), under: the kinds whose unit branch holds it, or
+      another branch of the other kinds (not the walked kinds). Within the unit that is
+      `visible_clause` exactly, and one the planner sees holds for most rows, so it walks.
+    - Outside: one OR of every plain branch of the kinds not walked by kind, each arm with
+      a range of unit ids between the walked units (the owner's index then skips the user's
+      own units, which hold most of an enhetschef's own items; the planner does not
+      distribute an AND over an OR itself), and one condition per branch that selects from
+      another table (a lex Sarah case I decide), which PostgreSQL cannot combine in a
+      bitmap OR.
+
+    Each walk's condition is `row_by_row`. None on SQLite, for a user with no unit branch,
+    and for one with more than KIND_WALKS walked kinds or NARROW_UNITS narrow units."""
+    if not _active(user) or not _splits_counts():
+        return None
+    key = ("search_scope", user.id)
+    per_request = request_cache()
+    if key not in per_request:
+        per_request[key] = _search_scope(user)
+    found: SearchScope | None = per_request[key]
+    return found
+
+
+SearchScope = tuple[list[tuple[str, int | str, ColumnElement[bool]]], list[ColumnElement[bool]]]
+
+# A branch outside the walks that selects from another table (MAS's health-care avvikelser)
+# is read whole; with more than this many items its kind is walked instead.
+JOINED_MAX = 2000
+
+
+def _search_scope(user: User) -> SearchScope | None:
+    item = _mapped("item")
+    branches = [(spec, *_branches(user, spec)) for spec in all_kinds()]
+    lists: dict[str, list[int]] = {}
+    wide: list[KindSpec] = []
+    for spec, ids, _others in branches:
+        if isinstance(ids, Select) or (ids is not None and len(ids) > NARROW_UNITS):
+            wide.append(spec)
+        elif ids is not None:
+            lists[spec.code] = ids
+    units = sorted({unit for ids in lists.values() for unit in ids})
+    if len(wide) > KIND_WALKS or len(units) > NARROW_UNITS or not (wide or units):
+        return None
+    between = [and_(item.unit_id > a, item.unit_id < b) for a, b in pairwise(units) if b > a + 1]
+    ranges = [item.unit_id < units[0], *between, item.unit_id > units[-1]] if units else []
+
+    def arms(code: str, branch: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+        return [and_(item.kind == code, branch, r) for r in ranges] or [
+            and_(item.kind == code, branch)
+        ]
+
+    joined: dict[str, ColumnElement[bool]] = {}
+    for spec, _ids, others in branches:
+        selecting = [b for b in others if any(isinstance(e, Select) for e in iterate(b))]
+        if spec not in wide and selecting:
+            joined[spec.code] = or_(*[arm for b in selecting for arm in arms(spec.code, b)])
+    if joined:
+        # One statement: how many items each such branch holds, up to JOINED_MAX + 1.
+        capped = [
+            select(func.count())
+            .select_from(select(item.id).where(clause).limit(JOINED_MAX + 1).subquery())
+            .scalar_subquery()
+            for clause in joined.values()
+        ]
+        sizes = db.session.execute(select(*capped)).one()
+        for (code, _clause), size in zip(list(joined.items()), sizes, strict=True):
+            if size > JOINED_MAX:
+                wide.append(next(spec for spec, _i, _o in branches if spec.code == code))
+                del joined[code]
+        if len(wide) > KIND_WALKS:
+            return None
+    walked = {spec.code for spec in wide}
+    rest = [(spec.code, others) for spec, _ids, others in branches if spec.code not in walked]
+    # A kind's walk asks its branches without `kind = …`: the index row's kind is the item's
+    # (it never changes), and so the planner does not take the kind for a second filter it
+    # cannot see is the walk's own (it then expected a fiftieth of the rows to pass, and
+    # read the whole kind instead of walking it).
+    walks: list[tuple[str, int | str, ColumnElement[bool]]] = [
+        ("kind", spec.code, row_by_row(or_(*_per_kind(user, spec)[1]))) for spec in wide
+    ]
+    for unit in units:
+        covered = [code for code, ids in lists.items() if unit in ids]
+        other = [and_(item.kind == code, b) for code, others in rest if code not in covered
+                 for b in others]  # fmt: skip
+        walks.append(("unit_id", unit, row_by_row(or_(item.kind.in_(covered), *other))))
+    plain = [
+        arm
+        for code, others in rest
+        for b in others
+        if code not in joined or not any(isinstance(e, Select) for e in iterate(b))
+        for arm in arms(code, b)
+    ]
+    return walks, ([or_(*plain)] if plain else []) + list(joined.values())
+
+
+def row_by_row(clause: ColumnElement[bool]) -> ColumnElement[bool]:
+    """`clause` (the policy's, or a part of it) for a statement that tests a few thousand
+    rows one by one: each `column IN (SELECT c …)` as `EXISTS (SELECT … AND c = column)`.
+    With the hashed IN the planner read the whole kind instead of walking it (SAS's lex
+    Sarah, IN the 21,000 cases SAS decides: 200 ms; EXISTS, 12 ms), and built the whole IN
+    list to test a page of rows (MAS's health-care avvikelser: 55,000 ids, 300 ms). The same
+    rows: the column (an id) is never NULL, and no NOT is around it."""
+
+    def correlate(element: Any, **_kw: Any) -> Any:
+        if isinstance(element, BinaryExpression) and element.operator is operators.in_op:
+            inner = getattr(element.right, "element", element.right)
+            # Not when the subselect reads the column's own table (MAS's `IN (SELECT
+            # avvikelse.id …)` selects from item JOIN avvikelse): its `= item.id` would
+            # compare the subselect's own item row, not the outer one.
+            table = getattr(element.left, "table", None)
+            if isinstance(inner, Select) and table is not None:
+                read = {t for f in inner.get_final_froms() for t in find_tables(f)}
+                if table not in read:
+                    return exists(inner.where(inner.selected_columns[0] == element.left))
+        return None
+
+    return replacement_traverse(clause, {}, correlate)
 
 
 # A unit branch of at most this many units (a chef's enhet, an avdelning) is a minority of a

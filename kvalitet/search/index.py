@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    ColumnElement,
     Integer,
     Select,
     any_,
@@ -39,10 +40,29 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, Session
 
 from kvalitet.core.base import Base, FreeText
+from kvalitet.core.permissions import request_cache
 from kvalitet.extensions import db
 
 TABLE = "search_fts"  # also written literally in the statements below
 
+# PostgreSQL: each row also holds its item's kind, unit and creation time, and the indexes on
+# them let a search be read one unit or one kind at a time, newest first (`scoped_match`). A
+# trigger keeps them when an item's unit or creation time changes by any statement, not only
+# the ORM's (an item's kind never changes).
+SCOPE_STATEMENTS = [
+    "CREATE INDEX IF NOT EXISTS ix_search_fts_unit_created"
+    " ON search_fts (unit_id, created_at, item_id)",
+    "CREATE INDEX IF NOT EXISTS ix_search_fts_kind_created"
+    " ON search_fts (kind, created_at, item_id)",
+    "CREATE OR REPLACE FUNCTION search_fts_follow_item() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN UPDATE search_fts SET unit_id = NEW.unit_id, created_at = NEW.created_at"
+    " WHERE item_id = NEW.id; RETURN NULL; END $$",
+    "DROP TRIGGER IF EXISTS search_fts_follow_item ON item",
+    "CREATE TRIGGER search_fts_follow_item AFTER UPDATE OF unit_id, created_at ON item"
+    " FOR EACH ROW WHEN (OLD.unit_id IS DISTINCT FROM NEW.unit_id"
+    " OR OLD.created_at IS DISTINCT FROM NEW.created_at)"
+    " EXECUTE FUNCTION search_fts_follow_item()",
+]
 _CREATE = {
     "sqlite": [
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
@@ -52,19 +72,23 @@ _CREATE = {
         f"CREATE TABLE IF NOT EXISTS {TABLE} ("
         "item_id integer PRIMARY KEY REFERENCES item (id) ON DELETE CASCADE, "
         "body text NOT NULL DEFAULT '', "
-        "tsv tsvector GENERATED ALWAYS AS (to_tsvector('swedish', body)) STORED)",
+        "tsv tsvector GENERATED ALWAYS AS (to_tsvector('swedish', body)) STORED, "
+        "kind varchar(10), unit_id integer, created_at timestamp)",
         f"CREATE INDEX IF NOT EXISTS ix_{TABLE}_tsv ON {TABLE} USING gin (tsv)",
+        *SCOPE_STATEMENTS,
     ],
 }
+
 _DROP = [f"DROP TABLE IF EXISTS {TABLE}"]
+_DROP_POSTGRESQL = ["DROP FUNCTION IF EXISTS search_fts_follow_item() CASCADE"]
 
 
 def create_statements(dialect: str) -> list[str]:
     return list(_CREATE.get(dialect, _CREATE["sqlite"]))
 
 
-def drop_statements() -> list[str]:
-    return list(_DROP)
+def drop_statements(dialect: str = "sqlite") -> list[str]:
+    return [*_DROP, *(_DROP_POSTGRESQL if dialect == "postgresql" else [])]
 
 
 def is_index_table(name: str) -> bool:
@@ -103,9 +127,13 @@ def _write(conn: Connection, rows: Iterable[tuple[int, str]]) -> None:
     params = [{"id": item_id, "body": body} for item_id, body in rows]
     if conn.dialect.name == "postgresql":
         conn.execute(
+            # The unit and creation time from the row just flushed.
             text(
-                "INSERT INTO search_fts (item_id, body) VALUES (:id, :body) "
-                "ON CONFLICT (item_id) DO UPDATE SET body = excluded.body"
+                "INSERT INTO search_fts (item_id, body, kind, unit_id, created_at) "
+                "SELECT :id, :body, kind, unit_id, created_at FROM item WHERE id = :id "
+                "ON CONFLICT (item_id) DO UPDATE SET body = excluded.body, "
+                "kind = excluded.kind, unit_id = excluded.unit_id, "
+                "created_at = excluded.created_at"
             ),
             params,
         )
@@ -150,7 +178,7 @@ def _create_with_schema(target: Any, connection: Connection, **kw: Any) -> None:
 
 
 def _drop_with_schema(target: Any, connection: Connection, **kw: Any) -> None:
-    for statement in drop_statements():
+    for statement in drop_statements(connection.dialect.name):
         connection.execute(text(statement))
 
 
@@ -182,12 +210,16 @@ def rebuild() -> int:
     dialect = conn.dialect.name
     conn.execute(text("DELETE FROM search_fts"))
     key = "item_id" if dialect == "postgresql" else "rowid"
-    target = table(TABLE, column(key), column("body"))
+    scope = ["kind", "unit_id", "created_at"] if dialect == "postgresql" else []
+    target = table(TABLE, column(key), column("body"), *[column(c) for c in scope])
     for mapper in _item_mapper().self_and_descendants:
         if mapper.polymorphic_identity is None:
             continue
-        rows = select(mapper.class_.id, _body(_indexed_columns(mapper), dialect))
-        conn.execute(insert(target).from_select([key, "body"], rows))
+        model = mapper.class_
+        rows = select(
+            model.id, _body(_indexed_columns(mapper), dialect), *[getattr(model, c) for c in scope]
+        )
+        conn.execute(insert(target).from_select([key, "body", *scope], rows))
     return int(conn.execute(select(func.count()).select_from(target)).scalar() or 0)
 
 
@@ -208,14 +240,14 @@ def matching_ids(q: str) -> Select[Any] | None:
         return None
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        # PostgreSQL's parser reads "AVV-2025-0001" as the word avv and the signed numbers
-        # -2025 and -0001: a number searched for is also matched with its minus sign, so a
-        # part of a reference finds it through the index.
-        query = " & ".join(f"({w}:* | -{w}:*)" if w.isdigit() else f"{w}:*" for w in words)
         return (
             select(literal_column("item_id"))
             .select_from(text(TABLE))
-            .where(text(f"{TABLE}.tsv @@ to_tsquery('swedish', :fts_q)").bindparams(fts_q=query))
+            .where(
+                text(f"{TABLE}.tsv @@ to_tsquery('swedish', :fts_q)").bindparams(
+                    fts_q=_tsquery(words)
+                )
+            )
         )
     query = " ".join(f'"{w}"*' for w in words)
     return (
@@ -223,6 +255,33 @@ def matching_ids(q: str) -> Select[Any] | None:
         .select_from(text(TABLE))
         .where(text(f"{TABLE} MATCH :fts_q").bindparams(fts_q=query))
     )
+
+
+def _tsquery(words: list[str]) -> str:
+    """PostgreSQL's query of `words`, each also as the start of a longer word. Its parser
+    reads "AVV-2025-0001" as the word avv and the signed numbers -2025 and -0001: a number
+    searched for is also matched with its minus sign, so a part of a reference finds it
+    through the index."""
+    return " & ".join(f"({w}:* | -{w}:*)" if w.isdigit() else f"{w}:*" for w in words)
+
+
+# The index table as the unit walk reads it (PostgreSQL): `scoped_match`.
+SCOPED = table(
+    TABLE, column("item_id"), column("kind"), column("unit_id"), column("created_at"), column("tsv")
+)
+
+
+def scoped_match(q: str) -> ColumnElement[bool] | None:
+    """Condition on SCOPED: the row matches `q`, tested on the row itself (`ts_match_vq`,
+    the function of `@@`, which no index serves). A search read one unit at a time walks
+    ix_search_fts_unit_created newest first and tests each row until it has a page: for a
+    common word, fewer rows than the GIN index gives (its word-start matches are collected
+    whole, 150,000 for a word in a sixth of a million items, before any row is read).
+    None without words."""
+    words = terms(q)
+    if not words:
+        return None
+    return func.ts_match_vq(SCOPED.c.tsv, func.to_tsquery("swedish", _tsquery(words)))
 
 
 # A search whose words the statistics say are in more than this share of the items is
@@ -245,11 +304,20 @@ def share(q: str) -> float:
     of a word): the product of each word's most frequent matching lexeme in the table's
     statistics (ANALYZE keeps the most common lexemes of `tsv`); 0 when a word is rarer
     than those (or the table was never analysed)."""
-    shares = db.session.execute(_SHARE, {"q": " ".join(terms(q))}).scalars().all()
-    product = 1.0
-    for value in shares:
-        product *= float(value or 0)
-    return product if shares else 0.0
+    key = ("fts_share", q)
+    per_request = request_cache()
+    if key not in per_request:
+        shares = db.session.execute(_SHARE, {"q": " ".join(terms(q))}).scalars().all()
+        product = 1.0
+        for value in shares:
+            product *= float(value or 0)
+        per_request[key] = product if shares else 0.0
+    return float(per_request[key])
+
+
+def is_dense(q: str) -> bool:
+    """Whether `q` is a common search (PostgreSQL's statistics; see DENSE)."""
+    return db.session.get_bind().dialect.name == "postgresql" and share(q) >= DENSE
 
 
 def matching_clause(q: str, id_column: Any) -> Any:
@@ -264,7 +332,7 @@ def matching_clause(q: str, id_column: Any) -> Any:
     ids = matching_ids(q)
     if ids is None:
         return None
-    if db.session.get_bind().dialect.name == "postgresql" and share(q) < DENSE:
+    if db.session.get_bind().dialect.name == "postgresql" and not is_dense(q):
         column = ids.selected_columns[0]
         gathered = ids.with_only_columns(func.array_agg(column)).scalar_subquery()
         # The cast makes it an array expression, not `= ANY (subquery)` of one array row.

@@ -12,14 +12,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, literal, select, text, update
 
 from bench.generate import BENCH_PASSWORD
-from kvalitet.core.permissions import visible_clause
+from kvalitet.core import permissions
+from kvalitet.core.permissions import row_by_row, visible_clause
+from kvalitet.core.roles import Role
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
-from kvalitet.org.models import User
+from kvalitet.lexsarah.models import LexSarahArende
+from kvalitet.org.models import RoleAssignment, Unit, User
 from kvalitet.search import index, views
+from tests.conftest import PG_URL
 from tests.scale.cities import tied_city
 
 SIZE = 4
@@ -96,3 +100,164 @@ def test_every_page_shows_the_plain_querys_rows(app, city, client, monkeypatch, 
                 second = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
                 assert HIT.findall(second) == _expected(app, user_id, q, **facet, page="2")[0]
     assert checked > 5  # the queries find something for every role
+
+
+# --- a common search read unit by unit (PostgreSQL) ----------------------------------------
+
+WORD = "journalföring"
+
+
+@pytest.fixture
+def spread_city(app: Any) -> Any:
+    """The tied city, and the chef also sees items outside the unit: mine, reported by me,
+    a lex Sarah case I decide, each holding WORD; then one item moved into the chef's unit
+    and one out of it by plain UPDATEs after the index was written (the trigger's work)."""
+    with app.app_context():
+        city = tied_city(150, 250, seed=5, people=80, items_seed=3,
+                         tied=datetime(2025, 3, 1, 8, 0, tzinfo=UTC))  # fmt: skip
+        chef, home, other = city.named["chef"], city.enheter[0], city.enheter[1]
+        outside = select(Item.id).where(Item.unit_id == other).order_by(Item.id)
+
+        def mark(kind: str, n: int, **values: Any) -> None:
+            ids = db.session.scalars(outside.where(Item.kind == kind).limit(n)).all()
+            assert ids, kind
+            db.session.execute(
+                update(Item).where(Item.id.in_(ids)).values(title=f"{WORD} utanför", **values)
+            )
+
+        mark("AVV", 4, owner_id=chef)
+        mark("SYN", 2, reporter_id=chef)
+        mark("ATG", 2, owner_id=chef)
+        case_id = db.session.scalar(outside.where(Item.kind == "LXS").limit(1))
+        assert case_id is not None
+        db.session.execute(
+            update(LexSarahArende).where(LexSarahArende.id == case_id)
+            .values(decision_maker_id=chef)
+        )  # fmt: skip
+        db.session.execute(update(Item).where(Item.id == case_id).values(title=f"{WORD} beslut"))
+        moved_in = db.session.scalar(outside.where(Item.kind == "AVV", Item.owner_id != chef))
+        db.session.execute(update(Item).where(Item.id == moved_in).values(title=f"{WORD} flyttad"))
+        index.rebuild()
+        db.session.flush()
+        moved_out = db.session.scalar(
+            select(Item.id).where(Item.unit_id == home, Item.kind == "AVV").order_by(Item.id)
+        )
+        db.session.execute(update(Item).where(Item.id == moved_in).values(unit_id=home))
+        db.session.execute(update(Item).where(Item.id == moved_out).values(unit_id=other))
+        db.session.commit()
+        city.moved = (moved_in, moved_out)
+        yield city
+
+
+def _avdelningschef(city: Any) -> int:
+    """The avdelningschef above the chef's enhet (several units: a walk per unit)."""
+    home = db.session.get(Unit, city.enheter[0])
+    return int(
+        db.session.scalar(
+            select(RoleAssignment.user_id)
+            .join(Unit, Unit.id == RoleAssignment.unit_id)
+            .where(
+                RoleAssignment.role == Role.AVDELNINGSCHEF, literal(home.path).startswith(Unit.path)
+            )
+        )
+    )
+
+
+@pytest.mark.skipif(not PG_URL, reason="the unit walk is PostgreSQL's (SQLite: one query)")
+@pytest.mark.parametrize("who", ["chef", "avdelningschef", "sas", "mas", "mas walked"])
+def test_a_common_search_read_unit_by_unit_shows_the_plain_querys_rows(
+    app, spread_city, client, monkeypatch, who
+):
+    """The statistics would call these words common in a big city: the page reads the
+    newest hits in parts (one walk per unit of an enhetschef or avdelningschef, per kind
+    SAS and MAS see everywhere, and the branches outside them) and shows the very rows of
+    the plain statement, also the items seen only as owner, reporter or decision maker in
+    another unit, and those moved by a plain UPDATE."""
+    monkeypatch.setitem(app.config, "PAGE_SIZE", SIZE)
+    monkeypatch.setattr(views, "FACET_SAMPLE", SAMPLE)
+    monkeypatch.setattr(views, "is_dense", lambda q: True)
+    if who == "mas walked":
+        # MAS's health-care avvikelser as a branch too big to read whole: AVV is walked.
+        monkeypatch.setattr(permissions, "JOINED_MAX", 0)
+    city = spread_city
+    with app.app_context():
+        named = {"avdelningschef": None, "mas walked": city.named["mas"]}
+        user_id = named.get(who, city.named.get(who)) or _avdelningschef(city)
+        email = db.session.get(User, user_id).email
+    assert client.login(email, BENCH_PASSWORD).status_code == 302
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        checked = 0
+        for q in (WORD, *QUERIES[1:]):
+            for facet in ({}, {"typ": "AVV"}, {"status": "oppna"}):
+                hits = _expected(app, user_id, q, **facet)[1]
+                pages = max(1, -(-hits // SIZE))
+                for number in sorted({1, 2, pages, pages + 1}):
+                    args = {**facet, "page": str(number)}
+                    statements.clear()
+                    html = client.get("/sok", query_string={"q": q, **args}).get_data(as_text=True)
+                    assert any("ts_match_vq" in s for s in statements), (q, args)
+                    assert HIT.findall(html) == _expected(app, user_id, q, **args)[0], (q, args)
+                    window = max(SAMPLE + 1, number * SIZE + 1)
+                    count = f"fler än {SAMPLE} träffar" if hits >= window else f"{hits} träffar"
+                    assert f">{count} för ”{q}”." in html, (q, args, hits)
+                    checked += 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert checked > 20
+    # One page of up to 200 hits: every hit of the word, the ones outside the unit and the
+    # one moved in by a plain UPDATE among them, the one moved out not.
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 200)
+    html = client.get("/sok", query_string={"q": WORD}).get_data(as_text=True)
+    with app.test_request_context("/sok"):
+        user = db.session.get(User, user_id)
+        where = [visible_clause(user), index.matching_clause(WORD, Item.id)]
+        every = set(db.session.scalars(select(Item.ref).where(*where)))
+        outside = set(db.session.scalars(select(Item.ref).where(Item.title.like(f"{WORD} %"))))
+        moved_in, moved_out = (db.session.get(Item, i).ref for i in city.moved)
+        db.session.rollback()
+    assert len(every) <= 200
+    assert set(HIT.findall(html)) == every
+    if who == "chef":
+        assert outside <= every and moved_in in every and moved_out not in every
+
+
+@pytest.mark.skipif(not PG_URL, reason="the index's unit and time are PostgreSQL's")
+def test_the_index_follows_an_items_unit_and_time(app, spread_city):
+    """A move by the ORM (upsert) or by a plain UPDATE (trigger) reaches the index row."""
+    with app.app_context():
+        for item_id in spread_city.moved:
+            row = db.session.execute(
+                text("SELECT unit_id, created_at FROM search_fts WHERE item_id = :i"),
+                {"i": item_id},
+            ).one()
+            item = db.session.get(Item, item_id)
+            assert (row.unit_id, row.created_at) == (
+                item.unit_id,
+                item.created_at.replace(tzinfo=None),
+            )
+        item = db.session.get(Item, spread_city.moved[0])
+        item.unit_id = spread_city.enheter[2]
+        db.session.commit()
+        unit = db.session.scalar(
+            text("SELECT unit_id FROM search_fts WHERE item_id = :i"), {"i": item.id}
+        )
+        assert unit == spread_city.enheter[2]
+
+
+def test_the_policy_row_by_row_is_the_policy(app, spread_city):
+    """`row_by_row` (EXISTS for IN, as the parts and the page's rows ask it) admits the very
+    items `visible_clause` admits, for every named user: the lex Sarah cases one decides,
+    MAS's health-care avvikelser (whose subselect reads item itself, left as IN)."""
+    with app.test_request_context("/sok"):
+        for key, user_id in spread_city.named.items():
+            user = db.session.get(User, user_id)
+            clause = visible_clause(user)
+            plain = set(db.session.scalars(select(Item.id).where(clause)))
+            assert set(db.session.scalars(select(Item.id).where(row_by_row(clause)))) == plain, key
+        assert len(spread_city.named) >= 6

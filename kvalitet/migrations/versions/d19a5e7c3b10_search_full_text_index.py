@@ -7,8 +7,6 @@ Create Date: 2026-12-01 12:50:00
 
 from alembic import op
 
-from kvalitet.search import index
-
 
 revision = "d19a5e7c3b10"
 down_revision = "d4e1a9b3c7f2"
@@ -16,8 +14,24 @@ branch_labels = None
 depends_on = None
 
 
+# The index as this revision made it (kvalitet.search.index has grown since: b5d2e8f1a7c3).
+CREATE = {
+    "sqlite": [
+        "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
+        "body, tokenize = 'unicode61 remove_diacritics 0')"
+    ],
+    "postgresql": [
+        "CREATE TABLE IF NOT EXISTS search_fts ("
+        "item_id integer PRIMARY KEY REFERENCES item (id) ON DELETE CASCADE, "
+        "body text NOT NULL DEFAULT '', "
+        "tsv tsvector GENERATED ALWAYS AS (to_tsvector('swedish', body)) STORED)",
+        "CREATE INDEX IF NOT EXISTS ix_search_fts_tsv ON search_fts USING gin (tsv)",
+    ],
+}
+
+
 def upgrade() -> None:
-    for statement in index.create_statements(op.get_bind().dialect.name):
+    for statement in CREATE.get(op.get_bind().dialect.name, CREATE["sqlite"]):
         op.execute(statement)
     # Items that exist already: index them once (the session hook keeps it from here on).
     bind = op.get_bind()
@@ -35,5 +49,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for statement in index.drop_statements():
-        op.execute(statement)
+    op.execute("DROP TABLE IF EXISTS search_fts")
