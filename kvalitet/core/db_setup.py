@@ -40,8 +40,16 @@ def configure_engine_options(app: Flask) -> None:
         # No parallel workers either: a list's plan with a Gather started two more processes
         # per statement on a server that the other requests keep busy (the chef's synpunkter
         # list took 348 ms with a parallel plan, 27 ms without, 1,000,000 items).
+        # And a plan for each statement's own values, never a generic one: psycopg prepares a
+        # statement run five times on a connection, and after five more PostgreSQL may plan
+        # it once for any values; the policy's unit ids, owner and arrays decide the plan
+        # (the chef's search with a kind chosen went from 22 ms to 130-170 ms at its 11th
+        # run on one connection, 1,000,000 items; docs/benchmarks.md, session 10).
         connect_args = dict(options.get("connect_args") or {})
-        connect_args.setdefault("options", "-c jit=off -c max_parallel_workers_per_gather=0")
+        connect_args.setdefault(
+            "options",
+            "-c jit=off -c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_custom_plan",
+        )
         options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
