@@ -382,6 +382,12 @@ def row_by_row(clause: ColumnElement[bool]) -> ColumnElement[bool]:
     list to test a page of rows (MAS's health-care avvikelser: 55,000 ids, 300 ms). The same
     rows: the column (an id) is never NULL, and no NOT is around it."""
 
+    key = ("row_by_row", id(clause))
+    per_request = request_cache()
+    if key in per_request and per_request[key][0] is clause:
+        rewritten: ColumnElement[bool] = per_request[key][1]
+        return rewritten
+
     def correlate(element: Any, **_kw: Any) -> Any:
         if isinstance(element, BinaryExpression) and element.operator is operators.in_op:
             inner = getattr(element.right, "element", element.right)
@@ -395,7 +401,11 @@ def row_by_row(clause: ColumnElement[bool]) -> ColumnElement[bool]:
                     return exists(inner.where(inner.selected_columns[0] == element.left))
         return None
 
-    return replacement_traverse(clause, {}, correlate)
+    rewritten = replacement_traverse(clause, {}, correlate)
+    # Read once per request for the same clause (the policy's is made once per request):
+    # copying it costs about 2 ms. The clause is held with it, so its id is not reused.
+    per_request[key] = (clause, rewritten)
+    return rewritten
 
 
 # A unit branch of at most this many units (a chef's enhet, an avdelning) is a minority of a

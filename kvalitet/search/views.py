@@ -99,7 +99,8 @@ def search() -> Any:
     facets, newest = _facets(_newest_where(q, base, [], sample), sample)
     sampled = len(newest) > FACET_SAMPLE
     if filters and windowed:
-        newest = _newest_ids(_newest_where(q, base, filters, window), window)
+        chosen = (kind or None, int(unit_id) if unit_id.isdigit() else None)
+        newest = _newest_ids(_newest_where(q, base, filters, window, *chosen), window)
     hits = len(newest)
     more_than = None
     if windowed:
@@ -179,7 +180,12 @@ def _facets(
 
 
 def _newest_where(
-    q: str, base: list[ColumnElement[bool]], filters: list[ColumnElement[bool]], window: int
+    q: str,
+    base: list[ColumnElement[bool]],
+    filters: list[ColumnElement[bool]],
+    window: int,
+    kind: str | None = None,
+    unit: int | None = None,
 ) -> list[ColumnElement[bool]]:
     """The criteria of the newest `window` hits: `base` (the policy and the index's match)
     and `filters`. For a common search on PostgreSQL by a user whose items are a few units'
@@ -194,6 +200,16 @@ def _newest_where(
     if match is None or scope is None:
         return base + filters
     walks, outside = scope
+    if unit is not None:
+        # An enhet chosen: its walk under the whole policy holds every hit.
+        walks, outside = [("unit_id", unit, row_by_row(base[0]))], []
+    elif kind is not None:
+        # A kind chosen: a walk of that kind holds every hit; else no kind's walk can.
+        walks = [w for w in walks if w[0] == "kind" and w[1] == kind] or [
+            w for w in walks if w[0] != "kind"
+        ]
+        if walks and walks[0][0] == "kind":
+            outside = []
     parts = [
         select(Item.id, Item.created_at)
         .select_from(SCOPED)
@@ -214,6 +230,8 @@ def _newest_where(
         .limit(window)
         for condition in outside
     ]
+    if not parts:
+        return [false()]  # the chosen kind is one the user sees in no part
     # The parts' ids as one array (an InitPlan), then the items by primary key under the
     # policy again: with `IN (…)` the planner joined them to the whole of SAS's visible items.
     newest = union(*parts).subquery()

@@ -51,6 +51,8 @@ def _expected(app: Any, user_id: int, q: str, **args: str) -> tuple[list[str], i
         where: list[Any] = [visible_clause(user), index.matching_clause(q, Item.id)]
         if "typ" in args:
             where.append(Item.kind == args["typ"])
+        if "enhet" in args:
+            where.append(Item.unit_id == int(args["enhet"]))
         if args.get("status") == "oppna":
             where.append(views._status_clause("oppna"))
         order = (Item.created_at.desc(), Item.id.desc())
@@ -165,14 +167,15 @@ def _avdelningschef(city: Any) -> int:
 
 @pytest.mark.skipif(not PG_URL, reason="the unit walk is PostgreSQL's (SQLite: one query)")
 @pytest.mark.parametrize("who", ["chef", "avdelningschef", "sas", "mas", "mas walked"])
-def test_a_common_search_read_unit_by_unit_shows_the_plain_querys_rows(
+def test_a_common_search_read_in_parts_shows_the_plain_querys_rows(
     app, spread_city, client, monkeypatch, who
 ):
     """The statistics would call these words common in a big city: the page reads the
     newest hits in parts (one walk per unit of an enhetschef or avdelningschef, per kind
     SAS and MAS see everywhere, and the branches outside them) and shows the very rows of
-    the plain statement, also the items seen only as owner, reporter or decision maker in
-    another unit, and those moved by a plain UPDATE."""
+    the plain statement, with a kind (walked or not) or an enhet chosen too, also the items
+    seen only as owner, reporter or decision maker in another unit, and those moved by a
+    plain UPDATE."""
     monkeypatch.setitem(app.config, "PAGE_SIZE", SIZE)
     monkeypatch.setattr(views, "FACET_SAMPLE", SAMPLE)
     monkeypatch.setattr(views, "is_dense", lambda q: True)
@@ -194,7 +197,9 @@ def test_a_common_search_read_unit_by_unit_shows_the_plain_querys_rows(
     try:
         checked = 0
         for q in (WORD, *QUERIES[1:]):
-            for facet in ({}, {"typ": "AVV"}, {"status": "oppna"}):
+            facets = ({}, {"typ": "AVV"}, {"typ": "LXS"}, {"status": "oppna"},
+                      {"enhet": str(city.enheter[0])}, {"enhet": str(city.enheter[1])})  # fmt: skip
+            for facet in facets:
                 hits = _expected(app, user_id, q, **facet)[1]
                 pages = max(1, -(-hits // SIZE))
                 for number in sorted({1, 2, pages, pages + 1}):
