@@ -269,7 +269,9 @@ def kind_clause(user: User, spec: KindSpec) -> ColumnElement[bool] | None:
 KIND_WALKS = 4
 
 
-def search_scope(user: User) -> SearchScope | None:
+def search_scope(
+    user: User, kind: str | None = None, unit: int | None = None
+) -> SearchScope | None:
     """How a common search is read in parts (the search page, kvalitet.search.views): walks
     of the index table newest first, each (column, value, condition on the item), and
     conditions for the items no walk covers. An item the user sees is in a walk that holds
@@ -290,6 +292,11 @@ def search_scope(user: User) -> SearchScope | None:
       another table (a lex Sarah case I decide), which PostgreSQL cannot combine in a
       bitmap OR.
 
+    With a facet chosen, only the parts that can hold its items: an enhet (`unit`) is one
+    walk of that unit under the whole policy; a kind (`kind`) keeps that kind's walk alone,
+    or, when it is not walked, every part but the kind walks (SAS's word with avvikelser
+    chosen walked four other kinds whole: 96 ms).
+
     Each walk's condition is `row_by_row`. None on SQLite, for a user with no unit branch,
     and for one with more than KIND_WALKS walked kinds or NARROW_UNITS narrow units."""
     if not _active(user) or not _splits_counts():
@@ -299,7 +306,13 @@ def search_scope(user: User) -> SearchScope | None:
     if key not in per_request:
         per_request[key] = _search_scope(user)
     found: SearchScope | None = per_request[key]
-    return found
+    if found is None or (kind is None and unit is None):
+        return found
+    walks, outside = found
+    if unit is not None:
+        return [("unit_id", unit, row_by_row(visible_clause(user)))], []
+    own = [w for w in walks if w[0] == "kind" and w[1] == kind]
+    return (own, []) if own else ([w for w in walks if w[0] != "kind"], outside)
 
 
 SearchScope = tuple[list[tuple[str, int | str, ColumnElement[bool]]], list[ColumnElement[bool]]]

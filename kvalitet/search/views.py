@@ -196,20 +196,10 @@ def _newest_where(
     in a sixth of a million items) and joined them to the user's visible items: 150-200 ms
     against 10-30 ms (docs/benchmarks.md, session 10)."""
     match = scoped_match(q)
-    scope = search_scope(current_user) if match is not None and is_dense(q) else None
+    scope = search_scope(current_user, kind, unit) if match is not None and is_dense(q) else None
     if match is None or scope is None:
         return base + filters
     walks, outside = scope
-    if unit is not None:
-        # An enhet chosen: its walk under the whole policy holds every hit.
-        walks, outside = [("unit_id", unit, row_by_row(base[0]))], []
-    elif kind is not None:
-        # A kind chosen: a walk of that kind holds every hit; else no kind's walk can.
-        walks = [w for w in walks if w[0] == "kind" and w[1] == kind] or [
-            w for w in walks if w[0] != "kind"
-        ]
-        if walks and walks[0][0] == "kind":
-            outside = []
     parts = [
         select(Item.id, Item.created_at)
         .select_from(SCOPED)
