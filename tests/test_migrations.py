@@ -51,3 +51,66 @@ def test_migrate_db_command_seeds_reference_data(empty_app):
     from kvalitet.items.models import QualityArea
 
     assert db.session.scalar(select(func.count(QualityArea.id))) == 7
+
+
+def test_items_gallrade_before_the_fix_leave_the_search_index(empty_app):
+    """Revision e4a7c1f9d3b2: a gallrad item's old texts were still in search_fts (the
+    scrub's UPDATEs passed the flush hook). The upgrade writes its row as what is left."""
+    from datetime import datetime
+
+    from sqlalchemy import text
+
+    from kvalitet.org.models import UnitKind
+    from kvalitet.org.operations import create_unit
+    from kvalitet.search import index
+
+    migrations.upgrade("b5d2e8f1a7c3")
+    unit = create_unit(None, "Nämnd", UnitKind.NAMND, None)
+    db.session.commit()
+    conn = db.session.connection()
+    at = datetime(2020, 1, 1)
+    rows = [(1, "SYN-2020-0001", "(gallrad)"), (2, "SYN-2020-0002", "Gunnelbrita har kvar")]
+    for item_id, ref, title in rows:
+        conn.execute(
+            text(
+                "INSERT INTO item (id, kind, ref, ref_year, ref_seq, title, description, unit_id,"
+                " status, version, created_at, updated_at) VALUES (:id, 'SYN', :ref, 2020, :id,"
+                " :title, '', :unit, 'avslutad', 1, :at, :at)"
+            ),
+            {"id": item_id, "ref": ref, "title": title, "unit": unit.id, "at": at},
+        )
+        # The index row as the old gallring left it: the texts from before the scrub.
+        old = f"{ref}\nGunnelbrita Söderholm föll\nGunnelbrita fick fel dos."
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(
+                text(
+                    "INSERT INTO search_fts (item_id, body, kind, unit_id, created_at)"
+                    " VALUES (:id, :body, 'SYN', :unit, :at)"
+                ),
+                {"id": item_id, "body": old, "unit": unit.id, "at": at},
+            )
+        else:
+            conn.execute(text("INSERT INTO search_fts (rowid, body) VALUES (:id, :body)"),
+                         {"id": item_id, "body": old})  # fmt: skip
+    log_id = conn.execute(
+        text(
+            "INSERT INTO gallring_log (run_at, kind, years, item_count, attachment_count,"
+            " skipped_count, refs) VALUES (:at, 'SYN', 2, 1, 0, 0, '[\"SYN-2020-0001\"]')"
+            " RETURNING id"
+        ),
+        {"at": at},
+    ).scalar()
+    conn.execute(
+        text("INSERT INTO gallrad_item (item_id, log_id, gallrad_at) VALUES (1, :log, :at)"),
+        {"log": log_id, "at": at},
+    )
+    db.session.commit()
+
+    def found(q: str) -> set[int]:
+        return set(db.session.scalars(index.matching_ids(q)))
+
+    assert found("Söderholm") == {1, 2}
+    migrations.upgrade()
+    db.session.remove()
+    assert found("Söderholm") == {2} and found("dos") == {2} and found("gunnelbrita") == {2}
+    assert found("gallrad") == {1} and found("SYN-2020-0001") == {1}

@@ -4,7 +4,8 @@ An item is due when its rule is active and it was closed (or cancelled) at least
 unless it is already gallrat, under a legal hold, or linked to an item that is still open
 (a case that is not finished). Gallring an item removes, in this order: the identity of the
 lex Sarah reporter (and any other table listed in IDENTITY_TABLES), the attachments (from
-disk too), the comments, and every free text of the item and of the rows that belong to it.
+disk too), the comments, and every free text of the item and of the rows that belong to
+it, also from the search index.
 What is left of the item is a skeleton without contents: kind, unit, dates, status and
 classification, on which the statistics of earlier years and the old reports rest, so they
 stay unchanged. Frozen report versions are separate stored documents and are not touched.
@@ -32,6 +33,7 @@ from kvalitet.gallring.models import GallradItem, GallringLog, GallringRule, Leg
 from kvalitet.items.models import Attachment, Comment, Item, ItemLink
 from kvalitet.items.operations import attachment_path
 from kvalitet.org.models import User
+from kvalitet.search import index
 
 GALLRAD_TITLE = "(gallrad)"
 # Rows that say who someone is: removed first.
@@ -208,6 +210,9 @@ def run(actor: User | None, now: datetime | None = None) -> list[GallringLog]:
             for item in row.items:
                 removed += _scrub(item)
                 db.session.add(GallradItem(item_id=item.id, log_id=log.id, gallrad_at=now))
+            # The scrub's plain UPDATEs pass the search index's flush hook: write the
+            # items' index rows anew, or their old texts would stay searchable.
+            index.refresh([item.id for item in row.items])
             log.attachment_count = removed
             audit.record(actor, "gallring", target=f"gallring:{row.rule.kind}",
                          summary=f"Gallring enligt regeln för {row.rule.kind} "

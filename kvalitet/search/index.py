@@ -8,9 +8,11 @@ and every free-text column of its kind.
 
 The index is kept by a session hook: after every flush, the items that were added or
 changed are written again and deleted ones removed, in the same transaction (so a rollback
-takes the index back too). `rebuild()` (the `flask search-rebuild` command) writes it
-anew. This module sits low (beside org): it knows the item table through the mapper
-registry, like the policy does, so items/ can use `matching_ids` for its lists.
+takes the index back too). A plain UPDATE passes the hook: whoever writes text that way
+calls `refresh(ids)` (gallring does). `rebuild()` (the `flask search-rebuild` command)
+writes the whole index anew. This module sits low (beside org): it knows the item table
+through the mapper registry, like the policy does, so items/ can use `matching_ids` for
+its lists.
 """
 
 from __future__ import annotations
@@ -203,12 +205,10 @@ def _body(columns: list[Any], dialect: str) -> Any:
     return func.rtrim(body, "\n")
 
 
-def rebuild() -> int:
-    """Write the whole index anew, in the database (one INSERT … SELECT per kind, so that
-    a million items take minutes, not hours); returns the number of items indexed."""
-    conn = db.session.connection()
+def _fill(conn: Connection, ids: list[int] | None) -> None:
+    """Write the index rows of `ids` (None: every item) from the database, one
+    INSERT … SELECT per kind."""
     dialect = conn.dialect.name
-    conn.execute(text("DELETE FROM search_fts"))
     key = "item_id" if dialect == "postgresql" else "rowid"
     scope = ["kind", "unit_id", "created_at"] if dialect == "postgresql" else []
     target = table(TABLE, column(key), column("body"), *[column(c) for c in scope])
@@ -219,8 +219,29 @@ def rebuild() -> int:
         rows = select(
             model.id, _body(_indexed_columns(mapper), dialect), *[getattr(model, c) for c in scope]
         )
+        if ids is not None:
+            rows = rows.where(model.id.in_(ids))
         conn.execute(insert(target).from_select([key, "body", *scope], rows))
-    return int(conn.execute(select(func.count()).select_from(target)).scalar() or 0)
+
+
+def rebuild() -> int:
+    """Write the whole index anew, in the database (one INSERT … SELECT per kind, so that
+    a million items take minutes, not hours); returns the number of items indexed."""
+    conn = db.session.connection()
+    conn.execute(text("DELETE FROM search_fts"))
+    _fill(conn, None)
+    return int(conn.execute(text("SELECT count(*) FROM search_fts")).scalar() or 0)
+
+
+def refresh(ids: list[int]) -> None:
+    """Write the index rows of `ids` anew from the items as they are stored now: for a change
+    made by a plain UPDATE, which the flush hook does not see (gallring's scrub). The old
+    text is gone from the index in the same transaction."""
+    if not ids:
+        return
+    conn = db.session.connection()
+    _remove(conn, ids)
+    _fill(conn, ids)
 
 
 WORD = re.compile(r"\w+")

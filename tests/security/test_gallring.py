@@ -155,3 +155,36 @@ def test_nightly_job_is_registered():
     from kvalitet.arshjul.scheduler import discover_jobs
 
     assert "gallring.nightly" in {job["id"] for job in discover_jobs()}
+
+
+def test_gallring_takes_the_texts_out_of_the_search_index(app, org, login_as):
+    """The scrub writes by plain UPDATE, which the index's flush hook does not see: without
+    a rewrite of the index row, a name in a gallrad case would still find the case."""
+    from tests.lexsarah.helpers import make_case
+
+    clock.freeze(clock.now() - timedelta(days=800))
+    gone = make_case(org, title="Brukare Gunnelbrita föll",
+                     description="Gunnelbrita Söderholm fick fel dos.")  # fmt: skip
+    kept = make_case(org, title="Gunnelbrita i annan enhet")
+    gone.closed_at = clock.now()
+    db.session.commit()
+    clock.freeze(None)
+    client = login_as(org.sas)  # lex Sarah is SAS's to see
+
+    def hits(q: str) -> str:
+        return client.get("/sok", query_string={"q": q}).get_data(as_text=True)
+
+    page = hits("Gunnelbrita")
+    assert gone.ref in page and kept.ref in page
+    assert gone.ref in hits("Söderholm")
+    ops.set_rule(org.kvalitet, "LXS", 2, True)
+    db.session.commit()
+    (log,) = ops.run(org.kvalitet)
+    db.session.commit()
+    assert log.refs == [gone.ref]
+
+    page = hits("Gunnelbrita")
+    assert gone.ref not in page and kept.ref in page
+    assert gone.ref not in hits("Söderholm") and gone.ref not in hits("dos")
+    # The skeleton is still found by its reference, as the gallringslogg names it.
+    assert gone.ref in client.get("/sok", query_string={"q": gone.ref}).headers.get("Location", "")
