@@ -1,5 +1,5 @@
 """Page benchmark: p50/p95 of every list, filter and detail page through the whole Flask
-stack, for an enhetschef, the kvalitetsutvecklare and SAS, each beside the bare SQL of its
+stack, for an enhetschef, the kvalitetsutvecklare, SAS and MAS, each beside the bare SQL of its
 own queries (the same statements and parameters replayed on a raw DB-API connection), with
 the ratio and the query count.
 
@@ -42,7 +42,8 @@ LISTS = {
     "SYN": "/synpunkter/",
     "EGK": "/egenkontroll/",
 }
-USERS = ("chef", "kvalitet", "sas")
+# MAS sees the health-care avvikelser and lex Maria everywhere through a branch of its own.
+USERS = ("chef", "kvalitet", "sas", "mas")
 SEQ_SCAN_TABLES = ("item", "audit_entry")
 
 
@@ -123,6 +124,12 @@ def pages_for(user: User) -> list[tuple[str, str]]:
         if item is not None:
             with current_app.test_request_context():
                 pages.append((f"{code} ärende", detail_url(item)))
+    if "LXM" in specs and user.has_role("mas"):  # lex Maria's board is MAS's (no list filters)
+        pages += [("LXM tavla", "/lexmaria/"), ("LXM alla steg", "/lexmaria/?steg=alla")]
+        item = _richest_item(user, "LXM")
+        if item is not None:
+            with current_app.test_request_context():
+                pages.append(("LXM ärende", detail_url(item)))
     for code in LISTS:
         if code in specs:
             pages.append((f"API {code}", f"/api/v1/{_slug(specs[code])}?per_page=50"))
@@ -309,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="EXPLAIN: no Seq Scan on item")
     parser.add_argument("--only", default="", help="only pages whose label contains this")
     parser.add_argument(
+        "--users", nargs="+", default=list(USERS), help=f"bench users (default {' '.join(USERS)})"
+    )
+    parser.add_argument(
         "--statements", action="store_true", help="print each page's SELECTs and their time"
     )
     parser.add_argument(
@@ -322,7 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Sidor: {items} ärenden, {engine}, {args.requests} anrop per sida (ms)")
     print(HEADER)
     only = (lambda label: args.only in label) if args.only else None
-    results = measure(app, args.requests, only=only, save_html=args.save_html)
+    results = measure(
+        app, args.requests, tuple(args.users), only=only, save_html=args.save_html
+    )
     if args.statements:
         with app.app_context():
             print_statements(results)
