@@ -332,9 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Sidor: {items} ärenden, {engine}, {args.requests} anrop per sida (ms)")
     print(HEADER)
     only = (lambda label: args.only in label) if args.only else None
-    results = measure(
-        app, args.requests, tuple(args.users), only=only, save_html=args.save_html
-    )
+    results = measure(app, args.requests, tuple(args.users), only=only, save_html=args.save_html)
     if args.statements:
         with app.app_context():
             print_statements(results)
