@@ -299,20 +299,38 @@ def search_scope(
 
     Each walk's condition is `row_by_row`. None on SQLite, for a user with no unit branch,
     and for one with more than KIND_WALKS walked kinds or NARROW_UNITS narrow units."""
+    found = _scope_with_partial(user)
+    if found is None:
+        return None
+    walks, outside = found[0]
+    if unit is not None:
+        return [("unit_id", unit, row_by_row(visible_clause(user)))], []
+    if kind is None:
+        return walks, outside
+    own = [w for w in walks if w[0] == "kind" and w[1] == kind]
+    return (own, []) if own else ([w for w in walks if w[0] != "kind"], outside)
+
+
+def search_is_thin(user: User, share: float) -> bool:
+    """Whether a search in `share` of the items (kvalitet.search.index.share) is too rare
+    for `user`'s walks: one of them walks a kind for its joined branch, which holds only a
+    part of the kind (MAS's health-care avvikelser are a fifth of them), so it passes many
+    rows per hit when the search is rarer too. The search page then reads it as a rare one
+    (the matches first): MAS's two common words took 540 ms walked, 174 ms so; one word
+    172 ms walked, 477 ms so (docs/benchmarks.md, session 11)."""
+    found = _scope_with_partial(user) if share < PART_DENSE else None
+    return found is not None and bool(found[1])
+
+
+def _scope_with_partial(user: User) -> tuple[SearchScope, set[str]] | None:
     if not _active(user) or not _splits_counts():
         return None
     key = ("search_scope", user.id)
     per_request = request_cache()
     if key not in per_request:
         per_request[key] = _search_scope(user)
-    found: SearchScope | None = per_request[key]
-    if found is None or (kind is None and unit is None):
-        return found
-    walks, outside = found
-    if unit is not None:
-        return [("unit_id", unit, row_by_row(visible_clause(user)))], []
-    own = [w for w in walks if w[0] == "kind" and w[1] == kind]
-    return (own, []) if own else ([w for w in walks if w[0] != "kind"], outside)
+    found: tuple[SearchScope, set[str]] | None = per_request[key]
+    return found
 
 
 SearchScope = tuple[list[tuple[str, int | str, ColumnElement[bool]]], list[ColumnElement[bool]]]
@@ -320,9 +338,14 @@ SearchScope = tuple[list[tuple[str, int | str, ColumnElement[bool]]], list[Colum
 # A branch outside the walks that selects from another table (MAS's health-care avvikelser)
 # is read whole; with more than this many items its kind is walked instead.
 JOINED_MAX = 2000
+# A kind walked for such a branch is walked only for a search in at least this share of the
+# items (search_is_thin). Between MAS's two common words (0.018) and one (0.17), where the
+# walk measured three times slower and three times faster than the plain statement.
+PART_DENSE = 0.05
 
 
-def _search_scope(user: User) -> SearchScope | None:
+def _search_scope(user: User) -> tuple[SearchScope, set[str]] | None:
+    """The parts for no facet, and the kinds walked for a joined branch (`search_scope`)."""
     item = _mapped("item")
     branches = [(spec, *_branches(user, spec)) for spec in all_kinds()]
     lists: dict[str, list[int]] = {}
@@ -348,6 +371,7 @@ def _search_scope(user: User) -> SearchScope | None:
         selecting = [b for b in others if any(isinstance(e, Select) for e in iterate(b))]
         if spec not in wide and selecting:
             joined[spec.code] = or_(*[arm for b in selecting for arm in arms(spec.code, b)])
+    partial: set[str] = set()
     if joined:
         # One statement: how many items each such branch holds, up to JOINED_MAX + 1.
         capped = [
@@ -360,6 +384,7 @@ def _search_scope(user: User) -> SearchScope | None:
         for (code, _clause), size in zip(list(joined.items()), sizes, strict=True):
             if size > JOINED_MAX:
                 wide.append(next(spec for spec, _i, _o in branches if spec.code == code))
+                partial.add(code)
                 del joined[code]
         if len(wide) > KIND_WALKS:
             return None
@@ -384,7 +409,7 @@ def _search_scope(user: User) -> SearchScope | None:
         if code not in joined or not any(isinstance(e, Select) for e in iterate(b))
         for arm in arms(code, b)
     ]
-    return walks, ([or_(*plain)] if plain else []) + list(joined.values())
+    return (walks, ([or_(*plain)] if plain else []) + list(joined.values())), partial
 
 
 def row_by_row(clause: ColumnElement[bool]) -> ColumnElement[bool]:

@@ -341,7 +341,7 @@ def is_dense(q: str) -> bool:
     return db.session.get_bind().dialect.name == "postgresql" and share(q) >= DENSE
 
 
-def matching_clause(q: str, id_column: Any) -> Any:
+def matching_clause(q: str, id_column: Any, dense: bool | None = None) -> Any:
     """SQL condition: `id_column` (Item.id) is an item matching `q`; None without words.
 
     On PostgreSQL the matches of a rare search are read first, as one array (`= ANY ((SELECT
@@ -349,11 +349,13 @@ def matching_clause(q: str, id_column: Any) -> Any:
     (subquery)` let the planner, misled by its estimate of a tsquery's rows (16,000 for one
     match), hash the user's whole visible set of a million-item city to join the matches to
     it (0.8 s). A dense search (`share` over DENSE) keeps `IN`, which the planner then
-    walks newest first (ix_item_created_visible)."""
+    walks newest first (ix_item_created_visible). `dense` given says which, for a caller
+    that knows better than the word's share (the search page, for MAS)."""
     ids = matching_ids(q)
     if ids is None:
         return None
-    if db.session.get_bind().dialect.name == "postgresql" and not is_dense(q):
+    dense = is_dense(q) if dense is None else dense
+    if db.session.get_bind().dialect.name == "postgresql" and not dense:
         column = ids.selected_columns[0]
         gathered = ids.with_only_columns(func.array_agg(column)).scalar_subquery()
         # The cast makes it an array expression, not `= ANY (subquery)` of one array row.

@@ -22,7 +22,7 @@ from sqlalchemy import (
     union,
 )
 
-from kvalitet.core.permissions import row_by_row, search_scope, visible_clause
+from kvalitet.core.permissions import row_by_row, search_is_thin, search_scope, visible_clause
 from kvalitet.core.registry import kind_spec
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
@@ -36,7 +36,7 @@ from kvalitet.items.queries import (
     paginate,
 )
 from kvalitet.org.models import Unit
-from kvalitet.search.index import SCOPED, is_dense, matching_clause, scoped_match
+from kvalitet.search.index import SCOPED, is_dense, matching_clause, scoped_match, share
 
 bp = Blueprint("search", __name__)
 
@@ -73,7 +73,10 @@ def search() -> Any:
     )
     if direct is not None:
         return redirect(detail_url(direct))
-    matched = matching_clause(q, Item.id)
+    # A common search is read newest first (matching_clause, _newest_where), unless the
+    # user's walks are too thin for it (permissions.search_is_thin): then as a rare one.
+    dense = is_dense(q) and not search_is_thin(current_user, share(q))
+    matched = matching_clause(q, Item.id, dense)
     base = [visible_clause(current_user), false() if matched is None else matched]
     kind = request.args.get("typ", "")
     unit_id = request.args.get("enhet", "")
@@ -96,11 +99,11 @@ def search() -> Any:
     windowed = not keyset and end <= WINDOW_MAX
     window = max(FACET_SAMPLE + 1, end) if windowed else FACET_SAMPLE + 1
     sample = FACET_SAMPLE + 1 if filters else window
-    facets, newest = _facets(_newest_where(q, base, [], sample), sample)
+    facets, newest = _facets(_newest_where(q, dense, base, [], sample), sample)
     sampled = len(newest) > FACET_SAMPLE
     if filters and windowed:
         chosen = (kind or None, int(unit_id) if unit_id.isdigit() else None)
-        newest = _newest_ids(_newest_where(q, base, filters, window, *chosen), window)
+        newest = _newest_ids(_newest_where(q, dense, base, filters, window, *chosen), window)
     hits = len(newest)
     more_than = None
     if windowed:
@@ -181,6 +184,7 @@ def _facets(
 
 def _newest_where(
     q: str,
+    dense: bool,
     base: list[ColumnElement[bool]],
     filters: list[ColumnElement[bool]],
     window: int,
@@ -188,15 +192,15 @@ def _newest_where(
     unit: int | None = None,
 ) -> list[ColumnElement[bool]]:
     """The criteria of the newest `window` hits: `base` (the policy and the index's match)
-    and `filters`. For a common search on PostgreSQL by a user whose items are a few units'
-    or a few kinds' (an enhetschef, an avdelningschef, SAS, MAS: `search_scope`), instead:
-    the item is among the newest `window` hits of a walk of the index table, one unit or
-    one kind at a time newest first, or of a branch outside the walks. Without it
-    PostgreSQL read all of a common word's matches from the GIN index (150,000 for a word
-    in a sixth of a million items) and joined them to the user's visible items: 150-200 ms
-    against 10-30 ms (docs/benchmarks.md, session 10)."""
+    X
+        or a few kinds' (an enhetschef, an avdelningschef, SAS, MAS: `search_scope`), instead:
+        the item is among the newest `window` hits of a walk of the index table, one unit or
+        one kind at a time newest first, or of a branch outside the walks. Without it
+        PostgreSQL read all of a common word's matches from the GIN index (150,000 for a word
+        in a sixth of a million items) and joined them to the user's visible items: 150-200 ms
+        against 10-30 ms (docs/benchmarks.md, session 10)."""
     match = scoped_match(q)
-    scope = search_scope(current_user, kind, unit) if match is not None and is_dense(q) else None
+    scope = search_scope(current_user, kind, unit) if match is not None and dense else None
     if match is None or scope is None:
         return base + filters
     walks, outside = scope
