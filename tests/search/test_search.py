@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
@@ -79,6 +79,33 @@ def test_index_follows_changes_and_rebuilds(org, login_as):
     }[db.engine.dialect.name]
     rebuilt = db.session.scalar(text(by_id), {"id": item.id})
     assert rebuilt == index.document(db.session.get(Item, item.id))
+
+
+def test_refresh_writes_the_rows_of_a_plain_update(org, login_as, monkeypatch):
+    """`refresh(ids)` (gallring's, after its plain UPDATEs) writes those items' rows from
+    what is stored, in rounds of REFRESH_BATCH, each round only its items' kinds."""
+    from tests.lexsarah.helpers import make_case
+
+    monkeypatch.setattr(index, "REFRESH_BATCH", 2)
+    items = [report(org.med_a1, unit=org.a1, title=f"Entrén {n}", description="Dörren var olåst.")
+             for n in range(3)]  # fmt: skip
+    case = make_case(org, title="Larmet tystnade", description="Dörren var olåst.")
+    untouched = report(org.med_a1, unit=org.a1, title="Köket", description="Dörren var olåst.")
+    db.session.commit()
+    changed = [*items, case]
+    db.session.execute(
+        update(Item.__table__)
+        .where(Item.__table__.c.id.in_([i.id for i in [*changed, untouched]]))
+        .values(description="Fönstret stod öppet.")
+    )
+    index.refresh([i.id for i in changed])
+    db.session.commit()
+    chef, sas = login_as(org.chef_a1), login_as(org.sas)
+    page = _hits(chef, "olåst")
+    assert untouched.ref in page and not any(i.ref in page for i in items)
+    assert all(i.ref in _hits(chef, "fönstret") for i in items)
+    assert case.ref in _hits(sas, "fönstret") and case.ref not in _hits(sas, "olåst")
+    assert untouched.ref not in _hits(chef, "fönstret")
 
 
 def test_rebuild_command(app, org):

@@ -186,5 +186,7 @@ def test_gallring_takes_the_texts_out_of_the_search_index(app, org, login_as):
     page = hits("Gunnelbrita")
     assert gone.ref not in page and kept.ref in page
     assert gone.ref not in hits("Söderholm") and gone.ref not in hits("dos")
+    # Its index row is written anew, not only removed: the skeleton is found by its title.
+    assert gone.ref in hits("gallrad") and kept.ref not in hits("gallrad")
     # The skeleton is still found by its reference, as the gallringslogg names it.
     assert gone.ref in client.get("/sok", query_string={"q": gone.ref}).headers.get("Location", "")
