@@ -44,6 +44,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
@@ -223,23 +224,30 @@ def _branches(
 ) -> tuple[list[int] | Select[tuple[int]] | None, list[ColumnElement[bool]]]:
     """A kind's permission branches for `user`: the unit ids of its view roles' branch (None
     when the user holds none of them), and the other branches (mine, those I reported, the
-    kind's extras)."""
-    item = _mapped("item")
-    units = None
-    if spec.view_roles:
-        paths = role_paths(user, spec.view_roles)
-        if paths:
-            units = unit_ids_under(paths)
-    others: list[ColumnElement[bool]] = []
-    if spec.owner_sees:
-        others.append(item.owner_id == user.id)
-    if spec.reporter_sees:
-        others.append(item.reporter_id == user.id)
-    if spec.extra_visibility is not None:
-        extra = spec.extra_visibility(user)
-        if extra is not None:
-            others.append(extra)
-    return units, others
+    kind's extras). Built once per request for the same user, kind and form: the policy's
+    clause, the inbox's arms and the start page's counts each ask (a few milliseconds for
+    every kind)."""
+    key = ("branches", user.id, spec.code, _ONE_ITEM.get())
+    per_request = request_cache()
+    if key not in per_request:
+        item = _mapped("item")
+        units = None
+        if spec.view_roles:
+            paths = role_paths(user, spec.view_roles)
+            if paths:
+                units = unit_ids_under(paths)
+        others: list[ColumnElement[bool]] = []
+        if spec.owner_sees:
+            others.append(item.owner_id == user.id)
+        if spec.reporter_sees:
+            others.append(item.reporter_id == user.id)
+        if spec.extra_visibility is not None:
+            extra = spec.extra_visibility(user)
+            if extra is not None:
+                others.append(extra)
+        per_request[key] = (units, tuple(others))
+    units, found = per_request[key]
+    return units, list(found)
 
 
 def _per_kind(user: User, spec: KindSpec) -> tuple[list[int] | Select[tuple[int]] | None,
@@ -248,6 +256,33 @@ def _per_kind(user: User, spec: KindSpec) -> tuple[list[int] | Select[tuple[int]
     units, others = _branches(user, spec)
     item = _mapped("item")
     return units, others if units is None else [among(item.unit_id, units), *others]
+
+
+def kind_branches(
+    user: User, spec: KindSpec, within: Sequence[int] | None = None
+) -> ColumnElement[bool]:
+    """The items of a kind `user` may see, for a statement that names the kind and its other
+    conditions itself (the inbox's arms, the start page's per-unit counts): the OR of the
+    kind's branches without `kind = …`, `false()` when the user has none. `within`: the unit
+    ids the statement already keeps its rows to; when they all lie in the kind's unit
+    branch, every such item is visible and the clause is `true()` (which `and_` drops).
+
+    The rows are those of `visible_clause(user, [spec])` for that kind. The planner does not
+    have to fold the whole policy into each arm: the inbox's counts were planned in 4-7 ms
+    on a 1,000,000-item city and read the chef's open items through both (ANDed) ORs."""
+    key = ("kind_branches", user.id, spec.code, None if within is None else tuple(within),
+           _ONE_ITEM.get())  # fmt: skip
+    per_request = request_cache()
+    if key not in per_request:
+        units, per_kind = _per_kind(user, spec)
+        if not _active(user) or not per_kind:
+            per_request[key] = false()
+        elif within is not None and isinstance(units, list) and set(within) <= set(units):
+            per_request[key] = true()
+        else:
+            per_request[key] = or_(*per_kind)
+    clause: ColumnElement[bool] = per_request[key]
+    return clause
 
 
 def kind_clause(user: User, spec: KindSpec) -> ColumnElement[bool] | None:

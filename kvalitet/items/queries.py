@@ -15,6 +15,7 @@ from flask import current_app, request, url_for
 from sqlalchemy import (
     Column,
     ColumnElement,
+    Integer,
     Select,
     String,
     and_,
@@ -26,10 +27,11 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import operators, visitors
-from sqlalchemy.sql.elements import BinaryExpression, ColumnClause, UnaryExpression
+from sqlalchemy.sql.elements import BinaryExpression, ColumnClause, False_, UnaryExpression
 
 from kvalitet.core import audit, clock
 from kvalitet.core.audit import AuditEntry
@@ -40,6 +42,7 @@ from kvalitet.core.permissions import (
     can,
     disjoint_parts,
     for_one_item,
+    kind_branches,
     remember_visible,
     request_cache,
     role_paths,
@@ -696,44 +699,89 @@ def open_clause() -> ColumnElement[bool]:
     return _OPEN[key]
 
 
+# _open_arm per kind and its open states: the same clause every time, built once.
+_OPEN_ARMS: dict[tuple[str, tuple[str, ...]], ColumnElement[bool]] = {}
+
+
+def _open_arm(spec: Any) -> ColumnElement[bool]:
+    """A kind's own open items: `kind = …` and its open states (cancellation apart)."""
+    key = (spec.code, tuple(spec.workflow.open_states))
+    if key not in _OPEN_ARMS:
+        _OPEN_ARMS[key] = and_(Item.kind == spec.code, Item.status.in_(spec.workflow.open_states))
+    return _OPEN_ARMS[key]
+
+
 def must_act_clause(user: User) -> ColumnElement[bool] | None:
-    """Items waiting for someone in a role the user holds over the item's unit."""
+    """Items waiting for someone in a role the user holds over the item's unit, and that the
+    user may see: one arm per kind and state, each with the kind's permission branches
+    (`kind_branches`, `true()` where the role's units lie in the kind's unit branch)."""
     clauses = []
     for spec in all_kinds():
         for state, roles in spec.workflow.action_roles.items():
+            if state not in spec.workflow.open_states:
+                continue
             paths = role_paths(user, roles)
-            if paths:
-                clauses.append(
-                    and_(
-                        Item.kind == spec.code,
-                        Item.status == state,
-                        among(Item.unit_id, unit_ids_under(paths)),
-                    )
+            if not paths:
+                continue
+            units = unit_ids_under(paths)
+            within = units if isinstance(units, list) else None
+            clauses.append(
+                and_(
+                    Item.kind == spec.code,
+                    Item.status == state,
+                    among(Item.unit_id, units),
+                    Item.cancelled_at.is_(None),
+                    kind_branches(user, spec, within),
                 )
+            )
     return or_(*clauses) if clauses else None
 
 
+def _mine_clause(user: User) -> ColumnElement[bool]:
+    """The user's own open items. Where the kind lets owners see their items (every kind
+    today) that is the whole visibility test, so the policy's clause is not repeated here;
+    another kind's arm carries its branches."""
+    arms = [
+        _open_arm(spec) if spec.owner_sees else and_(_open_arm(spec), kind_branches(user, spec))
+        for spec in all_kinds()
+    ]
+    return and_(Item.owner_id == user.id, or_(*arms), Item.cancelled_at.is_(None))
+
+
+def _inbox_due_order() -> list[Any]:
+    """The inbox's "due date first": on PostgreSQL `due_date + 0`, the same order as the
+    column's but one no index gives. The inbox's rows are few (a user's open work) and its
+    counts read them all anyway; walking `ix_item_due_date` from the oldest date instead,
+    as the planner chose for MAS (it took the arms for a few thousand rows that a 26-row
+    page would soon find), read 50,000 buffers of long-closed items (120 ms)."""
+    if _nulls_large():
+        return [Item.due_date + literal(0, Integer)]
+    return due_date_order()
+
+
 def inbox_query(user: User, section: str = "alla") -> Select[Any]:
-    # Each branch carries its own kind and status, so that the planner can answer each from
-    # an index (owner, kind, status; kind, status) and combine them, rather than read every
-    # item the user ever owned and drop the closed ones. Built once per request (the tabs'
-    # counts and the page ask for the same), forgotten with the policy's answers.
+    """My open items and those waiting for a role I hold, that I may see (the policy's rows:
+    tests/test_inbox.py compares them with `visible_clause`). Each arm carries its kind and
+    status, so that the planner answers each from an index (owner, kind, status; kind,
+    status, unit) and combines them. Built once per request (the tabs' counts and the page
+    ask for the same), forgotten with the policy's answers."""
     key = ("inbox_query", getattr(user, "id", None))
     per_request = request_cache()
     query: Select[Any] | None = per_request.get(key)
     if query is None:
-        open_ = open_clause()
-        mine = and_(Item.owner_id == user.id, open_)
-        act = must_act_clause(user)
-        condition = or_(mine, act) if act is not None else mine
-        query = select(Item).where(condition, open_, visible_clause(user))
+        if not getattr(user, "active", False):
+            query = select(Item).where(false())
+        else:
+            mine = _mine_clause(user)
+            act = must_act_clause(user)
+            query = select(Item).where(or_(mine, act) if act is not None else mine)
         per_request[key] = query
     today = clock.today()
     if section == "forsenade":
         query = query.where(Item.due_date < today)
     elif section == "snart":
         query = query.where(Item.due_date >= today, Item.due_date <= today + timedelta(days=14))
-    return query.order_by(*due_date_order(), Item.created_at.desc())
+    return query.order_by(*_inbox_due_order(), Item.created_at.desc())
 
 
 # The start page's "nya": items in the inbox created within this many days.
@@ -771,24 +819,51 @@ def inbox_counts(user: User) -> dict[str, int]:
 
 
 def unit_overview(user: User, root_paths: list[str]) -> list[dict[str, Any]]:
-    """Open and overdue items per unit in the user's subtrees (only items they may see)."""
+    """Open and overdue items per unit in the user's subtrees (only items they may see).
+
+    One grouped count per kind, added up (UNION ALL: the kinds are disjoint), each with the
+    kind's open states, the units, and the kind's permission branches within them
+    (`kind_branches`: none where the user's role covers the units, as a chef's does). Each
+    part is then an index-only range of `ix_item_kind_status_visible`; the same counts as
+    one OR over every kind read a heap page per open item (1,444 for a chef at 1,000,000
+    items: 9 ms, against 1 ms)."""
     today = clock.today()
-    rows = db.session.execute(
-        select(
-            Item.unit_id,
-            func.count(Item.id),
-            func.count(Item.id).filter(Item.due_date < today),
+    units = unit_ids_under(root_paths)
+    within = units if isinstance(units, list) else None
+    parts = []
+    for spec in all_kinds():
+        branches = kind_branches(user, spec, within)
+        if isinstance(branches, False_):
+            continue  # the user sees none of the kind
+        parts.append(
+            select(
+                Item.unit_id,
+                func.count(Item.id).label("open"),
+                func.count(Item.id).filter(Item.due_date < today).label("overdue"),
+            )
+            .where(
+                _open_arm(spec),
+                among(Item.unit_id, units),
+                Item.cancelled_at.is_(None),
+                branches,
+            )
+            .group_by(Item.unit_id)
         )
-        .where(open_clause(), visible_clause(user), among(Item.unit_id, unit_ids_under(root_paths)))
-        .group_by(Item.unit_id)
-    ).all()
-    counts = {unit_id: (total, overdue) for unit_id, total, overdue in rows}
-    units = db.session.scalars(
+    counts: dict[int, tuple[int, int]] = {}
+    if parts:
+        per_kind = union_all(*parts).subquery()
+        rows = db.session.execute(
+            select(
+                per_kind.c.unit_id, func.sum(per_kind.c.open), func.sum(per_kind.c.overdue)
+            ).group_by(per_kind.c.unit_id)
+        ).all()
+        counts = {unit_id: (int(total), int(overdue)) for unit_id, total, overdue in rows}
+    unit_rows = db.session.scalars(
         select(Unit).where(Unit.id.in_(units_under(root_paths))).order_by(Unit.path)
     )
     return [
         {"unit": u, "open": counts.get(u.id, (0, 0))[0], "overdue": counts.get(u.id, (0, 0))[1]}
-        for u in units
+        for u in unit_rows
     ]
 
 
