@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, literal, select, union_all
+from sqlalchemy.sql.elements import False_
 
 from kvalitet.core import clock
-from kvalitet.core.permissions import role_paths, visible_clause
+from kvalitet.core.permissions import kind_branches, role_paths, visible_clause
 from kvalitet.core.registry import all_kinds, kind_spec
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.extensions import db
@@ -83,23 +84,30 @@ def year_progress(user: User, year: int | None = None) -> list[dict[str, Any]] |
     codes = [code for code, _ in PROGRESS_KINDS if _registered(code)]
     if not codes:
         return []
-    closed = or_(
-        *(
-            and_(Item.kind == code, Item.status.in_(kind_spec(code).workflow.closed_states))
-            for code in codes
+    # One count per kind, added up (UNION ALL; the kinds are disjoint), each with its own
+    # permission branches: an index-only range of ix_item_kind_due_visible, where one
+    # statement with the policy's OR over the three kinds read the heap of every item due
+    # in the year (27 ms for the kvalitetsutvecklare at 1,000,000 items).
+    parts = []
+    for code in codes:
+        spec = kind_spec(code)
+        branches = kind_branches(user, spec)
+        if isinstance(branches, False_):
+            continue
+        parts.append(
+            select(
+                literal(code).label("kind"),
+                func.count().label("total"),
+                func.count().filter(Item.status.in_(spec.workflow.closed_states)).label("done"),
+            ).where(
+                Item.kind == code,
+                Item.due_date >= date(year, 1, 1),
+                Item.due_date <= date(year, 12, 31),
+                Item.cancelled_at.is_(None),
+                branches,
+            )
         )
-    )
-    rows = db.session.execute(
-        select(Item.kind, func.count(), func.count().filter(closed))
-        .where(
-            Item.kind.in_(codes),
-            visible_clause(user, [kind_spec(c) for c in codes]),
-            Item.cancelled_at.is_(None),
-            Item.due_date >= date(year, 1, 1),
-            Item.due_date <= date(year, 12, 31),
-        )
-        .group_by(Item.kind)
-    ).all()
+    rows = db.session.execute(union_all(*parts)).all() if parts else []
     found = {kind: (total, done) for kind, total, done in rows}
     result = []
     for code, label in PROGRESS_KINDS:

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bench.generate import Writer, generate_items, populate
 from kvalitet.core import clock
 from kvalitet.core.permissions import holds_role_over, role_paths, unit_ids_under, visible_clause
 from kvalitet.core.registry import kind_spec
-from kvalitet.core.roles import CHEF_ROLES
+from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.extensions import db
 from kvalitet.items.models import Item
 from kvalitet.items.queries import inbox_counts, inbox_query, unit_overview
-from kvalitet.org.models import Unit, User
+from kvalitet.org.models import RoleAssignment, Unit, User
+from kvalitet.start.queries import year_progress
 
 WHO = ["chef", "kvalitet", "sas", "mas", "registrator", "lasare"]
 
@@ -106,3 +108,41 @@ def test_a_deactivated_user_has_an_empty_inbox(app, city):
         user = db.session.get(User, city.named["chef"])
         assert db.session.scalars(inbox_query(user)).first() is None
         assert inbox_counts(user)["alla"] == 0
+
+
+def test_the_year_progress_counts_the_policys_rows(app, city):
+    """A kvalitetsutvecklare at one enhet (the policy's unit branch covers only part of the
+    city) who also owns items elsewhere: each kind's count is of the items they may see."""
+    with app.test_request_context():
+        medarbetare = next(u for users in city.users_at.values() for u in users)
+        db.session.add(
+            RoleAssignment(
+                user_id=medarbetare, role=str(Role.KVALITETSUTVECKLARE), unit_id=city.enheter[0]
+            )
+        )
+        db.session.execute(update(Item).where(Item.id % 7 == 0).values(owner_id=medarbetare))
+        db.session.commit()
+    with app.test_request_context():
+        user = db.session.get(User, medarbetare)
+        visible = set(db.session.scalars(select(Item.id).where(visible_clause(user))))
+        year = clock.today().year
+        expected: Counter[tuple[str, bool]] = Counter()
+        for item in db.session.scalars(select(Item).where(Item.kind.in_(["EGK", "KBN", "ATG"]))):
+            due = item.due_date
+            if item.id in visible and item.cancelled_at is None and due and due.year == year:
+                done = item.status in kind_spec(item.kind).workflow.closed_states
+                expected[(item.kind, done)] += 1
+        progress = {p["kind"]: (p["total"], p["done"]) for p in year_progress(user, year)}
+        for kind, (total, done) in progress.items():
+            assert total == expected[(kind, False)] + expected[(kind, True)], kind
+            assert done == expected[(kind, True)], kind
+        everything = db.session.scalar(
+            select(func.count()).where(
+                Item.kind.in_(["EGK", "ATG"]),
+                Item.cancelled_at.is_(None),
+                Item.due_date >= date(year, 1, 1),
+                Item.due_date <= date(year, 12, 31),
+            )
+        )
+        shown = sum(total for total, _ in progress.values())
+        assert 0 < shown < everything  # some but not all of the year's items are theirs
