@@ -8,11 +8,12 @@ from sqlalchemy import ColumnElement, and_, select
 
 from kvalitet.atgarder import operations as atgarder_ops
 from kvalitet.avvikelser.models import Avvikelse, AvvikelseStatus
+from kvalitet.core import memo
 from kvalitet.core.permissions import role_paths, units_under
 from kvalitet.core.registry import KindSpec, register_kind
 from kvalitet.core.roles import Role
 from kvalitet.core.workflow import OWNER, Transition, Workflow
-from kvalitet.items.models import Item
+from kvalitet.items.models import Item, ItemLink
 from kvalitet.notify.operations import notify
 
 if TYPE_CHECKING:
@@ -27,8 +28,16 @@ HANDLERS = (*CHEFS, Role.MAS)
 
 def open_actions(item: Item) -> list[Any]:
     """Linked förbättringsåtgärder that are neither done, not done, cancelled nor
-    consciously deferred."""
-    return atgarder_ops.open_linked_actions(item)
+    consciously deferred. Read once per request and item (the case page lists them and its
+    "Avsluta" button's guard asks again), forgotten when a flush writes an item or a link
+    (core.memo)."""
+    per_item: dict[int, list[Any]] = memo.remembered(OPEN_ACTIONS_KEY, (Item, ItemLink), dict)
+    if item.id not in per_item:
+        per_item[item.id] = atgarder_ops.open_linked_actions(item)
+    return list(per_item[item.id])
+
+
+OPEN_ACTIONS_KEY = "_avvikelse_open_actions"
 
 
 def analysis_written(item: Item) -> str | None:

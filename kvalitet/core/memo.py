@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 
-# g attribute -> the model whose rows it was read from.
-_WATCHED: dict[str, type] = {}
+# g attribute -> the model (or models) whose rows it was read from.
+_WATCHED: dict[str, type | tuple[type, ...]] = {}
 
 
-def remembered(key: str, model: type, load: Callable[[], T]) -> T:
-    """The value at `key` for this request, loaded by `load()` the first time."""
+def remembered(key: str, model: type | tuple[type, ...], load: Callable[[], T]) -> T:
+    """The value at `key` for this request, loaded by `load()` the first time. `model` may
+    be a tuple: a flush of any of them forgets the value."""
     if not has_request_context():
         return load()
     _WATCHED.setdefault(key, model)

@@ -63,3 +63,35 @@ def test_lagrum_table_read_once_and_a_new_wording_seen_at_once(app):  # type: ig
             assert lagrum(key) == before
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_an_avvikelses_open_actions_read_once_and_again_after_a_link_or_a_change(app, org):  # type: ignore[no-untyped-def]
+    """The case page lists the open förbättringsåtgärder and its closing guard asks again:
+    one statement. A new link (a flush of item_link alone) or an action marked done (a
+    flush of the item) is seen at once."""
+    from kvalitet.atgarder.models import AtgardStatus
+    from kvalitet.atgarder.operations import create_atgard
+    from kvalitet.avvikelser.kinds import open_actions
+    from kvalitet.items.models import LinkType
+    from kvalitet.items.operations import link_items
+    from tests.avvikelser.helpers import report
+
+    avvikelse = report(org.med_a1, unit=org.a1, title="Dörren var olåst")
+    action = create_atgard(org.chef_a1, unit=org.a1, title="Rutin för nycklar")
+    db.session.commit()
+    seen, count = _counting()
+    with app.test_request_context("/"):
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert open_actions(avvikelse) == []
+            asked = len(seen)
+            assert open_actions(avvikelse) == [] and len(seen) == asked
+            link_items(avvikelse, action, org.chef_a1, LinkType.ATGARD)
+            assert [a.id for a in open_actions(avvikelse)] == [action.id]
+            action.status = AtgardStatus.GENOMFORD
+            db.session.flush()
+            assert open_actions(avvikelse) == []
+            db.session.rollback()
+            assert open_actions(avvikelse) == []  # the link was undone too
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
