@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import operators, visitors
-from sqlalchemy.sql.elements import BinaryExpression, ColumnClause, False_, UnaryExpression
+from sqlalchemy.sql.elements import BinaryExpression, ColumnClause, UnaryExpression
 
 from kvalitet.core import audit, clock
 from kvalitet.core.audit import AuditEntry
@@ -682,25 +682,11 @@ def text_match(text: str, *extra_columns: Any) -> ColumnElement[bool]:
     return or_(*clauses, *([words] if words is not None else []))
 
 
-# open_clause per set of registered kinds: the same clause every time, built once (the
-# inbox, its counts and the start page's panels ask for it several times per request).
-_OPEN: dict[tuple[str, ...], ColumnElement[bool]] = {}
-
-
-def open_clause() -> ColumnElement[bool]:
-    specs = all_kinds()
-    key = tuple(spec.code for spec in specs)
-    if key not in _OPEN:
-        clauses = [
-            and_(Item.kind == spec.code, Item.status.in_(spec.workflow.open_states))
-            for spec in specs
-        ]
-        _OPEN[key] = and_(or_(*clauses), Item.cancelled_at.is_(None))
-    return _OPEN[key]
-
-
-# _open_arm per kind and its open states: the same clause every time, built once.
+# A kind's open items (_open_arm), and open_clause over every registered kind: the same
+# clauses every time, built once (the inbox, its counts, the start page's panels and the
+# search facets ask for them several times per request).
 _OPEN_ARMS: dict[tuple[str, tuple[str, ...]], ColumnElement[bool]] = {}
+_OPEN: dict[tuple[str, ...], ColumnElement[bool]] = {}
 
 
 def _open_arm(spec: Any) -> ColumnElement[bool]:
@@ -709,6 +695,14 @@ def _open_arm(spec: Any) -> ColumnElement[bool]:
     if key not in _OPEN_ARMS:
         _OPEN_ARMS[key] = and_(Item.kind == spec.code, Item.status.in_(spec.workflow.open_states))
     return _OPEN_ARMS[key]
+
+
+def open_clause() -> ColumnElement[bool]:
+    specs = all_kinds()
+    key = tuple(spec.code for spec in specs)
+    if key not in _OPEN:
+        _OPEN[key] = and_(or_(*[_open_arm(spec) for spec in specs]), Item.cancelled_at.is_(None))
+    return _OPEN[key]
 
 
 def must_act_clause(user: User) -> ColumnElement[bool] | None:
@@ -724,27 +718,32 @@ def must_act_clause(user: User) -> ColumnElement[bool] | None:
             if not paths:
                 continue
             units = unit_ids_under(paths)
-            within = units if isinstance(units, list) else None
+            branches = kind_branches(user, spec, units)
+            if branches is None:
+                continue
             clauses.append(
                 and_(
                     Item.kind == spec.code,
                     Item.status == state,
                     among(Item.unit_id, units),
                     Item.cancelled_at.is_(None),
-                    kind_branches(user, spec, within),
+                    branches,
                 )
             )
     return or_(*clauses) if clauses else None
 
 
 def _mine_clause(user: User) -> ColumnElement[bool]:
-    """The user's own open items. Where the kind lets owners see their items (every kind
-    today) that is the whole visibility test, so the policy's clause is not repeated here;
-    another kind's arm carries its branches."""
+    """The user's own open items of every kind they may see them of. Owners see their items
+    (`kind_branches(…, owned=True)` is `true()` for every kind today), so the policy's
+    clause is not repeated here."""
     arms = [
-        _open_arm(spec) if spec.owner_sees else and_(_open_arm(spec), kind_branches(user, spec))
+        and_(_open_arm(spec), branches)
         for spec in all_kinds()
+        if (branches := kind_branches(user, spec, owned=True)) is not None
     ]
+    if not arms:
+        return false()
     return and_(Item.owner_id == user.id, or_(*arms), Item.cancelled_at.is_(None))
 
 
@@ -760,21 +759,18 @@ def _inbox_due_order() -> list[Any]:
 
 
 def inbox_query(user: User, section: str = "alla") -> Select[Any]:
-    """My open items and those waiting for a role I hold, that I may see (the policy's rows:
-    tests/test_inbox.py compares them with `visible_clause`). Each arm carries its kind and
-    status, so that the planner answers each from an index (owner, kind, status; kind,
-    status, unit) and combines them. Built once per request (the tabs' counts and the page
-    ask for the same), forgotten with the policy's answers."""
+    """My open items and those waiting for a role I hold, that I may see (the policy's
+    rows: tests/scale/test_inbox_policy.py compares them with `visible_clause`). Each arm
+    carries its kind and status, so that the planner answers each from an index (owner,
+    kind, status; kind, status, unit) and combines them. Built once per request (the tabs'
+    counts and the page ask for the same), forgotten with the policy's answers."""
     key = ("inbox_query", getattr(user, "id", None))
     per_request = request_cache()
     query: Select[Any] | None = per_request.get(key)
     if query is None:
-        if not getattr(user, "active", False):
-            query = select(Item).where(false())
-        else:
-            mine = _mine_clause(user)
-            act = must_act_clause(user)
-            query = select(Item).where(or_(mine, act) if act is not None else mine)
+        mine = _mine_clause(user)
+        act = must_act_clause(user)
+        query = select(Item).where(or_(mine, act) if act is not None else mine)
         per_request[key] = query
     today = clock.today()
     if section == "forsenade":
@@ -829,11 +825,10 @@ def unit_overview(user: User, root_paths: list[str]) -> list[dict[str, Any]]:
     items: 9 ms, against 1 ms)."""
     today = clock.today()
     units = unit_ids_under(root_paths)
-    within = units if isinstance(units, list) else None
     parts = []
     for spec in all_kinds():
-        branches = kind_branches(user, spec, within)
-        if isinstance(branches, False_):
+        branches = kind_branches(user, spec, units)
+        if branches is None:
             continue  # the user sees none of the kind
         parts.append(
             select(
