@@ -533,7 +533,7 @@ def generate_items(
         item_id = next_id + index
         ctx.update(year=period.start.year, unit=enhet, owner=owner, staff=staff,
                    serial=seq_base + index)  # fmt: skip
-        writer.add(Item.__table__, {
+        item_row = {
             "id": item_id, "kind": code, "ref": f"{code}-{period.start.year}-{seq_base + index}",
             "ref_year": period.start.year, "ref_seq": seq_base + index,
             "title": f"{spec.label} {seq + 1} om rutiner vid {rng.choice(WORDS)}",
@@ -546,8 +546,11 @@ def generate_items(
             "cancelled_by_id": owner if cancelled else None,
             "cancel_reason": "Felregistrerad" if cancelled else None,
             "status_before_cancel": status if cancelled else None,
-        })  # fmt: skip
+        }  # fmt: skip
         known = _kind_fields(code, rng, created, seq, ctx)
+        # An avvikelse's health-care flag is item's as well (models.Avvikelse.health_care).
+        item_row["health_care"] = bool(known.get("health_care", False))
+        writer.add(Item.__table__, item_row)
         for column in required_fk[code]:
             if known.get(column.name) is None:
                 known[column.name] = _fk_value(column, rng, city)

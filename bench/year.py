@@ -200,6 +200,8 @@ def generate(n: int, period: Period, scope: Unit, enheter: list[Unit], seed: int
             if status in spec.workflow.closed_states else None,
         })  # fmt: skip
         known = _kind_fields(code, rng, created, seq, ctx)
+        # An avvikelse's health-care flag is item's as well (models.Avvikelse.health_care).
+        item_rows[-1]["health_care"] = bool(known.get("health_care", False))
         if code == "EGK":
             item_rows[-1]["unit_id"] = known["occurrence_unit_id"]
         table = spec.model.__table__

@@ -363,7 +363,7 @@ def search_scope(
 def search_is_thin(user: User, share: float) -> bool:
     """Whether a search in `share` of the items (kvalitet.search.index.share) is too rare
     for `user`'s walks: one of them walks a kind for its joined branch, which holds only a
-    part of the kind (MAS's health-care avvikelser are a fifth of them), so it passes many
+    part of the kind (MAS's health-care avvikelser are a tenth of them), so it passes many
     rows per hit when the search is rarer too. The search page then reads it as a rare one
     (the matches first): MAS's two common words took 540 ms walked, 174 ms so; one word
     172 ms walked, 477 ms so (docs/benchmarks.md, session 11)."""

@@ -18,7 +18,9 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     event,
+    false,
     select,
+    text,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -87,6 +89,15 @@ OWNER_VISIBLE_COLUMNS = ("owner_id", "kind", "status", "unit_id", "cancelled_at"
 SORTED_VISIBLE_COLUMNS = ("id", "unit_id", "owner_id", "reporter_id", "status", "cancelled_at")
 
 
+# The partial indexes of the health-care items (Item.health_care), {name: columns}.
+HEALTH_CARE_INDEXES = {
+    "ix_item_health_care_status": VISIBLE_COLUMNS,
+    "ix_item_health_care_unit": (
+        "kind", "unit_id", "created_at", "id", "owner_id", "reporter_id", "status", "cancelled_at",
+    ),
+}  # fmt: skip
+
+
 class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     """Shared fields of every item kind (DOMAIN.md §5). Kinds subclass with joined tables."""
 
@@ -120,6 +131,23 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         # The search page across kinds, newest first: a common word's matches are found by
         # walking this and checking the permission clause's columns in it (kvalitet/search).
         Index("ix_item_created_visible", "created_at", "id", "kind", *SORTED_VISIBLE_COLUMNS[1:]),
+        # The health-care items alone (a tenth of the avvikelser): MAS's branch of the policy
+        # (avvikelser.kinds) is a range of these small indexes, where it was the ids of every
+        # health-care avvikelse hashed and tested against each of the kind's rows
+        # (docs/benchmarks.md, session 13). By status, with the columns of
+        # ix_item_kind_status_visible (counts per status, the inbox's arm); by unit, newest
+        # first (SQLite's OR of the branches, an enhet's list). Each condition is written as
+        # the engine writes `health_care = true()`: SQLite uses a partial index only for a
+        # term of the query's WHERE that is the same.
+        *(
+            Index(
+                name,
+                *columns,
+                postgresql_where=text("health_care"),
+                sqlite_where=text("health_care = 1"),
+            )
+            for name, columns in HEALTH_CARE_INDEXES.items()
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,6 +167,11 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     cancel_reason: Mapped[str | None] = mapped_column(FreeText)
     status_before_cancel: Mapped[str | None] = mapped_column(String(40))
+    # Hälso- och sjukvård (HSL): an avvikelse's or a synpunkt's own flag, which their models
+    # map to this column as well, so that the ORM writes both (Avvikelse.health_care). A
+    # column of item, it is what MAS's branch of the policy and its index ask; every other
+    # kind keeps false (a lex Maria case is health care by its kind).
+    health_care: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Optimistic locking: a save with an older version is refused (ConflictError).
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 

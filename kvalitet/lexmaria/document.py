@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 
 from kvalitet.atgarder.kinds import WORKFLOW as ATGARD_WORKFLOW
 from kvalitet.avvikelser.models import Avvikelse
@@ -214,7 +214,7 @@ def atgard_figures(root: Unit, period: Period) -> dict[str, int]:
         _in(root, period),
         or_(
             Item.kind == "LXM",
-            Item.id.in_(select(Avvikelse.id).where(Avvikelse.health_care.is_(True))),
+            and_(Item.kind == "AVV", Item.health_care == true()),
         ),
     )
     rows = db.session.execute(

@@ -6,7 +6,7 @@ import enum
 from datetime import date
 
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from kvalitet.core.base import FreeText
 from kvalitet.extensions import db
@@ -144,7 +144,10 @@ class Synpunkt(Item):
     contact_name: Mapped[str] = mapped_column(FreeText, default="")
     contact_info: Mapped[str] = mapped_column(FreeText, default="")
     # Hälso- och sjukvård: the answer deadline is counted in weeks instead of working days.
-    health_care: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Written to item's column as well (as Avvikelse.health_care).
+    health_care: Mapped[bool] = column_property(
+        Item.__table__.c.health_care, Column("health_care", Boolean, nullable=False, default=False)
+    )
     public_submission: Mapped[bool] = mapped_column(Boolean, default=False)
 
     ack_due: Mapped[date | None] = mapped_column(Date)

@@ -3,8 +3,10 @@ of the three kinds."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from kvalitet.atgarder.models import Atgard
 from kvalitet.atgarder.operations import create_atgard
@@ -67,6 +69,45 @@ def test_visibility_rules(org, login_as):  # type: ignore[no-untyped-def]
     ops.analyse_avvikelse(org.chef_a1, plain, analysis="Orsak", causes=["annat"])
     with pytest.raises(OperationError):
         run_transition(plain, "avsluta", org.med_a1)
+
+
+def _health_care_columns(item_id: int) -> tuple[bool, bool]:
+    """The flag as stored: item's column (what MAS's branch asks) and the avvikelse's."""
+    return tuple(  # type: ignore[return-value]
+        bool(v)
+        for v in db.session.execute(
+            text("SELECT item.health_care, avvikelse.health_care FROM item"
+                 " JOIN avvikelse ON avvikelse.id = item.id WHERE item.id = :id"),
+            {"id": item_id},
+        ).one()
+    )  # fmt: skip
+
+
+def test_mas_follows_the_health_care_flag_both_ways(org, login_as):  # type: ignore[no-untyped-def]
+    """The flag is written to item's column with the avvikelse's, on the report and on each
+    edit: MAS's list, its count and the case follow it, and lose it when it is taken off."""
+    item = report(org.med_a1, title="Först inte vård")
+    other = report(org.med_a1, title="Alltid vård", health_care=True)
+    assert _health_care_columns(item.id) == (False, False)
+    assert _health_care_columns(other.id) == (True, True)
+    mas = login_as(org.mas)
+
+    def mas_sees() -> tuple[bool, bool, str]:
+        listing = mas.get("/avvikelser/").get_data(as_text=True)
+        total = re.search(r"(\d+) träffar", listing)
+        shown = mas.get(f"/avvikelser/{item.ref}").status_code == 200
+        return shown, item.ref in listing, total.group(1) if total else ""
+
+    assert mas_sees() == (False, False, "1")
+    ops.update_avvikelse(org.chef_a1, item, health_care=True, expected_version=item.version)
+    db.session.expire_all()
+    assert _health_care_columns(item.id) == (True, True)
+    assert mas_sees() == (True, True, "2")
+    item = db.session.get(Avvikelse, item.id)
+    ops.update_avvikelse(org.chef_a1, item, health_care=False, expected_version=item.version)
+    db.session.expire_all()
+    assert _health_care_columns(item.id) == (False, False)
+    assert mas_sees() == (False, False, "1")
 
 
 @pytest.mark.parametrize("model", [Avvikelse, Atgard, Risk])

@@ -151,7 +151,11 @@ def statistics(root: Unit, period: Period) -> dict[str, Any]:
     by_age = {label: int(age_rows.get(key, 0)) for key, label in ALDERSGRUPPER.items()}
 
     health_care = (
-        db.session.scalar(select(func.count()).where(in_period, Avvikelse.health_care.is_(True)))
+        db.session.scalar(
+            select(func.count())
+            .select_from(Avvikelse)
+            .where(in_period, Avvikelse.health_care.is_(True))
+        )
         or 0
     )
     # Durations: only (created_at, closed_at) pairs of closed ones are fetched; the median

@@ -252,6 +252,14 @@ def test_classify_moves_unit_and_recomputes_deadlines(app, org):
     assert item.unit_id == org.b1.id and item.owner_id == org.chef_b1.id
     assert item.answer_due == date(2026, 4, 10)  # 13 March + 4 weeks
     assert not can(org.chef_a1, "view", item)
+    # The flag is item's as well (the patientsäkerhetsberättelse's klagomål count it).
+    db.session.expire_all()
+    stored = db.session.execute(
+        select(Item.__table__.c.health_care, Synpunkt.__table__.c.health_care)
+        .join(Synpunkt.__table__, Synpunkt.__table__.c.id == Item.__table__.c.id)
+        .where(Item.__table__.c.id == item.id)
+    ).one()
+    assert tuple(stored) == (True, True)
 
 
 def test_link_to_improvement_action(app, org):
