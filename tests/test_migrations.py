@@ -114,3 +114,57 @@ def test_items_gallrade_before_the_fix_leave_the_search_index(empty_app):
     db.session.remove()
     assert found("Söderholm") == {2} and found("dos") == {2} and found("gunnelbrita") == {2}
     assert found("gallrad") == {1} and found("SYN-2020-0001") == {1}
+
+
+def test_health_care_flag_is_copied_to_item(empty_app):
+    """Revision a6d9c3f1b7e2: the health-care flag of existing avvikelser and synpunkter is
+    copied to item.health_care (what MAS's branch of the policy asks); the others keep
+    false."""
+    from datetime import date, datetime
+
+    from sqlalchemy import text
+
+    from kvalitet.org.models import UnitKind
+    from kvalitet.org.operations import create_unit
+
+    migrations.upgrade("f2b8d4a6c1e9")
+    unit = create_unit(None, "Nämnd", UnitKind.NAMND, None)
+    db.session.commit()
+    conn = db.session.connection()
+    at = datetime(2025, 3, 1)
+    rows = [(1, "AVV", True), (2, "AVV", False), (3, "SYN", True), (4, "SYN", False)]
+    for item_id, kind, health_care in rows:
+        conn.execute(
+            text(
+                "INSERT INTO item (id, kind, ref, ref_year, ref_seq, title, description, unit_id,"
+                " status, version, created_at, updated_at) VALUES (:id, :kind, :ref, 2025, :id,"
+                " 'x', '', :unit, 'rapporterad', 1, :at, :at)"
+            ),
+            {"id": item_id, "kind": kind, "ref": f"{kind}-2025-{item_id}", "unit": unit.id,
+             "at": at},
+        )  # fmt: skip
+        if kind == "AVV":
+            conn.execute(
+                text(
+                    "INSERT INTO avvikelse (id, noticed_how, noticed_how_text, external_party,"
+                    " consequence_actual, consequence_possible, immediate_action, health_care,"
+                    " analysis) VALUES (:id, '', '', '', '', '', '', :hc, '')"
+                ),
+                {"id": item_id, "hc": health_care},
+            )
+        else:
+            conn.execute(
+                text(
+                    "INSERT INTO synpunkt (id, diarienummer, diarie_year, diarie_seq,"
+                    " received_date, typ, kalla, kanal, anonymous, contact_name, contact_info,"
+                    " health_care, public_submission, ack_method, answer_method, answer_text,"
+                    " explanation) VALUES (:id, :nr, 2025, :id, :day, 'klagomal', 'brukare',"
+                    " 'brev', :no, '', '', :hc, :no, '', '', '', '')"
+                ),
+                {"id": item_id, "nr": f"SYN-2025-{item_id}", "day": date(2025, 3, 1),
+                 "hc": health_care, "no": False},
+            )  # fmt: skip
+    db.session.commit()
+    migrations.upgrade()
+    copied = dict(db.session.execute(text("SELECT id, health_care FROM item ORDER BY id")).all())
+    assert {k: bool(v) for k, v in copied.items()} == {1: True, 2: False, 3: True, 4: False}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Column, ColumnElement, ForeignKey, Integer, String, and_
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from kvalitet.core.base import FreeText, UTCDateTime
@@ -134,6 +134,11 @@ class Avvikelse(Item):
     )
 
     __mapper_args__ = {"polymorphic_identity": "AVV"}
+
+    @classmethod
+    def health_care_items(cls) -> ColumnElement[bool]:
+        """On item alone (no join to this table): the health-care avvikelser."""
+        return and_(Item.kind == cls.__mapper__.polymorphic_identity, Item.is_health_care())
 
     @property
     def cause_codes(self) -> list[str]:

@@ -82,7 +82,7 @@ def count(
         columns[f"sex:{k}"] = func.count().filter(A.sex == str(k))
     for key in ALDERSGRUPPER:
         columns[f"age:{key}"] = func.count().filter(A.age_group == key)
-    columns["health_care"] = func.count().filter(A.health_care.is_(True))
+    columns["health_care"] = func.count().filter(A.is_health_care())
     columns["closed"] = func.count().filter(A.closed_at.is_not(None))
     bucket = aggregates.period_index(A.created_at, periods)
     where = _where(periods)

@@ -10,6 +10,7 @@ from sqlalchemy import (
     DDL,
     Boolean,
     Column,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     false,
     select,
     text,
+    true,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -191,6 +193,13 @@ class Item(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.ref}>"
+
+    @classmethod
+    def is_health_care(cls) -> ColumnElement[bool]:
+        """The health-care items, written as the partial indexes' condition is
+        (HEALTH_CARE_INDEXES): `health_care = true()`, which SQLite must find as the same term
+        of the query to use them (`IS true` would not do)."""
+        return cls.health_care == true()
 
     @property
     def spec(self):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from kvalitet.atgarder.kinds import WORKFLOW as ATGARD_WORKFLOW
 from kvalitet.avvikelser.models import Avvikelse
@@ -82,7 +82,7 @@ def _count(model: Any, *conditions: Any) -> int:
 
 
 def _hsl_avvikelser(root: Unit, period: Period) -> ColumnElement[bool]:
-    return and_(_in(root, period), Avvikelse.health_care.is_(True))
+    return and_(_in(root, period), Avvikelse.is_health_care())
 
 
 def avvikelse_figures(root: Unit, period: Period) -> dict[str, Any]:
@@ -181,7 +181,7 @@ def lexmaria_rows(root: Unit, period: Period) -> list[list[str]]:
 
 
 def klagomal_figures(root: Unit, period: Period) -> dict[str, Any]:
-    where = and_(_in(root, period), Synpunkt.health_care.is_(True))
+    where = and_(_in(root, period), Synpunkt.is_health_care())
     per_typ: dict[Any, int] = dict(
         db.session.execute(
             select(Synpunkt.typ, func.count(Synpunkt.id)).where(where).group_by(Synpunkt.typ)
@@ -214,7 +214,7 @@ def atgard_figures(root: Unit, period: Period) -> dict[str, int]:
         _in(root, period),
         or_(
             Item.kind == "LXM",
-            and_(Item.kind == "AVV", Item.health_care == true()),
+            Avvikelse.health_care_items(),
         ),
     )
     rows = db.session.execute(

@@ -20,7 +20,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import Select, and_, case, func, or_, select, true
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from kvalitet.avvikelser.models import Avvikelse
@@ -380,7 +380,7 @@ def _health_care_records() -> Any:
     avvikelser (both read-logged, HSLF-FS 2016:40)."""
     return or_(
         Item.kind == SPEC.code,
-        and_(Item.kind == "AVV", Item.health_care == true()),
+        Avvikelse.health_care_items(),
     )
 
 
