@@ -329,7 +329,10 @@ def search_scope(
 
     - A wide kind (see KIND_WALKS) is walked by its kind ("kind", code), under its
       branches; so is a kind whose branch that selects from another table holds more than
-      JOINED_MAX items (MAS's health-care avvikelser; one statement counts them).
+      JOINED_MAX items (one statement counts them). When such branches admit health-care
+      items only (MAS's avvikelser), the kind's health-care items are walked instead
+      ("health_care", code: the index's partial index of them), and its other branches
+      are outside.
     - Each unit of the narrow unit branches (an enhetschef's enhet, an avdelning's units) is
       walked by its unit ("unit_id", id), under: the kinds whose unit branch holds it, or
       another branch of the other kinds (not the walked kinds). Within the unit that is
@@ -356,8 +359,12 @@ def search_scope(
         return [("unit_id", unit, row_by_row(visible_clause(user)))], []
     if kind is None:
         return walks, outside
-    own = [w for w in walks if w[0] == "kind" and w[1] == kind]
-    return (own, []) if own else ([w for w in walks if w[0] != "kind"], outside)
+    own = [w for w in walks if w[0] in ("kind", "health_care") and w[1] == kind]
+    if own and own[0][0] == "health_care":
+        return own, outside  # the kind's other branches (mine, reported by me) are outside
+    if own:
+        return own, []
+    return [w for w in walks if w[0] not in ("kind", "health_care")], outside
 
 
 def search_is_thin(user: User, share: float) -> bool:
@@ -417,10 +424,14 @@ def _search_scope(user: User) -> tuple[SearchScope, set[str]] | None:
 
     joined: dict[str, ColumnElement[bool]] = {}
     for spec, _ids, others in branches:
-        selecting = [b for b in others if any(isinstance(e, Select) for e in iterate(b))]
+        selecting = [b for b in others if _selects(b)]
         if spec not in wide and selecting:
             joined[spec.code] = or_(*[arm for b in selecting for arm in arms(spec.code, b)])
     partial: set[str] = set()
+    # Kinds whose big joined branches hold health-care items only (MAS's avvikelser): their
+    # health-care items are walked on the index's own flag, the kind's other branches stay
+    # outside the walks.
+    health: list[KindSpec] = []
     if joined:
         # One statement: how many items each such branch holds, up to JOINED_MAX + 1.
         capped = [
@@ -431,11 +442,16 @@ def _search_scope(user: User) -> tuple[SearchScope, set[str]] | None:
         ]
         sizes = db.session.execute(select(*capped)).one()
         for (code, _clause), size in zip(list(joined.items()), sizes, strict=True):
-            if size > JOINED_MAX:
-                wide.append(next(spec for spec, _i, _o in branches if spec.code == code))
+            if size <= JOINED_MAX:
+                continue
+            spec, others = next((s, o) for s, _i, o in branches if s.code == code)
+            if all(_health_care_only(b) for b in others if _selects(b)):
+                health.append(spec)
+            else:
+                wide.append(spec)
                 partial.add(code)
-                del joined[code]
-        if len(wide) > KIND_WALKS:
+            del joined[code]
+        if len(wide) + len(health) > KIND_WALKS:
             return None
     walked = {spec.code for spec in wide}
     rest = [(spec.code, others) for spec, _ids, others in branches if spec.code not in walked]
@@ -444,8 +460,11 @@ def _search_scope(user: User) -> tuple[SearchScope, set[str]] | None:
     # cannot see is the walk's own (it then expected a fiftieth of the rows to pass, and
     # read the whole kind instead of walking it).
     walks: list[tuple[str, int | str, ColumnElement[bool]]] = [
-        ("kind", spec.code, row_by_row(or_(*_per_kind(user, spec)[1]))) for spec in wide
+        (way, spec.code, row_by_row(or_(*_per_kind(user, spec)[1])))
+        for way, specs in (("kind", wide), ("health_care", health))
+        for spec in specs
     ]
+    walked_health = {spec.code for spec in health}
     for unit in units:
         covered = [code for code, ids in lists.items() if unit in ids]
         other = [and_(item.kind == code, b) for code, others in rest if code not in covered
@@ -455,10 +474,28 @@ def _search_scope(user: User) -> tuple[SearchScope, set[str]] | None:
         arm
         for code, others in rest
         for b in others
-        if code not in joined or not any(isinstance(e, Select) for e in iterate(b))
+        if (code not in joined and code not in walked_health) or not _selects(b)
         for arm in arms(code, b)
     ]
     return (walks, ([or_(*plain)] if plain else []) + list(joined.values())), partial
+
+
+def _selects(branch: ColumnElement[bool]) -> bool:
+    """Whether a branch selects from another table (`unit_id IN (SELECT …)`, a case I decide)."""
+    return any(isinstance(e, Select) for e in iterate(branch))
+
+
+def _health_care_only(branch: ColumnElement[bool]) -> bool:
+    """Whether a branch admits health-care items only: an AND with `Item.is_health_care()`
+    as one of its terms (MAS's branch, avvikelser.kinds.mas_visibility)."""
+    flag = _mapped("item").is_health_care()
+    branch = _ungrouped(branch)
+    terms = (
+        branch.clauses
+        if isinstance(branch, BooleanClauseList) and branch.operator is operators.and_
+        else [branch]
+    )
+    return any(_ungrouped(term).compare(flag) for term in terms)
 
 
 def row_by_row(clause: ColumnElement[bool]) -> ColumnElement[bool]:

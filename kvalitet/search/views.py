@@ -36,7 +36,14 @@ from kvalitet.items.queries import (
     paginate,
 )
 from kvalitet.org.models import Unit
-from kvalitet.search.index import SCOPED, is_dense, matching_clause, scoped_match, share
+from kvalitet.search.index import (
+    SCOPED,
+    is_dense,
+    matching_clause,
+    scoped_match,
+    share,
+    walk_where,
+)
 
 bp = Blueprint("search", __name__)
 
@@ -208,7 +215,7 @@ def _newest_where(
         select(Item.id, Item.created_at)
         .select_from(SCOPED)
         .join(Item, Item.id == SCOPED.c.item_id)
-        .where(SCOPED.c[column] == value, match, condition, *filters)
+        .where(*walk_where(column, value), match, condition, *filters)
         .order_by(SCOPED.c.created_at.desc(), SCOPED.c.item_id.desc())
         .limit(window)
         for column, value, condition in walks

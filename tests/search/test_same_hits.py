@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import event, func, literal, select, text, update
 
 from bench.generate import BENCH_PASSWORD
+from kvalitet.avvikelser.models import Avvikelse
 from kvalitet.core import permissions
 from kvalitet.core.permissions import row_by_row, visible_clause
 from kvalitet.core.roles import Role
@@ -139,15 +140,49 @@ def spread_city(app: Any) -> Any:
         db.session.execute(update(Item).where(Item.id == case_id).values(title=f"{WORD} beslut"))
         moved_in = db.session.scalar(outside.where(Item.kind == "AVV", Item.owner_id != chef))
         db.session.execute(update(Item).where(Item.id == moved_in).values(title=f"{WORD} flyttad"))
+        # Seen by its unit alone (not one the chef owns or reported), and holding the word.
+        moved_out = db.session.scalar(
+            select(Item.id)
+            .where(Item.unit_id == home, Item.kind == "AVV", Item.owner_id.is_distinct_from(chef),
+                   Item.reporter_id.is_distinct_from(chef))
+            .order_by(Item.id)
+        )  # fmt: skip
+        db.session.execute(
+            update(Item).where(Item.id == moved_out).values(title=f"bortflyttad {WORD}")
+        )
+        # One avvikelse made health care and one made not, by plain UPDATEs after the index
+        # was written: MAS's walk reads the index's own flag (the trigger's work). MAS sees
+        # neither as owner or reporter.
+        mas = city.named["mas"]
+        avvikelser = select(Item.id).where(
+            Item.kind == "AVV", Item.id.not_in([moved_in, moved_out]),
+            Item.owner_id.is_distinct_from(mas), Item.reporter_id.is_distinct_from(mas),
+        )  # fmt: skip
+        flagged = [
+            db.session.scalar(avvikelser.where(~Item.is_health_care()).order_by(Item.id.desc())),
+            db.session.scalar(avvikelser.where(Item.is_health_care()).order_by(Item.id.desc())),
+        ]
+        db.session.execute(update(Item).where(Item.id.in_(flagged)).values(title=f"hsl {WORD}"))
+        # And one MAS sees as its reporter alone, not health care: outside MAS's walk.
+        reported = db.session.scalar(
+            avvikelser.where(~Item.is_health_care(), Item.id.not_in(flagged)).order_by(Item.id)
+        )
+        db.session.execute(
+            update(Item).where(Item.id == reported).values(reporter_id=mas, title=f"mas {WORD}")
+        )
         index.rebuild()
         db.session.flush()
-        moved_out = db.session.scalar(
-            select(Item.id).where(Item.unit_id == home, Item.kind == "AVV").order_by(Item.id)
-        )
+        for flip in (
+            "UPDATE item SET health_care = NOT health_care WHERE id IN (:a, :b)",
+            "UPDATE avvikelse SET health_care = NOT health_care WHERE id IN (:a, :b)",
+        ):
+            db.session.execute(text(flip), {"a": flagged[0], "b": flagged[1]})
         db.session.execute(update(Item).where(Item.id == moved_in).values(unit_id=home))
         db.session.execute(update(Item).where(Item.id == moved_out).values(unit_id=other))
         db.session.commit()
         city.moved = (moved_in, moved_out)
+        city.flagged = tuple(flagged)  # now health care, now not
+        city.reported = reported
         yield city
 
 
@@ -167,7 +202,8 @@ def _avdelningschef(city: Any) -> int:
 
 @pytest.mark.skipif(not PG_URL, reason="the unit walk is PostgreSQL's (SQLite: one query)")
 @pytest.mark.parametrize(
-    "who", ["chef", "avdelningschef", "sas", "mas", "mas walked", "mas walked, rare"]
+    "who",
+    ["chef", "avdelningschef", "sas", "mas", "mas walked", "mas walked, rare", "chef walked, rare"],
 )
 def test_a_common_search_read_in_parts_shows_the_plain_querys_rows(
     app, spread_city, client, monkeypatch, who
@@ -181,17 +217,23 @@ def test_a_common_search_read_in_parts_shows_the_plain_querys_rows(
     monkeypatch.setitem(app.config, "PAGE_SIZE", SIZE)
     monkeypatch.setattr(views, "FACET_SAMPLE", SAMPLE)
     monkeypatch.setattr(views, "is_dense", lambda q: True)
-    # Common enough for every walk, or (rare) too rare for a kind walked for its joined
-    # branch (permissions.search_is_thin): then read as a rare search, the matches first.
+    # Common enough for every walk, or (rare) too rare for a kind walked whole for its
+    # joined branch (permissions.search_is_thin): the chef's lex Sarah, walked for the one
+    # case the chef decides, is then read as a rare search, the matches first. MAS's
+    # health-care avvikelser are walked on the index's flag, which holds them alone: walked
+    # for a rare search too.
     rare = who.endswith("rare")
     monkeypatch.setattr(views, "share", lambda q: 0.01 if rare else 1.0)
-    if who.startswith("mas walked"):
-        # MAS's health-care avvikelser as a branch too big to read whole: AVV is walked.
+    if who.endswith("walked") or rare:
+        # The joined branches as too big to read whole: MAS's health-care avvikelser are
+        # walked on the index's flag, the chef's lex Sarah (one case decided) as a kind.
         monkeypatch.setattr(permissions, "JOINED_MAX", 0)
+    walks_it = not (rare and who.startswith("chef"))
     city = spread_city
     with app.app_context():
         mas = city.named["mas"]
-        named = {"avdelningschef": None, "mas walked": mas, "mas walked, rare": mas}
+        named = {"avdelningschef": None, "mas walked": mas, "mas walked, rare": mas,
+                 "chef walked, rare": city.named["chef"]}  # fmt: skip
         user_id = named.get(who, city.named.get(who)) or _avdelningschef(city)
         email = db.session.get(User, user_id).email
     assert client.login(email, BENCH_PASSWORD).status_code == 302
@@ -214,7 +256,7 @@ def test_a_common_search_read_in_parts_shows_the_plain_querys_rows(
                     statements.clear()
                     html = client.get("/sok", query_string={"q": q, **args}).get_data(as_text=True)
                     walked = any("ts_match_vq" in s for s in statements)
-                    assert walked == (not rare), (q, args)
+                    assert walked == walks_it, (q, args)
                     assert HIT.findall(html) == _expected(app, user_id, q, **args)[0], (q, args)
                     window = max(SAMPLE + 1, number * SIZE + 1)
                     count = f"fler än {SAMPLE} träffar" if hits >= window else f"{hits} träffar"
@@ -233,16 +275,21 @@ def test_a_common_search_read_in_parts_shows_the_plain_querys_rows(
         every = set(db.session.scalars(select(Item.ref).where(*where)))
         outside = set(db.session.scalars(select(Item.ref).where(Item.title.like(f"{WORD} %"))))
         moved_in, moved_out = (db.session.get(Item, i).ref for i in city.moved)
+        flagged_on, flagged_off = (db.session.get(Item, i).ref for i in city.flagged)
+        reported = db.session.get(Item, city.reported).ref
         db.session.rollback()
     assert len(every) <= 200
     assert set(HIT.findall(html)) == every
-    if who == "chef":
+    if who.startswith("chef"):
         assert outside <= every and moved_in in every and moved_out not in every
+    if who.startswith("mas"):
+        assert flagged_on in every and flagged_off not in every and reported in every
 
 
 @pytest.mark.skipif(not PG_URL, reason="the index's unit and time are PostgreSQL's")
 def test_the_index_follows_an_items_unit_and_time(app, spread_city):
-    """A move by the ORM (upsert) or by a plain UPDATE (trigger) reaches the index row."""
+    """A move or a change of the health-care flag by the ORM (upsert) or by a plain UPDATE
+    (trigger) reaches the index row."""
     with app.app_context():
         for item_id in spread_city.moved:
             row = db.session.execute(
@@ -261,6 +308,14 @@ def test_the_index_follows_an_items_unit_and_time(app, spread_city):
             text("SELECT unit_id FROM search_fts WHERE item_id = :i"), {"i": item.id}
         )
         assert unit == spread_city.enheter[2]
+        # The health-care flag: set and cleared by a plain UPDATE, then by the ORM.
+        flag = text("SELECT health_care FROM search_fts WHERE item_id = :i")
+        on, off = spread_city.flagged
+        assert [db.session.scalar(flag, {"i": i}) for i in (on, off)] == [True, False]
+        avvikelse = db.session.get(Avvikelse, on)
+        avvikelse.health_care = False
+        db.session.commit()
+        assert db.session.scalar(flag, {"i": on}) is False
 
 
 def test_the_policy_row_by_row_is_the_policy(app, spread_city):
