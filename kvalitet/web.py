@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from kvalitet import inputguard
 from kvalitet.arshjul import scheduler
-from kvalitet.core import clock, memo, uow
+from kvalitet.core import clock, memo, refcache, uow
 from kvalitet.core.errors import OperationError
 from kvalitet.core.numbers import format_number, format_percent
 from kvalitet.core.permissions import can
@@ -70,6 +70,9 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     sessions.RIDERS[UNREAD_KEY] = (Notification, unread_subquery)
+    # The reference tables' counters: the unit tree and the lagrum table kept by the
+    # process are used only for the stamp they were read at (core.refcache).
+    sessions.RIDERS[refcache.STAMP_KEY] = (refcache.ReferenceStamp, refcache.stamp_rider)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 
 from kvalitet.atgarder import operations as ops
 from kvalitet.atgarder.forms import AtgardForm, DeferForm, DoneForm, EffectForm
@@ -33,7 +33,12 @@ from kvalitet.items.queries import (
 )
 from kvalitet.items.steps import fresh, page_form
 from kvalitet.org.models import Unit, User
-from kvalitet.org.operations import people_near, unit_choices
+from kvalitet.org.operations import (
+    active_units_under,
+    people_near,
+    read_active_units_under,
+    unit_choices,
+)
 
 bp = Blueprint("atgarder", __name__, url_prefix="/atgarder")
 
@@ -138,22 +143,12 @@ def index() -> Any:
         areas=areas,
         sorts={k: v[0] for k, v in SORTS.items()},
         export_args=export_args(),
-        may_create=bool(_creatable_units()),
+        may_create=bool(active_units_under(role_paths(current_user, ops.CREATORS))),
     )
 
 
 def _creatable_units() -> list[Unit]:
-
-    paths = role_paths(current_user, ops.CREATORS)
-    if not paths:
-        return []
-    return list(
-        db.session.scalars(
-            select(Unit)
-            .where(or_(*[Unit.path.startswith(p) for p in paths]), Unit.active.is_(True))
-            .order_by(Unit.path)
-        )
-    )
+    return read_active_units_under(role_paths(current_user, ops.CREATORS))
 
 
 def new_atgard_form(

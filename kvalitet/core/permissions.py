@@ -52,6 +52,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList, Groupin
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.sql.visitors import iterate, replacement_traverse
 
+from kvalitet.core import refcache
 from kvalitet.core.base import Base
 from kvalitet.core.errors import Forbidden, NotFound
 from kvalitet.core.registry import KindSpec, all_kinds
@@ -163,13 +164,18 @@ def unit_ids_under(paths: Iterable[str]) -> list[int] | Select[tuple[int]]:
     on this literal list rather than on a subselect: the planner then knows how many rows
     each unit has and can combine the index on item.unit_id with the owner's and the
     reporter's indexes (a bitmap OR), or walk a sort index when the subtree is most of the
-    city. Inside `for_one_item()`, unless already read, the subselect (`units_under`)."""
+    city. Taken from the unit tree the process keeps (core.refcache) when it may; otherwise
+    read, and inside `for_one_item()`, unless already read, the subselect (`units_under`)."""
     key = ("unit_ids", tuple(sorted(paths)))
     per_request = request_cache()
     if key not in per_request:
-        if _ONE_ITEM.get():
+        tree = refcache.unit_tree()
+        if tree is not None:  # the process's unit tree: no statement
+            per_request[key] = tuple(u.id for u in tree if u.path.startswith(key[1]))
+        elif _ONE_ITEM.get():
             return units_under(key[1])
-        per_request[key] = tuple(db.session.scalars(units_under(key[1])))
+        else:
+            per_request[key] = tuple(db.session.scalars(units_under(key[1])))
     return list(per_request[key])
 
 

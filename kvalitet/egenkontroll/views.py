@@ -52,7 +52,7 @@ from kvalitet.items.areas import area_table
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import in_subtree, load_item, paginate
 from kvalitet.org.models import Unit
-from kvalitet.org.operations import unit_choices
+from kvalitet.org.operations import active_units_under, unit_choices
 
 bp = Blueprint("egenkontroll", __name__, url_prefix="/egenkontroll")
 
@@ -82,16 +82,7 @@ def index() -> Any:
     if request.args.get("mina"):
         query = query.where(Item.owner_id == current_user.id)
     query = query.order_by(Egenkontroll.planned_date.desc(), Item.unit_id, Item.id)
-    paths = role_paths(current_user, SPEC.view_roles)
-    units = (
-        db.session.scalars(
-            select(Unit)
-            .where(or_(*[Unit.path.startswith(p) for p in paths]), Unit.active.is_(True))
-            .order_by(Unit.path)
-        ).all()
-        if paths
-        else []
-    )
+    units = active_units_under(role_paths(current_user, SPEC.view_roles))
     return render_template(
         "egenkontroll/index.html",
         page=paginate(query),

@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -33,7 +33,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import BinaryExpression, ColumnClause, UnaryExpression
 
-from kvalitet.core import audit, clock
+from kvalitet.core import audit, clock, refcache
 from kvalitet.core.audit import AuditEntry
 from kvalitet.core.db_setup import contains_folded
 from kvalitet.core.errors import NotFound
@@ -54,7 +54,7 @@ from kvalitet.core.registry import all_kinds, kind_spec
 from kvalitet.extensions import db
 from kvalitet.items.models import Attachment, Comment, Item
 from kvalitet.items.operations import links_query
-from kvalitet.org.models import Unit, User
+from kvalitet.org.models import UNIT_KIND_LABELS, Unit, UnitKind, User
 from kvalitet.search.index import matching_clause
 
 T = TypeVar("T", bound=Item)
@@ -853,13 +853,19 @@ def unit_overview(user: User, root_paths: list[str]) -> list[dict[str, Any]]:
             ).group_by(per_kind.c.unit_id)
         ).all()
         counts = {unit_id: (int(total), int(overdue)) for unit_id, total, overdue in rows}
-    unit_rows = db.session.scalars(
-        select(Unit).where(Unit.id.in_(units_under(root_paths))).order_by(Unit.path)
+    tree = refcache.unit_tree()  # the units kept by the process, else read
+    unit_rows: Iterable[Unit | refcache.UnitRow] = (
+        [u for u in tree if u.path.startswith(tuple(root_paths))]
+        if tree is not None
+        else db.session.scalars(
+            select(Unit).where(Unit.id.in_(units_under(root_paths))).order_by(Unit.path)
+        )
     )
     return [
-        {"unit": u, "open": counts.get(u.id, (0, 0))[0], "overdue": counts.get(u.id, (0, 0))[1]}
+        {"unit": u, "kind_label": UNIT_KIND_LABELS.get(UnitKind(u.kind), str(u.kind)),
+         "open": counts.get(u.id, (0, 0))[0], "overdue": counts.get(u.id, (0, 0))[1]}
         for u in unit_rows
-    ]
+    ]  # fmt: skip
 
 
 def timeline(item: Item) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from flask import has_app_context, has_request_context
 from sqlalchemy import select
 
-from kvalitet.core import clock
+from kvalitet.core import clock, refcache
 from kvalitet.core.memo import remembered
 from kvalitet.extensions import db
 from kvalitet.lagrum.models import Lagrum
@@ -147,15 +147,19 @@ def _read_table() -> dict[str, list[tuple[date, str]]]:
 
 
 def _stored_rows(key: str) -> list[tuple[date, str]]:
-    """The stored wordings of `key`, oldest first. Within a request the whole table is read
-    once (a page asks for several keys, the footer for one more; the table holds a few dozen
-    rows) and kept until a flush changes a lagrum row (core.memo)."""
+    """The stored wordings of `key`, oldest first. The whole table is read at once (a page
+    asks for several keys, the footer for one more; the table holds a few dozen rows) and
+    kept by the process until a write to it (core.refcache), or, when that may not keep it,
+    for the request until a flush changes a lagrum row (core.memo)."""
     if not has_app_context():
         return []
     if not has_request_context():
         query = select(Lagrum.valid_from, Lagrum.text).where(Lagrum.key == key)
         return [(f, t) for f, t in db.session.execute(query.order_by(Lagrum.valid_from))]
-    return list(remembered("_lagrum_rows", Lagrum, _read_table).get(key, []))
+    table = refcache.kept("lagrum", _read_table)
+    if table is None:
+        table = remembered("_lagrum_rows", Lagrum, _read_table)
+    return list(table.get(key, []))
 
 
 def lagrum(key: str, on_date: date | datetime | None = None) -> str:

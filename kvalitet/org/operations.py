@@ -6,6 +6,7 @@ import functools
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,12 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import column, event, func, select, table
+from sqlalchemy import column, event, func, or_, select, table
 from sqlalchemy.orm import Session, lazyload
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from kvalitet.core import audit, clock
+from kvalitet.core import audit, clock, refcache
 from kvalitet.core.errors import OperationError
 from kvalitet.core.roles import CHEF_ROLES, Role
 from kvalitet.core.uow import transaction
@@ -524,21 +525,26 @@ def delete_unit(actor: User, unit: Unit) -> None:
 
 
 def unit_choices(
-    active_only: bool = True, units: list[Unit] | None = None
+    active_only: bool = True, units: Sequence[Unit | refcache.UnitRow] | None = None
 ) -> list[tuple[int, str]]:
-    """(id, indented name) in tree order, for select fields."""
+    """(id, indented name) in tree order, for select fields. The active units come from
+    the unit tree the process keeps (core.refcache) when it may."""
     if units is None:
-        units = (
-            active_units()
-            if active_only
-            else list(db.session.scalars(select(Unit).order_by(Unit.path)))
-        )
+        tree = refcache.unit_tree() if active_only else None
+        if tree is not None:
+            units = [u for u in tree if u.active]
+        else:
+            units = (
+                active_units()
+                if active_only
+                else list(db.session.scalars(select(Unit).order_by(Unit.path)))
+            )
     names = {u.id: u.name for u in units}  # once, not once per unit
     ordered = sorted(units, key=lambda u: _tree_sort_key(u, names))
     return [(u.id, "\u00a0\u00a0" * u.depth + u.name) for u in ordered]
 
 
-def _tree_sort_key(unit: Unit, names: dict[int, str]) -> list[str]:
+def _tree_sort_key(unit: Unit | refcache.UnitRow, names: dict[int, str]) -> list[str]:
     return [names.get(i, str(i)) for i in unit.ancestor_ids()]
 
 
@@ -769,6 +775,32 @@ def all_holders_over(unit: Unit, roles: list[str], with_roles: bool = True) -> l
     if not with_roles:
         query = query.options(lazyload(User.roles))
     return list(db.session.scalars(query))
+
+
+def active_units_under(paths: Sequence[str]) -> list[Unit | refcache.UnitRow]:
+    """The active units in the subtrees at `paths`, in path order, for a page's pickers and
+    its "may create" checks: from the unit tree the process keeps (core.refcache) when it
+    may, else read. (A form that must find the chosen unit among them reads Unit rows.)"""
+    if not paths:
+        return []
+    tree = refcache.unit_tree()
+    if tree is not None:
+        return [u for u in tree if u.active and u.path.startswith(tuple(paths))]
+    return list(read_active_units_under(paths))
+
+
+def read_active_units_under(paths: Sequence[str]) -> list[Unit]:
+    """The active units in the subtrees at `paths` as Unit rows of this session, in path
+    order (a statement)."""
+    if not paths:
+        return []
+    return list(
+        db.session.scalars(
+            select(Unit)
+            .where(or_(*[Unit.path.startswith(p) for p in paths]), Unit.active.is_(True))
+            .order_by(Unit.path)
+        )
+    )
 
 
 def active_units() -> list[Unit]:

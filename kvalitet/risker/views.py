@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
 from kvalitet.core import clock
 from kvalitet.core.errors import OperationError
@@ -19,7 +19,12 @@ from kvalitet.items.models import Item
 from kvalitet.items.queries import in_subtree, load_item, paginate, text_match
 from kvalitet.items.scales import CONSEQUENCE_LABELS, LIKELIHOOD_LABELS, risk_level
 from kvalitet.org.models import Unit, User
-from kvalitet.org.operations import people_near, unit_choices
+from kvalitet.org.operations import (
+    active_units_under,
+    people_near,
+    read_active_units_under,
+    unit_choices,
+)
 from kvalitet.risker import operations as ops
 from kvalitet.risker.forms import RiskForm
 from kvalitet.risker.kinds import MANAGERS, SPEC, WORKFLOW
@@ -29,16 +34,7 @@ bp = Blueprint("risker", __name__, url_prefix="/risker")
 
 
 def _scope_units() -> list[Unit]:
-    paths = role_paths(current_user, MANAGERS)
-    if not paths:
-        return []
-    return list(
-        db.session.scalars(
-            select(Unit)
-            .where(or_(*[Unit.path.startswith(p) for p in paths]), Unit.active.is_(True))
-            .order_by(Unit.path)
-        )
-    )
+    return read_active_units_under(role_paths(current_user, MANAGERS))
 
 
 def filtered_query(user: User, args: Any) -> tuple[Select[Any], dict[str, Any]]:
@@ -101,7 +97,7 @@ def index() -> Any:
             )
         ).all()
     }
-    scope = _scope_units()
+    scope = active_units_under(role_paths(current_user, MANAGERS))
     return render_template(
         "risker/list.html",
         pagination=paginate(ordered),

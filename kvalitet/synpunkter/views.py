@@ -45,7 +45,7 @@ from kvalitet.items.export import MAX_EXPORT_ROWS, export_response
 from kvalitet.items.models import Item, ListEntry
 from kvalitet.items.queries import in_subtree, load_item, paginate, visible_links
 from kvalitet.org.models import Unit
-from kvalitet.org.operations import unit_choices
+from kvalitet.org.operations import active_units_under, unit_choices
 from kvalitet.synpunkter import operations as ops
 from kvalitet.synpunkter.forms import AckForm, AnswerForm, OralForm, PublicForm, RegisterForm
 from kvalitet.synpunkter.kinds import MANAGERS, SPEC
@@ -82,11 +82,7 @@ def theme_choices(include: list[int] | None = None) -> list[tuple[Any, str]]:
 
 
 def manager_units() -> list[tuple[int, str]]:
-    paths = role_paths(current_user, MANAGERS)
-    units = list(
-        db.session.scalars(select(Unit).where(Unit.id.in_(units_under(paths)), Unit.active))
-    )
-    return unit_choices(units=units)
+    return unit_choices(units=active_units_under(role_paths(current_user, MANAGERS)))
 
 
 def apply_errors(form: Any, exc: OperationError) -> None:
