@@ -13,9 +13,12 @@ the same is done with ICU collations. Queries use the helpers, never func.lower:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from flask import Flask
+from psycopg.pq import ExecStatus
 from sqlalchemy import String, event, literal
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
@@ -55,12 +58,62 @@ def configure_engine_options(app: Flask) -> None:
 
 
 def install_engine_events(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        if not event.contains(engine, "connect", _postgresql_connect):
+            event.listen(engine, "connect", _postgresql_connect)
+        return
     if engine.dialect.name != "sqlite":
         return
     if event.contains(engine, "connect", _sqlite_connect):
         return
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
+
+
+class _Description(Sequence[Any]):
+    """A result's `cursor.description` made when first read: its length is known at once,
+    its columns are psycopg's own, built on the first look inside."""
+
+    __slots__ = ("_columns", "_cursor", "_result")
+
+    def __init__(self, cursor: psycopg.Cursor[Any], result: Any):
+        self._cursor, self._result = cursor, result
+        self._columns: list[Any] | None = None
+
+    def __len__(self) -> int:
+        return int(self._result.nfields)
+
+    def __getitem__(self, index: Any) -> Any:
+        if self._columns is None:
+            if self._cursor.pgresult is not self._result:
+                raise RuntimeError("cursor.description read after the cursor's next statement")
+            self._columns = _PSYCOPG_DESCRIPTION(self._cursor)
+        return self._columns[index]
+
+
+_PSYCOPG_DESCRIPTION = psycopg.Cursor.description.fget  # type: ignore[attr-defined]
+_ROWS = (ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, ExecStatus.TUPLES_CHUNK)
+
+
+class LazyDescriptionCursor(psycopg.Cursor[Any]):
+    """psycopg's cursor, whose `description` builds its columns only when read.
+
+    SQLAlchemy asks for `description` after every statement, to see whether it returns
+    rows, and reads the columns only the first time a statement runs: after that it has
+    them with its compiled statement. psycopg builds a Column per column at each ask (name,
+    type, modifiers: several calls into libpq each), about 4 % of a page's CPU with the
+    item lists' 40-60 columns (docs/benchmarks.md, session 15)."""
+
+    @property
+    def description(self) -> Any:
+        res = self.pgresult
+        if res and (res.nfields or res.status in _ROWS):
+            return _Description(self, res)
+        return None
+
+
+def _postgresql_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    dbapi_connection.cursor_factory = LazyDescriptionCursor
 
 
 def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
