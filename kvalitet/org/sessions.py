@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, request, session
 from flask_login import user_logged_in, user_logged_out
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.orm import contains_eager
 
 from kvalitet.core import memo
@@ -61,7 +61,8 @@ def start(user: User) -> str:
 # statement: name -> (the model whose rows they are read from, a scalar subquery of the
 # user id). Registered by the layers above (kvalitet.web: the bell's unread count); each is
 # kept for the request with core.memo, so a flush of that model's rows or a rollback
-# forgets it and the next reader asks again.
+# forgets it and the next reader asks again. The statement is built once (_session_statement),
+# so a rider must not bind a value of the request (the time, the user): only columns.
 RIDERS: dict[str, tuple[type, Callable[[Any], ColumnElement[Any]]]] = {}
 
 
@@ -80,17 +81,7 @@ def _current_with_user() -> UserSession | None:
     key = session.get(SESSION_KEY)
     if not isinstance(key, str) or not key:
         return None
-    riders = [(name, model, make(UserSession.user_id).label(name))
-              for name, (model, make) in RIDERS.items()]  # fmt: skip
-    query = (
-        select(UserSession, User, *(column for _, _, column in riders))
-        .join(User, User.id == UserSession.user_id)
-        .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
-        .outerjoin(Unit, Unit.id == RoleAssignment.unit_id)
-        .options(contains_eager(User.roles).contains_eager(RoleAssignment.unit))
-        .where(UserSession.key_hash == _hash(key))
-    )
-    row = db.session.execute(query).unique().first()
+    row = db.session.execute(_session_statement(), {"key_hash": _hash(key)}).unique().first()
     if row is None:
         return None
     cookie_user = str(session.get("_user_id", "")).partition(":")[0]
@@ -98,9 +89,32 @@ def _current_with_user() -> UserSession | None:
         # The session's identity map holds its objects weakly: keep the user for the
         # request, so the user loader finds it there.
         g.session_user = row[1]
-        for index, (name, model, _column) in enumerate(riders, start=2):
+        for index, (name, (model, _make)) in enumerate(RIDERS.items(), start=2):
             memo.remember(name, model, row[index])
     return row[0]  # type: ignore[no-any-return]
+
+
+# The session's statement, built once per set of RIDERS: the same object on every request,
+# so SQLAlchemy finds its compiled form without building the statement and its cache key
+# again (2-3 % of a page's CPU; docs/benchmarks.md, session 15).
+_STATEMENTS: dict[tuple[str, ...], Any] = {}
+
+
+def _session_statement() -> Any:
+    names = tuple(RIDERS)
+    statement = _STATEMENTS.get(names)
+    if statement is None:
+        riders = [make(UserSession.user_id).label(name) for name, (_, make) in RIDERS.items()]
+        statement = (
+            select(UserSession, User, *riders)
+            .join(User, User.id == UserSession.user_id)
+            .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
+            .outerjoin(Unit, Unit.id == RoleAssignment.unit_id)
+            .options(contains_eager(User.roles).contains_eager(RoleAssignment.unit))
+            .where(UserSession.key_hash == bindparam("key_hash"))
+        )
+        _STATEMENTS[names] = statement
+    return statement
 
 
 def end_current(reason: str = "utloggad") -> None:
